@@ -1,0 +1,239 @@
+"""The command line: parses flags and hands each command to ``reconciler.commands.<name>``.
+
+This module owns the flag surface of contract section 5 and the mapping of errors to exit
+codes; it computes nothing itself. Every command module exposes
+``run(args: argparse.Namespace, streams: Streams) -> int``.
+
+A bad flag exits 1 with a usage message (argparse's own 2 would read as "changes pending").
+A ``ReconcilerError`` is printed as one line (or one block of diagnostics), never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import traceback
+from collections.abc import Sequence
+from typing import NoReturn
+
+from . import __version__
+from .errors import ExitCode, ReconcilerError, UsageError
+from .streams import Streams
+
+COMMANDS = ("validate", "plan", "apply", "drift", "reconcile", "sandbox")
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors raise UsageError (exit 1) instead of exiting 2."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message}\n{self.format_usage().rstrip()}")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of at least 1, got {value}")
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port from 0 to 65535, got {value}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not value > 0 or value != value or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text}")
+    return value
+
+
+def _rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a rate from 0 to 1, got {text!r}") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"expected a rate from 0 to 1, got {text}")
+    return value
+
+
+def _add_output_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--no-color", action="store_true", help="no colour (also: NO_COLOR set)")
+    p.add_argument("-v", "--verbose", action="store_true", help="say more about what happens")
+
+
+def _add_connection_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--api-url",
+        metavar="URL",
+        help="Qovery API base URL (default: $QOVERY_API_URL or https://api.qovery.com)",
+    )
+    p.add_argument(
+        "--token-file",
+        metavar="FILE",
+        help="read the API token from FILE (default: $QOVERY_API_TOKEN)",
+    )
+    p.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="run against an embedded sandbox whose state lives in .reconciler/sandbox.json",
+    )
+    p.add_argument(
+        "--target",
+        action="append",
+        default=[],
+        metavar="ADDRESS",
+        help="only this address (repeatable; * and ? globs, brackets literal)",
+    )
+    p.add_argument(
+        "--parallelism",
+        type=_positive_int,
+        default=8,
+        metavar="N",
+        help="API calls in flight at once (default 8)",
+    )
+
+
+def _add_paths(p: argparse.ArgumentParser, *, required: bool = True) -> None:
+    p.add_argument(
+        "paths",
+        nargs="+" if required else "*",
+        metavar="PATH",
+        help="manifest files or directories (searched recursively for *.yaml, *.yml)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="reconciler",
+        description="Clone Qovery applications into many environments, declaratively.",
+    )
+    parser.add_argument("--version", action="version", version=f"reconciler {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = sub.add_parser("validate", help="check manifests offline (no API call)")
+    _add_paths(p)
+    p.add_argument("--json", action="store_true", help="diagnostics as JSON")
+    _add_output_flags(p)
+
+    p = sub.add_parser("plan", help="show what apply would change, and the drift")
+    _add_paths(p)
+    _add_connection_flags(p)
+    p.add_argument("--json", action="store_true", help="print the plan document (JSON)")
+    p.add_argument("--out", metavar="FILE", help="save the plan document for apply --plan")
+    p.add_argument(
+        "--detailed-exitcode",
+        action="store_true",
+        help="exit 2 when apply would change something",
+    )
+    _add_output_flags(p)
+
+    p = sub.add_parser("apply", help="make the changes (clone, edit, delete)")
+    _add_paths(p, required=False)
+    _add_connection_flags(p)
+    p.add_argument("--plan", dest="plan_file", metavar="FILE", help="apply a saved plan")
+    p.add_argument("--auto-approve", action="store_true", help="do not ask for confirmation")
+    p.add_argument("--json", action="store_true", help="progress as JSON lines")
+    _add_output_flags(p)
+
+    p = sub.add_parser("drift", help="report where clones differ from the manifests")
+    _add_paths(p)
+    _add_connection_flags(p)
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="the report as a plan document")
+    fmt.add_argument("--markdown", action="store_true", help="the report as markdown")
+    _add_output_flags(p)
+
+    p = sub.add_parser("reconcile", help="plan + apply unattended, logging JSON lines")
+    _add_paths(p)
+    _add_connection_flags(p)
+    p.add_argument(
+        "--interval",
+        type=_seconds,
+        metavar="SECONDS",
+        help="repeat every SECONDS until SIGTERM or SIGINT",
+    )
+    p.add_argument(
+        "--detailed-exitcode",
+        action="store_true",
+        help="exit 2 when reported drift remains",
+    )
+    p.add_argument("--json", action="store_true", help="JSON lines (always on; accepted)")
+    _add_output_flags(p)
+
+    p = sub.add_parser("sandbox", help="serve a local Qovery-compatible API")
+    p.add_argument("--seed", metavar="FILE", help="seed YAML (default: the demo organization)")
+    p.add_argument("--port", type=_port, default=0, metavar="N", help="port (default: any free)")
+    p.add_argument("--state", metavar="FILE", help="persist the state in this JSON file")
+    p.add_argument("--latency", type=float, default=0.0, metavar="SECONDS", help="added latency")
+    p.add_argument("--error-rate", type=_rate, default=0.0, metavar="R", help="rate of 5xx")
+    p.add_argument("--rate-limit-rate", type=_rate, default=0.0, metavar="R", help="rate of 429")
+    p.add_argument(
+        "--ambiguous-clone-rate",
+        type=_rate,
+        default=0.0,
+        metavar="R",
+        help="rate of clones performed whose response is then lost",
+    )
+    p.add_argument("--fault-seed", type=int, metavar="N", help="seed of the fault generator")
+    _add_output_flags(p)
+
+    return parser
+
+
+def _check_combinations(args: argparse.Namespace) -> None:
+    if getattr(args, "sandbox", False) and getattr(args, "api_url", None):
+        raise UsageError("--sandbox and --api-url cannot be combined")
+    if args.command == "apply":
+        if args.plan_file and args.paths:
+            raise UsageError("apply takes either PATH... or --plan FILE, not both")
+        if not args.plan_file and not args.paths:
+            raise UsageError("apply needs PATH... or --plan FILE")
+
+
+def main(argv: Sequence[str] | None = None, streams: Streams | None = None) -> int:
+    """Run the program; return its exit code."""
+    parser = build_parser()
+    verbose = False
+    try:
+        args = parser.parse_args(argv)
+        verbose = getattr(args, "verbose", False)
+        if args.command is None:
+            parser.print_help(sys.stderr)
+            return ExitCode.ERROR
+        _check_combinations(args)
+        if streams is None:
+            streams = Streams.from_process(no_color=getattr(args, "no_color", False))
+        module = importlib.import_module(f"reconciler.commands.{args.command}")
+        return int(module.run(args, streams))
+    except ReconcilerError as exc:
+        err = streams.err if streams else sys.stderr
+        print(f"error: {exc}", file=err)
+        return int(exc.exit_code)
+    except KeyboardInterrupt:
+        print("interrupted", file=streams.err if streams else sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return ExitCode.ERROR
+    except Exception as exc:  # a bug: say so plainly; the traceback only when asked for
+        err = streams.err if streams else sys.stderr
+        print(f"internal error: {type(exc).__name__}: {exc}", file=err)
+        if verbose:
+            traceback.print_exc(file=err)
+        else:
+            print("(run again with -v for the traceback, and report it)", file=err)
+        return ExitCode.ERROR

@@ -1,0 +1,35 @@
+"""The streams a command writes to and reads from, injected so that tests can capture them.
+
+Commands never touch ``sys.stdout`` directly: they write to ``Streams.out`` (results: the
+plan, the report, JSON) and ``Streams.err`` (progress, warnings, errors).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import TextIO
+
+
+@dataclass
+class Streams:
+    out: TextIO = field(default_factory=lambda: sys.stdout)
+    err: TextIO = field(default_factory=lambda: sys.stderr)
+    inp: TextIO = field(default_factory=lambda: sys.stdin)
+    color: bool = False  # colour on ``out``; decided once, from --no-color, NO_COLOR and a TTY
+    interactive: bool = False  # stdin and stdout are terminals: prompts and live displays
+
+    @classmethod
+    def from_process(cls, *, no_color: bool = False) -> Streams:
+        out_tty = _isatty(sys.stdout)
+        color = out_tty and not no_color and "NO_COLOR" not in os.environ
+        interactive = out_tty and _isatty(sys.stdin)
+        return cls(color=color, interactive=interactive)
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
