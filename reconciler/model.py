@@ -86,6 +86,9 @@ class CloneSet:
     ignore: tuple[str, ...] = ()
     policy: Policy = field(default_factory=Policy)
     position: Position | None = None  # of the document's first line
+    # Where each field was written, by dotted path ("spec.organization", "spec.source.project",
+    # "spec.source.environment", "metadata.name", "spec.name", ...), for resolution errors.
+    positions: Mapping[str, Position] = field(default_factory=dict)
 
 
 # ── Qovery's containers, once resolved ───────────────────────────────────────────────────
