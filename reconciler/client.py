@@ -1,18 +1,79 @@
 """The Qovery API client: the only module that imports httpx.
 
-INTERFACE STUB — the signatures below are the contract every other module codes against.
-The bodies are being written (issue 2). Do not change a signature without updating callers.
+One ``httpx.Client`` (a bounded, thread-safe connection pool, TLS verified) behind the dozen
+calls the reconciler makes. Each call is sent by ``_send``, which retries what the policy of
+``retrying`` allows, maps error statuses onto the ``errors.ApiError`` tree, and checks that a
+successful body is JSON of the expected shape. httpx exceptions never leave this module: each
+one is turned into an ``ApiError`` raised ``from None``, so that nothing chained to it can
+carry request headers.
 
-Neighbours: ``connection`` gives it the base URL and the Authorization header; ``errors``
-holds the exceptions it raises; ``observing``, ``resolving`` (through ``observing``) and
+The token never appears in an exception, a log line or a ``repr``: messages are built from
+the method, the path (ids only, no query string), the status and a short excerpt of the body,
+from which the Authorization value is redacted anyway. With ``-v`` the ``reconciler.client``
+logger writes, at DEBUG, one line per request: method, path, status, duration.
+
+Neighbours: ``connection`` gives it the base URL and the Authorization header; ``retrying``
+decides what is retried; ``errors`` holds the exceptions it raises; ``observing`` and
 ``executing`` call it.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import html
+import json
+import logging
+import random
+import re
+import threading
+import time
+from typing import Any, NoReturn
+from urllib.parse import quote
+
+import httpx
+
+from . import __version__
+from .connection import redact
+from .errors import (
+    AmbiguousWriteError,
+    ApiError,
+    BadRequestError,
+    BadResponseError,
+    ConfigError,
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    RateLimitedError,
+    ServerError,
+    TransportError,
+    UnauthorizedError,
+)
+from .retrying import (
+    Failure,
+    RetryPolicy,
+    is_ambiguous,
+    parse_retry_after,
+    should_retry_failure,
+    should_retry_status,
+)
 
 JSONObject = dict[str, Any]
+
+_log = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT = 10.0
+EXCERPT_LENGTH = 200
+
+_STATUS_ERRORS: dict[int, tuple[type[ApiError], str]] = {
+    400: (BadRequestError, "the API refused the request as invalid"),
+    401: (UnauthorizedError, "the API token was refused (missing, wrong or expired)"),
+    403: (ForbiddenError, "the API token is not allowed to do this"),
+    404: (NotFoundError, "not found"),
+    409: (ConflictError, "conflict: the name is taken, or an operation is in progress"),
+    429: (RateLimitedError, "rate limited by the API"),
+}
+_HIDDEN_BLOCKS = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_TAGS = re.compile(r"<[^>]*>")
+_WHITESPACE = re.compile(r"\s+")
 
 
 class QoveryClient:
@@ -20,11 +81,14 @@ class QoveryClient:
 
     Every method returns parsed JSON (``dict`` / ``list[dict]``) of the spec's shapes, or
     raises a ``reconciler.errors.ApiError`` subclass. Reads (GET) and DELETE/PUT are retried
-    with exponential backoff and jitter on connection errors, 429 (honouring ``Retry-After``)
-    and 502/503/504. ``clone_application`` is never retried after an ambiguous failure
-    (timeout, dropped connection, 5xx): it raises ``AmbiguousWriteError`` and the caller reads
-    the target environment again. A 409 on clone/deploy ("operation in progress") is retried
-    with backoff; if it persists it raises ``ConflictError``.
+    with exponential backoff and jitter on connection errors, timeouts, dropped connections,
+    429 (honouring ``Retry-After``) and 502/503/504; a DELETE that meets 404 after a retry
+    counts as done. POSTs (clone, deploy) are retried only when the server surely did not
+    act (connection refused, 429; and 409 "operation in progress" for deploy); after an
+    ambiguous failure (timeout, dropped connection, 5xx, or an accepted request whose body
+    cannot be read) they raise ``AmbiguousWriteError`` at once and the caller reads the
+    target environment again. A 409 on clone raises ``ConflictError`` at once (contract
+    section 7: a clone that meets a 409 is never simply repeated).
 
     ``max_connections`` bounds the pool; the executor passes its ``--parallelism``.
     Use as a context manager, or call ``close()``.
@@ -42,64 +106,343 @@ class QoveryClient:
         backoff_max: float = 10.0,
         user_agent: str | None = None,
     ) -> None:
-        raise NotImplementedError
+        if not authorization or not all("\x20" <= c <= "\x7e" for c in authorization):
+            raise ConfigError("the Authorization value cannot be sent in an HTTP header")
+        self._base_url = base_url.rstrip("/")
+        self._authorization = authorization
+        self._policy = RetryPolicy(max(0, max_retries), backoff_base, backoff_max)
+        self._rng = random.Random()
+        self._count = 0
+        self._count_lock = threading.Lock()
+        try:
+            self._http = self._open(timeout, max_connections, user_agent)
+        except (httpx.InvalidURL, ValueError, TypeError):
+            raise ConfigError(f"the API URL {self._base_url!r} is not valid") from None
+
+    def _open(self, timeout: float, max_connections: int, user_agent: str | None) -> httpx.Client:
+        return httpx.Client(
+            base_url=self._base_url,
+            headers={
+                "Authorization": self._authorization,
+                "Accept": "application/json",
+                "User-Agent": user_agent or f"reconciler/{__version__}",
+            },
+            timeout=httpx.Timeout(timeout, connect=CONNECT_TIMEOUT),
+            limits=httpx.Limits(
+                max_connections=max_connections, max_keepalive_connections=max_connections
+            ),
+            follow_redirects=False,
+        )
+
+    def __repr__(self) -> str:
+        return f"QoveryClient(base_url={self._base_url!r})"
 
     # -- lifecycle
-    def close(self) -> None: ...
-    def __enter__(self) -> QoveryClient: ...
-    def __exit__(self, *exc: object) -> None: ...
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> QoveryClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     @property
     def request_count(self) -> int:
         """How many HTTP requests this client sent (retries included)."""
-        raise NotImplementedError
+        with self._count_lock:
+            return self._count
 
     # -- reads
     def list_organizations(self) -> list[JSONObject]:
         """GET /organization → ``results``."""
-        raise NotImplementedError
+        return self._list("/organization")
 
     def list_projects(self, organization_id: str) -> list[JSONObject]:
         """GET /organization/{id}/project → ``results``."""
-        raise NotImplementedError
+        return self._list(f"/organization/{_id(organization_id)}/project")
 
     def list_environments(self, project_id: str) -> list[JSONObject]:
         """GET /project/{id}/environment → ``results``."""
-        raise NotImplementedError
+        return self._list(f"/project/{_id(project_id)}/environment")
 
     def list_organization_environments(self, organization_id: str) -> list[JSONObject]:
         """GET /organization/{id}/environments → ``results`` (every environment of the org)."""
-        raise NotImplementedError
+        return self._list(f"/organization/{_id(organization_id)}/environments")
 
     def list_applications(self, environment_id: str) -> list[JSONObject]:
         """GET /environment/{id}/application → ``results`` (full Application objects)."""
-        raise NotImplementedError
+        return self._list(f"/environment/{_id(environment_id)}/application")
 
     def list_application_statuses(self, environment_id: str) -> list[JSONObject]:
         """GET /environment/{id}/application/status → ``results`` (id + status)."""
-        raise NotImplementedError
+        return self._list(f"/environment/{_id(environment_id)}/application/status")
 
     def get_application(self, application_id: str) -> JSONObject:
         """GET /application/{id}."""
-        raise NotImplementedError
+        path = f"/application/{_id(application_id)}"
+        return _with_id(self._json("GET", path), "GET", path)
 
     def get_application_status(self, application_id: str) -> JSONObject:
         """GET /application/{id}/status."""
-        raise NotImplementedError
+        return self._json("GET", f"/application/{_id(application_id)}/status")
 
     # -- writes
     def clone_application(self, application_id: str, name: str, environment_id: str) -> JSONObject:
         """POST /application/{id}/clone {name, environment_id} → the new Application (202)."""
-        raise NotImplementedError
+        path = f"/application/{_id(application_id)}/clone"
+        body = {"name": name, "environment_id": environment_id}
+        return _with_id(self._json("POST", path, body, retry_conflict=False), "POST", path)
 
     def edit_application(self, application_id: str, body: JSONObject) -> JSONObject:
         """PUT /application/{id} with a full ApplicationEditRequest → the Application."""
-        raise NotImplementedError
+        path = f"/application/{_id(application_id)}"
+        return _with_id(self._json("PUT", path, body), "PUT", path)
 
     def delete_application(self, application_id: str) -> None:
-        """DELETE /application/{id} (204). A 404 is raised as NotFoundError."""
-        raise NotImplementedError
+        """DELETE /application/{id} (204). A 404 is raised as NotFoundError.
+
+        A 404 met on a retry, after an attempt that may have reached the server, means
+        that attempt deleted it: it counts as done.
+        """
+        self._send("DELETE", f"/application/{_id(application_id)}")
 
     def deploy_application(self, application_id: str, git_commit_id: str) -> JSONObject:
         """POST /application/{id}/deploy {git_commit_id} → Status (202)."""
-        raise NotImplementedError
+        path = f"/application/{_id(application_id)}/deploy"
+        return self._json("POST", path, {"git_commit_id": git_commit_id}, retry_conflict=True)
+
+    # -- plumbing
+    def _list(self, path: str) -> list[JSONObject]:
+        body = self._json("GET", path)
+        results = body.get("results")
+        if not isinstance(results, list) or not all(
+            isinstance(item, dict) and isinstance(item.get("id"), str) for item in results
+        ):
+            raise BadResponseError(
+                "unexpected response shape: expected an object whose 'results' is a list "
+                "of objects that each have a string 'id'",
+                method="GET",
+                path=path,
+            )
+        return results
+
+    def _json(
+        self,
+        method: str,
+        path: str,
+        body: JSONObject | None = None,
+        *,
+        retry_conflict: bool = False,
+    ) -> JSONObject:
+        """Send, then parse the 2xx body as a JSON object."""
+        response = self._send(method, path, body, retry_conflict=retry_conflict)
+        try:
+            parsed = json.loads(response.content)
+        except ValueError:
+            self._raise_unreadable(method, path, response)
+        if not isinstance(parsed, dict):
+            raise BadResponseError(
+                f"unexpected response shape: expected a JSON object, got {_kind(parsed)}",
+                method=method,
+                path=path,
+                status=response.status_code,
+            )
+        return parsed
+
+    def _raise_unreadable(self, method: str, path: str, response: httpx.Response) -> NoReturn:
+        content_type = response.headers.get("content-type", "no content type")
+        excerpt = self._excerpt(response)
+        if method == "POST":
+            raise AmbiguousWriteError(
+                "the request was accepted but its response is not readable JSON "
+                f"({content_type}); the outcome must be read back",
+                method=method,
+                path=path,
+                status=response.status_code,
+                excerpt=excerpt,
+            )
+        raise BadResponseError(
+            f"the response is not valid JSON ({content_type}; it may be truncated, "
+            "or come from a proxy rather than the Qovery API)",
+            method=method,
+            path=path,
+            status=response.status_code,
+            excerpt=excerpt,
+        )
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        body: JSONObject | None = None,
+        *,
+        retry_conflict: bool = False,
+    ) -> httpx.Response:
+        """Send one call, retrying as ``retrying`` allows; a 2xx response or an ApiError."""
+        idempotent = method != "POST"
+        maybe_acted = False
+        retries = 0
+        while True:
+            outcome = self._attempt(method, path, body)
+            if isinstance(outcome, httpx.Response):
+                status = outcome.status_code
+                if 200 <= status < 300:
+                    return outcome
+                if method == "DELETE" and status == 404 and maybe_acted:
+                    return outcome
+                if is_ambiguous(idempotent=idempotent, status=status):
+                    self._raise_for_status(method, path, outcome, retries, ambiguous=True)
+                retry = should_retry_status(
+                    status, idempotent=idempotent, retry_conflict=retry_conflict
+                )
+                if not retry or retries >= self._policy.max_retries:
+                    self._raise_for_status(method, path, outcome, retries)
+                maybe_acted = maybe_acted or status >= 500
+                retry_after = parse_retry_after(outcome.headers.get("retry-after"))
+                reason = f"HTTP {status}"
+            else:
+                failure, description = outcome
+                if is_ambiguous(idempotent=idempotent, failure=failure):
+                    self._raise_transport(method, path, description, retries, ambiguous=True)
+                retry = should_retry_failure(failure, idempotent=idempotent)
+                if not retry or retries >= self._policy.max_retries:
+                    self._raise_transport(method, path, description, retries)
+                maybe_acted = maybe_acted or failure is Failure.MAYBE_SENT
+                retry_after, reason = None, description
+            retries += 1
+            delay = self._policy.delay(retries, retry_after, self._rng)
+            _log.debug("retrying %s %s in %.2fs after %s", method, path, delay, reason)
+            time.sleep(delay)
+
+    def _attempt(
+        self, method: str, path: str, body: JSONObject | None
+    ) -> httpx.Response | tuple[Failure, str]:
+        """One HTTP exchange: the response, or what kind of transport failure it met."""
+        with self._count_lock:
+            self._count += 1
+        started = time.monotonic()
+        try:
+            response = self._http.request(method, path, json=body)
+        except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError) as exc:
+            failure, description = _classify(exc)
+            description = redact(description, self._authorization)
+            elapsed = time.monotonic() - started
+            _log.debug("%s %s -> %s after %.3fs", method, path, description, elapsed)
+            return failure, description
+        elapsed = time.monotonic() - started
+        _log.debug("%s %s -> %s in %.3fs", method, path, response.status_code, elapsed)
+        return response
+
+    def _raise_for_status(
+        self,
+        method: str,
+        path: str,
+        response: httpx.Response,
+        retries: int,
+        *,
+        ambiguous: bool = False,
+    ) -> NoReturn:
+        status = response.status_code
+        excerpt = self._excerpt(response)
+        if ambiguous:
+            raise AmbiguousWriteError(
+                "the server failed while handling a write that may have been carried out; "
+                "the outcome must be read back",
+                method=method,
+                path=path,
+                status=status,
+                excerpt=excerpt,
+            )
+        cls: type[ApiError]
+        if status >= 500:
+            cls, message = ServerError, "the API failed (server error)"
+        elif status in _STATUS_ERRORS:
+            cls, message = _STATUS_ERRORS[status]
+        elif 400 <= status < 500:
+            cls, message = BadRequestError, "the API refused the request"
+        else:
+            cls, message = BadResponseError, "unexpected response status"
+        if retries:
+            message += f", still after {retries} retries"
+        raise cls(message, method=method, path=path, status=status, excerpt=excerpt)
+
+    def _raise_transport(
+        self, method: str, path: str, description: str, retries: int, *, ambiguous: bool = False
+    ) -> NoReturn:
+        where = f"no usable answer from {self._base_url}: {description}"
+        if ambiguous:
+            raise AmbiguousWriteError(
+                f"{where}; the write may or may not have been carried out, "
+                "the outcome must be read back",
+                method=method,
+                path=path,
+            )
+        if retries:
+            where += f" (still after {retries} retries)"
+        raise TransportError(where, method=method, path=path)
+
+    def _excerpt(self, response: httpx.Response) -> str:
+        return redact(error_excerpt(response.text), self._authorization)
+
+
+def error_excerpt(text: str, limit: int = EXCERPT_LENGTH) -> str:
+    """A short, one-line account of an error body: its JSON ``detail``, else its text."""
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        parsed = None
+    if isinstance(parsed, dict):
+        for key in ("detail", "message", "error"):
+            if isinstance(parsed.get(key), str) and parsed[key].strip():
+                return _shorten(parsed[key], limit)
+    if "<" in text and ">" in text:
+        text = html.unescape(_TAGS.sub(" ", _HIDDEN_BLOCKS.sub(" ", text)))
+    return _shorten(text, limit)
+
+
+def _shorten(text: str, limit: int) -> str:
+    text = _WHITESPACE.sub(" ", text).strip()
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _classify(exc: Exception) -> tuple[Failure, str]:
+    """Whether the server may have seen the request, and a short, header-free description."""
+    if isinstance(exc, httpx.ConnectTimeout):
+        return Failure.NOT_SENT, "timed out while connecting"
+    if isinstance(exc, httpx.PoolTimeout):
+        return Failure.NOT_SENT, "timed out waiting for a free connection"
+    if isinstance(exc, httpx.ConnectError):
+        text = str(exc)
+        if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text:
+            return Failure.FATAL, "the server's TLS certificate could not be verified"
+        return Failure.NOT_SENT, f"could not connect ({_shorten(text, 120) or 'refused'})"
+    if isinstance(exc, httpx.ReadTimeout | httpx.WriteTimeout):
+        return Failure.MAYBE_SENT, "timed out waiting for the response"
+    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
+        return Failure.MAYBE_SENT, "the connection was dropped before a complete response"
+    if isinstance(exc, httpx.DecodingError):
+        return Failure.MAYBE_SENT, "the response body could not be decoded"
+    if isinstance(exc, httpx.NetworkError | httpx.TimeoutException):
+        return Failure.MAYBE_SENT, f"network error ({type(exc).__name__})"
+    return Failure.FATAL, f"the request could not be sent ({type(exc).__name__})"
+
+
+def _id(value: str) -> str:
+    """An id as one path segment: nothing in it can reach another path or a query."""
+    return quote(str(value), safe="")
+
+
+def _with_id(body: JSONObject, method: str, path: str) -> JSONObject:
+    if not isinstance(body.get("id"), str):
+        raise BadResponseError(
+            "unexpected response shape: the object has no string 'id'",
+            method=method,
+            path=path,
+        )
+    return body
+
+
+def _kind(value: object) -> str:
+    names = {list: "a list", str: "a string", bool: "a boolean", type(None): "null"}
+    return names.get(type(value), f"a {type(value).__name__}")
