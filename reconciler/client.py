@@ -26,6 +26,7 @@ import random
 import re
 import threading
 import time
+from dataclasses import dataclass
 from typing import Any, NoReturn
 from urllib.parse import quote
 
@@ -74,6 +75,21 @@ _STATUS_ERRORS: dict[int, tuple[type[ApiError], str]] = {
 _HIDDEN_BLOCKS = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _TAGS = re.compile(r"<[^>]*>")
 _WHITESPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class _Call:
+    """One API call as ``_send`` retries it."""
+
+    method: str
+    path: str
+    body: JSONObject | None
+    retry_conflict: bool
+
+    @property
+    def idempotent(self) -> bool:
+        """GET, PUT (a full replace) and DELETE may be repeated; a POST may not."""
+        return self.method != "POST"
 
 
 class QoveryClient:
@@ -280,50 +296,59 @@ class QoveryClient:
         retry_conflict: bool = False,
     ) -> httpx.Response:
         """Send one call, retrying as ``retrying`` allows; a 2xx response or an ApiError."""
-        idempotent = method != "POST"
-        maybe_acted = False
+        call = _Call(method, path, body, retry_conflict)
+        maybe_acted = False  # an earlier attempt may have reached the server
         retries = 0
         while True:
-            outcome = self._attempt(method, path, body)
+            outcome = self._attempt(call)
             if isinstance(outcome, httpx.Response):
-                status = outcome.status_code
-                if 200 <= status < 300:
+                if outcome.is_success or (
+                    method == "DELETE" and outcome.status_code == 404 and maybe_acted
+                ):
                     return outcome
-                if method == "DELETE" and status == 404 and maybe_acted:
-                    return outcome
-                if is_ambiguous(idempotent=idempotent, status=status):
-                    self._raise_for_status(method, path, outcome, retries, ambiguous=True)
-                retry = should_retry_status(
-                    status, idempotent=idempotent, retry_conflict=retry_conflict
-                )
-                if not retry or retries >= self._policy.max_retries:
-                    self._raise_for_status(method, path, outcome, retries)
-                maybe_acted = maybe_acted or status >= 500
-                retry_after = parse_retry_after(outcome.headers.get("retry-after"))
-                reason = f"HTTP {status}"
+                retry_after, reason = self._judge_response(call, outcome, retries)
+                maybe_acted = maybe_acted or outcome.status_code >= 500
             else:
-                failure, description = outcome
-                if is_ambiguous(idempotent=idempotent, failure=failure):
-                    self._raise_transport(method, path, description, retries, ambiguous=True)
-                retry = should_retry_failure(failure, idempotent=idempotent)
-                if not retry or retries >= self._policy.max_retries:
-                    self._raise_transport(method, path, description, retries)
-                maybe_acted = maybe_acted or failure is Failure.MAYBE_SENT
-                retry_after, reason = None, description
+                retry_after, reason = self._judge_failure(call, *outcome, retries)
+                maybe_acted = maybe_acted or outcome[0] is Failure.MAYBE_SENT
             retries += 1
             delay = self._policy.delay(retries, retry_after, self._rng)
             _log.debug("retrying %s %s in %.2fs after %s", method, path, delay, reason)
             time.sleep(delay)
 
-    def _attempt(
-        self, method: str, path: str, body: JSONObject | None
-    ) -> httpx.Response | tuple[Failure, str]:
+    def _judge_response(
+        self, call: _Call, response: httpx.Response, retries: int
+    ) -> tuple[float | None, str]:
+        """Raise for an error status that may not be retried; else the wait it asks for."""
+        status = response.status_code
+        if is_ambiguous(idempotent=call.idempotent, status=status):
+            self._raise_for_status(call, response, retries, ambiguous=True)
+        retry = should_retry_status(
+            status, idempotent=call.idempotent, retry_conflict=call.retry_conflict
+        )
+        if not retry or retries >= self._policy.max_retries:
+            self._raise_for_status(call, response, retries)
+        return parse_retry_after(response.headers.get("retry-after")), f"HTTP {status}"
+
+    def _judge_failure(
+        self, call: _Call, failure: Failure, description: str, retries: int
+    ) -> tuple[float | None, str]:
+        """Raise for a transport failure that may not be retried; else no particular wait."""
+        if is_ambiguous(idempotent=call.idempotent, failure=failure):
+            self._raise_transport(call, description, retries, ambiguous=True)
+        retry = should_retry_failure(failure, idempotent=call.idempotent)
+        if not retry or retries >= self._policy.max_retries:
+            self._raise_transport(call, description, retries)
+        return None, description
+
+    def _attempt(self, call: _Call) -> httpx.Response | tuple[Failure, str]:
         """One HTTP exchange: the response, or what kind of transport failure it met."""
+        method, path = call.method, call.path
         with self._count_lock:
             self._count += 1
         started = time.monotonic()
         try:
-            response = self._http.request(method, path, json=body)
+            response = self._http.request(method, path, json=call.body)
         except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError) as exc:
             failure, description = _classify(exc)
             description = redact(description, self._authorization)
@@ -335,14 +360,9 @@ class QoveryClient:
         return response
 
     def _raise_for_status(
-        self,
-        method: str,
-        path: str,
-        response: httpx.Response,
-        retries: int,
-        *,
-        ambiguous: bool = False,
+        self, call: _Call, response: httpx.Response, retries: int, *, ambiguous: bool = False
     ) -> NoReturn:
+        method, path = call.method, call.path
         status = response.status_code
         excerpt = self._excerpt(response)
         if ambiguous:
@@ -368,8 +388,9 @@ class QoveryClient:
         raise cls(message, method=method, path=path, status=status, excerpt=excerpt)
 
     def _raise_transport(
-        self, method: str, path: str, description: str, retries: int, *, ambiguous: bool = False
+        self, call: _Call, description: str, retries: int, *, ambiguous: bool = False
     ) -> NoReturn:
+        method, path = call.method, call.path
         where = f"no usable answer from {self._base_url}: {description}"
         if ambiguous:
             raise AmbiguousWriteError(
