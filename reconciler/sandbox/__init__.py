@@ -1,0 +1,175 @@
+"""The sandbox: a local Qovery-compatible API on 127.0.0.1, for the quickstart and the tests.
+
+``start()`` seeds a store, serves it in a background thread and returns a
+``RunningSandbox``; ``embedded()`` is what ``--sandbox`` uses (demo seed, state kept in
+``.reconciler/sandbox.json`` so that successive commands see each other's effects).
+
+Inside: ``seeding`` (seed YAML/dict → state), ``applications`` (full Application objects,
+validation), ``store`` (state + operations, one lock, optional JSON file under ``flock``),
+``faults`` (what to break), ``server`` (HTTP: routes, auth, log, admin API under
+``/_sandbox/``). Outside: ``commands.sandbox`` (the CLI), ``commands.common`` (``--sandbox``)
+and the tests. This package never imports httpx and never reads ``../shared``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+from .faults import Faults
+from .problems import ApiProblem, SandboxError
+from .seeding import SeedError, build_state
+from .server import SandboxServer
+from .store import FileBackend, MemoryBackend, Store
+
+__all__ = ["RunningSandbox", "SandboxError", "SeedError", "embedded", "start"]
+
+JSONObject = dict[str, Any]
+
+
+class RunningSandbox:
+    """A sandbox serving in a background thread; a context manager that stops it on exit."""
+
+    def __init__(self, server: SandboxServer, thread: threading.Thread) -> None:
+        self._server = server
+        self._thread = thread
+        self.url = f"http://127.0.0.1:{server.server_address[1]}"
+        self.token = server.token
+        self.store: Store = server.store
+        self.faults: Faults = server.faults
+
+    def __repr__(self) -> str:  # never the token
+        return f"RunningSandbox(url={self.url!r})"
+
+    def __enter__(self) -> RunningSandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        """Stop serving and cut open connections; idempotent."""
+        if self._thread.is_alive():
+            self._server.shutdown()
+            self._thread.join()
+            self._server.close_connections()
+            self._server.server_close()
+
+    @property
+    def env(self) -> dict[str, str]:
+        """The environment variables that point the CLI at this sandbox."""
+        return {"QOVERY_API_URL": self.url, "QOVERY_API_TOKEN": self.token}
+
+    @property
+    def authorization(self) -> str:
+        return f"Token {self.token}"
+
+    # -- the request log and the faults
+    def requests(self) -> list[JSONObject]:
+        return self._server.monitor.requests()
+
+    def clear_requests(self) -> None:
+        self._server.monitor.clear()
+
+    def stats(self) -> dict[str, int]:
+        return self._server.monitor.stats()
+
+    def set_faults(self, **faults: Any) -> None:
+        """Replace the fault settings (keys of ``PUT /_sandbox/faults``)."""
+        self.faults.set(**faults)
+
+    def clear_faults(self) -> None:
+        self.faults.clear()
+
+    @property
+    def deploy_seconds(self) -> float:
+        return self.store.deploy_seconds
+
+    @deploy_seconds.setter
+    def deploy_seconds(self, seconds: float) -> None:
+        self.store.deploy_seconds = seconds
+
+    # -- the state
+    def state(self) -> JSONObject:
+        return self.store.snapshot()
+
+    def replace_state(self, state: JSONObject) -> None:
+        self.store.replace(state)
+
+    def environment_id(self, environment: str, *, project: str | None = None) -> str:
+        """The id of the environment named so (any case); 404 ``ApiProblem`` when not one."""
+        return self.store.environment_id(environment, project=project)
+
+    def application(
+        self, environment: str, name: str, *, project: str | None = None
+    ) -> JSONObject | None:
+        """The application named ``name`` in ``environment`` (any case), or None."""
+        return self.store.find_application(environment, name, project=project)
+
+    def applications(self, environment: str, *, project: str | None = None) -> list[JSONObject]:
+        return self.store.list_applications(self.environment_id(environment, project=project))
+
+    def edit_out_of_band(self, application_id: str, **changes: Any) -> JSONObject:
+        """Change top-level fields as someone in the console would, without validation."""
+        return self.store.patch_application(application_id, changes)
+
+    def add_environment(self, project: str, name: str, mode: str = "PREVIEW") -> JSONObject:
+        return self.store.add_environment(project, name, mode)
+
+
+def start(
+    seed: str | os.PathLike[str] | JSONObject | None = None,
+    *,
+    port: int = 0,
+    state_path: str | os.PathLike[str] | None = None,
+    token: str | None = None,
+    faults: JSONObject | None = None,
+    deploy_seconds: float = 0.3,
+) -> RunningSandbox:
+    """Seed a sandbox and serve it on 127.0.0.1 in a background thread.
+
+    ``seed``: a seed YAML path, a seed dict, or None for the demo seed. ``state_path``: keep
+    the state in that JSON file (seeded only when the file does not exist yet). ``faults``:
+    the keys of ``PUT /_sandbox/faults``. Raises ``SandboxError`` (a ``ReconcilerError``)
+    when the seed, the state file or the port is unusable.
+    """
+    try:
+        if state_path is not None:
+            backend: FileBackend | MemoryBackend = FileBackend(
+                os.fspath(state_path), lambda: build_state(seed)
+            )
+        else:
+            backend = MemoryBackend(build_state(seed))
+        fault_settings = Faults(**(faults or {}))
+    except ApiProblem as problem:
+        raise SandboxError(problem.detail) from None
+    store = Store(backend, deploy_seconds=deploy_seconds)
+    token = token or "sbx_" + secrets.token_urlsafe(24)
+    try:
+        server = SandboxServer(port, store, fault_settings, token)
+    except OSError as exc:
+        raise SandboxError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}") from None
+    thread = threading.Thread(
+        target=server.serve_forever,
+        kwargs={"poll_interval": 0.05},
+        daemon=True,
+        name=f"sandbox:{server.server_address[1]}",
+    )
+    thread.start()
+    return RunningSandbox(server, thread)
+
+
+@contextlib.contextmanager
+def embedded(
+    state_path: str | os.PathLike[str] = ".reconciler/sandbox.json",
+) -> Iterator[RunningSandbox]:
+    """The sandbox of ``--sandbox``: demo seed on first use, state in ``state_path``."""
+    sandbox = start(None, state_path=state_path)
+    try:
+        yield sandbox
+    finally:
+        sandbox.stop()

@@ -1,0 +1,282 @@
+"""Seeds: the YAML (or dict) that says what the sandbox holds when it starts.
+
+Format (only names are required; ids default to uuid5 of the names, so that runs are
+reproducible)::
+
+    organizations:
+      - name: Acme
+        id: 5f0c...                  # optional, any UUID
+        plan: ENTERPRISE             # optional
+        annotations_groups:          # optional groups of the organization, referred to by
+          - {name: team, annotations: [{key: team, value: shop}], scopes: [DEPLOYMENTS]}
+        labels_groups:               # applications as [name] or [{id}]
+          - {name: cost, labels: [{key: cost-center, value: "42"}]}
+        projects:
+          - name: shop
+            environments:
+              - name: staging
+                mode: STAGING        # DEVELOPMENT (default) | PREVIEW | PRODUCTION | STAGING
+                applications:
+                  - name: api
+                    deployed: true   # default true: a deployed commit, status DEPLOYED
+                    # ...any field of the spec's ApplicationRequest...
+
+Defaults for applications (besides those of ``applications.configure``: cpu 500, memory
+512, min 1, max 1, build_mode DOCKER, dockerfile_path "Dockerfile", auto_preview and
+auto_deploy true, description ""...): without ``ports``, one public HTTP port 8080; without
+``healthchecks``, TCP readiness and liveness probes on the first port (null probes when there
+is no port); ``git_repository`` is laid over ``https://github.com/<org>/<app>.git``, GITHUB,
+branch main. Every seeded object is created at ``SEED_TIME``.
+
+A seed may be a path to a YAML file, a dict of that shape (benchmarks build big
+organizations in code), or None for the shipped demo seed (``demo-seed.yaml``).
+Neighbours: ``store`` (the state built here), ``applications`` (validation of each app).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import uuid
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from .applications import JSONObject, configure
+from .problems import ApiProblem, SandboxError
+from .store import empty_state, new_environment
+
+SEED_TIME = "2026-01-01T00:00:00.000Z"
+NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://reconciler.invalid/sandbox")
+ENVIRONMENT_MODES = ("DEVELOPMENT", "PREVIEW", "PRODUCTION", "STAGING")
+DEFAULT_PORT = {
+    "internal_port": 8080,
+    "protocol": "HTTP",
+    "publicly_accessible": True,
+    "is_default": True,
+}
+
+
+class SeedError(SandboxError):
+    """A seed that cannot be read or does not describe a valid organization."""
+
+
+def read_seed(seed: str | os.PathLike[str] | JSONObject | None) -> tuple[JSONObject, str]:
+    """The seed as a dict, and a name for it in messages."""
+    if isinstance(seed, dict):
+        return seed, "the seed"
+    if seed is None:
+        text = resources.files("reconciler.sandbox").joinpath("demo-seed.yaml").read_text("utf-8")
+        origin = "the demo seed"
+    else:
+        origin = f"seed file {os.fspath(seed)}"
+        try:
+            with open(seed, encoding="utf-8") as handle:
+                text = handle.read()
+        except OSError as exc:
+            raise SeedError(f"cannot read {origin}: {exc.strerror or exc}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise SeedError(f"{origin} is not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise SeedError(f"{origin} must be a mapping with an 'organizations' list")
+    return data, origin
+
+
+def build_state(seed: str | os.PathLike[str] | JSONObject | None) -> JSONObject:
+    """The store state a seed describes; ``SeedError`` names the faulty place."""
+    data, origin = read_seed(seed)
+    state = empty_state()
+    for i, org in enumerate(_entries(data, "organizations", origin)):
+        _add_organization(state, org, f"{origin}: organizations[{i}]")
+    return state
+
+
+def _entries(parent: Any, key: str, where: str) -> list[JSONObject]:
+    value = parent.get(key) or []
+    if not isinstance(value, list) or not all(isinstance(e, dict) for e in value):
+        raise SeedError(f"{where}: {key!r} must be a list of mappings")
+    for index, entry in enumerate(value):
+        if not isinstance(entry.get("name"), str) or not entry["name"]:
+            raise SeedError(f"{where}: {key}[{index}] needs a 'name'")
+    return value
+
+
+def _uid(entry: JSONObject, *names: str) -> str:
+    given = entry.get("id")
+    if given is not None:
+        try:
+            return str(uuid.UUID(str(given)))
+        except ValueError:
+            raise SeedError(f"{'/'.join(names)}: id {given!r} is not a UUID") from None
+    return str(uuid.uuid5(NAMESPACE, "/".join(n.lower() for n in names)))
+
+
+def _add_organization(state: JSONObject, org: JSONObject, where: str) -> None:
+    org_id = _uid(org, "org", org["name"])
+    state["organizations"][org_id] = {
+        "id": org_id,
+        "created_at": SEED_TIME,
+        "updated_at": SEED_TIME,
+        "name": org["name"],
+        "description": org.get("description"),
+        "plan": org.get("plan", "ENTERPRISE"),
+        "website_url": None,
+        "repository": None,
+        "logo_url": None,
+        "icon_url": None,
+        "admin_emails": None,
+        "owner": str(uuid.uuid5(NAMESPACE, f"owner/{org['name'].lower()}")),
+        "billing_deployment_restriction": None,
+        "organization_plan": {"plan": org.get("plan", "ENTERPRISE")},
+    }
+    state["groups"][org_id] = {
+        "annotations_groups": _groups(org, "annotations_groups", org_id, where),
+        "labels_groups": _groups(org, "labels_groups", org_id, where),
+    }
+    for j, project in enumerate(_entries(org, "projects", where)):
+        _add_project(state, project, org, org_id, f"{where}.projects[{j}]")
+
+
+def _groups(org: JSONObject, kind: str, org_id: str, where: str) -> dict[str, JSONObject]:
+    groups: dict[str, JSONObject] = {}
+    for group in _entries(org, kind, where):
+        group_id = _uid(group, "org", org["name"], kind, group["name"])
+        body: JSONObject = {"id": group_id, "created_at": SEED_TIME, "updated_at": SEED_TIME}
+        if kind == "annotations_groups":
+            body |= {
+                "name": group["name"],
+                "annotations": group.get("annotations", []),
+                "scopes": group.get("scopes", ["DEPLOYMENTS"]),
+            }
+        else:
+            labels = [
+                {"propagate_to_cloud_provider": False} | dict(label)
+                for label in group.get("labels", [])
+            ]
+            body |= {"name": group["name"], "labels": labels}
+        groups[group_id] = body
+    return groups
+
+
+def _add_project(
+    state: JSONObject, project: JSONObject, org: JSONObject, org_id: str, where: str
+) -> None:
+    project_id = _uid(project, "org", org["name"], "project", project["name"])
+    state["projects"][project_id] = {
+        "id": project_id,
+        "created_at": SEED_TIME,
+        "updated_at": SEED_TIME,
+        "name": project["name"],
+        "description": project.get("description", ""),
+        "associated_environments_count": 0,
+        "organization": {"id": org_id},
+    }
+    for k, env in enumerate(_entries(project, "environments", where)):
+        names = ("org", org["name"], "project", project["name"], "env", env["name"])
+        env_id = _uid(env, *names)
+        mode = env.get("mode", "DEVELOPMENT")
+        if mode not in ENVIRONMENT_MODES:
+            raise SeedError(f"{where}.environments[{k}]: mode must be one of {ENVIRONMENT_MODES}")
+        state["environments"][env_id] = new_environment(
+            env_id, env["name"], mode, org_id, project_id, SEED_TIME
+        )
+        env_where = f"{where}.environments[{k}]"
+        for m, app in enumerate(_entries(env, "applications", env_where)):
+            _add_application(
+                state,
+                app,
+                (*names, "app", app["name"]),
+                env_id,
+                org_id,
+                f"{env_where}.applications[{m}]",
+            )
+
+
+def _add_application(
+    state: JSONObject,
+    app: JSONObject,
+    names: tuple[str, ...],
+    env_id: str,
+    org_id: str,
+    where: str,
+) -> None:
+    app_id = _uid(app, *names)
+    groups = state["groups"][org_id]
+    body = _with_defaults(app, org_name=names[1], groups=groups, where=where)
+    try:
+        built = configure(
+            body,
+            previous=None,
+            environment_id=env_id,
+            app_id=app_id,
+            now=SEED_TIME,
+            new_id=lambda key: str(uuid.uuid5(uuid.UUID(app_id), key)),
+            groups=groups,
+        )
+    except ApiProblem as problem:
+        raise SeedError(f"{where} ({app['name']}): {problem.detail}") from None
+    if any(
+        a["name"].lower() == built["name"].lower() and a["environment"]["id"] == env_id
+        for a in state["applications"].values()
+    ):
+        raise SeedError(f"{where}: a second application named {app['name']!r}")
+    if app.get("deployed", True):
+        commit = (
+            app.get("deployed_commit_id")
+            or hashlib.sha1("/".join(names).encode(), usedforsecurity=False).hexdigest()
+        )
+        built["git_repository"]["deployed_commit_id"] = commit
+        built["git_repository"]["deployed_commit_date"] = SEED_TIME
+        state["deployments"][app_id] = _finished_deployment(app_id, commit)
+    state["applications"][app_id] = built
+
+
+def _with_defaults(app: JSONObject, *, org_name: str, groups: JSONObject, where: str) -> JSONObject:
+    body = {k: v for k, v in app.items() if k not in ("id", "deployed", "deployed_commit_id")}
+    body.setdefault("ports", [dict(DEFAULT_PORT)])
+    if "healthchecks" not in body:
+        body["healthchecks"] = _tcp_probes(body["ports"])
+    repo = {
+        "url": f"https://github.com/{org_name.lower()}/{app['name'].lower()}.git",
+        "provider": "GITHUB",
+        "branch": "main",
+    }
+    given = body.get("git_repository") or {}
+    if not isinstance(given, dict):
+        raise SeedError(f"{where}: git_repository must be a mapping")
+    body["git_repository"] = repo | given
+    for kind in ("annotations_groups", "labels_groups"):
+        body[kind] = [_group_ref(ref, groups[kind], where) for ref in body.get(kind) or []]
+    return body
+
+
+def _group_ref(ref: Any, groups: dict[str, JSONObject], where: str) -> JSONObject:
+    if isinstance(ref, dict):
+        return ref
+    for group in groups.values():
+        if group["name"] == ref:
+            return {"id": group["id"]}
+    raise SeedError(f"{where}: no group named {ref!r} in the organization")
+
+
+def _tcp_probes(ports: Any) -> JSONObject:
+    if not isinstance(ports, list) or not ports or not isinstance(ports[0], dict):
+        return {"readiness_probe": None, "liveness_probe": None}
+    probe = {"type": {"tcp": {"port": ports[0].get("internal_port")}}}
+    return {"readiness_probe": probe, "liveness_probe": probe}
+
+
+def _finished_deployment(app_id: str, commit: str) -> JSONObject:
+    return {
+        "count": 1,
+        "request_id": str(uuid.uuid5(uuid.UUID(app_id), "deployment/1")),
+        "requested_at": 0.0,
+        "seconds": 0.0,
+        "commit": commit,
+        "finished_date": SEED_TIME,
+        "pending": False,
+        "out_of_date": False,
+    }

@@ -1,0 +1,521 @@
+"""The sandbox's state and every operation of the Qovery API it serves, under one lock.
+
+``Store`` holds a state (a JSON-able dict, below) in a backend: ``MemoryBackend`` (tests,
+benchmarks) or ``FileBackend`` (``--sandbox``, ``--state``: every operation loads, changes
+and saves the JSON file under an exclusive ``fcntl.flock`` on ``<file>.lock``, written
+atomically, so that two processes sharing the file never lose each other's writes).
+
+The state::
+
+    {"version": 1,
+     "organizations": {id: Organization},
+     "groups": {organization id: {"annotations_groups": {id: group}, "labels_groups": {...}}},
+     "projects": {id: Project},  "environments": {id: Environment},
+     "applications": {id: Application},
+     "deployments": {application id: {count, request_id, requested_at, seconds, commit,
+                                      finished_date, pending, out_of_date}}}
+
+Deployments advance lazily from timestamps: QUEUED, then DEPLOYING, then DEPLOYED after
+``seconds``; a finished deployment sets ``git_repository.deployed_commit_*`` the next time
+the store is touched. Neighbours: ``applications`` builds the objects, ``seeding`` makes
+the first state, ``server`` maps HTTP requests onto the methods here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import fcntl
+import json
+import os
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from .applications import JSONObject, clone_of, configure
+from .problems import bad_request, conflict, not_found
+
+STATE_VERSION = 1
+STATE_KEYS = (
+    "organizations",
+    "groups",
+    "projects",
+    "environments",
+    "applications",
+    "deployments",
+)
+
+
+def empty_state() -> JSONObject:
+    return {"version": STATE_VERSION} | {key: {} for key in STATE_KEYS}
+
+
+def iso(seconds: float) -> str:
+    """An RFC 3339 timestamp in UTC, as Qovery writes them."""
+    moment = datetime.fromtimestamp(seconds, UTC)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def check_state(state: Any, origin: str) -> JSONObject:
+    """``state`` if it looks like a sandbox state, else ``ApiProblem(400)`` naming ``origin``."""
+    if not isinstance(state, dict) or state.get("version") != STATE_VERSION:
+        raise bad_request(f"{origin} is not a sandbox state (version {STATE_VERSION})")
+    for key in STATE_KEYS:
+        if not isinstance(state.get(key), dict):
+            raise bad_request(f"{origin} is not a sandbox state: {key!r} must be an object")
+    return state
+
+
+# ── backends ────────────────────────────────────────────────────────────────────────────
+
+
+class Transaction:
+    """The state for the span of one operation; set ``dirty`` when it changed."""
+
+    def __init__(self, state: JSONObject) -> None:
+        self.state = state
+        self.dirty = False
+
+
+class MemoryBackend:
+    """The state in this process only."""
+
+    def __init__(self, state: JSONObject) -> None:
+        self._state = state
+        self._lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        with self._lock:
+            yield Transaction(self._state)
+
+    def replace(self, state: JSONObject) -> None:
+        with self._lock:
+            self._state = state
+
+
+class FileBackend:
+    """The state in a JSON file, shared safely with other processes."""
+
+    def __init__(self, path: str, initial: Callable[[], JSONObject]) -> None:
+        self.path = os.path.abspath(path)
+        self._lock = threading.Lock()
+        os.makedirs(os.path.dirname(self.path), exist_ok=True)
+        with self._locked():
+            if not os.path.exists(self.path):
+                self._save(initial())
+            else:
+                self._load()
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        with self._lock, open(self.path + ".lock", "a") as lock_file:
+            fcntl.flock(lock_file, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock_file, fcntl.LOCK_UN)
+
+    def _load(self) -> JSONObject:
+        try:
+            with open(self.path, encoding="utf-8") as handle:
+                state = json.load(handle)
+        except (OSError, ValueError) as exc:
+            raise bad_request(f"cannot read the sandbox state {self.path}: {exc}") from None
+        return check_state(state, f"the file {self.path}")
+
+    def _save(self, state: JSONObject) -> None:
+        directory = os.path.dirname(self.path)
+        fd, tmp = tempfile.mkstemp(prefix=".sandbox-", suffix=".tmp", dir=directory)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(state, handle, separators=(",", ":"))
+            os.replace(tmp, self.path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        with self._locked():
+            txn = Transaction(self._load())
+            yield txn
+            if txn.dirty:
+                self._save(txn.state)
+
+    def replace(self, state: JSONObject) -> None:
+        with self._locked():
+            self._save(state)
+
+
+Backend = MemoryBackend | FileBackend
+
+
+# ── the store ───────────────────────────────────────────────────────────────────────────
+
+
+class Store:
+    """Every operation of the sandbox's API; each one is atomic."""
+
+    def __init__(
+        self,
+        backend: Backend,
+        *,
+        deploy_seconds: float = 0.3,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.backend = backend
+        self.deploy_seconds = deploy_seconds
+        self._clock = clock
+
+    @contextlib.contextmanager
+    def _txn(self) -> Iterator[Transaction]:
+        with self.backend.transaction() as txn:
+            if _settle(txn.state, self._clock()):
+                txn.dirty = True
+            yield txn
+
+    # -- the hierarchy
+    def list_organizations(self) -> list[JSONObject]:
+        with self._txn() as txn:
+            return copy.deepcopy(list(txn.state["organizations"].values()))
+
+    def list_projects(self, organization_id: str) -> list[JSONObject]:
+        with self._txn() as txn:
+            state = txn.state
+            _get(state, "organizations", organization_id, "organization")
+            envs = list(state["environments"].values())
+            return [
+                copy.deepcopy(p) | {"associated_environments_count": _count_envs(envs, p["id"])}
+                for p in state["projects"].values()
+                if p["organization"]["id"] == organization_id
+            ]
+
+    def list_environments(self, project_id: str) -> list[JSONObject]:
+        with self._txn() as txn:
+            _get(txn.state, "projects", project_id, "project")
+            return [
+                copy.deepcopy(e)
+                for e in txn.state["environments"].values()
+                if e["project"]["id"] == project_id
+            ]
+
+    def list_organization_environments(self, organization_id: str) -> list[JSONObject]:
+        keys = ("id", "created_at", "updated_at", "name", "organization", "project", "mode")
+        with self._txn() as txn:
+            _get(txn.state, "organizations", organization_id, "organization")
+            return [
+                {key: copy.deepcopy(e[key]) for key in keys if key in e}
+                for e in txn.state["environments"].values()
+                if e["organization"]["id"] == organization_id
+            ]
+
+    # -- applications
+    def list_applications(self, environment_id: str) -> list[JSONObject]:
+        with self._txn() as txn:
+            _get(txn.state, "environments", environment_id, "environment")
+            return copy.deepcopy(_apps_in(txn.state, environment_id))
+
+    def get_application(self, application_id: str) -> JSONObject:
+        with self._txn() as txn:
+            return copy.deepcopy(_get(txn.state, "applications", application_id, "application"))
+
+    def create_application(self, environment_id: str, body: Any) -> JSONObject:
+        with self._txn() as txn:
+            state = txn.state
+            env = _get(state, "environments", environment_id, "environment")
+            app_id = str(uuid.uuid4())
+            app = configure(
+                body,
+                previous=None,
+                environment_id=environment_id,
+                app_id=app_id,
+                now=iso(self._clock()),
+                new_id=_fresh_id,
+                groups=_groups_of(state, env),
+            )
+            _check_name_free(state, environment_id, app["name"], app_id)
+            state["applications"][app_id] = app
+            txn.dirty = True
+            return copy.deepcopy(app)
+
+    def edit_application(self, application_id: str, body: Any) -> JSONObject:
+        with self._txn() as txn:
+            state = txn.state
+            old = _get(state, "applications", application_id, "application")
+            env_id = old["environment"]["id"]
+            app = configure(
+                body,
+                previous=old,
+                environment_id=env_id,
+                app_id=application_id,
+                now=iso(self._clock()),
+                new_id=_fresh_id,
+                groups=_groups_of(state, state["environments"][env_id]),
+            )
+            _check_name_free(state, env_id, app["name"], application_id)
+            state["applications"][application_id] = app
+            record = state["deployments"].get(application_id)
+            if record and record["count"]:
+                record["out_of_date"] = True
+            txn.dirty = True
+            return copy.deepcopy(app)
+
+    def delete_application(self, application_id: str) -> None:
+        with self._txn() as txn:
+            _get(txn.state, "applications", application_id, "application")
+            del txn.state["applications"][application_id]
+            txn.state["deployments"].pop(application_id, None)
+            txn.dirty = True
+
+    def clone_application(self, application_id: str, body: Any) -> JSONObject:
+        with self._txn() as txn:
+            state = txn.state
+            source = _get(state, "applications", application_id, "application")
+            name, env_id = _clone_request(body)
+            target = _get(state, "environments", env_id, "environment")
+            source_env = state["environments"][source["environment"]["id"]]
+            if target["organization"]["id"] != source_env["organization"]["id"]:
+                raise bad_request("cannot clone into an environment of another organization")
+            new_id = str(uuid.uuid4())
+            _check_name_free(state, env_id, name, new_id)
+            app = clone_of(
+                source,
+                app_id=new_id,
+                name=name,
+                environment_id=env_id,
+                now=iso(self._clock()),
+                new_id=_fresh_id,
+            )
+            state["applications"][new_id] = app
+            txn.dirty = True
+            return copy.deepcopy(app)
+
+    # -- deployments
+    def deploy_application(self, application_id: str, body: Any) -> JSONObject:
+        commit = body.get("git_commit_id") if isinstance(body, dict) else None
+        if not isinstance(commit, str) or not commit.strip():
+            raise bad_request("git_commit_id is required and must be a non-empty string")
+        with self._txn() as txn:
+            state = txn.state
+            _get(state, "applications", application_id, "application")
+            now = self._clock()
+            record = state["deployments"].setdefault(application_id, _never_deployed())
+            if record["pending"]:
+                raise conflict("a deployment of this application is already in progress")
+            record.update(
+                count=record["count"] + 1,
+                request_id=str(uuid.uuid4()),
+                requested_at=now,
+                seconds=self.deploy_seconds,
+                commit=commit,
+                pending=True,
+                out_of_date=False,
+            )
+            txn.dirty = True
+            return render_status(application_id, record, now)
+
+    def get_application_status(self, application_id: str) -> JSONObject:
+        with self._txn() as txn:
+            _get(txn.state, "applications", application_id, "application")
+            record = txn.state["deployments"].get(application_id, _never_deployed())
+            return render_status(application_id, record, self._clock())
+
+    def list_application_statuses(self, environment_id: str) -> list[JSONObject]:
+        with self._txn() as txn:
+            state = txn.state
+            _get(state, "environments", environment_id, "environment")
+            now = self._clock()
+            return [
+                render_status(a["id"], state["deployments"].get(a["id"], _never_deployed()), now)
+                for a in _apps_in(state, environment_id)
+            ]
+
+    # -- for tests and the admin API
+    def snapshot(self) -> JSONObject:
+        with self._txn() as txn:
+            return copy.deepcopy(txn.state)
+
+    def replace(self, state: Any) -> None:
+        self.backend.replace(copy.deepcopy(check_state(state, "the new state")))
+
+    def find_application(
+        self, environment: str, name: str, *, project: str | None = None
+    ) -> JSONObject | None:
+        """The application named ``name`` (any case) in the environment named ``environment``."""
+        with self._txn() as txn:
+            env_id = _find_environment(txn.state, environment, project)
+            for app in _apps_in(txn.state, env_id):
+                if app["name"].lower() == name.lower():
+                    return copy.deepcopy(app)
+            return None
+
+    def environment_id(self, environment: str, *, project: str | None = None) -> str:
+        with self._txn() as txn:
+            return _find_environment(txn.state, environment, project)
+
+    def patch_application(self, application_id: str, changes: JSONObject) -> JSONObject:
+        """An out-of-band change: top-level fields replaced as given, without any check."""
+        with self._txn() as txn:
+            app = _get(txn.state, "applications", application_id, "application")
+            app.update(copy.deepcopy(changes))
+            app["updated_at"] = iso(self._clock())
+            txn.dirty = True
+            return copy.deepcopy(app)
+
+    def add_environment(self, project: str, name: str, mode: str = "PREVIEW") -> JSONObject:
+        """A new empty environment in the project named ``project`` (any case)."""
+        with self._txn() as txn:
+            state = txn.state
+            matches = [
+                p for p in state["projects"].values() if p["name"].lower() == project.lower()
+            ]
+            if len(matches) != 1:
+                raise not_found("project", project)
+            proj = matches[0]
+            env_id = str(uuid.uuid4())
+            org_id = proj["organization"]["id"]
+            env = new_environment(env_id, name, mode, org_id, proj["id"], iso(self._clock()))
+            state["environments"][env_id] = env
+            txn.dirty = True
+            return copy.deepcopy(env)
+
+
+# ── helpers ─────────────────────────────────────────────────────────────────────────────
+
+
+def new_environment(
+    env_id: str, name: str, mode: str, org_id: str, project_id: str, now: str
+) -> JSONObject:
+    cluster_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"sandbox-cluster/{org_id}"))
+    return {
+        "id": env_id,
+        "created_at": now,
+        "updated_at": now,
+        "name": name,
+        "organization": {"id": org_id},
+        "project": {"id": project_id},
+        "cloud_provider": {"provider": "AWS", "cluster": "sandbox"},
+        "mode": mode,
+        "cluster_id": cluster_id,
+        "cluster_name": "sandbox",
+        "expires_at": None,
+    }
+
+
+def _fresh_id(_key: str) -> str:
+    return str(uuid.uuid4())
+
+
+def _get(state: JSONObject, table: str, ident: str, kind: str) -> JSONObject:
+    found: JSONObject | None = state[table].get(ident)
+    if found is None:
+        raise not_found(kind, ident)
+    return found  # the stored dict itself: callers may change it
+
+
+def _apps_in(state: JSONObject, environment_id: str) -> list[JSONObject]:
+    return [a for a in state["applications"].values() if a["environment"]["id"] == environment_id]
+
+
+def _count_envs(environments: list[JSONObject], project_id: str) -> int:
+    return sum(1 for e in environments if e["project"]["id"] == project_id)
+
+
+def _groups_of(state: JSONObject, environment: JSONObject) -> dict[str, dict[str, JSONObject]]:
+    groups: dict[str, dict[str, JSONObject]] = state["groups"].get(
+        environment["organization"]["id"], {}
+    )
+    return groups
+
+
+def _check_name_free(state: JSONObject, environment_id: str, name: str, own_id: str) -> None:
+    for app in _apps_in(state, environment_id):
+        if app["id"] != own_id and app["name"].lower() == name.lower():
+            raise conflict(
+                f"an application named {app['name']!r} already exists in this environment"
+            )
+
+
+def _clone_request(body: Any) -> tuple[str, str]:
+    if not isinstance(body, dict):
+        raise bad_request("the request body must be an object {name, environment_id}")
+    name, env_id = body.get("name"), body.get("environment_id")
+    if not isinstance(name, str) or not name.strip():
+        raise bad_request("name is required")
+    if not isinstance(env_id, str) or not env_id:
+        raise bad_request("environment_id is required")
+    return name, env_id
+
+
+def _find_environment(state: JSONObject, environment: str, project: str | None) -> str:
+    projects = {p["id"]: p["name"].lower() for p in state["projects"].values()}
+    matches = [
+        e["id"]
+        for e in state["environments"].values()
+        if e["name"].lower() == environment.lower()
+        and (project is None or projects.get(e["project"]["id"]) == project.lower())
+    ]
+    if len(matches) != 1:
+        raise not_found(
+            "environment", environment if project is None else f"{project}/{environment}"
+        )
+    return str(matches[0])
+
+
+def _never_deployed() -> JSONObject:
+    return {
+        "count": 0,
+        "request_id": None,
+        "requested_at": None,
+        "seconds": 0.0,
+        "commit": None,
+        "finished_date": None,
+        "pending": False,
+        "out_of_date": False,
+    }
+
+
+def _settle(state: JSONObject, now: float) -> bool:
+    """Finish the deployments whose time is up; True when the state changed."""
+    changed = False
+    for app_id, record in state["deployments"].items():
+        if record["pending"] and now >= record["requested_at"] + record["seconds"]:
+            record["pending"] = False
+            record["finished_date"] = iso(record["requested_at"] + record["seconds"])
+            app = state["applications"].get(app_id)
+            if app is not None and "git_repository" in app:
+                app["git_repository"]["deployed_commit_id"] = record["commit"]
+                app["git_repository"]["deployed_commit_date"] = record["finished_date"]
+            changed = True
+    return changed
+
+
+def render_status(app_id: str, record: JSONObject, now: float) -> JSONObject:
+    """The spec's ``Status`` of an application at time ``now``."""
+    count = record["count"]
+    if count == 0:
+        state, deployment, action_status = "READY", "NEVER_DEPLOYED", "NEVER"
+    elif record["pending"] and now < record["requested_at"] + record["seconds"]:
+        queued = now < record["requested_at"] + record["seconds"] / 2
+        state, action_status = ("QUEUED", "QUEUED") if queued else ("DEPLOYING", "ONGOING")
+        deployment = "OUT_OF_DATE" if record["finished_date"] else "NEVER_DEPLOYED"
+    else:
+        state, action_status = "DEPLOYED", "SUCCESS"
+        deployment = "OUT_OF_DATE" if record["out_of_date"] else "UP_TO_DATE"
+    status: JSONObject = {"id": app_id, "state": state, "service_deployment_status": deployment}
+    finished = record["finished_date"] or (
+        iso(record["requested_at"] + record["seconds"]) if state == "DEPLOYED" else None
+    )
+    if finished:
+        status["last_deployment_date"] = finished
+    status["is_part_last_deployment"] = count > 0
+    status["status_details"] = {"action": "DEPLOY", "status": action_status, "sub_action": "NONE"}
+    status["deployment_request_id"] = record["request_id"]
+    status["deployment_requests_count"] = count
+    return status
