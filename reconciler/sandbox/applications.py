@@ -142,8 +142,10 @@ def _owner_and_name(url: str) -> tuple[str, str]:
     return parts[-2], name
 
 
-def _storage(body: list[Any], previous: list[JSONObject], new_id: IdFactory) -> list[JSONObject]:
-    known = {entry["id"]: entry for entry in previous}
+def _storage(
+    body: list[Any], previous: list[JSONObject] | None, new_id: IdFactory
+) -> list[JSONObject]:
+    known = None if previous is None else {entry["id"]: entry for entry in previous}
     result: list[JSONObject] = []
     mounts: set[str] = set()
     for index, raw in enumerate(body):
@@ -172,17 +174,21 @@ def _storage(body: list[Any], previous: list[JSONObject], new_id: IdFactory) -> 
     return result
 
 
-def _known_id(entry: Mapping[str, Any], known: Mapping[str, Any], where: str) -> str | None:
+def _known_id(entry: Mapping[str, Any], known: Mapping[str, Any] | None, where: str) -> str | None:
+    """The entry's id when it names an entry of the application; on create (``known`` None),
+    ids are ignored; an unknown id on edit is a 400."""
     ident = entry.get("id")
-    if ident is None:
+    if ident is None or known is None:
         return None
     if ident not in known:
         raise bad_request(f"{where}id {ident!r} is not an entry of this application")
     return str(ident)
 
 
-def _ports(body: list[Any], previous: list[JSONObject], new_id: IdFactory) -> list[JSONObject]:
-    known = {entry["id"]: entry for entry in previous}
+def _ports(
+    body: list[Any], previous: list[JSONObject] | None, new_id: IdFactory
+) -> list[JSONObject]:
+    known = None if previous is None else {entry["id"]: entry for entry in previous}
     result: list[JSONObject] = []
     seen: set[int] = set()
     for index, raw in enumerate(body):
@@ -200,7 +206,7 @@ def _ports(body: list[Any], previous: list[JSONObject], new_id: IdFactory) -> li
 
 
 def _port(
-    entry: Mapping[str, Any], where: str, known: Mapping[str, Any], new_id: IdFactory
+    entry: Mapping[str, Any], where: str, known: Mapping[str, Any] | None, new_id: IdFactory
 ) -> JSONObject:
     internal = _int(entry, "internal_port", None, where)
     if internal is None or not 1 <= internal <= 65535:
@@ -369,7 +375,7 @@ def configure(
         "id": app_id,
         "created_at": prev.get("created_at", now),
         "updated_at": now,
-        "storage": _storage(_list(app, "storage"), prev.get("storage", []), new_id),
+        "storage": _storage(_list(app, "storage"), _entries_of(previous, "storage"), new_id),
         "environment": {"id": environment_id},
         "git_repository": git,
         "maximum_cpu": MAXIMUM_CPU,
@@ -393,7 +399,7 @@ def configure(
             "max_running_instances": _int(app, "max_running_instances", 1),
             "healthchecks": _healthchecks(app.get("healthchecks")),
             "auto_preview": _bool(app, "auto_preview", True),
-            "ports": _ports(_list(app, "ports"), prev.get("ports", []), new_id),
+            "ports": _ports(_list(app, "ports"), _entries_of(previous, "ports"), new_id),
             "arguments": _arguments(app),
         }
     )
@@ -412,6 +418,10 @@ def configure(
         result["autoscaling"] = _autoscaling(app["autoscaling"], app_id, now, new_id)
     _check_ranges(result)
     return result
+
+
+def _entries_of(previous: Mapping[str, Any] | None, key: str) -> list[JSONObject] | None:
+    return None if previous is None else list(previous.get(key) or [])
 
 
 def _arguments(app: Mapping[str, Any]) -> list[str]:
