@@ -1,0 +1,324 @@
+"""Planning: desired state + observed state → the Plan. Pure, one pass, no I/O.
+
+The chain of STYLE.md (Argo's gitops-engine): pair each desired clone with the live
+application of the same name in its target environment (case-insensitive), then decide per
+contract section 4:
+
+- none there                        → ``create`` (clone, edit, [deploy])
+- owned by this manifest and source → ``noop``, or ``update`` when drifted and
+                                      ``on_drift: correct``, or to deploy a never-deployed
+                                      clone that ``deploy: true`` wants; reported drift is a
+                                      ``noop`` with a non-empty ``drift``
+- owned by another manifest/source  → ``conflict``, always
+- not owned                         → ``update`` when it is an untouched clone of its source
+                                      (an interrupted create) or ``adopt: true``; else
+                                      ``conflict``
+- owned, not declared, ``prune``    → ``delete`` (only manifests in ``managed_manifests``)
+
+Desired configuration: ``follow_source: true`` → the source's configuration with the clone's
+overrides deep-merged over it, normalised; ``false`` → the normalised overrides alone.
+Neighbours: ``normalising``, ``diffs``, ``ownership``, ``fingerprints``; builds ``plans.Plan``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from .diffs import drift, paths_set_by, project_onto
+from .fingerprints import fingerprint
+from .model import (
+    JSON,
+    DesiredClone,
+    DesiredState,
+    EnvironmentRef,
+    ObservedApplication,
+    ObservedState,
+    OnDrift,
+)
+from .normalising import keep_compared_fields, normalise
+from .overrides import deep_merge
+from .ownership import Owner, read_marker, strip_marker, with_marker
+from .plans import Action, Change, DriftItem, Endpoint, Plan, Step
+
+NEVER_DEPLOYED = "NEVER_DEPLOYED"
+
+
+@dataclass(frozen=True)
+class DesiredConfig:
+    """What one clone should look like, computed once per (source, overrides)."""
+
+    config: Mapping[str, JSON]  # normalised; complete or only the overrides
+    complete: bool
+    override_paths: tuple[str, ...]
+    description: str  # without marker
+
+
+class _Observed:
+    """The observed state, indexed: applications by environment and name, and by id."""
+
+    def __init__(self, observed: ObservedState) -> None:
+        self.failed = observed.failed
+        self.by_name: dict[str, dict[str, ObservedApplication]] = {}
+        self.by_id: dict[str, ObservedApplication] = {}
+        for env_id, apps in observed.applications.items():
+            names = self.by_name.setdefault(env_id, {})
+            for app in apps:
+                names.setdefault(app.name.lower(), app)
+                self.by_id[app.id] = app
+        self.environments = observed.applications
+        self._normalised: dict[str, dict[str, JSON]] = {}
+
+    def find(self, env_id: str, name: str) -> ObservedApplication | None:
+        return self.by_name.get(env_id, {}).get(name.lower())
+
+    def normalised(self, app: ObservedApplication) -> dict[str, JSON]:
+        """The app's compared configuration, computed once per application."""
+        cached = self._normalised.get(app.id)
+        if cached is None:
+            cached = self._normalised[app.id] = normalise(app.config)
+        return cached
+
+
+class Planner:
+    """Plans one (desired, observed) pair; caches per source what every clone shares."""
+
+    def __init__(self, desired: DesiredState, observed: ObservedState) -> None:
+        self.desired = desired
+        self.observed = _Observed(observed)
+        self._desired_configs: dict[tuple[str, bool, str], DesiredConfig] = {}
+        self._fingerprints: dict[str, str | None] = {}
+
+    # ── desired configuration ──────────────────────────────────────────────────────────
+
+    def desired_config(self, clone: DesiredClone, source: ObservedApplication) -> DesiredConfig:
+        follow = clone.policy.follow_source
+        key = (source.id, follow, json.dumps(clone.overrides, sort_keys=True, default=str))
+        cached = self._desired_configs.get(key)
+        if cached is None:
+            cached = self._desired_configs[key] = compute_desired(
+                source.config, clone.overrides, follow_source=follow
+            )
+        return cached
+
+    def fingerprint(self, app: ObservedApplication | None) -> str | None:
+        if app is None:
+            return None
+        if app.id not in self._fingerprints:
+            self._fingerprints[app.id] = fingerprint(app.config)
+        return self._fingerprints[app.id]
+
+    # ── one desired clone ──────────────────────────────────────────────────────────────
+
+    def change_for(self, clone: DesiredClone) -> Change:
+        source = self.observed.by_id.get(clone.source_app_id)
+        failed = self.observed.failed.get(clone.target_env.id)
+        target = self.observed.find(clone.target_env.id, clone.name)
+        base = self._base_change(clone, source, target)
+        if source is None:
+            return _decided(base, Action.CONFLICT, "the source application was not observed")
+        if failed is not None:
+            reason = f"the target environment could not be listed: {failed}"
+            return _decided(base, Action.CONFLICT, reason)
+        desired = self.desired_config(clone, source)
+        base = _with(base, desired=desired.config, desired_is_complete=desired.complete)
+        base = _with(base, description=with_marker(desired.description, _owner(clone)))
+        if target is None:
+            steps = (Step.CLONE, Step.EDIT, *_deploy_step(clone.policy.deploy))
+            return _with(base, action=Action.CREATE, reason="does not exist", steps=steps)
+        return self._existing(clone, source, target, desired, base)
+
+    def _existing(
+        self,
+        clone: DesiredClone,
+        source: ObservedApplication,
+        target: ObservedApplication,
+        desired: DesiredConfig,
+        base: Change,
+    ) -> Change:
+        owner = _marker_of(target)
+        items = self.drift_of(clone, target, desired)
+        if owner is not None and owner.manifest == clone.manifest:
+            if owner.source_id == clone.source_app_id:
+                return _owned(_with(base, owned=True, drift=items), clone, target)
+            reason = f"owned by this manifest for another source ({owner.source_name})"
+            return _decided(base, Action.CONFLICT, reason)
+        if owner is not None:
+            reason = f"owned by manifest {owner.manifest!r} (source {owner.source_name})"
+            return _decided(base, Action.CONFLICT, reason)
+        wants_deploy = clone.policy.deploy and target.deployment_status in (None, NEVER_DEPLOYED)
+        steps = (Step.EDIT, *_deploy_step(wants_deploy))
+        if self.is_untouched_clone(target, source):
+            reason = "finishing an interrupted create"
+            return _with(base, action=Action.UPDATE, reason=reason, steps=steps, drift=items)
+        if clone.policy.adopt:
+            return _with(base, action=Action.UPDATE, reason="adopting", steps=steps, drift=items)
+        reason = "exists and is not managed by the reconciler (adopt: true takes it over)"
+        return _decided(base, Action.CONFLICT, reason)
+
+    def drift_of(
+        self, clone: DesiredClone, target: ObservedApplication, desired: DesiredConfig
+    ) -> tuple[DriftItem, ...]:
+        actual: Mapping[str, Any] = self.observed.normalised(target)
+        if not desired.complete:
+            actual = project_onto(actual, desired.config)
+        return drift(
+            desired.config, actual, ignore=clone.ignore, override_paths=desired.override_paths
+        )
+
+    def is_untouched_clone(self, target: ObservedApplication, source: ObservedApplication) -> bool:
+        """Whether ``target`` is exactly a fresh clone of ``source`` (description aside)."""
+        target_cfg = dict(self.observed.normalised(target))
+        source_cfg = dict(self.observed.normalised(source))
+        target_cfg.pop("description", None)
+        source_cfg.pop("description", None)
+        return target_cfg == source_cfg
+
+    def _base_change(
+        self,
+        clone: DesiredClone,
+        source: ObservedApplication | None,
+        target: ObservedApplication | None,
+    ) -> Change:
+        return Change(
+            address=clone.address,
+            action=Action.NOOP,
+            manifest=clone.manifest,
+            source=_endpoint(
+                source.id if source else clone.source_app_id,
+                clone.source_app_name,
+                clone.source_env,
+            ),
+            target=_endpoint(
+                target.id if target else None,
+                target.name if target else clone.name,
+                clone.target_env,
+            ),
+            owned=False,
+            deploy_commit=_deployed_commit(source),
+            fingerprints={"source": self.fingerprint(source), "target": self.fingerprint(target)},
+        )
+
+    # ── prune ──────────────────────────────────────────────────────────────────────────
+
+    def prunes(self) -> list[Change]:
+        declared = {
+            (clone.manifest, clone.target_env.id, clone.name.lower())
+            for clone in self.desired.clones
+        }
+        changes: list[Change] = []
+        seen: set[str] = set()
+        for manifest, environments in sorted(self.desired.prune_environments.items()):
+            policy = self.desired.policies.get(manifest)
+            if manifest not in self.desired.managed_manifests or policy is None or not policy.prune:
+                continue
+            for env in environments:
+                for app in self.observed.environments.get(env.id, ()):
+                    owner = _marker_of(app)
+                    if owner is None or owner.manifest != manifest or app.id in seen:
+                        continue
+                    if (manifest, env.id, app.name.lower()) in declared:
+                        continue
+                    seen.add(app.id)
+                    changes.append(self._delete(manifest, owner, env, app))
+        return changes
+
+    def _delete(
+        self, manifest: str, owner: Owner, env: EnvironmentRef, app: ObservedApplication
+    ) -> Change:
+        source_app = self.observed.by_id.get(owner.source_id)
+        return Change(
+            address=f"{manifest}.{owner.source_name}[{env.project_name}/{env.name}]",
+            action=Action.DELETE,
+            manifest=manifest,
+            source=Endpoint(
+                owner.source_id,
+                owner.source_name,
+                None,
+                None,
+                source_app.environment_id if source_app else None,
+            ),
+            target=_endpoint(app.id, app.name, env),
+            owned=True,
+            reason="no longer declared; prune: true",
+            steps=(Step.DELETE,),
+            fingerprints={"source": self.fingerprint(source_app), "target": self.fingerprint(app)},
+        )
+
+
+# ── helpers ─────────────────────────────────────────────────────────────────────────────
+
+
+def compute_desired(
+    source_config: Mapping[str, Any], overrides: Mapping[str, Any], *, follow_source: bool
+) -> DesiredConfig:
+    """The desired compared configuration of a clone of ``source_config``."""
+    over_description = overrides.get("description")
+    raw_description = over_description if isinstance(over_description, str) else None
+    if raw_description is None and follow_source:
+        source_description = source_config.get("description")
+        raw_description = source_description if isinstance(source_description, str) else None
+    description = strip_marker(raw_description)
+    paths = paths_set_by(overrides)
+    if follow_source:
+        merged = deep_merge(keep_compared_fields(source_config), overrides)
+        return DesiredConfig(normalise(merged), True, paths, description)
+    return DesiredConfig(normalise(overrides, partial=True), False, paths, description)
+
+
+def _owned(base: Change, clone: DesiredClone, target: ObservedApplication) -> Change:
+    corrects = bool(base.drift) and clone.policy.on_drift is OnDrift.CORRECT
+    deploys = clone.policy.deploy and target.deployment_status == NEVER_DEPLOYED
+    steps = (*((Step.EDIT,) if corrects else ()), *_deploy_step(deploys))
+    reasons = []
+    if base.drift:
+        reasons.append(f"drifted; on_drift: {clone.policy.on_drift.value}")
+    if deploys:
+        reasons.append("never deployed; deploy: true")
+    if steps:
+        return _with(base, action=Action.UPDATE, reason="; ".join(reasons), steps=steps)
+    return _with(base, action=Action.NOOP, reason="; ".join(reasons) or "up to date")
+
+
+def _decided(base: Change, action: Action, reason: str) -> Change:
+    """A change that writes nothing: no desired config, no steps, no description."""
+    return _with(base, action=action, reason=reason, steps=(), desired={}, description=None)
+
+
+def _with(change: Change, **fields: Any) -> Change:
+    return replace(change, **fields)
+
+
+def _deploy_step(wanted: bool) -> tuple[Step, ...]:
+    return (Step.DEPLOY,) if wanted else ()
+
+
+def _owner(clone: DesiredClone) -> Owner:
+    return Owner(clone.manifest, clone.source_app_name, clone.source_app_id)
+
+
+def _marker_of(app: ObservedApplication) -> Owner | None:
+    description = app.config.get("description")
+    return read_marker(description if isinstance(description, str) else None)
+
+
+def _endpoint(app_id: str | None, name: str, env: EnvironmentRef) -> Endpoint:
+    return Endpoint(app_id, name, env.project_name, env.name, env.id)
+
+
+def _deployed_commit(source: ObservedApplication | None) -> str | None:
+    if source is None:
+        return None
+    repo = source.config.get("git_repository")
+    commit = repo.get("deployed_commit_id") if isinstance(repo, Mapping) else None
+    return commit if isinstance(commit, str) else None
+
+
+def plan(desired: DesiredState, observed: ObservedState, *, api_url: str | None = None) -> Plan:
+    """The plan that brings ``observed`` to ``desired`` under the manifests' policies."""
+    planner = Planner(desired, observed)
+    changes = [planner.change_for(clone) for clone in desired.clones]
+    changes.extend(planner.prunes())
+    return Plan.of(changes, api_url=api_url, selectors=desired.selectors, notes=desired.notes)
