@@ -1,0 +1,16 @@
+"""Rendering: the same Plan shown as text, JSON or markdown, written to a given stream.
+
+Views in Terraform's sense: they compute nothing, call no API, and write only to the text
+stream they are handed (``Streams.out`` in commands). Colour only when the caller asks.
+
+- ``text.render_plan`` / ``text.render_drift``: for people at a terminal;
+- ``json_document.render_plan``: the plan document (contract section 6);
+- ``markdown.render_plan`` / ``markdown.render_drift``: a pull-request comment or a CI step
+  summary (``$GITHUB_STEP_SUMMARY``).
+"""
+
+from __future__ import annotations
+
+from .formatting import format_value
+
+__all__ = ["format_value"]

@@ -1,0 +1,44 @@
+"""Small formatting helpers shared by the text and markdown views."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..plans import Plan, Summary
+
+MAX_VALUE_LENGTH = 80
+
+
+def format_value(value: Any) -> str:
+    """A drift value, short and unambiguous: JSON, "(absent)" for None, cut when long."""
+    if value is None:
+        return "(absent)"
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False)
+    if len(text) > MAX_VALUE_LENGTH:
+        text = text[: MAX_VALUE_LENGTH - 1] + "…"
+    return text
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+def summary_line(summary: Summary) -> str:
+    """``Plan: N to create, N to update, N to delete, N conflicts; N drifted, N missing.``"""
+    return (
+        f"Plan: {summary.create} to create, {summary.update} to update, "
+        f"{summary.delete} to delete, {_plural(summary.conflict, 'conflict', 'conflicts')}; "
+        f"{summary.drifted} drifted, {summary.missing} missing."
+    )
+
+
+def drift_line(summary: Summary) -> str:
+    """``Drift: N drifted, N missing.``"""
+    return f"Drift: {summary.drifted} drifted, {summary.missing} missing."
+
+
+def has_nothing_to_show(plan: Plan) -> bool:
+    """No change to make, no conflict, no drift: "No changes."."""
+    s = plan.summary
+    return not (s.create or s.update or s.delete or s.conflict or s.drifted or s.missing)

@@ -1,0 +1,99 @@
+"""Markdown views of a plan and of drift: fit for a pull-request comment or a CI summary.
+
+Tables escape ``|`` (and newlines) in every cell; values are shown as inline code.
+Neighbours: ``plans``, ``formatting``; commands ``plan`` and ``drift --markdown``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TextIO
+
+from ..plans import Action, Change, Plan
+from .formatting import drift_line, format_value, has_nothing_to_show, summary_line
+
+ICONS = {
+    Action.CREATE: "➕ create",
+    Action.UPDATE: "🔄 update",
+    Action.DELETE: "🗑️ delete",
+    Action.CONFLICT: "⛔ conflict",
+    Action.NOOP: "⚠️ drifted",
+}
+
+
+def cell(text: str) -> str:
+    """Text safe inside a markdown table cell."""
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def code(text: str) -> str:
+    """Inline code safe inside a table cell (backticks cannot be escaped: doubled fences)."""
+    fence = "``" if "`" in text else "`"
+    pad = " " if "`" in text else ""
+    inner = text.replace("|", "\\|").replace("\n", " ")
+    return f"{fence}{pad}{inner}{pad}{fence}"
+
+
+def _table(out: TextIO, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    out.write("| " + " | ".join(header) + " |\n")
+    out.write("|" + "|".join("---" for _ in header) + "|\n")
+    for row in rows:
+        out.write("| " + " | ".join(row) + " |\n")
+
+
+def _drift_rows(changes: Sequence[Change]) -> list[list[str]]:
+    return [
+        [
+            code(change.address),
+            code(item.path),
+            code(format_value(item.expected)),
+            code(format_value(item.actual)),
+            item.origin.value,
+        ]
+        for change in changes
+        for item in change.drift
+    ]
+
+
+DRIFT_HEADER = ("Clone", "Field", "Expected", "Actual", "Origin")
+
+
+def render_plan(plan: Plan, out: TextIO) -> None:
+    """The plan as a markdown section: a table of changes, then the drift per field."""
+    out.write("## Reconciler plan\n\n")
+    for note in plan.notes:
+        out.write(f"> {cell(note)}\n")
+    if plan.notes:
+        out.write("\n")
+    if has_nothing_to_show(plan):
+        out.write("No changes. Every clone matches its manifest.\n")
+        return
+    shown = [c for c in plan.changes if c.action is not Action.NOOP or c.drift]
+    rows = [[ICONS[c.action], code(c.address), cell(c.reason)] for c in shown]
+    _table(out, ("Action", "Clone", "Reason"), rows)
+    drift_rows = _drift_rows([c for c in shown if c.action is not Action.DELETE])
+    if drift_rows:
+        out.write("\n### Drift\n\n")
+        _table(out, DRIFT_HEADER, drift_rows)
+    out.write(f"\n**{summary_line(plan.summary)}**\n")
+
+
+def render_drift(plan: Plan, out: TextIO) -> None:
+    """The drift report as markdown: drifted fields, then missing clones."""
+    out.write("## Reconciler drift\n\n")
+    for note in plan.notes:
+        out.write(f"> {cell(note)}\n")
+    if plan.notes:
+        out.write("\n")
+    drifted = [c for c in plan.changes if c.drift and c.action is not Action.DELETE]
+    missing = [c for c in plan.changes if c.missing]
+    if not drifted and not missing:
+        out.write("No drift. Every declared clone exists and matches its manifest.\n")
+        return
+    if drifted:
+        _table(out, DRIFT_HEADER, _drift_rows(drifted))
+    if missing:
+        out.write("\n**Missing clones:**\n\n")
+        for change in missing:
+            out.write(f"- {code(change.address)}\n")
+    out.write(f"\n**{drift_line(plan.summary)}**\n")

@@ -1,0 +1,100 @@
+"""Human text views of a plan and of drift, like Terraform's: ``+ ~ - !`` and a summary.
+
+Neighbours: ``plans`` (what is shown), ``formatting`` (values, summary line); commands
+``plan``, ``apply``, ``drift`` call these with ``Streams.out`` and ``Streams.color``.
+"""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from ..plans import Action, Change, Plan
+from .formatting import drift_line, format_value, has_nothing_to_show, summary_line
+
+SYMBOLS = {
+    Action.CREATE: "+",
+    Action.UPDATE: "~",
+    Action.DELETE: "-",
+    Action.CONFLICT: "!",
+    Action.NOOP: "#",
+}
+COLOURS = {
+    Action.CREATE: "32",  # green
+    Action.UPDATE: "33",  # yellow
+    Action.DELETE: "31",  # red
+    Action.CONFLICT: "35",  # magenta
+    Action.NOOP: "36",  # cyan: reported drift
+}
+BOLD = "1"
+
+
+class _Painter:
+    def __init__(self, color: bool) -> None:
+        self.color = color
+
+    def __call__(self, text: str, code: str) -> str:
+        return f"\x1b[{code}m{text}\x1b[0m" if self.color else text
+
+
+def _label(change: Change) -> str:
+    if change.action is Action.NOOP:
+        return "drifted"
+    return change.action.value
+
+
+def _change_lines(change: Change, paint: _Painter) -> list[str]:
+    symbol = paint(SYMBOLS[change.action], COLOURS[change.action])
+    head = f"  {symbol} {paint(change.address, BOLD)}  {_label(change)}"
+    lines = [f"{head}: {change.reason}" if change.reason else head]
+    if change.drift:
+        lines.append("      drift (expected → actual):")
+    for item in change.drift:
+        lines.append(
+            f"        {item.path}: {format_value(item.expected)} → "
+            f"{format_value(item.actual)} ({item.origin.value})"
+        )
+    return lines
+
+
+def _shown(change: Change) -> bool:
+    """Every change but a noop without drift."""
+    return change.action is not Action.NOOP or bool(change.drift)
+
+
+def render_plan(plan: Plan, out: TextIO, *, color: bool = False) -> None:
+    """The plan, for people: one block per change worth showing, then the summary."""
+    paint = _Painter(color)
+    for note in plan.notes:
+        out.write(f"Note: {note}\n")
+    if has_nothing_to_show(plan):
+        out.write("No changes. Every clone matches its manifest.\n")
+        return
+    out.write("Reconciler will perform the following actions:\n\n")
+    for change in plan.changes:
+        if _shown(change):
+            out.write("\n".join(_change_lines(change, paint)) + "\n")
+    out.write("\n" + summary_line(plan.summary) + "\n")
+
+
+def render_drift(plan: Plan, out: TextIO, *, color: bool = False) -> None:
+    """The drift report: drifted clones with their fields, then missing clones."""
+    paint = _Painter(color)
+    drifted = [c for c in plan.changes if c.drift and c.action is not Action.DELETE]
+    missing = [c for c in plan.changes if c.missing]
+    for note in plan.notes:
+        out.write(f"Note: {note}\n")
+    if not drifted and not missing:
+        out.write("No drift. Every declared clone exists and matches its manifest.\n")
+        return
+    for change in drifted:
+        out.write(f"  {paint('~', COLOURS[Action.UPDATE])} {paint(change.address, BOLD)}\n")
+        for item in change.drift:
+            out.write(
+                f"        {item.path}: {format_value(item.expected)} → "
+                f"{format_value(item.actual)} ({item.origin.value})\n"
+            )
+    for change in missing:
+        out.write(
+            f"  {paint('+', COLOURS[Action.CREATE])} {paint(change.address, BOLD)}  missing\n"
+        )
+    out.write("\n" + drift_line(plan.summary) + "\n")
