@@ -18,7 +18,8 @@ The tree (catch the narrowest class that means something to you)::
         ├── ServerError              5xx, after the retries ran out
         ├── BadResponseError         a body that is not the JSON we expect (HTML, truncated...)
         └── TransportError           no usable answer: connection refused, timeout, dropped
-            └── AmbiguousWriteError  a write whose outcome is unknown: the server may have acted
+            └── AmbiguousWriteError  a clone/deploy whose outcome is unknown (timeout, dropped
+                                     connection, 5xx, unreadable 2xx): the server may have acted
 
 Only ``reconciler.client`` creates ``ApiError``s; ``httpx`` exceptions never leave it.
 No message, ``str()`` or ``repr()`` of any of these ever holds the API token: the client
@@ -160,7 +161,7 @@ class RateLimitedError(ApiError):
 
 
 class ServerError(ApiError):
-    """5xx, still, after every retry (or at once, for a write that may not be repeated)."""
+    """5xx, still, after every retry. (A 5xx on a clone or deploy is an AmbiguousWriteError.)"""
 
 
 class BadResponseError(ApiError):
