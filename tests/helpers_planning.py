@@ -1,0 +1,278 @@
+"""Plain-data builders for the pure core's tests: API-shaped applications and desired clones.
+
+``application`` builds a full ``Application`` as the API returns it (ids, timestamps,
+server-derived fields); ``fresh_clone`` copies one the way Qovery's clone does (all the
+configuration, fresh ids, not deployed). Also JSON (de)serialisation of DesiredState and
+ObservedState for the golden cases.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+from collections.abc import Mapping
+from typing import Any
+
+from reconciler.model import (
+    DesiredClone,
+    DesiredState,
+    EnvironmentRef,
+    ObservedApplication,
+    ObservedState,
+    OnDrift,
+    Policy,
+    SelectorMatch,
+)
+
+_ids = itertools.count(1)
+
+
+def new_id(prefix: str = "0000") -> str:
+    return f"{prefix}-{next(_ids):04d}-4000-8000-000000000000"
+
+
+SOURCE_ENV = EnvironmentRef("env-staging", "staging", "proj-shop", "shop", "org-acme")
+PREVIEW_1 = EnvironmentRef("env-preview-1", "preview-1", "proj-shop", "shop", "org-acme")
+PREVIEW_2 = EnvironmentRef("env-preview-2", "preview-2", "proj-shop", "shop", "org-acme")
+
+
+def application(app_id: str, name: str, env_id: str, **fields: Any) -> dict[str, Any]:
+    """A full Application, as the API returns it; ``fields`` replace the defaults."""
+    app: dict[str, Any] = {
+        "id": app_id,
+        "created_at": "2026-08-01T10:00:00Z",
+        "updated_at": "2026-08-02T10:00:00Z",
+        "environment": {"id": env_id},
+        "git_repository": {
+            "has_access": True,
+            "provider": "GITHUB",
+            "owner": "acme",
+            "url": "https://github.com/acme/api.git",
+            "name": "api",
+            "branch": "main",
+            "root_path": "/",
+            "deployed_commit_id": "c0ffee",
+            "deployed_commit_date": "2026-08-02T09:00:00Z",
+            "git_token_id": None,
+            "git_token_name": None,
+        },
+        "maximum_cpu": 16000,
+        "maximum_memory": 16384,
+        "maximun_gpu": 0,
+        "name": name,
+        "description": "the API",
+        "build_mode": "DOCKER",
+        "dockerfile_path": "Dockerfile",
+        "cpu": 500,
+        "memory": 512,
+        "gpu": 0,
+        "min_running_instances": 1,
+        "max_running_instances": 2,
+        "healthchecks": {
+            "readiness_probe": {
+                "type": {
+                    "tcp": None,
+                    "http": {"path": "/ready", "scheme": "HTTP", "port": 8080},
+                    "exec": None,
+                    "grpc": None,
+                },
+                "initial_delay_seconds": 30,
+                "period_seconds": 10,
+                "timeout_seconds": 5,
+                "success_threshold": 1,
+                "failure_threshold": 9,
+            },
+            "liveness_probe": None,
+        },
+        "auto_preview": True,
+        "ports": [
+            {
+                "id": new_id("port"),
+                "internal_port": 8080,
+                "external_port": 443,
+                "publicly_accessible": True,
+                "is_default": True,
+                "protocol": "HTTP",
+                "name": "p8080",
+            },
+            {
+                "id": new_id("port"),
+                "internal_port": 9090,
+                "publicly_accessible": False,
+                "is_default": False,
+                "protocol": "GRPC",
+                "name": "p9090",
+            },
+        ],
+        "storage": [
+            {"id": new_id("stor"), "type": "FAST_SSD", "size": 10, "mount_point": "/mnt/data"},
+        ],
+        "arguments": ["--port", "8080"],
+        "auto_deploy": True,
+        "annotations_groups": [
+            {
+                "id": "ag-1",
+                "created_at": "2026-01-01T00:00:00Z",
+                "name": "team",
+                "annotations": [{"key": "team", "value": "core"}],
+                "scopes": ["PODS"],
+            },
+        ],
+        "labels_groups": [],
+        "icon_uri": "app://qovery-console/application",
+        "service_type": "APPLICATION",
+    }
+    app.update(fields)
+    return app
+
+
+def fresh_clone(source: Mapping[str, Any], app_id: str, name: str, env_id: str) -> dict[str, Any]:
+    """What Qovery's clone makes of ``source``: the configuration, fresh ids, not deployed."""
+    clone = copy.deepcopy(dict(source))
+    clone.update(
+        id=app_id,
+        name=name,
+        environment={"id": env_id},
+        created_at="2026-08-03T10:00:00Z",
+        updated_at="2026-08-03T10:00:00Z",
+    )
+    for port in clone.get("ports", []):
+        port["id"] = new_id("port")
+    for entry in clone.get("storage", []):
+        entry["id"] = new_id("stor")
+    repo = clone.get("git_repository") or {}
+    for key in [k for k in repo if k.startswith("deployed_commit_")]:
+        del repo[key]
+    return clone
+
+
+def observed_app(config: Mapping[str, Any], status: str | None = None) -> ObservedApplication:
+    return ObservedApplication(
+        config["id"], config["name"], config["environment"]["id"], config, status
+    )
+
+
+def observed(
+    *apps: ObservedApplication,
+    failed: Mapping[str, str] | None = None,
+    envs: tuple[EnvironmentRef, ...] = (SOURCE_ENV, PREVIEW_1, PREVIEW_2),
+) -> ObservedState:
+    by_env: dict[str, list[ObservedApplication]] = {env.id: [] for env in envs}
+    for app in apps:
+        by_env.setdefault(app.environment_id, []).append(app)
+    for env_id in failed or {}:
+        by_env.pop(env_id, None)
+    return ObservedState({k: tuple(v) for k, v in by_env.items()}, dict(failed or {}))
+
+
+def desired_clone(
+    source: Mapping[str, Any],
+    target_env: EnvironmentRef = PREVIEW_1,
+    *,
+    manifest: str = "previews",
+    name: str | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    ignore: tuple[str, ...] = (),
+    policy: Policy | None = None,
+) -> DesiredClone:
+    source_name = source["name"]
+    return DesiredClone(
+        address=f"{manifest}.{source_name}[{target_env.project_name}/{target_env.name}]",
+        manifest=manifest,
+        source_app_id=source["id"],
+        source_app_name=source_name,
+        source_env=SOURCE_ENV,
+        target_env=target_env,
+        name=name or source_name,
+        overrides=dict(overrides or {}),
+        ignore=ignore,
+        policy=policy or Policy(),
+    )
+
+
+def desired(
+    *clones: DesiredClone,
+    prune: Mapping[str, tuple[EnvironmentRef, ...]] | None = None,
+    policies: Mapping[str, Policy] | None = None,
+    managed: tuple[str, ...] | None = None,
+) -> DesiredState:
+    all_policies = {c.manifest: c.policy for c in clones}
+    all_policies.update(policies or {})
+    return DesiredState(
+        clones=clones,
+        managed_manifests=managed if managed is not None else tuple(sorted(all_policies)),
+        policies=all_policies,
+        prune_environments=dict(prune or {}),
+    )
+
+
+# ── JSON (de)serialisation for golden cases ─────────────────────────────────────────────
+
+
+def _env(data: Mapping[str, Any]) -> EnvironmentRef:
+    return EnvironmentRef(
+        data["id"],
+        data["name"],
+        data["project_id"],
+        data["project_name"],
+        data.get("organization_id", "org"),
+        data.get("mode"),
+    )
+
+
+def _policy(data: Mapping[str, Any] | None) -> Policy:
+    data = dict(data or {})
+    if "on_drift" in data:
+        data["on_drift"] = OnDrift(data["on_drift"])
+    return Policy(**data)
+
+
+def desired_from_json(data: Mapping[str, Any]) -> DesiredState:
+    """A DesiredState from a golden case's ``desired.json``."""
+    envs = {key: _env(value) for key, value in data["environments"].items()}
+    policies = {name: _policy(p) for name, p in data.get("policies", {}).items()}
+    clones = []
+    for c in data["clones"]:
+        source_env, target_env = envs[c["source_env"]], envs[c["target_env"]]
+        name = c.get("name", c["source_app_name"])
+        clones.append(
+            DesiredClone(
+                address=f"{c['manifest']}.{c['source_app_name']}"
+                f"[{target_env.project_name}/{target_env.name}]",
+                manifest=c["manifest"],
+                source_app_id=c["source_app_id"],
+                source_app_name=c["source_app_name"],
+                source_env=source_env,
+                target_env=target_env,
+                name=name,
+                overrides=c.get("overrides", {}),
+                ignore=tuple(c.get("ignore", ())),
+                policy=policies.get(c["manifest"], Policy()),
+            )
+        )
+    return DesiredState(
+        clones=tuple(clones),
+        managed_manifests=tuple(data.get("managed_manifests", sorted(policies))),
+        policies=policies,
+        prune_environments={
+            m: tuple(envs[e] for e in ids) for m, ids in data.get("prune_environments", {}).items()
+        },
+        selectors=tuple(
+            SelectorMatch(s["manifest"], s["project_id"], s["pattern"], tuple(s["environment_ids"]))
+            for s in data.get("selectors", ())
+        ),
+        notes=tuple(data.get("notes", ())),
+    )
+
+
+def observed_from_json(data: Mapping[str, Any]) -> ObservedState:
+    """An ObservedState from a golden case's ``observed.json``: env id → applications."""
+    statuses = data.get("statuses", {})
+    apps = {
+        env_id: tuple(
+            ObservedApplication(a["id"], a["name"], env_id, a, statuses.get(a["id"]))
+            for a in listed
+        )
+        for env_id, listed in data["applications"].items()
+    }
+    return ObservedState(apps, data.get("failed", {}))
