@@ -140,12 +140,13 @@ class Planner:
     ) -> Change:
         owner = _marker_of(target)
         items = self.drift_of(clone, target, desired)
-        if owner is not None and owner.manifest == clone.manifest:
+        copied = owner is not None and owner == _marker_of(source)  # cloned with the source's
+        if owner is not None and owner.manifest == clone.manifest and not copied:
             if owner.source_id == clone.source_app_id:
                 return _owned(_with(base, owned=True, drift=items), clone, target)
             reason = f"owned by this manifest for another source ({owner.source_name})"
             return _decided(base, Action.CONFLICT, reason)
-        if owner is not None:
+        if owner is not None and not copied:
             reason = f"owned by manifest {owner.manifest!r} (source {owner.source_name})"
             return _decided(base, Action.CONFLICT, reason)
         wants_deploy = clone.policy.deploy and target.deployment_status in (None, NEVER_DEPLOYED)
@@ -153,7 +154,7 @@ class Planner:
         if self.is_untouched_clone(target, source):
             reason = "finishing an interrupted create"
             return _with(base, action=Action.UPDATE, reason=reason, steps=steps, drift=items)
-        if clone.policy.adopt:
+        if clone.policy.adopt and not copied:
             return _with(base, action=Action.UPDATE, reason="adopting", steps=steps, drift=items)
         reason = "exists and is not managed by the reconciler (adopt: true takes it over)"
         return _decided(base, Action.CONFLICT, reason)
