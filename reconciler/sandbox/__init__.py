@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import socket
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -54,7 +55,11 @@ class RunningSandbox:
     def stop(self) -> None:
         """Stop serving and cut open connections; idempotent."""
         if self._thread.is_alive():
-            self._server.shutdown()
+            stopper = threading.Thread(target=self._server.shutdown)
+            stopper.start()
+            with contextlib.suppress(OSError):  # wake the server's select() at once
+                socket.create_connection(self._server.server_address[:2], timeout=1).close()
+            stopper.join()
             self._thread.join()
             self._server.close_connections()
             self._server.server_close()
