@@ -38,7 +38,8 @@ class RunningSandbox:
     def __init__(self, server: SandboxServer, thread: threading.Thread) -> None:
         self._server = server
         self._thread = thread
-        self.url = f"http://127.0.0.1:{server.server_address[1]}"
+        self._port = int(server.server_address[1])
+        self.url = f"http://127.0.0.1:{self._port}"
         self.token = server.token
         self.store: Store = server.store
         self.faults: Faults = server.faults
@@ -58,7 +59,7 @@ class RunningSandbox:
             stopper = threading.Thread(target=self._server.shutdown)
             stopper.start()
             with contextlib.suppress(OSError):  # wake the server's select() at once
-                socket.create_connection(self._server.server_address[:2], timeout=1).close()
+                socket.create_connection(("127.0.0.1", self._port), timeout=1).close()
             stopper.join()
             self._thread.join()
             self._server.close_connections()
