@@ -203,6 +203,10 @@ def test_peak_in_flight_counts_concurrent_slow_requests(sandbox: RunningSandbox)
         thread.start()
     for thread in threads:
         thread.join()
+    # The server counts a request out after its answer is written: give it a moment.
+    deadline = time.monotonic() + 2.0
+    while sandbox.stats()["in_flight"] and time.monotonic() < deadline:
+        time.sleep(0.01)
     stats = sandbox.stats()
     assert stats["peak_in_flight"] == 4 and stats["in_flight"] == 0
     sandbox.clear_requests()
