@@ -19,15 +19,18 @@ from .ownership import make_marker, read_marker
 FINGERPRINT_LENGTH = 16
 
 
-def fingerprint(config: Config | None) -> str | None:
-    """The fingerprint of one raw ``Application`` (``None`` for an application not there)."""
+def fingerprint(config: Config | None, *, normalised: Config | None = None) -> str | None:
+    """The fingerprint of one raw ``Application`` (``None`` for an application not there).
+
+    ``normalised`` is ``normalise(config)`` when the caller already has it (a planner does).
+    """
     if config is None:
         return None
     description = config.get("description")
     owner = read_marker(description if isinstance(description, str) else None)
     payload = {
         "name": str(config.get("name", "")).lower(),
-        "config": normalise(config),
+        "config": normalise(config) if normalised is None else normalised,
         "marker": make_marker(owner) if owner else None,
     }
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)

@@ -90,24 +90,31 @@ class Planner:
         self.observed = _Observed(observed)
         self._desired_configs: dict[tuple[str, bool, str], DesiredConfig] = {}
         self._fingerprints: dict[str, str | None] = {}
+        self._by_identity: dict[tuple[str, bool, int], tuple[object, DesiredConfig]] = {}
 
     # ── desired configuration ──────────────────────────────────────────────────────────
 
     def desired_config(self, clone: DesiredClone, source: ObservedApplication) -> DesiredConfig:
         follow = clone.policy.follow_source
+        same_object = (source.id, follow, id(clone.overrides))
+        cached = self._by_identity.get(same_object)
+        if cached is not None:
+            return cached[1]
         key = (source.id, follow, json.dumps(clone.overrides, sort_keys=True, default=str))
-        cached = self._desired_configs.get(key)
-        if cached is None:
-            cached = self._desired_configs[key] = compute_desired(
+        found = self._desired_configs.get(key)
+        if found is None:
+            found = self._desired_configs[key] = compute_desired(
                 source.config, clone.overrides, follow_source=follow
             )
-        return cached
+        self._by_identity[same_object] = (clone.overrides, found)  # keeps the id alive
+        return found
 
     def fingerprint(self, app: ObservedApplication | None) -> str | None:
         if app is None:
             return None
         if app.id not in self._fingerprints:
-            self._fingerprints[app.id] = fingerprint(app.config)
+            normalised = self.observed.normalised(app)
+            self._fingerprints[app.id] = fingerprint(app.config, normalised=normalised)
         return self._fingerprints[app.id]
 
     # ── one desired clone ──────────────────────────────────────────────────────────────
@@ -123,8 +130,12 @@ class Planner:
             reason = f"the target environment could not be listed: {failed}"
             return _decided(base, Action.CONFLICT, reason)
         desired = self.desired_config(clone, source)
-        base = _with(base, desired=desired.config, desired_is_complete=desired.complete)
-        base = _with(base, description=with_marker(desired.description, _owner(clone)))
+        base = _with(
+            base,
+            desired=desired.config,
+            desired_is_complete=desired.complete,
+            description=with_marker(desired.description, _owner(clone)),
+        )
         if target is None:
             steps = (Step.CLONE, Step.EDIT, *_deploy_step(clone.policy.deploy))
             return _with(base, action=Action.CREATE, reason="does not exist", steps=steps)
