@@ -1,12 +1,30 @@
-"""`reconciler drift`: not implemented yet."""
+"""``reconciler drift``: where existing clones differ from the manifests, and which are missing.
+
+Read only. Exit 2 when a clone drifted or a declared clone is missing, 1 on an error or a
+conflict (1 wins), else 0. ``--json`` prints the plan document; ``--markdown`` a report fit
+for a pull-request comment or ``$GITHUB_STEP_SUMMARY``.
+"""
 
 from __future__ import annotations
 
 import argparse
 
-from ..errors import ReconcilerError
+from ..errors import ExitCode
+from ..rendering import json_document, markdown, text
 from ..streams import Streams
+from .common import connect, load, plan_against
 
 
 def run(args: argparse.Namespace, streams: Streams) -> int:
-    raise ReconcilerError("'drift' is not implemented yet")
+    clonesets = load(args.paths)
+    with connect(args) as session:
+        plan = plan_against(session, clonesets, args.target).plan
+    if args.json:
+        json_document.render_plan(plan, streams.out)
+    elif args.markdown:
+        markdown.render_drift(plan, streams.out)
+    else:
+        text.render_drift(plan, streams.out, color=streams.color)
+    if plan.summary.conflict:
+        return int(ExitCode.ERROR)
+    return int(ExitCode.CHANGES if plan.has_drift else ExitCode.OK)

@@ -1,12 +1,38 @@
-"""`reconciler plan`: not implemented yet."""
+"""``reconciler plan``: resolve, observe, and show what apply would change. Read only.
+
+Exit codes (contract section 5): 1 when a change is a conflict (or on any error); with
+``--detailed-exitcode``, 2 when apply would write something; else 0. Reported drift alone
+is not a pending change.
+"""
 
 from __future__ import annotations
 
 import argparse
 
-from ..errors import ReconcilerError
+from ..errors import ConfigError
+from ..rendering import json_document, text
 from ..streams import Streams
+from .common import connect, exit_code_for, load, plan_against
+from .files import write_atomically
 
 
 def run(args: argparse.Namespace, streams: Streams) -> int:
-    raise ReconcilerError("'plan' is not implemented yet")
+    clonesets = load(args.paths)
+    with connect(args) as session:
+        planned = plan_against(session, clonesets, args.target)
+    plan = planned.plan
+    if args.out:
+        try:
+            write_atomically(args.out, json_document.dumps(plan))
+        except OSError as exc:
+            raise ConfigError(f"cannot write the plan to {args.out}: {exc.strerror}") from None
+    if args.json:
+        json_document.render_plan(plan, streams.out)
+    else:
+        text.render_plan(plan, streams.out, color=streams.color)
+        if args.out:
+            streams.out.write(
+                f"\nSaved the plan to {args.out}. To apply exactly these changes:\n"
+                f"    reconciler apply --plan {args.out}\n"
+            )
+    return exit_code_for(plan, detailed=args.detailed_exitcode)
