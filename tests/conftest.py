@@ -1,13 +1,17 @@
 """Shared fixtures. ``sandbox``: a fresh demo sandbox per test (in memory, cheap to start);
-``sandbox_env``: the environment variables that point the CLI at it."""
+``sandbox_env``: the environment variables that point the CLI at it; ``cli``: the CLI run
+in-process against it, its output captured."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import io
+from collections.abc import Callable, Iterator
 
 import pytest
 
+from reconciler.cli import main
 from reconciler.sandbox import RunningSandbox, start
+from reconciler.streams import Streams
 
 
 @pytest.fixture
@@ -20,3 +24,32 @@ def sandbox() -> Iterator[RunningSandbox]:
 def sandbox_env(sandbox: RunningSandbox) -> dict[str, str]:
     """``QOVERY_API_URL`` and ``QOVERY_API_TOKEN`` of the ``sandbox`` fixture."""
     return dict(sandbox.env)
+
+
+class CliResult:
+    """What one in-process run of the CLI printed and returned."""
+
+    def __init__(self, code: int, out: str, err: str) -> None:
+        self.code, self.out, self.err = code, out, err
+
+    def __repr__(self) -> str:
+        return f"CliResult(code={self.code}, out={self.out!r}, err={self.err!r})"
+
+
+@pytest.fixture
+def cli(sandbox_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Callable[..., CliResult]:
+    """Run ``reconciler ARGS...`` in-process against the ``sandbox`` fixture.
+
+    ``cli("plan", "manifests/")`` → CliResult(code, out, err); nothing is a TTY, no colour.
+    """
+    for key, value in sandbox_env.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("QOVERY_TOKEN_TYPE", raising=False)
+
+    def run(*argv: str, stdin: str = "") -> CliResult:
+        out, err = io.StringIO(), io.StringIO()
+        streams = Streams(out=out, err=err, inp=io.StringIO(stdin))
+        code = main(list(argv), streams=streams)
+        return CliResult(code, out.getvalue(), err.getvalue())
+
+    return run
