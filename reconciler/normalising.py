@@ -67,6 +67,8 @@ TOP_LEVEL_DEFAULTS: Mapping[str, JSON] = {
     "min_running_instances": 1,
     "max_running_instances": 1,
     "auto_preview": True,
+    # null means "the cluster default"; responses name it (inferred), the sandbox says AMD64
+    "cpu_architecture": "AMD64",
 }
 PROBE_DEFAULTS: Mapping[str, int] = {
     "initial_delay_seconds": 30,

@@ -77,3 +77,25 @@ def test_the_edit_request_normalises_back_to_the_desired_configuration() -> None
     desired = normalise(application("src", "api", "env-0", cpu=250, memory=1024))
     body = edit_request(CURRENT, desired, name="api", description="the API", complete=True)
     assert normalise(body) == desired
+
+
+def test_the_sandbox_stores_what_the_edit_request_asks_for() -> None:
+    from itertools import count
+
+    from reconciler.sandbox.applications import configure
+
+    ids = count()
+    current = application("app-1", "api", "env-1", annotations_groups=[])
+    desired = normalise(application("src", "api", "env-0", cpu=250, annotations_groups=[]))
+    body = edit_request(current, desired, name="api", description="the API", complete=True)
+    stored = configure(
+        body,
+        previous=current,
+        environment_id="env-1",
+        app_id="app-1",
+        now="t",
+        new_id=lambda _: f"id-{next(ids)}",
+        groups={"annotations_groups": {}, "labels_groups": {}},
+    )
+    assert normalise(stored) == desired
+    assert [p["id"] for p in stored["ports"]] == [p["id"] for p in current["ports"]]

@@ -55,6 +55,7 @@ def test_server_derived_fields_are_dropped() -> None:
         ("build_mode", "DOCKER"),
         ("cpu", 500),
         ("memory", 512),
+        ("cpu_architecture", "AMD64"),
     ],
 )
 def test_absent_equals_the_server_default(field: str, default: Any) -> None:
