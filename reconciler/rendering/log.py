@@ -1,0 +1,145 @@
+"""The JSON-lines log of ``reconciler reconcile``: one JSON object per line, flushed at once.
+
+Every line holds ``ts`` (RFC 3339, UTC, milliseconds), ``event`` and the event's fields::
+
+    {"ts": "2026-08-20T12:00:00.123Z", "event": "round_start", "round": 1}
+    {"ts": "…", "event": "plan", "round": 1, "summary": {"create": 2, …}, "notes": []}
+    {"ts": "…", "event": "drift", "round": 1, "address": "…", "drift": [{"path": …}]}
+    {"ts": "…", "event": "change", "round": 1, "address": "…", "action": "create",
+     "result": "ok", "message": "…", "duration_s": 1.234}
+    {"ts": "…", "event": "error", "round": 1, "kind": "ApiError", "message": "…"}
+    {"ts": "…", "event": "round_end", "round": 1, "counts": {…}, "exit_code": 0,
+     "duration_s": 2.5}
+
+``EventLog`` is safe to call from the executor's worker threads (one lock, one write and one
+flush per line, so lines never interleave) and replaces any string it was told is secret by
+``***`` before writing: the token never reaches the log even by accident. The helpers below
+turn a plan's pieces and the executor's outcomes into event fields; this module computes
+nothing else and calls no API (it knows outcomes only by their shape, ``OutcomeLike``).
+
+Neighbours: ``commands.reconcile`` (the only writer), ``plans`` (Change, Summary, DriftItem).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any, Protocol, TextIO
+
+from ..plans import Action, Change, DriftItem, Plan
+
+REDACTED = "***"
+
+
+def rfc3339_now() -> str:
+    """The current UTC time as RFC 3339 with milliseconds: ``2026-08-20T12:00:00.123Z``."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class EventLog:
+    """Writes one JSON object per line to ``out`` and flushes after each line."""
+
+    def __init__(
+        self,
+        out: TextIO,
+        *,
+        secrets: Iterable[str] = (),
+        clock: Callable[[], str] = rfc3339_now,
+    ) -> None:
+        self._out = out
+        self._secrets: tuple[str, ...] = ()
+        self._clock = clock
+        self._lock = threading.Lock()
+        self.add_secrets(secrets)
+
+    def __repr__(self) -> str:  # never the secrets
+        return f"EventLog(secrets={len(self._secrets)})"
+
+    def add_secrets(self, secrets: Iterable[str]) -> None:
+        """Also replace these strings by ``***`` in every line written from now on."""
+        with self._lock:
+            known = {*self._secrets, *(s for s in secrets if s)}
+            self._secrets = tuple(sorted(known, key=len, reverse=True))
+
+    def write(self, event: str, **fields: Any) -> None:
+        """Write ``{"ts", "event", **fields}`` as one line, then flush."""
+        record = {"ts": self._clock(), "event": event, **fields}
+        line = json.dumps(record, ensure_ascii=False, default=str)
+        with self._lock:
+            for secret in self._secrets:
+                line = line.replace(secret, REDACTED)
+            self._out.write(line + "\n")
+            self._out.flush()
+
+
+class OutcomeLike(Protocol):
+    """What the log reads of an executor's outcome (``executing.Outcome``)."""
+
+    @property
+    def address(self) -> str: ...
+
+    @property
+    def action(self) -> Any: ...
+
+    @property
+    def result(self) -> str: ...
+
+    @property
+    def message(self) -> str: ...
+
+    @property
+    def duration_s(self) -> float: ...
+
+
+def plan_fields(plan: Plan) -> dict[str, Any]:
+    """The fields of a ``plan`` event: the summary counts and the plan's notes."""
+    return {"summary": plan.summary.as_dict(), "notes": list(plan.notes)}
+
+
+def reported_drift(plan: Plan) -> tuple[Change, ...]:
+    """The changes whose drift is only reported (noop with drift): one ``drift`` event each."""
+    return tuple(change for change in plan.changes if change.action is Action.NOOP and change.drift)
+
+
+def drift_fields(change: Change) -> dict[str, Any]:
+    """The fields of a ``drift`` event: the address and every drifted field."""
+    return {"address": change.address, "drift": [_drift_item(item) for item in change.drift]}
+
+
+def _drift_item(item: DriftItem) -> dict[str, Any]:
+    return {
+        "path": item.path,
+        "expected": item.expected,
+        "actual": item.actual,
+        "origin": str(item.origin.value),
+    }
+
+
+def change_fields(outcome: OutcomeLike) -> dict[str, Any]:
+    """The fields of a ``change`` event: what happened to one change, and how long it took."""
+    action = getattr(outcome.action, "value", outcome.action)
+    fields: dict[str, Any] = {
+        "address": outcome.address,
+        "action": str(action),
+        "result": outcome.result,
+        "message": outcome.message,
+        "duration_s": round(float(outcome.duration_s), 3),
+    }
+    application_id = getattr(outcome, "application_id", None)
+    if application_id:
+        fields["application_id"] = application_id
+    return fields
+
+
+def error_fields(exc: BaseException) -> dict[str, Any]:
+    """The fields of an ``error`` event: the error's kind and its one clear message."""
+    return {"kind": type(exc).__name__, "message": str(exc)}
+
+
+def round_end_fields(
+    counts: Mapping[str, int], exit_code: int, duration_s: float
+) -> dict[str, Any]:
+    """The fields of a ``round_end`` event."""
+    return {"counts": dict(counts), "exit_code": exit_code, "duration_s": round(duration_s, 3)}
