@@ -1,0 +1,190 @@
+"""Progress views of an apply: what each change is doing while the executor works.
+
+Three views of the same events (``executing.Progress``: ``started``, ``step``, ``finished``),
+each safe to call from the executor's worker threads:
+
+- ``LineProgress``: one line per event (``address: Creating...``, ``address: clone``,
+  ``address: created after 1.2s``), for logs and pipes;
+- ``LiveProgress``: on a terminal, a live ``rich`` table of the changes in flight, each
+  finished change printed above it once;
+- ``JsonProgress``: one JSON object per line (``event``: ``started`` / ``step`` /
+  ``finished``), ending with a ``summary`` object (``--json``).
+
+``progress_view(streams, json_lines=...)`` picks one. Rendering never calls the API: the
+outcomes are read through the ``OutcomeView`` shape, not imported from ``executing``.
+Neighbours: ``commands.apply`` (and ``commands.reconcile``) create them; ``plans`` gives
+``Change``.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Mapping
+from typing import Any, Protocol, TextIO
+
+from ..plans import Action, Change
+from ..streams import Streams
+
+ING = {
+    Action.CREATE: "Creating",
+    Action.UPDATE: "Updating",
+    Action.DELETE: "Deleting",
+    Action.NOOP: "Checking",
+    Action.CONFLICT: "Checking",
+}
+
+
+class OutcomeView(Protocol):
+    """What a view reads of an ``executing.Outcome``."""
+
+    @property
+    def address(self) -> str: ...
+    @property
+    def action(self) -> Action: ...
+    @property
+    def result(self) -> str: ...
+    @property
+    def message(self) -> str: ...
+    @property
+    def duration_s(self) -> float: ...
+    @property
+    def application_id(self) -> str | None: ...
+
+
+def outcome_line(outcome: OutcomeView) -> str:
+    """``address: <message> after 1.2s [id=…]`` or ``address: FAILED: <message>``."""
+    if outcome.result == "ok":
+        ident = f" [id={outcome.application_id}]" if outcome.application_id else ""
+        return f"{outcome.address}: {outcome.message} after {outcome.duration_s:.1f}s{ident}"
+    label = {"failed": "FAILED", "conflict": "CONFLICT", "skipped": "skipped"}.get(
+        outcome.result, outcome.result
+    )
+    return f"{outcome.address}: {label}: {outcome.message}"
+
+
+def outcome_document(outcome: OutcomeView) -> dict[str, Any]:
+    return {
+        "event": "finished",
+        "address": outcome.address,
+        "action": outcome.action.value,
+        "result": outcome.result,
+        "message": outcome.message,
+        "duration_s": outcome.duration_s,
+        "application_id": outcome.application_id,
+    }
+
+
+class LineProgress:
+    """One line per event, on ``err``."""
+
+    def __init__(self, err: TextIO) -> None:
+        self._err = err
+        self._lock = threading.Lock()
+
+    def _write(self, line: str) -> None:
+        with self._lock:
+            self._err.write(line + "\n")
+            self._err.flush()
+
+    def started(self, change: Change) -> None:
+        self._write(f"{change.address}: {ING[change.action]}...")
+
+    def step(self, change: Change, step: str) -> None:
+        self._write(f"{change.address}: {step}")
+
+    def finished(self, outcome: OutcomeView) -> None:
+        self._write(outcome_line(outcome))
+
+    def close(self) -> None:
+        pass
+
+
+class JsonProgress:
+    """One JSON object per line on ``out``; ``summary`` writes the closing object."""
+
+    def __init__(self, out: TextIO) -> None:
+        self._out = out
+        self._lock = threading.Lock()
+
+    def emit(self, document: Mapping[str, Any]) -> None:
+        text = json.dumps(document, ensure_ascii=False, default=str)
+        with self._lock:
+            self._out.write(text + "\n")
+            self._out.flush()
+
+    def started(self, change: Change) -> None:
+        self.emit({"event": "started", "address": change.address, "action": change.action.value})
+
+    def step(self, change: Change, step: str) -> None:
+        self.emit({"event": "step", "address": change.address, "step": step})
+
+    def finished(self, outcome: OutcomeView) -> None:
+        self.emit(outcome_document(outcome))
+
+    def summary(self, counts: Mapping[str, int], *, ok: bool, line: str) -> None:
+        self.emit({"event": "summary", **counts, "ok": ok, "summary": line})
+
+    def close(self) -> None:
+        pass
+
+
+class LiveProgress:
+    """A live table of the changes in flight (rich), finished changes printed above it."""
+
+    def __init__(self, err: TextIO, *, color: bool = True) -> None:
+        from rich.console import Console
+        from rich.live import Live
+
+        self._console = Console(file=err, force_terminal=True, no_color=not color)
+        self._lock = threading.Lock()
+        self._active: dict[str, tuple[str, float]] = {}  # address → (step, started)
+        self._live = Live(
+            console=self._console, refresh_per_second=8, transient=True, get_renderable=self._table
+        )
+        self._live.start()
+
+    def _table(self) -> Any:
+        from rich.markup import escape
+        from rich.table import Table
+
+        table = Table.grid(padding=(0, 2))
+        now = time.monotonic()
+        with self._lock:
+            active = sorted(self._active.items())
+        for address, (step, started) in active:
+            table.add_row(f"[bold]{escape(address)}[/bold]", escape(step), f"{now - started:.0f}s")
+        return table
+
+    def started(self, change: Change) -> None:
+        with self._lock:
+            self._active[change.address] = (ING[change.action] + "...", time.monotonic())
+
+    def step(self, change: Change, step: str) -> None:
+        with self._lock:
+            _, started = self._active.get(change.address, ("", time.monotonic()))
+            self._active[change.address] = (step, started)
+
+    def finished(self, outcome: OutcomeView) -> None:
+        with self._lock:
+            self._active.pop(outcome.address, None)
+        style = {"ok": "green", "failed": "red", "conflict": "magenta"}.get(outcome.result, "")
+        from rich.markup import escape
+
+        line = escape(outcome_line(outcome))
+        self._live.console.print(f"[{style}]{line}[/{style}]" if style else line, markup=True)
+
+    def close(self) -> None:
+        self._live.stop()
+
+
+def progress_view(
+    streams: Streams, *, json_lines: bool
+) -> LineProgress | JsonProgress | LiveProgress:
+    """JSON lines on ``out`` with ``--json``; a live display on a terminal; else lines."""
+    if json_lines:
+        return JsonProgress(streams.out)
+    if streams.interactive:
+        return LiveProgress(streams.err, color=streams.color)
+    return LineProgress(streams.err)
