@@ -27,11 +27,12 @@ import os
 import signal
 import threading
 import time
+import traceback
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import FrameType
-from typing import Any
+from typing import Any, TextIO
 
 from ..connection import resolve_connection
 from ..errors import ExitCode, ReconcilerError
@@ -58,17 +59,17 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     log = EventLog(streams.out)
     stop = threading.Event()
     with stopping_on_signals(stop):
-        return _loop(args, log, stop)
+        return _loop(args, log, stop, streams.err)
 
 
-def _loop(args: argparse.Namespace, log: EventLog, stop: threading.Event) -> int:
+def _loop(args: argparse.Namespace, log: EventLog, stop: threading.Event, err: TextIO) -> int:
     """Run rounds until the last one (no ``--interval``) or a stop; the last round's code."""
     interval: float | None = args.interval
     number = 0
     while True:
         number += 1
         started = time.monotonic()
-        code = run_round(args, log, number, stop)
+        code = run_round(args, log, number, stop, err)
         if interval is None or stop.is_set():
             return code
         if stop.wait(max(0.0, started + interval - time.monotonic())):
@@ -87,8 +88,14 @@ class RoundOutcome:
     interrupted: bool = False
 
 
-def run_round(args: argparse.Namespace, log: EventLog, number: int, stop: threading.Event) -> int:
-    """Run round ``number``, logging it from ``round_start`` to ``round_end``; its exit code."""
+def run_round(
+    args: argparse.Namespace, log: EventLog, number: int, stop: threading.Event, err: TextIO
+) -> int:
+    """Run round ``number``, logging it from ``round_start`` to ``round_end``; its exit code.
+
+    A bug is logged as an ``error`` line too (the next round still runs); with ``-v`` its
+    traceback goes to ``err``, never to the log.
+    """
     started = time.monotonic()
     log.write("round_start", round=number)
     try:
@@ -104,6 +111,8 @@ def run_round(args: argparse.Namespace, log: EventLog, number: int, stop: thread
             message=f"internal error: {type(exc).__name__}: {exc}",
         )
         outcome = RoundOutcome(int(ExitCode.ERROR))
+        if getattr(args, "verbose", False):
+            traceback.print_exc(file=err)
     fields = round_end_fields(outcome.counts, outcome.exit_code, time.monotonic() - started)
     if outcome.interrupted:
         fields["interrupted"] = True
