@@ -1,12 +1,57 @@
-"""`reconciler validate`: not implemented yet."""
+"""`reconciler validate PATH... [--json]`: check manifests offline, with no API call.
+
+Prints "N manifests valid" (exit 0), or every diagnostic on stderr, one per line as
+``file:line:column: message`` (exit 1). With ``--json`` the outcome is one JSON object on
+stdout: ``{"valid": bool, "manifests": [names], "diagnostics": [{file, line, column,
+message}]}``. Neighbours: ``validating.load_manifests`` does the work; ``cli`` dispatches here.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+from collections.abc import Sequence
 
-from ..errors import ReconcilerError
+from ..errors import Diagnostic, ExitCode, ManifestError
+from ..model import CloneSet
 from ..streams import Streams
+from ..validating import load_manifests
 
 
 def run(args: argparse.Namespace, streams: Streams) -> int:
-    raise ReconcilerError("'validate' is not implemented yet")
+    try:
+        clonesets = load_manifests(args.paths)
+    except ManifestError as exc:
+        if args.json:
+            _print_json(streams, (), exc.diagnostics)
+        else:
+            for diagnostic in exc.diagnostics:
+                print(diagnostic, file=streams.err)
+        return ExitCode.ERROR
+    if args.json:
+        _print_json(streams, clonesets, ())
+    else:
+        count = len(clonesets)
+        print(f"{count} manifest{'' if count == 1 else 's'} valid", file=streams.out)
+    return ExitCode.OK
+
+
+def _print_json(
+    streams: Streams, clonesets: Sequence[CloneSet], diagnostics: Sequence[Diagnostic]
+) -> None:
+    document = {
+        "valid": not diagnostics,
+        "manifests": [c.name for c in clonesets],
+        "diagnostics": [_diagnostic(d) for d in diagnostics],
+    }
+    print(json.dumps(document, indent=2), file=streams.out)
+
+
+def _diagnostic(diagnostic: Diagnostic) -> dict[str, object]:
+    where = diagnostic.position
+    return {
+        "file": where.file if where else None,
+        "line": where.line if where else None,
+        "column": where.column if where else None,
+        "message": diagnostic.message,
+    }
