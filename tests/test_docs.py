@@ -501,6 +501,20 @@ def test_cloneset_example_validates(example: Example, tmp_path: Path) -> None:
     assert code == 0, f"{example.where}: {streams.err.getvalue()}"  # type: ignore[attr-defined]
 
 
+@pytest.mark.parametrize("example", CLONESETS, ids=lambda e: e.where)
+def test_cloneset_example_plans_against_the_demo_sandbox(
+    example: Example, sandbox_env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every name resolves in the demo organization and nothing conflicts: plan exits 0."""
+    for name, value in sandbox_env.items():
+        monkeypatch.setenv(name, value)
+    manifest = tmp_path / "example.yaml"
+    manifest.write_text(example.text, encoding="utf-8")
+    streams = Streams(out=io.StringIO(), err=io.StringIO())
+    code = main(["plan", str(manifest)], streams=streams)
+    assert code == 0, f"{example.where}: {streams.err.getvalue()}"  # type: ignore[attr-defined]
+
+
 def test_validate_rejects_a_broken_example(tmp_path: Path) -> None:
     """The check above can fail: the first example, with a wrong apiVersion, does not pass."""
     manifest = tmp_path / "broken.yaml"
@@ -552,6 +566,35 @@ def test_cloneset_example_names_what_the_demo_seed_holds(example: Example) -> No
     for document in yaml.safe_load_all(example.text):
         assert document["apiVersion"] == "reconciler/v1"
         assert not seed_problems(document, seed), example.where
+
+
+def _configmap_volume(root: Path, manifest: str) -> Path:
+    """A directory as the kubelet mounts a ConfigMap: files are symlinks into ``..data``."""
+    (root / "..2026_01_01").mkdir(parents=True)
+    (root / "..2026_01_01" / "previews.yaml").write_text(manifest, encoding="utf-8")
+    (root / "..data").symlink_to("..2026_01_01")
+    (root / "previews.yaml").symlink_to("..data/previews.yaml")
+    return root
+
+
+def _git_sync_checkout(root: Path, manifest: str) -> Path:
+    """A checkout as git-sync leaves it: ``repo`` links to a hidden worktree."""
+    directory = root / ".worktrees" / "0a1b2c" / "manifests" / "shop"
+    directory.mkdir(parents=True)
+    (directory / "previews.yaml").write_text(manifest, encoding="utf-8")
+    (root / "repo").symlink_to(".worktrees/0a1b2c")
+    return root / "repo" / "manifests" / "shop"
+
+
+@pytest.mark.parametrize("layout", [_configmap_volume, _git_sync_checkout])
+def test_kubernetes_volume_layouts_are_read_once(layout: Any, tmp_path: Path) -> None:
+    """The CronJobs' manifest directories: each manifest read once, hidden links skipped."""
+    (configmap,) = [d for d in load_all(CRONJOB) if d["kind"] == "ConfigMap"]
+    path = layout(tmp_path / "volume", configmap["data"]["previews.yaml"])
+    streams = Streams(out=io.StringIO(), err=io.StringIO())
+    code = main(["validate", str(path)], streams=streams)
+    assert code == 0, streams.err.getvalue()  # type: ignore[attr-defined]
+    assert streams.out.getvalue().startswith("1 manifest valid")  # type: ignore[attr-defined]
 
 
 # --- schema ids ----------------------------------------------------------------------------
