@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from .errors import Position
@@ -31,7 +31,7 @@ Config = Mapping[str, JSON]
 # ── Manifests, as written ────────────────────────────────────────────────────────────────
 
 
-class OnDrift(str, Enum):
+class OnDrift(StrEnum):
     REPORT = "report"
     CORRECT = "correct"
 
