@@ -272,7 +272,7 @@ def test_a_stop_during_a_round_finishes_the_change_in_flight_and_skips_the_rest(
     assert results == ["ok", "skipped", "skipped", "skipped"]
     end = records[-1]
     assert end["event"] == "round_end" and end["interrupted"] is True
-    assert end["counts"]["created"] == 1
+    assert end["counts"]["created"] == 1 and end["counts"]["skipped"] == 3
     clones = [
         sandbox.application(e, a) for e in ("preview-101", "preview-102") for a in ("api", "web")
     ]

@@ -145,6 +145,8 @@ def _judge(
     plan: Plan, result: ApplyResult, drifted: tuple[Change, ...], *, detailed: bool
 ) -> RoundOutcome:
     counts = {**dict.fromkeys(COUNT_KEYS, 0), **result.counts(), "drifted": len(drifted)}
+    if result.skipped:
+        counts["skipped"] = result.skipped
     skipped_writes = [o for o in result.outcomes if o.result == "skipped" and _writes(o)]
     not_done = any(o.result in NOT_DONE for o in result.outcomes)
     if not result.ok or not_done or plan.summary.conflict or skipped_writes:
