@@ -123,8 +123,12 @@ def kind_problems(document: Document) -> list[Diagnostic]:
 
 def schema_problems(document: Document) -> list[Diagnostic]:
     """Every schema error of the document, as human messages at the offending node."""
+    errors = list(_validator().iter_errors(document.value))
+    mistyped = {tuple(e.absolute_path) for e in errors if e.validator == "type"}
     problems: list[Diagnostic] = []
-    for error in _validator().iter_errors(document.value):
+    for error in errors:
+        if error.validator != "type" and tuple(error.absolute_path) in mistyped:
+            continue  # "must be an integer" says it all; "must be at least 1" would be noise
         problems.extend(humanise(error, document))
     return problems
 
@@ -150,6 +154,8 @@ def unknown_keys(error: ValidationError, document: Document, path: Path) -> list
         hint = did_you_mean(key, allowed) or f" ({dotted(path) or 'a manifest'} takes: " + (
             ", ".join(allowed) + ")"
         )
+        if key == "name" and path and path[-1] == "overrides":
+            hint = ": a clone's name comes from the name template, spec.name"
         position = document.key_position_of((*path, key))
         problems.append(Diagnostic(position, f"unknown key '{key}'{hint}"))
     return problems
@@ -297,7 +303,7 @@ def target_problems(document: Document, spec: Mapping[str, Any]) -> list[Diagnos
         problems.append(Diagnostic(document.position_of(("spec", "targets")), message))
     for i, target in enumerate(targets):
         for path, pattern in _globs(target, ("spec", "targets", i)):
-            problem = glob_problem(pattern)
+            problem = glob_problem(pattern) if pattern else None  # empty: the schema says so
             if problem:
                 problems.append(Diagnostic(document.position_of(path), problem))
     return problems
