@@ -8,57 +8,32 @@ That sequence lives here once.
 from __future__ import annotations
 
 import argparse
-import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from ..client import QoveryClient
-from ..connection import resolve_connection
 from ..errors import ExitCode
 from ..model import CloneSet
 from ..observing import Observation, observe
 from ..planning import plan as make_plan
 from ..plans import Plan
+from ..session import Session, open_session
+
+__all__ = ["Planned", "Session", "connect", "exit_code_for", "load", "plan_against"]
 from ..targeting import select
 from ..validating import load_manifests
-
-SANDBOX_STATE = os.path.join(".reconciler", "sandbox.json")
-
-
-@dataclass(frozen=True)
-class Session:
-    """An open connection: the client, and the API URL it talks to (recorded in plans)."""
-
-    client: QoveryClient
-    api_url: str
-    parallelism: int
 
 
 @contextmanager
 def connect(args: argparse.Namespace) -> Iterator[Session]:
-    """Open a client per the connection flags; ``--sandbox`` starts the embedded sandbox."""
-    parallelism = int(getattr(args, "parallelism", 8))
-    if getattr(args, "sandbox", False):
-        from ..sandbox import embedded
-
-        with (
-            embedded(SANDBOX_STATE) as sandbox,
-            QoveryClient(
-                sandbox.url, f"Token {sandbox.token}", max_connections=parallelism
-            ) as client,
-        ):
-            yield Session(client, f"sandbox:{os.path.abspath(SANDBOX_STATE)}", parallelism)
-        return
-    connection = resolve_connection(
+    """Open a session per the connection flags; ``--sandbox`` starts the embedded sandbox."""
+    with open_session(
         api_url=getattr(args, "api_url", None),
         token_file=getattr(args, "token_file", None),
-        environ=os.environ,
-    )
-    with QoveryClient(
-        connection.base_url, connection.authorization, max_connections=parallelism
-    ) as client:
-        yield Session(client, connection.base_url, parallelism)
+        sandbox=bool(getattr(args, "sandbox", False)),
+        parallelism=int(getattr(args, "parallelism", 8)),
+    ) as session:
+        yield session
 
 
 @dataclass(frozen=True)
