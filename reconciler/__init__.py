@@ -4,6 +4,23 @@ Manifests (YAML, ``kind: CloneSet``) declare which source applications are clone
 target environments, with overrides; ``plan`` shows what would change, ``apply`` makes it so,
 ``drift`` reports where reality wandered, ``reconcile`` runs unattended, ``sandbox`` serves a
 local Qovery-compatible API.
+
+From Python: ``reconciler.load``, ``reconciler.connect``, ``reconciler.plan`` and
+``reconciler.apply`` (see ``reconciler.library``), imported on first use so that
+``import reconciler`` stays cheap.
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 __version__ = "0.1.0"
+__all__ = ["__version__", "apply", "connect", "load", "plan"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("apply", "connect", "load", "plan"):
+        from . import library
+
+        return getattr(library, name)
+    raise AttributeError(f"module 'reconciler' has no attribute {name!r}")
