@@ -139,8 +139,9 @@ def humanise(error: ValidationError, document: Document) -> list[Diagnostic]:
     if error.validator == "additionalProperties":
         return unknown_keys(error, document, path)
     at = document.position_of(path)
-    if error.validator == "required":
+    if error.validator == "required":  # pinned to the parent's key: "spec:" lacks "source"
         missing = _missing_key(error.message)
+        at = document.key_position_of(path) if path else document.start
         return [Diagnostic(at, f"missing required key '{dotted((*path, missing))}'")]
     return [Diagnostic(at, f"{dotted(path) or 'the manifest'} {_complaint(error)}")]
 
