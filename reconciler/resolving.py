@@ -413,11 +413,17 @@ def _check_duplicates(
         env = clone.target_env
         scope = scopes[clone.manifest]
         where = _first_target_position(scope, env.id)
-        problems.add(
-            where,
-            f"two clones would be named '{clone.name}' in {env.project_name}/{env.name}: "
-            f"{earlier.address} and {clone.address}",
-        )
+        if earlier.address == clone.address:
+            message = (
+                f"{clone.address} is declared twice: two targets of manifest {clone.manifest} "
+                f"reach {env.project_name}/{env.name}"
+            )
+        else:
+            message = (
+                f"two clones would be named '{clone.name}' in {env.project_name}/{env.name}: "
+                f"{earlier.address} and {clone.address}"
+            )
+        problems.add(where, message)
 
 
 def _first_target_position(scope: _Scope, env_id: str) -> Position | None:
