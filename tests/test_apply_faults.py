@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import random
+import signal
 import subprocess
 import sys
 from collections import Counter
@@ -182,3 +183,42 @@ def test_two_applies_at_once_make_no_duplicate(sandbox: RunningSandbox, tmp_path
     assert clone_statuses[409] >= 1, f"the applies did not race: {clone_statuses}"
     assert_exactly_one_clone_each(sandbox)
     assert_plan_is_clean(sandbox, manifest)
+
+
+@pytest.mark.slow
+def test_sigint_stops_after_the_calls_in_flight_and_a_rerun_finishes(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    manifest = write(tmp_path)
+    sandbox.set_faults(latency=0.05)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "reconciler",
+            "apply",
+            manifest,
+            "--auto-approve",
+            "--parallelism",
+            "1",
+        ],
+        env=_env(sandbox),
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stderr is not None
+    next(process.stderr)  # the first change has started
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == 1, (out, err)
+    assert "Stopping" in err and "Traceback" not in err
+    assert "skipped" in out
+    created = sum(clone_counts(sandbox).values())
+    assert 1 <= created < len(TARGETS) * len(APPS)
+    sandbox.clear_faults()
+    rerun = _apply_process(sandbox, manifest, tmp_path)
+    rerun.communicate(timeout=30)
+    assert rerun.returncode == 0
+    assert_exactly_one_clone_each(sandbox)

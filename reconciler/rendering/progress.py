@@ -173,7 +173,9 @@ class LiveProgress:
         from rich.markup import escape
 
         line = escape(outcome_line(outcome))
-        self._live.console.print(f"[{style}]{line}[/{style}]" if style else line, markup=True)
+        self._live.console.print(
+            f"[{style}]{line}[/{style}]" if style else line, markup=True, highlight=False
+        )
 
     def close(self) -> None:
         self._live.stop()
