@@ -254,7 +254,7 @@ class QoveryClient:
         """Send, then parse the 2xx body as a JSON object."""
         response = self._send(method, path, body, retry_conflict=retry_conflict)
         try:
-            parsed = json.loads(response.content)
+            parsed = parse_json(response.content)
         except ValueError:
             self._raise_unreadable(method, path, response)
         if not isinstance(parsed, dict):
@@ -407,10 +407,22 @@ class QoveryClient:
         return redact(error_excerpt(response.text), self._authorization)
 
 
+def parse_json(data: str | bytes) -> Any:
+    """Parse a body as JSON; ``ValueError`` for anything that is not, nesting too deep included.
+
+    The json module raises ``RecursionError`` for deeply nested arrays or objects (a hostile
+    or broken body): that is unreadable JSON like any other, not a bug of ours.
+    """
+    try:
+        return json.loads(data)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
+
+
 def error_excerpt(text: str, limit: int = EXCERPT_LENGTH) -> str:
     """A short, one-line account of an error body: its JSON ``detail``, else its text."""
     try:
-        parsed = json.loads(text)
+        parsed = parse_json(text)
     except ValueError:
         parsed = None
     if isinstance(parsed, dict):
