@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
-from yaml.constructor import ConstructorError, SafeConstructor
+from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .errors import Diagnostic, Position
@@ -328,8 +328,9 @@ class _Builder:
             return str(node.value)  # kept as written: values stay JSON-like
         try:
             value = self.constructor.construct_object(node)
-        except (ConstructorError, ValueError) as exc:
-            raise _Refused(self.at(node), f"not a valid YAML value: {exc}") from None
+        except Exception:  # PyYAML fails in many ways on an explicit tag: "!!int ''", "!!bool x"
+            tag = str(node.tag).replace(_TAG, "!!", 1)
+            raise _Refused(self.at(node), f"not a valid {tag} value: {node.value!r}") from None
         if isinstance(value, float) and not math.isfinite(value):
             raise _Refused(self.at(node), f"not a finite number: {node.value}")
         return value

@@ -111,3 +111,10 @@ def test_a_byte_order_mark_is_accepted_and_bad_bytes_are_located(tmp_path: Path)
     (problem,) = loaded.diagnostics
     assert problem.position == Position(str(tmp_path / "bad.yaml"), 2, 4)
     assert "not valid UTF-8" in problem.message
+
+
+def test_an_explicit_tag_on_a_bad_scalar_is_a_diagnostic() -> None:
+    # found by the fuzzer: PyYAML itself raises IndexError / ValueError / KeyError on these
+    assert messages("a: !!int\n") == ["m.yaml:1:4: not a valid !!int value: ''"]
+    assert messages("a: !!float x\n") == ["m.yaml:1:4: not a valid !!float value: 'x'"]
+    assert messages("a: !!bool maybe\n") == ["m.yaml:1:4: not a valid !!bool value: 'maybe'"]
