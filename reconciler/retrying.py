@@ -7,7 +7,8 @@ asks this module whether to send it again and after which delay.
 The rules (issue 2, contract section 7):
 
 - A request safe to repeat (GET, PUT — a full replace —, DELETE) is retried after a
-  connection error, a timeout, a dropped connection, 429 and 502/503/504.
+  connection error, a timeout, a dropped connection, 429 and any 5xx but 501 (as HashiCorp's
+  go-retryablehttp, which Terraform providers use: a 500 from a busy API is often transient).
 - A POST (clone, deploy) is retried only when the server surely did not act: the connection
   was never made, or it answered 429 (and, for deploy, 409 "operation in progress"). Anything
   that may have reached the server (a timeout, a dropped connection, a 5xx) is ambiguous and
@@ -26,7 +27,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from enum import Enum
 
-RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
+RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
 class Failure(Enum):

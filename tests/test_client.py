@@ -241,13 +241,29 @@ def test_gateway_error_then_success(client: QoveryClient, sandbox: Any) -> None:
     assert client.request_count == 3
 
 
-def test_internal_server_error_not_retried(client: QoveryClient, sandbox: Any) -> None:
+def test_not_implemented_is_not_retried(client: QoveryClient, sandbox: Any) -> None:
     sandbox.set_faults(
-        rules=[{"action": "respond", "method": "GET", "path": "/organization", "status": 500}]
+        rules=[{"action": "respond", "method": "GET", "path": "/organization", "status": 501}]
     )
     with pytest.raises(ServerError):
         client.list_organizations()
     assert client.request_count == 1
+
+
+def test_internal_server_error_on_a_read_is_retried(client: QoveryClient, sandbox: Any) -> None:
+    sandbox.set_faults(
+        rules=[
+            {
+                "action": "respond",
+                "method": "GET",
+                "path": "/organization",
+                "status": 500,
+                "times": 1,
+            }
+        ]
+    )
+    assert by_name(client.list_organizations(), "Acme")
+    assert client.request_count == 2
 
 
 def test_dropped_read_retried(client: QoveryClient, sandbox: Any) -> None:

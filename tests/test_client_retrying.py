@@ -18,12 +18,12 @@ from reconciler.retrying import (
 )
 
 
-@pytest.mark.parametrize("status", [429, 502, 503, 504])
+@pytest.mark.parametrize("status", [429, 500, 502, 503, 504])
 def test_safe_requests_retry_transient_statuses(status: int) -> None:
     assert should_retry_status(status, idempotent=True, retry_conflict=False)
 
 
-@pytest.mark.parametrize("status", [400, 401, 403, 404, 409, 500, 501])
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 409, 501])
 def test_safe_requests_do_not_retry_other_statuses(status: int) -> None:
     assert not should_retry_status(status, idempotent=True, retry_conflict=True)
 

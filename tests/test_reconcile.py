@@ -190,7 +190,7 @@ def test_a_round_that_cannot_run_logs_one_error_line_and_exits_1(
                 "method": "GET",
                 "path": "/organization",
                 "action": "respond",
-                "status": 500,
+                "status": 501,  # not retried: the round fails at once
                 "body": "<html>Internal Server Error</html>",
                 "content_type": "text/html",
             }
@@ -200,7 +200,7 @@ def test_a_round_that_cannot_run_logs_one_error_line_and_exits_1(
     assert result.code == 1, result
     records = events(result.out)
     assert [r["event"] for r in records] == ["round_start", "error", "round_end"]
-    assert "500" in records[1]["message"] and "Traceback" not in records[1]["message"]
+    assert "501" in records[1]["message"] and "Traceback" not in records[1]["message"]
     assert records[-1]["exit_code"] == 1
     assert "Traceback" not in result.err
 
@@ -416,7 +416,7 @@ def test_the_loop_survives_failed_rounds_rereads_manifests_and_stops_on_sigterm(
                 "method": "GET",
                 "path": "/organization",
                 "action": "respond",
-                "status": 500,
+                "status": 501,  # not retried: the round fails at once
                 "body": "{}",
                 "times": 1,
             }
@@ -459,7 +459,7 @@ def test_sigint_stops_the_loop_with_the_last_rounds_code(
                 "method": "GET",
                 "path": "/organization",
                 "action": "respond",
-                "status": 500,
+                "status": 501,  # not retried: the round fails at once
                 "body": "{}",
             }
         ]
