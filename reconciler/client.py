@@ -180,11 +180,12 @@ class QoveryClient:
 
     def list_environments(self, project_id: str) -> list[JSONObject]:
         """GET /project/{id}/environment → ``results``."""
-        return self._list(f"/project/{_id(project_id)}/environment")
+        return self._list(f"/project/{_id(project_id)}/environment", parents=("project",))
 
     def list_organization_environments(self, organization_id: str) -> list[JSONObject]:
         """GET /organization/{id}/environments → ``results`` (every environment of the org)."""
-        return self._list(f"/organization/{_id(organization_id)}/environments")
+        path = f"/organization/{_id(organization_id)}/environments"
+        return self._list(path, parents=("project",))
 
     def list_applications(self, environment_id: str) -> list[JSONObject]:
         """GET /environment/{id}/application → ``results`` (full Application objects)."""
@@ -192,7 +193,8 @@ class QoveryClient:
 
     def list_application_statuses(self, environment_id: str) -> list[JSONObject]:
         """GET /environment/{id}/application/status → ``results`` (id + status)."""
-        return self._list(f"/environment/{_id(environment_id)}/application/status")
+        path = f"/environment/{_id(environment_id)}/application/status"
+        return self._list(path, strings=("id",))
 
     def get_application(self, application_id: str) -> JSONObject:
         """GET /application/{id}."""
@@ -229,15 +231,28 @@ class QoveryClient:
         return self._json("POST", path, {"git_commit_id": git_commit_id}, retry_conflict=True)
 
     # -- plumbing
-    def _list(self, path: str) -> list[JSONObject]:
+    def _list(
+        self,
+        path: str,
+        *,
+        strings: tuple[str, ...] = ("id", "name"),
+        parents: tuple[str, ...] = (),
+    ) -> list[JSONObject]:
+        """GET ``path`` → ``results``, each entry checked for what identifies and places it.
+
+        An entry without its name, or an environment without its project, would be taken for
+        another or for none (a clone pruned as undeclared): the whole listing is refused.
+        """
         body = self._json("GET", path)
         results = body.get("results")
         if not isinstance(results, list) or not all(
-            isinstance(item, dict) and isinstance(item.get("id"), str) for item in results
+            _identifies(item, strings, parents) for item in results
         ):
+            wanted = " and ".join(f"a string '{key}'" for key in strings)
+            wanted += "".join(f" and a '{key}' object with a string 'id'" for key in parents)
             raise BadResponseError(
                 "unexpected response shape: expected an object whose 'results' is a list "
-                "of objects that each have a string 'id'",
+                f"of objects that each have {wanted}",
                 method="GET",
                 path=path,
             )
@@ -464,6 +479,15 @@ def _classify(exc: Exception) -> tuple[Failure, str]:
 def _id(value: str) -> str:
     """An id as one path segment: nothing in it can reach another path or a query."""
     return quote(str(value), safe="")
+
+
+def _identifies(item: object, strings: tuple[str, ...], parents: tuple[str, ...]) -> bool:
+    """Whether a listed entry has its identifying strings and its parents' ids."""
+    if not isinstance(item, dict) or not all(isinstance(item.get(k), str) for k in strings):
+        return False
+    return all(
+        isinstance(item.get(key), dict) and isinstance(item[key].get("id"), str) for key in parents
+    )
 
 
 def _with_id(body: JSONObject, method: str, path: str) -> JSONObject:

@@ -189,3 +189,64 @@ def test_hostile_listing_stops_apply_before_any_write(
     assert_clean_failure(result)
     assert writes(sandbox) == []
     assert len(owned_clones(sandbox)) == 4
+
+
+# -- a sound-looking listing with one lie in it: still no write
+def _set(key: str, value: Any) -> Callable[[dict[str, Any]], None]:
+    return lambda item: item.__setitem__(key, value)
+
+
+def _drop(key: str) -> Callable[[dict[str, Any]], None]:
+    return lambda item: item.pop(key, None)
+
+
+MISREAD_APPLICATIONS: dict[str, Callable[[dict[str, Any]], None]] = {
+    "application without name": _drop("name"),
+    "application name null": _set("name", None),
+    "application name an object": _set("name", {"value": "api"}),
+    "cpu NaN": _set("cpu", float("nan")),
+    "memory Infinity": _set("memory", float("inf")),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MISREAD_APPLICATIONS))
+def test_misread_applications_stop_apply_before_any_write(
+    cli: Cli, sandbox: RunningSandbox, drifted: str, case: str
+) -> None:
+    body = listing_with(sandbox, "preview-101", MISREAD_APPLICATIONS[case])
+    sandbox.clear_requests()
+    respond(sandbox, apps_path(sandbox, "preview-101"), body)
+    result = cli("apply", drifted, "--auto-approve")
+    assert_clean_failure(result)
+    assert writes(sandbox) == []
+    assert len(owned_clones(sandbox)) == 4
+
+
+def _environments(sandbox: RunningSandbox) -> tuple[str, dict[str, Any]]:
+    org = real_body(sandbox, "/organization")["results"][0]["id"]
+    path = f"/organization/{org}/environments"
+    return path, real_body(sandbox, path)
+
+
+MISREAD_ENVIRONMENTS: dict[str, Callable[[dict[str, Any]], None]] = {
+    "environment without name": _drop("name"),
+    "environment name null": _set("name", None),
+    "environment without project": _drop("project"),
+    "environment project a string": _set("project", "shop"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MISREAD_ENVIRONMENTS))
+def test_misread_environment_never_prunes(
+    cli: Cli, sandbox: RunningSandbox, drifted: str, case: str
+) -> None:
+    path, body = _environments(sandbox)
+    for env in body["results"]:
+        if env["name"] == "preview-102":
+            MISREAD_ENVIRONMENTS[case](env)
+    sandbox.clear_requests()
+    respond(sandbox, path, json.dumps(body))
+    result = cli("apply", drifted, "--auto-approve")
+    assert_clean_failure(result)
+    assert writes(sandbox) == []
+    assert len(owned_clones(sandbox)) == 4
