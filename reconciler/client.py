@@ -426,12 +426,18 @@ def parse_json(data: str | bytes) -> Any:
     """Parse a body as JSON; ``ValueError`` for anything that is not, nesting too deep included.
 
     The json module raises ``RecursionError`` for deeply nested arrays or objects (a hostile
-    or broken body): that is unreadable JSON like any other, not a bug of ours.
+    or broken body), and accepts ``NaN`` and ``Infinity``, which JSON does not have (a NaN
+    ``cpu`` would differ from every value, and be "corrected" on every run): both are
+    unreadable JSON like any other, not a bug of ours nor a value to act upon.
     """
     try:
-        return json.loads(data)
+        return json.loads(data, parse_constant=_no_constant)
     except RecursionError:
         raise ValueError("JSON nested too deeply") from None
+
+
+def _no_constant(name: str) -> NoReturn:
+    raise ValueError(f"{name} is not JSON")
 
 
 def error_excerpt(text: str, limit: int = EXCERPT_LENGTH) -> str:
