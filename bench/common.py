@@ -1,0 +1,219 @@
+"""Helpers shared by the bench scripts (soak, crash, fleet) and by tests/test_soak.py.
+
+Running the real CLI (in-process, or as a subprocess pointed at a sandbox), the demo
+manifests the soaks apply, and the checks made on a sandbox's state afterwards: clones per
+desired target, ownership, untouched unowned applications, tracebacks. Nothing here mocks
+the reconciler: every check reads the sandbox's own store.
+
+Neighbours: ``bench/soak.py``, ``bench/crash.py``, ``bench/fleet.py`` and
+``tests/test_soak.py`` call it; it drives ``reconciler.cli`` and ``reconciler.sandbox``.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import platform
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from reconciler.cli import main
+from reconciler.ownership import read_marker
+from reconciler.sandbox import RunningSandbox
+from reconciler.streams import Streams
+
+REPO = Path(__file__).resolve().parent.parent
+
+# The two CloneSets the soaks apply to the demo organization: 3 sources × 3 previews, and
+# 2 sources into data/qa (beside the unowned `legacy`) with correction and deploy.
+PREVIEWS = """\
+apiVersion: reconciler/v1
+kind: CloneSet
+metadata: {name: previews}
+spec:
+  organization: Acme
+  source: {project: shop, environment: staging, applications: [api, web, worker]}
+  targets:
+    - environment: {match: "preview-*"}
+  overrides: {cpu: 250, memory: 256}
+  policy: {on_drift: correct, deploy: %(deploy)s}
+"""
+QA = """\
+apiVersion: reconciler/v1
+kind: CloneSet
+metadata: {name: qa}
+spec:
+  organization: Acme
+  source: {project: shop, environment: staging, applications: [api, worker]}
+  targets:
+    - {project: data, environment: qa}
+  overrides:
+    git_repository: {branch: develop}
+  policy: {on_drift: correct, deploy: true}
+"""
+# (manifest, source name) → the (project, environment) targets it must be cloned into.
+DESIRED: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {
+    **{
+        ("previews", app): tuple(("shop", f"preview-{n}") for n in (101, 102, 103))
+        for app in ("api", "web", "worker")
+    },
+    **{("qa", app): (("data", "qa"),) for app in ("api", "worker")},
+}
+
+
+def write_demo_manifests(directory: Path, *, deploy: bool = False) -> str:
+    """Write the soak manifests into ``directory``; returns the directory to pass the CLI."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "previews.yaml").write_text(PREVIEWS % {"deploy": str(deploy).lower()})
+    (directory / "qa.yaml").write_text(QA)
+    return str(directory)
+
+
+@dataclass(frozen=True)
+class CliRun:
+    """What one run of the CLI returned and printed."""
+
+    code: int
+    out: str
+    err: str
+
+    @property
+    def traceback(self) -> bool:
+        return "Traceback (most recent call last)" in self.err + self.out
+
+
+@contextmanager
+def _environment(values: Mapping[str, str]) -> Iterator[None]:
+    saved = {key: os.environ.get(key) for key in (*values, "QOVERY_TOKEN_TYPE")}
+    os.environ.pop("QOVERY_TOKEN_TYPE", None)
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, old in saved.items():
+            if old is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = old
+
+
+def run_cli(sandbox: RunningSandbox, *argv: str) -> CliRun:
+    """``reconciler ARGV...`` in this process against ``sandbox``; nothing is a TTY."""
+    out, err = io.StringIO(), io.StringIO()
+    with _environment(sandbox.env):
+        try:
+            code = main(list(argv), streams=Streams(out=out, err=err, inp=io.StringIO()))
+        except BaseException as exc:  # a bug escaping main() counts as a traceback
+            import traceback
+
+            err.write("Traceback (most recent call last):\n" + traceback.format_exc())
+            code = -1
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+    return CliRun(code, out.getvalue(), err.getvalue())
+
+
+def cli_process(sandbox: RunningSandbox, cwd: Path, *argv: str) -> subprocess.Popen[str]:
+    """``python -m reconciler ARGV...`` as a separate process against ``sandbox``."""
+    env = {k: v for k, v in os.environ.items() if k != "QOVERY_TOKEN_TYPE"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "reconciler", *argv],
+        env={**env, **sandbox.env},
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def plan_is_empty(sandbox: RunningSandbox, manifests: str) -> bool:
+    """True when a plan (faults as they are) has nothing to write and no conflict."""
+    result = run_cli(sandbox, "plan", manifests, "--detailed-exitcode", "--no-color")
+    return result.code == 0
+
+
+# -- checks on the sandbox's state
+
+
+def applications_by_place(state: Mapping[str, Any]) -> Counter[tuple[str, str]]:
+    """How many applications each (environment id, lower-case name) holds."""
+    return Counter(
+        (app["environment"]["id"], app["name"].lower()) for app in state["applications"].values()
+    )
+
+
+def environment_ids(sandbox: RunningSandbox) -> dict[tuple[str, str], str]:
+    """(project, environment) → environment id, for every target of ``DESIRED``."""
+    places = {place for targets in DESIRED.values() for place in targets}
+    return {(p, e): sandbox.environment_id(e, project=p) for p, e in places}
+
+
+@dataclass
+class CloneCheck:
+    """What the state holds against ``DESIRED``: each count must be zero."""
+
+    duplicates: int = 0  # an (environment, name) holding more than one application
+    missing: int = 0  # a desired target with no application of that name
+    unowned: int = 0  # a desired target whose application is not owned by its manifest
+
+
+def check_clones(sandbox: RunningSandbox) -> CloneCheck:
+    """Compare the sandbox's state with ``DESIRED`` (one owned clone per desired target)."""
+    state = sandbox.state()
+    ids = environment_ids(sandbox)
+    counts = applications_by_place(state)
+    check = CloneCheck(duplicates=sum(1 for n in counts.values() if n > 1))
+    for (manifest, app), targets in DESIRED.items():
+        for place in targets:
+            found = [
+                a
+                for a in state["applications"].values()
+                if a["environment"]["id"] == ids[place] and a["name"].lower() == app
+            ]
+            if not found:
+                check.missing += 1
+                continue
+            owners = [read_marker(a.get("description")) for a in found]
+            if not any(
+                o is not None and (o.manifest, o.source_name) == (manifest, app) for o in owners
+            ):
+                check.unowned += 1
+    return check
+
+
+def unmanaged_snapshot(state: Mapping[str, Any]) -> dict[str, str]:
+    """Every application that no manifest owns (sources, production, legacy...), as JSON."""
+    return {
+        app_id: json.dumps(app, sort_keys=True)
+        for app_id, app in state["applications"].items()
+        if read_marker(app.get("description")) is None
+    }
+
+
+def unmanaged_touched(before: Mapping[str, str], state: Mapping[str, Any]) -> int:
+    """How many applications of ``before`` (unowned, at the start) changed or vanished."""
+    now = state["applications"]
+    return sum(
+        1
+        for app_id, text in before.items()
+        if app_id not in now or json.dumps(now[app_id], sort_keys=True) != text
+    )
+
+
+# -- the machine
+
+
+def machine() -> str:
+    """One line: cores, Python, and the load average right now."""
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    return (
+        f"machine: {os.cpu_count()} cores (nproc), Python {platform.python_version()}, "
+        f"load average {load}"
+    )
