@@ -9,6 +9,8 @@ DELETE) decided on a misread state: the sandbox's request log is the witness.
 from __future__ import annotations
 
 import json
+import time
+import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -120,6 +122,7 @@ def owned_clones(sandbox: RunningSandbox) -> list[dict[str, Any]]:
 def drifted(cli: Cli, sandbox: RunningSandbox, tmp_path: Path) -> str:
     """Owned clones everywhere, one of them drifted: an apply would write (an update)."""
     manifest = write(tmp_path)
+    sandbox.deploy_seconds = 0.0
     result = cli("apply", manifest, "--auto-approve")
     assert result.code == 0, result
     assert len(owned_clones(sandbox)) == 4
@@ -141,7 +144,7 @@ HOSTILE_LISTINGS: dict[str, tuple[str, int, str]] = {
         200,
         "text/html",
     ),
-    "html page with 500": ("<html><body><h1>Internal Error</h1></body></html>", 500, "text/html"),
+    "html page with 501": ("<html><body><h1>Not Implemented</h1></body></html>", 501, "text/html"),
     "truncated json": ('{"results": [{"id": "5f0c", "name": "ap', 200, "application/json"),
     "empty body": ("", 200, "application/json"),
     "results not a list": ('{"results": {"id": "x", "name": "api"}}', 200, "application/json"),
@@ -154,7 +157,7 @@ HOSTILE_LISTINGS: dict[str, tuple[str, int, str]] = {
     "id not a string": ('{"results": [{"id": 7, "name": "api"}]}', 200, "application/json"),
     "deeply nested json": (NESTED, 200, "application/json"),
     "deeply nested results": ('{"results": ' + NESTED + "}", 200, "application/json"),
-    "deeply nested error body": (NESTED, 500, "application/json"),
+    "deeply nested error body": (NESTED, 501, "application/json"),
     "huge integer": (
         '{"results": [{"id": "x", "cpu": ' + "9" * 5000 + "}]}",
         200,
@@ -177,7 +180,16 @@ def test_hostile_listing_stops_plan_with_one_line(
     assert result.out == ""
 
 
-@pytest.mark.parametrize("case", sorted(HOSTILE_LISTINGS))
+APPLY_CASES = (
+    "html page with 200",
+    "truncated json",
+    "results null",
+    "application without id",
+    "deeply nested results",
+)
+
+
+@pytest.mark.parametrize("case", APPLY_CASES)
 def test_hostile_listing_stops_apply_before_any_write(
     cli: Cli, sandbox: RunningSandbox, drifted: str, case: str
 ) -> None:
@@ -250,3 +262,227 @@ def test_misread_environment_never_prunes(
     assert_clean_failure(result)
     assert writes(sandbox) == []
     assert len(owned_clones(sandbox)) == 4
+
+
+# -- what a newer API may add is tolerated: the plan is the same
+def _decorated(value: Any, extra: Callable[[dict[str, Any]], None]) -> Any:
+    if isinstance(value, dict):
+        out = {k: _decorated(v, extra) for k, v in value.items()}
+        extra(out)
+        return out
+    if isinstance(value, list):
+        return [_decorated(v, extra) for v in value]
+    return value
+
+
+def _add_unknowns(item: dict[str, Any]) -> None:
+    item["x_new_field"] = {"nested": [1, "two", None], "flag": True}
+    item["x_rollout_percentage"] = 42
+    if "mode" in item:
+        item["mode"] = "EPHEMERAL_NEXT"  # a new environment mode
+    if "service_deployment_status" in item:
+        item["state"] = "HIBERNATING_SOON"  # a new state beside a known status
+
+
+def _drop_optional(item: dict[str, Any]) -> None:
+    for key in ("icon_uri", "created_at", "updated_at", "service_type", "cloud_provider"):
+        item.pop(key, None)
+
+
+def _decisions(plan_json: str) -> Any:
+    document = json.loads(plan_json)
+    kept = ("address", "action", "owned", "drift", "reason", "source", "target")
+    return document["summary"], [{k: c.get(k) for k in kept} for c in document["changes"]]
+
+
+def _replay_reads(sandbox: RunningSandbox, change: Callable[[dict[str, Any]], None]) -> None:
+    """Serve every listing the last run read, as it is now, with ``change`` on each object."""
+    paths = sorted({r["path"] for r in sandbox.requests() if r["method"] == "GET"})
+    sandbox.clear_faults()
+    bodies = {path: real_body(sandbox, path) for path in paths}
+    for path, body in bodies.items():
+        respond(sandbox, path, json.dumps(_decorated(body, change)))
+
+
+@pytest.mark.parametrize("change", [_add_unknowns, _drop_optional], ids=["unknowns", "optional"])
+def test_unknown_fields_and_values_and_absent_optional_fields_are_tolerated(
+    cli: Cli, sandbox: RunningSandbox, drifted: str, change: Callable[[dict[str, Any]], None]
+) -> None:
+    baseline = cli("plan", drifted, "--json")
+    assert baseline.code == 0, baseline
+    _replay_reads(sandbox, change)
+    sandbox.clear_requests()
+    result = cli("plan", drifted, "--json")
+    assert result.code == 0, result
+    # the same decisions; the recorded source config and fingerprints follow the raw bodies
+    assert _decisions(result.out) == _decisions(baseline.out)
+    served = (
+        "x_new_field" in result.out if change is _add_unknowns else "icon_uri" not in result.out
+    )
+    assert served and "icon_uri" in baseline.out  # the altered bodies were the ones read
+    assert all(r["status"] == 200 for r in sandbox.requests())
+
+
+def test_unknown_deployment_status_deploys_nothing(
+    cli: Cli, sandbox: RunningSandbox, drifted: str
+) -> None:
+    """A status the tool does not know is not NEVER_DEPLOYED: no deploy is planned for it."""
+    sandbox.edit_out_of_band(sandbox.application("preview-102", "web")["id"], memory=384)
+    cli("plan", drifted)  # records the reads
+
+    def new_status(item: dict[str, Any]) -> None:
+        if "service_deployment_status" in item:
+            item["service_deployment_status"] = "PARTIALLY_ROLLED_OUT"
+
+    _replay_reads(sandbox, new_status)
+    sandbox.clear_requests()
+    result = cli("apply", drifted, "--auto-approve", "--json")
+    assert result.code == 0, result
+    assert [w for w in writes(sandbox) if w.endswith("/deploy")] == []
+
+
+# -- huge and slow bodies
+HUGE = 20 * 1024 * 1024
+
+
+def test_huge_html_body_is_one_short_line(
+    cli: Cli, sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    page = "<html><body>" + "<p>lorem ipsum</p>" * (HUGE // 18) + "</body></html>"
+    respond(sandbox, apps_path(sandbox, "preview-101"), page, content_type="text/html")
+    result = cli("plan", write(tmp_path))
+    assert_clean_failure(result)
+    assert "lorem ipsum" in result.err and len(result.err) < 600
+
+
+def test_huge_valid_body_is_parsed_with_bounded_memory(
+    cli: Cli, sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    """20 MB of JSON (a newer API's bulky field) plans fine, in a few times its size."""
+    body = listing_with(sandbox, "staging", _set("x_changelog", "z" * HUGE))
+    respond(sandbox, apps_path(sandbox, "staging"), body)
+    manifest = write(tmp_path)
+    creates = json.loads(cli("plan", manifest, "--json").out)["summary"]["create"]
+    assert creates >= 4
+    tracemalloc.start()
+    try:
+        result = cli("plan", manifest, "--json")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert result.code == 0, result.err
+    assert json.loads(result.out)["summary"]["create"] == creates
+    assert peak < 12 * len(body), peak
+
+
+def test_slow_trickled_listing_is_waited_for(
+    cli: Cli, sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    """A body that drips in over a second is still one sound answer: the plan is the same."""
+    manifest = write(tmp_path)
+    baseline = cli("plan", manifest, "--json")
+    sandbox.set_faults(
+        rules=[
+            {
+                "action": "trickle",
+                "method": "GET",
+                "path": apps_path(sandbox, "staging"),
+                "seconds": 1,
+            }
+        ]
+    )
+    started = time.monotonic()
+    result = cli("plan", manifest, "--json")
+    assert time.monotonic() - started >= 0.9
+    assert result.code == 0, result
+    assert _decisions(result.out) == _decisions(baseline.out)
+
+
+# -- hostile reads on the other paths of apply and reconcile
+def test_hostile_read_while_checking_a_saved_plan_refuses_it_without_writing(
+    cli: Cli, sandbox: RunningSandbox, drifted: str, tmp_path: Path
+) -> None:
+    saved = tmp_path / "plan.json"
+    assert cli("plan", drifted, "--out", str(saved)).code == 0
+    respond(sandbox, apps_path(sandbox, "preview-102"), '{"results": [{"id": "x"}]}')
+    sandbox.clear_requests()
+    result = cli("apply", "--plan", str(saved))
+    assert_clean_failure(result)
+    assert writes(sandbox) == []
+
+
+def test_hostile_status_listing_stops_apply_before_any_write(
+    cli: Cli, sandbox: RunningSandbox, drifted: str
+) -> None:
+    path = apps_path(sandbox, "preview-101") + "/status"
+    respond(
+        sandbox, path, '{"results": [{"id": 1, "service_deployment_status": "NEVER_DEPLOYED"}]}'
+    )
+    result = cli("apply", drifted, "--auto-approve")
+    assert_clean_failure(result)
+    assert writes(sandbox) == []
+
+
+def test_reconcile_round_with_a_hostile_listing_logs_one_error_and_writes_nothing(
+    cli: Cli, sandbox: RunningSandbox, drifted: str
+) -> None:
+    respond(
+        sandbox, apps_path(sandbox, "preview-101"), "<html>oops</html>", content_type="text/html"
+    )
+    result = cli("reconcile", drifted)
+    assert result.code == 1, result
+    assert "Traceback" not in result.err + result.out
+    records = [json.loads(line) for line in result.out.splitlines()]
+    errors = [r for r in records if r["event"] == "error"]
+    assert len(errors) == 1 and "not valid JSON" in errors[0]["message"], records
+    assert "internal error" not in result.out
+    assert writes(sandbox) == []
+
+
+# -- hostile answers to writes: a recorded failure or a read-back, never a duplicate
+CLONE_ANSWERS = {
+    # carried out, then the connection closed: read back and finished, never sent again
+    "answer lost": {"action": "drop_after", "method": "POST", "path": "*/clone"},
+    # a proxy's page, nothing done: read back, found absent, sent once more
+    "html page, not carried out": {
+        "action": "respond",
+        "method": "POST",
+        "path": "*/clone",
+        "status": 202,
+        "body": "<html><body>Accepted?</body></html>",
+        "content_type": "text/html",
+        "times": 2,
+    },
+}
+
+
+@pytest.mark.parametrize("case", sorted(CLONE_ANSWERS))
+def test_unclear_clone_answers_are_read_back_and_make_no_duplicate(
+    cli: Cli, sandbox: RunningSandbox, tmp_path: Path, case: str
+) -> None:
+    manifest = write(tmp_path)
+    creates = json.loads(cli("plan", manifest, "--json").out)["summary"]["create"]
+    sandbox.set_faults(rules=[CLONE_ANSWERS[case]])
+    sandbox.clear_requests()
+    result = cli("apply", manifest, "--auto-approve")
+    assert "Traceback" not in result.err and "internal error" not in result.err
+    assert result.code == 0, result
+    assert f"{creates} created" in result.out
+    clones = [w for w in writes(sandbox) if w.endswith("/clone")]
+    assert len(clones) == creates + (2 if case.startswith("html") else 0)
+    for env in TARGETS:
+        names = sorted(a["name"] for a in sandbox.applications(env))
+        assert names.count("api") == names.count("web") == 1, names
+
+
+def test_edit_answered_with_the_wrong_shape_fails_that_change_only(
+    cli: Cli, sandbox: RunningSandbox, drifted: str
+) -> None:
+    web = sandbox.application("preview-102", "web")
+    respond(sandbox, f"/application/{web['id']}", '"ok"', method="PUT")
+    result = cli("apply", drifted, "--auto-approve")
+    assert result.code == 1, result
+    assert "Traceback" not in result.err and "internal error" not in result.err
+    assert "1 failed" in result.out
+    assert "expected a JSON object" in result.err
+    assert [w for w in writes(sandbox) if w.startswith("DELETE")] == []
