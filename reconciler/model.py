@@ -114,6 +114,7 @@ class SelectorMatch:
     project_id: str
     pattern: str
     environment_ids: tuple[str, ...]
+    source_environment_id: str | None = None  # never matched by the selector
 
 
 # ── Desired state ────────────────────────────────────────────────────────────────────────

@@ -235,6 +235,7 @@ def _selector_document(selector: SelectorMatch) -> dict[str, JSON]:
         "project_id": selector.project_id,
         "pattern": selector.pattern,
         "environment_ids": list(selector.environment_ids),
+        "source_environment_id": selector.source_environment_id,
     }
 
 
@@ -308,7 +309,11 @@ def _change(data: Mapping[str, Any]) -> Change:
 
 def _selector(data: Mapping[str, Any]) -> SelectorMatch:
     return SelectorMatch(
-        data["manifest"], data["project_id"], data["pattern"], tuple(data["environment_ids"])
+        data["manifest"],
+        data["project_id"],
+        data["pattern"],
+        tuple(data["environment_ids"]),
+        source_environment_id=data.get("source_environment_id"),
     )
 
 

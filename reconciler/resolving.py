@@ -332,7 +332,11 @@ def _target(
             if env.id != source.id and glob_matches(selector.match, env.name)
         )
         match = SelectorMatch(
-            cloneset.name, _id(project), selector.match, tuple(e.id for e in matched)
+            cloneset.name,
+            _id(project),
+            selector.match,
+            tuple(e.id for e in matched),
+            source_environment_id=source.id,
         )
         return _Target(selector, index, matched, match)
     ref = selector.environment or ""

@@ -15,11 +15,11 @@ The comparison (``stale_reasons``) is pure; ``check_fresh`` does the reads. Neig
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .client import QoveryClient
+from .desired import glob_matches
 from .errors import StalePlanError
 from .fingerprints import fingerprint
 from .model import SelectorMatch
@@ -37,14 +37,6 @@ def environments_read(plan: Plan) -> tuple[str, ...]:
             if env_id:
                 ids[env_id] = None
     return tuple(ids)
-
-
-def glob_matches(pattern: str, name: str) -> bool:
-    """A selector's glob: ``*`` and ``?`` only, case-insensitive, everything else literal."""
-    regex = "".join(
-        ".*" if char == "*" else "." if char == "?" else re.escape(char) for char in pattern
-    )
-    return re.fullmatch(regex, name, re.IGNORECASE | re.DOTALL) is not None
 
 
 def _find(listing: Listing, app_id: str | None, name: str | None) -> Mapping[str, Any] | None:
@@ -113,6 +105,8 @@ def stale_reasons(
             for c in plan.changes
             if c.manifest == selector.manifest and c.source.environment_id
         }
+        if selector.source_environment_id:
+            sources.add(selector.source_environment_id)
         listing = environments.get(selector.project_id, ())
         reason = _selector_reason(selector, listing, {s for s in sources if s})
         if reason:

@@ -7,28 +7,15 @@ Matching is case-insensitive, like Qovery's names.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 
+from .desired import glob_matches
 from .plans import Plan
 
 
 def address_matcher(patterns: Sequence[str]) -> Callable[[str], bool]:
     """A predicate that is true for an address matched by any of ``patterns``."""
-    regexes = [_compile(p) for p in patterns]
-    return lambda address: any(r.fullmatch(address) for r in regexes)
-
-
-def _compile(pattern: str) -> re.Pattern[str]:
-    parts = []
-    for char in pattern:
-        if char == "*":
-            parts.append(".*")
-        elif char == "?":
-            parts.append(".")
-        else:
-            parts.append(re.escape(char))
-    return re.compile("".join(parts), re.IGNORECASE | re.DOTALL)
+    return lambda address: any(glob_matches(p, address) for p in patterns)
 
 
 def select(plan: Plan, patterns: Sequence[str]) -> Plan:
