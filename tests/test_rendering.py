@@ -41,7 +41,10 @@ def test_text_plan_shows_symbol_address_reason_and_summary() -> None:
 
 def test_text_plan_shows_drift_per_field_expected_then_actual_with_origin() -> None:
     output = render(text.render_plan, drifted_plan(cpu=500))
-    assert "  # previews.api[shop/preview-1]  drifted: drifted; on_drift: report" in output
+    assert (
+        "  # previews.api[shop/preview-1]  drift reported, not corrected (on_drift: report)"
+        in output
+    )
     assert "cpu: 250 → 500 (override)" in output
 
 

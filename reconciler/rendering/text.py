@@ -37,15 +37,14 @@ class _Painter:
 
 
 def _label(change: Change) -> str:
-    if change.action is Action.NOOP:
-        return "drifted"
-    return change.action.value
+    if change.action is Action.NOOP:  # shown only when it drifted
+        return "drift reported, not corrected (on_drift: report)"
+    return f"{change.action.value}: {change.reason}" if change.reason else change.action.value
 
 
 def _change_lines(change: Change, paint: _Painter) -> list[str]:
     symbol = paint(SYMBOLS[change.action], COLOURS[change.action])
-    head = f"  {symbol} {paint(change.address, BOLD)}  {_label(change)}"
-    lines = [f"{head}: {change.reason}" if change.reason else head]
+    lines = [f"  {symbol} {paint(change.address, BOLD)}  {_label(change)}"]
     if change.drift:
         lines.append("      drift (expected → actual):")
     for item in change.drift:
