@@ -74,8 +74,7 @@ class Diagnostic:
     message: str
 
     def __str__(self) -> str:
-        where = str(self.position) if self.position else "<manifests>"
-        return f"{where}: {self.message}"
+        return f"{self.position}: {self.message}" if self.position else self.message
 
 
 class ManifestError(ReconcilerError):
