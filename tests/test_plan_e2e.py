@@ -214,3 +214,17 @@ def test_plan_out_saves_a_document_that_holds_no_token(cli, sandbox, tmp_path) -
     jsonschema.validate(json.loads(saved), plan_schema())
     assert sandbox.token not in saved
     assert "reconciler apply --plan" in result.out
+
+
+def test_apply_with_nothing_to_do_still_ends_with_its_summary(cli, tmp_path) -> None:
+    manifest = write(tmp_path)
+    assert cli("apply", manifest, "--auto-approve").code == 0
+    text = cli("apply", manifest, "--auto-approve")
+    assert text.code == 0, text
+    assert "No changes" in text.out
+    assert "0 created, 0 updated, 0 deleted, 0 failed, 0 conflicts" in text.out
+    lines = [
+        json.loads(line)
+        for line in cli("apply", manifest, "--auto-approve", "--json").out.splitlines()
+    ]
+    assert lines[-1]["event"] == "summary" and lines[-1]["ok"] is True

@@ -60,8 +60,6 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     with connect(args) as session:
         plan = plan_against(session, clonesets, args.target).plan
         _show_plan(plan, args, streams)
-        if not plan.has_pending_changes and not plan.summary.conflict:
-            return int(ExitCode.OK)
         if plan.has_pending_changes and not args.auto_approve and not _approved(streams):
             streams.err.write("Apply cancelled.\n")
             return int(ExitCode.ERROR)
