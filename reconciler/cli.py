@@ -11,10 +11,12 @@ A ``ReconcilerError`` is printed as one line (or one block of diagnostics), neve
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import logging
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import NoReturn
 
 from . import __version__
@@ -205,6 +207,25 @@ def _check_combinations(args: argparse.Namespace) -> None:
             raise UsageError("apply needs PATH... or --plan FILE")
 
 
+@contextlib.contextmanager
+def _log_requests(streams: Streams, verbose: bool) -> Iterator[None]:
+    """``-v``: the client's one line per request (method, path, status, time) on stderr."""
+    if not verbose:
+        yield
+        return
+    logger = logging.getLogger("reconciler")
+    handler = logging.StreamHandler(streams.err)
+    handler.setFormatter(logging.Formatter("debug: %(message)s"))
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
 def main(argv: Sequence[str] | None = None, streams: Streams | None = None) -> int:
     """Run the program; return its exit code."""
     parser = build_parser()
@@ -219,7 +240,8 @@ def main(argv: Sequence[str] | None = None, streams: Streams | None = None) -> i
         if streams is None:
             streams = Streams.from_process(no_color=getattr(args, "no_color", False))
         module = importlib.import_module(f"reconciler.commands.{args.command}")
-        return int(module.run(args, streams))
+        with _log_requests(streams, verbose):
+            return int(module.run(args, streams))
     except ReconcilerError as exc:
         err = streams.err if streams else sys.stderr
         print(f"error: {exc}", file=err)

@@ -228,3 +228,14 @@ def test_apply_with_nothing_to_do_still_ends_with_its_summary(cli, tmp_path) -> 
         for line in cli("apply", manifest, "--auto-approve", "--json").out.splitlines()
     ]
     assert lines[-1]["event"] == "summary" and lines[-1]["ok"] is True
+
+
+def test_verbose_logs_one_line_per_request_and_never_the_token(cli, sandbox, tmp_path) -> None:
+    result = cli("plan", write(tmp_path), "-v")
+    assert result.code == 0, result
+    debug = [line for line in result.err.splitlines() if line.startswith("debug: ")]
+    assert debug[0].startswith("debug: GET /organization -> 200")
+    assert len(debug) == len(sandbox.requests())
+    assert sandbox.token not in result.err + result.out
+    quiet = cli("plan", write(tmp_path))
+    assert "debug:" not in quiet.err
