@@ -62,6 +62,7 @@ JSONObject = dict[str, Any]
 _log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT = 10.0
+MAX_BODY_BYTES = 64 << 20  # far above any real listing; a larger body is refused, not buffered
 EXCERPT_LENGTH = 200
 
 _STATUS_ERRORS: dict[int, tuple[type[ApiError], str]] = {
@@ -130,6 +131,7 @@ class QoveryClient:
         self._rng = random.Random()
         self._count = 0
         self._count_lock = threading.Lock()
+        self._deadline = timeout  # for a whole exchange, the body included
         try:
             self._http = self._open(timeout, max_connections, user_agent)
         except (httpx.InvalidURL, ValueError, TypeError):
@@ -357,22 +359,54 @@ class QoveryClient:
         return None, description
 
     def _attempt(self, call: _Call) -> httpx.Response | tuple[Failure, str]:
-        """One HTTP exchange: the response, or what kind of transport failure it met."""
+        """One HTTP exchange: the response, or what kind of transport failure it met.
+
+        httpx's read timeout restarts with every chunk, so a server that trickles its answer
+        could hold a call forever: the body is read here under one deadline for the whole
+        exchange, and a body larger than ``MAX_BODY_BYTES`` is refused rather than buffered.
+        """
         method, path = call.method, call.path
         with self._count_lock:
             self._count += 1
         started = time.monotonic()
         try:
-            response = self._http.request(method, path, json=call.body)
+            request = self._http.build_request(method, path, json=call.body)
+            response = self._http.send(request, stream=True)
+            try:
+                body = self._read_body(response, started)
+            finally:
+                response.close()
+        except _BodyRefused as refused:
+            failure, description = refused.failure, refused.description
         except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError) as exc:
             failure, description = _classify(exc)
             description = redact(description, self._authorization)
+        else:
             elapsed = time.monotonic() - started
-            _log.debug("%s %s -> %s after %.3fs", method, path, description, elapsed)
-            return failure, description
+            _log.debug("%s %s -> %s in %.3fs", method, path, response.status_code, elapsed)
+            headers = [(k, v) for k, v in response.headers.items() if k != "content-encoding"]
+            return httpx.Response(
+                response.status_code, headers=headers, content=body, request=request
+            )
         elapsed = time.monotonic() - started
-        _log.debug("%s %s -> %s in %.3fs", method, path, response.status_code, elapsed)
-        return response
+        _log.debug("%s %s -> %s after %.3fs", method, path, description, elapsed)
+        return failure, description
+
+    def _read_body(self, response: httpx.Response, started: float) -> bytes:
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                raise _BodyRefused(
+                    Failure.FATAL, f"the response is larger than {MAX_BODY_BYTES >> 20} MiB"
+                )
+            if time.monotonic() - started > self._deadline:
+                raise _BodyRefused(
+                    Failure.MAYBE_SENT, f"no complete response within {self._deadline:g}s"
+                )
+            chunks.append(chunk)
+        return b"".join(chunks)
 
     def _raise_for_status(
         self, call: _Call, response: httpx.Response, retries: int, *, ambiguous: bool = False
@@ -458,6 +492,14 @@ def error_excerpt(text: str, limit: int = EXCERPT_LENGTH) -> str:
 def _shorten(text: str, limit: int) -> str:
     text = _WHITESPACE.sub(" ", text).strip()
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+class _BodyRefused(Exception):
+    """A response body read no further: too slow or too large."""
+
+    def __init__(self, failure: Failure, description: str) -> None:
+        super().__init__(description)
+        self.failure, self.description = failure, description
 
 
 def _classify(exc: Exception) -> tuple[Failure, str]:

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from helpers_client import Demo, by_name, fast_client
 
+from reconciler import client as client_module
 from reconciler import sandbox as sandboxes
 from reconciler.client import QoveryClient, error_excerpt
 from reconciler.errors import (
@@ -577,3 +578,37 @@ def test_header_breaking_authorization_refused_before_any_request() -> None:
     with pytest.raises(ConfigError, match="cannot be sent") as caught:
         QoveryClient("http://127.0.0.1:9", f"Token {SECRET}\r\nX-Evil: 1")
     assert SECRET not in str(caught.value)
+
+
+def test_a_trickled_answer_is_cut_at_the_whole_request_deadline(sandbox: Any) -> None:
+    # httpx's read timeout restarts with every chunk; the client's deadline does not.
+    sandbox.set_faults(
+        rules=[{"method": "GET", "path": "/organization", "action": "trickle", "seconds": 3}]
+    )
+    started = time.monotonic()
+    with (
+        QoveryClient(sandbox.url, sandbox.authorization, timeout=0.5, max_retries=0) as slow,
+        pytest.raises(TransportError, match=r"no complete response within 0\.5s"),
+    ):
+        slow.list_organizations()
+    assert time.monotonic() - started < 2.0
+
+
+def test_an_oversized_answer_is_refused_not_buffered(
+    sandbox: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(client_module, "MAX_BODY_BYTES", 1024)
+    sandbox.set_faults(
+        rules=[
+            {
+                "method": "GET",
+                "path": "/organization",
+                "action": "respond",
+                "status": 200,
+                "body": '{"results": [' + '"x",' * 2000 + '"x"]}',
+            }
+        ]
+    )
+    with fast_client(sandbox) as small, pytest.raises(TransportError, match="larger than"):
+        small.list_organizations()
+    assert len(requests_to(sandbox, "GET", "/organization")) == 1  # not retried
