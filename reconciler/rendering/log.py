@@ -15,7 +15,7 @@ Every line holds ``ts`` (RFC 3339, UTC, milliseconds), ``event`` and the event's
 flush per line, so lines never interleave) and replaces any string it was told is secret by
 ``***`` before writing: the token never reaches the log even by accident. The helpers below
 turn a plan's pieces and the executor's outcomes into event fields; this module computes
-nothing else and calls no API (it knows outcomes only by their shape, ``OutcomeLike``).
+nothing else and calls no API.
 
 Neighbours: ``commands.reconcile`` (the only writer), ``plans`` (Change, Summary, DriftItem).
 """
@@ -26,8 +26,9 @@ import json
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any, Protocol, TextIO
+from typing import Any, TextIO
 
+from ..outcomes import Outcome
 from ..plans import Action, Change, DriftItem, Plan
 
 REDACTED = "***"
@@ -74,25 +75,6 @@ class EventLog:
             self._out.flush()
 
 
-class OutcomeLike(Protocol):
-    """What the log reads of an executor's outcome (``executing.Outcome``)."""
-
-    @property
-    def address(self) -> str: ...
-
-    @property
-    def action(self) -> Any: ...
-
-    @property
-    def result(self) -> str: ...
-
-    @property
-    def message(self) -> str: ...
-
-    @property
-    def duration_s(self) -> float: ...
-
-
 def plan_fields(plan: Plan) -> dict[str, Any]:
     """The fields of a ``plan`` event: the summary counts and the plan's notes."""
     return {"summary": plan.summary.as_dict(), "notes": list(plan.notes)}
@@ -117,7 +99,7 @@ def _drift_item(item: DriftItem) -> dict[str, Any]:
     }
 
 
-def change_fields(outcome: OutcomeLike) -> dict[str, Any]:
+def change_fields(outcome: Outcome) -> dict[str, Any]:
     """The fields of a ``change`` event: what happened to one change, and how long it took."""
     action = getattr(outcome.action, "value", outcome.action)
     fields: dict[str, Any] = {

@@ -11,7 +11,7 @@ each safe to call from the executor's worker threads:
   ``finished``), ending with a ``summary`` object (``--json``).
 
 ``progress_view(streams, json_lines=...)`` picks one. Rendering never calls the API: the
-outcomes are read through the ``OutcomeView`` shape, not imported from ``executing``.
+outcomes are the values of ``outcomes``, never imported from ``executing``.
 Neighbours: ``commands.apply`` (and ``commands.reconcile``) create them; ``plans`` gives
 ``Change``.
 """
@@ -22,8 +22,9 @@ import json
 import threading
 import time
 from collections.abc import Mapping
-from typing import Any, Protocol, TextIO
+from typing import Any, TextIO
 
+from ..outcomes import Outcome
 from ..plans import Action, Change
 from ..streams import Streams
 
@@ -36,24 +37,7 @@ ING = {
 }
 
 
-class OutcomeView(Protocol):
-    """What a view reads of an ``executing.Outcome``."""
-
-    @property
-    def address(self) -> str: ...
-    @property
-    def action(self) -> Action: ...
-    @property
-    def result(self) -> str: ...
-    @property
-    def message(self) -> str: ...
-    @property
-    def duration_s(self) -> float: ...
-    @property
-    def application_id(self) -> str | None: ...
-
-
-def outcome_line(outcome: OutcomeView) -> str:
+def outcome_line(outcome: Outcome) -> str:
     """``address: <message> after 1.2s [id=…]`` or ``address: FAILED: <message>``."""
     if outcome.result == "ok":
         ident = f" [id={outcome.application_id}]" if outcome.application_id else ""
@@ -64,7 +48,7 @@ def outcome_line(outcome: OutcomeView) -> str:
     return f"{outcome.address}: {label}: {outcome.message}"
 
 
-def outcome_document(outcome: OutcomeView) -> dict[str, Any]:
+def outcome_document(outcome: Outcome) -> dict[str, Any]:
     return {
         "event": "finished",
         "address": outcome.address,
@@ -94,7 +78,7 @@ class LineProgress:
     def step(self, change: Change, step: str) -> None:
         self._write(f"{change.address}: {step}")
 
-    def finished(self, outcome: OutcomeView) -> None:
+    def finished(self, outcome: Outcome) -> None:
         self._write(outcome_line(outcome))
 
     def close(self) -> None:
@@ -120,7 +104,7 @@ class JsonProgress:
     def step(self, change: Change, step: str) -> None:
         self.emit({"event": "step", "address": change.address, "step": step})
 
-    def finished(self, outcome: OutcomeView) -> None:
+    def finished(self, outcome: Outcome) -> None:
         self.emit(outcome_document(outcome))
 
     def summary(self, counts: Mapping[str, int], *, ok: bool, line: str) -> None:
@@ -166,7 +150,7 @@ class LiveProgress:
             _, started = self._active.get(change.address, ("", time.monotonic()))
             self._active[change.address] = (step, started)
 
-    def finished(self, outcome: OutcomeView) -> None:
+    def finished(self, outcome: Outcome) -> None:
         with self._lock:
             self._active.pop(outcome.address, None)
         style = {"ok": "green", "failed": "red", "conflict": "magenta"}.get(outcome.result, "")
