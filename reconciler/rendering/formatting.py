@@ -34,8 +34,10 @@ def summary_line(summary: Summary) -> str:
 
 
 def drift_line(summary: Summary) -> str:
-    """``Drift: N drifted, N missing.``"""
-    return f"Drift: {summary.drifted} drifted, {summary.missing} missing."
+    """``Drift: N drifted, N missing.``, with ``; N conflicts`` when there are any."""
+    conflicts = summary.conflict
+    tail = f"; {conflicts} conflict{'' if conflicts == 1 else 's'}" if conflicts else ""
+    return f"Drift: {summary.drifted} drifted, {summary.missing} missing{tail}."
 
 
 def has_nothing_to_show(plan: Plan) -> bool:

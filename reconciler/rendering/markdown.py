@@ -79,7 +79,7 @@ def render_plan(plan: Plan, out: TextIO) -> None:
 
 
 def render_drift(plan: Plan, out: TextIO) -> None:
-    """The drift report as markdown: drifted fields, then missing clones."""
+    """The drift report as markdown: drifted fields, missing clones, conflicts."""
     out.write("## Reconciler drift\n\n")
     for note in plan.notes:
         out.write(f"> {cell(note)}\n")
@@ -87,7 +87,8 @@ def render_drift(plan: Plan, out: TextIO) -> None:
         out.write("\n")
     drifted = [c for c in plan.changes if c.drift and c.action is not Action.DELETE]
     missing = [c for c in plan.changes if c.missing]
-    if not drifted and not missing:
+    conflicts = [c for c in plan.changes if c.action is Action.CONFLICT]
+    if not drifted and not missing and not conflicts:
         out.write("No drift. Every declared clone exists and matches its manifest.\n")
         return
     if drifted:
@@ -96,4 +97,8 @@ def render_drift(plan: Plan, out: TextIO) -> None:
         out.write("\n**Missing clones:**\n\n")
         for change in missing:
             out.write(f"- {code(change.address)}\n")
+    if conflicts:  # why drift fails: these clones cannot be compared or managed
+        out.write("\n**Conflicts:**\n\n")
+        for change in conflicts:
+            out.write(f"- {code(change.address)}: {cell(change.reason)}\n")
     out.write(f"\n**{drift_line(plan.summary)}**\n")

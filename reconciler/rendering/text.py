@@ -76,13 +76,14 @@ def render_plan(plan: Plan, out: TextIO, *, color: bool = False) -> None:
 
 
 def render_drift(plan: Plan, out: TextIO, *, color: bool = False) -> None:
-    """The drift report: drifted clones with their fields, then missing clones."""
+    """The drift report: drifted clones with their fields, missing clones, conflicts."""
     paint = _Painter(color)
     drifted = [c for c in plan.changes if c.drift and c.action is not Action.DELETE]
     missing = [c for c in plan.changes if c.missing]
+    conflicts = [c for c in plan.changes if c.action is Action.CONFLICT]
     for note in plan.notes:
         out.write(f"Note: {note}\n")
-    if not drifted and not missing:
+    if not drifted and not missing and not conflicts:
         out.write("No drift. Every declared clone exists and matches its manifest.\n")
         return
     for change in drifted:
@@ -96,4 +97,6 @@ def render_drift(plan: Plan, out: TextIO, *, color: bool = False) -> None:
         out.write(
             f"  {paint('+', COLOURS[Action.CREATE])} {paint(change.address, BOLD)}  missing\n"
         )
+    for change in conflicts:  # why drift exits 1: the clone cannot be compared or managed
+        out.write("\n".join(_change_lines(change, paint)) + "\n")
     out.write("\n" + drift_line(plan.summary) + "\n")
