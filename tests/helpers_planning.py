@@ -2,8 +2,8 @@
 
 ``application`` builds a full ``Application`` as the API returns it (ids, timestamps,
 server-derived fields); ``fresh_clone`` copies one the way Qovery's clone does (all the
-configuration, fresh ids, not deployed). Also JSON (de)serialisation of DesiredState and
-ObservedState for the golden cases.
+configuration, fresh ids, not deployed). The golden cases (``test_golden``) use none of this:
+their inputs are manifests and raw API listings.
 """
 
 from __future__ import annotations
@@ -19,9 +19,7 @@ from reconciler.model import (
     EnvironmentRef,
     ObservedApplication,
     ObservedState,
-    OnDrift,
     Policy,
-    SelectorMatch,
 )
 
 _ids = itertools.count(1)
@@ -204,75 +202,3 @@ def desired(
         policies=all_policies,
         prune_environments=dict(prune or {}),
     )
-
-
-# ── JSON (de)serialisation for golden cases ─────────────────────────────────────────────
-
-
-def _env(data: Mapping[str, Any]) -> EnvironmentRef:
-    return EnvironmentRef(
-        data["id"],
-        data["name"],
-        data["project_id"],
-        data["project_name"],
-        data.get("organization_id", "org"),
-        data.get("mode"),
-    )
-
-
-def _policy(data: Mapping[str, Any] | None) -> Policy:
-    data = dict(data or {})
-    if "on_drift" in data:
-        data["on_drift"] = OnDrift(data["on_drift"])
-    return Policy(**data)
-
-
-def desired_from_json(data: Mapping[str, Any]) -> DesiredState:
-    """A DesiredState from a golden case's ``desired.json``."""
-    envs = {key: _env(value) for key, value in data["environments"].items()}
-    policies = {name: _policy(p) for name, p in data.get("policies", {}).items()}
-    clones = []
-    for c in data["clones"]:
-        source_env, target_env = envs[c["source_env"]], envs[c["target_env"]]
-        name = c.get("name", c["source_app_name"])
-        clones.append(
-            DesiredClone(
-                address=f"{c['manifest']}.{c['source_app_name']}"
-                f"[{target_env.project_name}/{target_env.name}]",
-                manifest=c["manifest"],
-                source_app_id=c["source_app_id"],
-                source_app_name=c["source_app_name"],
-                source_env=source_env,
-                target_env=target_env,
-                name=name,
-                overrides=c.get("overrides", {}),
-                ignore=tuple(c.get("ignore", ())),
-                policy=policies.get(c["manifest"], Policy()),
-            )
-        )
-    return DesiredState(
-        clones=tuple(clones),
-        managed_manifests=tuple(data.get("managed_manifests", sorted(policies))),
-        policies=policies,
-        prune_environments={
-            m: tuple(envs[e] for e in ids) for m, ids in data.get("prune_environments", {}).items()
-        },
-        selectors=tuple(
-            SelectorMatch(s["manifest"], s["project_id"], s["pattern"], tuple(s["environment_ids"]))
-            for s in data.get("selectors", ())
-        ),
-        notes=tuple(data.get("notes", ())),
-    )
-
-
-def observed_from_json(data: Mapping[str, Any]) -> ObservedState:
-    """An ObservedState from a golden case's ``observed.json``: env id → applications."""
-    statuses = data.get("statuses", {})
-    apps = {
-        env_id: tuple(
-            ObservedApplication(a["id"], a["name"], env_id, a, statuses.get(a["id"]))
-            for a in listed
-        )
-        for env_id, listed in data["applications"].items()
-    }
-    return ObservedState(apps, data.get("failed", {}))

@@ -1,9 +1,20 @@
-"""Golden files: plan inputs as plain JSON, the text / JSON / markdown outputs pinned.
+"""Golden files: real manifests and raw API listings in, the text / JSON / markdown plan out.
 
-One folder per case under ``tests/golden/<case>/``: ``desired.json`` and ``observed.json``
-(see ``helpers_planning.desired_from_json``) → ``plan.txt``, ``plan.json``, ``drift.md``.
-Regenerate after an intended change with ``UPDATE_GOLDEN=1 pytest tests/test_golden.py``
-and review the diff.
+One folder per case under ``tests/golden/<case>/``:
+
+- ``manifests/*.yaml``: CloneSet manifests, as a user writes them;
+- ``catalog.json``: what Qovery holds, in the shapes of the API's list responses:
+  ``organizations`` (a list), ``projects`` and ``environments`` (organization id → list),
+  ``applications`` (environment id → list) and, for cases that deploy, ``statuses``
+  (environment id → the ``/application/status`` list);
+- ``plan.txt``, ``plan.json``, ``drift.md``: the expected renderings.
+
+The test runs the pipeline of ``observing.observe`` stage by stage with the catalog in place of
+the network: ``validating.load_manifests`` → ``resolving.organizations_needed`` /
+``environments_needed`` / ``resolve`` → ``observing.observed_state`` → ``planning.plan`` →
+the renderers. Only what a stage asks for is read from the catalog, as the client would.
+Regenerate after an intended change with ``UPDATE_GOLDEN=1 pytest tests/test_golden.py`` and
+review the diff by eye.
 """
 
 from __future__ import annotations
@@ -11,26 +22,61 @@ from __future__ import annotations
 import io
 import json
 import os
+from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
-from helpers_planning import desired_from_json, observed_from_json
 
+from reconciler.model import CloneSet
+from reconciler.observing import observed_state
 from reconciler.planning import plan
 from reconciler.plans import Plan, from_document, plan_schema, to_document
 from reconciler.rendering import json_document, markdown, text
+from reconciler.resolving import Catalog, environments_needed, organizations_needed, resolve
+from reconciler.validating import load_manifests
 
 GOLDEN = Path(__file__).parent / "golden"
-CASES = sorted(p.name for p in GOLDEN.iterdir() if (p / "desired.json").exists())
+CASES = sorted(p.name for p in GOLDEN.iterdir() if (p / "catalog.json").exists())
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
+API_URL = "https://api.qovery.com"
+
+
+def listed(listings: Mapping[str, Any], kind: str, key: str) -> list[Any]:
+    """One list call's answer from the catalog; a case that lacks it is an incomplete case."""
+    assert key in listings[kind], f"catalog.json has no {kind} listing for {key}"
+    answer: list[Any] = listings[kind][key]
+    return answer
 
 
 def make_plan(case: str) -> Plan:
     folder = GOLDEN / case
-    desired = desired_from_json(json.loads((folder / "desired.json").read_text()))
-    observed = observed_from_json(json.loads((folder / "observed.json").read_text()))
-    return plan(desired, observed, api_url="https://api.qovery.com")
+    clonesets = load_manifests([str(folder / "manifests")])
+    listings = json.loads((folder / "catalog.json").read_text(encoding="utf-8"))
+    organizations = tuple(listings["organizations"])
+    org_ids = organizations_needed(clonesets, organizations)
+    catalog = Catalog(
+        organizations=organizations,
+        projects={org: tuple(listed(listings, "projects", org)) for org in org_ids},
+        environments={org: tuple(listed(listings, "environments", org)) for org in org_ids},
+    )
+    env_ids = environments_needed(clonesets, catalog)
+    applications = {env: listed(listings, "applications", env) for env in env_ids}
+    catalog = replace(catalog, applications={env: tuple(a) for env, a in applications.items()})
+    desired = resolve(clonesets, catalog)
+    statuses = statuses_read(clonesets, listings, env_ids)
+    return plan(desired, observed_state(applications, statuses), api_url=API_URL)
+
+
+def statuses_read(
+    clonesets: tuple[CloneSet, ...], listings: Mapping[str, Any], env_ids: tuple[str, ...]
+) -> dict[str, list[Any]] | None:
+    """The status listings, read (as ``observe`` does) only when a manifest deploys."""
+    if not any(c.policy.deploy for c in clonesets):
+        return None
+    return {env: listed(listings, "statuses", env) for env in env_ids}
 
 
 def outputs(result: Plan) -> dict[str, str]:
@@ -62,6 +108,6 @@ def test_golden(case: str) -> None:
 
 @pytest.mark.parametrize("case", CASES)
 def test_golden_plan_document_validates_and_round_trips(case: str) -> None:
-    document = json.loads((GOLDEN / case / "plan.json").read_text())
+    document = json.loads((GOLDEN / case / "plan.json").read_text(encoding="utf-8"))
     jsonschema.Draft202012Validator(plan_schema()).validate(document)
     assert to_document(from_document(document)) == document
