@@ -121,13 +121,15 @@ class Planner:
 
     def change_for(self, clone: DesiredClone) -> Change:
         source = self.observed.by_id.get(clone.source_app_id)
-        failed = self.observed.failed.get(clone.target_env.id)
-        target = self.observed.find(clone.target_env.id, clone.name)
+        env_id = clone.target_env.id
+        target = self.observed.find(env_id, clone.name)
         base = self._base_change(clone, source, target)
         if source is None:
             return _decided(base, Action.CONFLICT, "the source application was not observed")
-        if failed is not None:
-            reason = f"the target environment could not be listed: {failed}"
+        if env_id in self.observed.failed or env_id not in self.observed.environments:
+            # never "does not exist" on the strength of a listing that failed or never ran
+            failure = self.observed.failed.get(env_id, "it was not listed")
+            reason = f"the target environment could not be listed: {failure}"
             return _decided(base, Action.CONFLICT, reason)
         desired = self.desired_config(clone, source)
         base = _with(

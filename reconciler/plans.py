@@ -149,6 +149,11 @@ def summarise(changes: Sequence[Change]) -> Summary:
     return Summary(**counts, drifted=drifted, missing=missing)
 
 
+def _address_order(change: Change) -> tuple[str, str]:
+    """Addresses in reading order, whatever the case of Qovery's names."""
+    return change.address.casefold(), change.address
+
+
 @dataclass(frozen=True)
 class Plan:
     """Every change, in address order, with where the plan came from."""
@@ -169,12 +174,12 @@ class Plan:
         notes: Sequence[str] = (),
     ) -> Plan:
         """A plan over ``changes`` (sorted by address), its summary computed."""
-        ordered = tuple(sorted(changes, key=lambda change: change.address))
+        ordered = tuple(sorted(changes, key=_address_order))
         return cls(ordered, summarise(ordered), api_url, tuple(selectors), tuple(notes))
 
     def with_changes(self, changes: Sequence[Change]) -> Plan:
         """The same plan over other changes (``--target``), its summary recomputed."""
-        ordered = tuple(sorted(changes, key=lambda change: change.address))
+        ordered = tuple(sorted(changes, key=_address_order))
         return replace(self, changes=ordered, summary=summarise(ordered))
 
     @property

@@ -9,6 +9,7 @@ import pytest
 from helpers_planning import (
     PREVIEW_1,
     PREVIEW_2,
+    SOURCE_ENV,
     application,
     desired,
     desired_clone,
@@ -211,6 +212,13 @@ def test_an_environment_that_failed_to_list_is_never_created_in() -> None:
     change = only(plan(desired(desired_clone(SRC)), state).changes)
     assert change.action is Action.CONFLICT
     assert "503" in change.reason
+
+
+def test_an_environment_that_was_never_listed_is_never_created_in() -> None:
+    state = observed(observed_app(SRC), envs=(SOURCE_ENV,))
+    change = only(plan(desired(desired_clone(SRC)), state).changes)
+    assert change.action is Action.CONFLICT
+    assert "not listed" in change.reason
 
 
 # ── prune ───────────────────────────────────────────────────────────────────────────────

@@ -6,6 +6,7 @@ Neighbours: ``plans``, ``formatting``; commands ``plan`` and ``drift --markdown`
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from typing import TextIO
 
@@ -91,14 +92,19 @@ def render_drift(plan: Plan, out: TextIO) -> None:
     if not drifted and not missing and not conflicts:
         out.write("No drift. Every declared clone exists and matches its manifest.\n")
         return
+    sections: list[str] = []
     if drifted:
-        _table(out, DRIFT_HEADER, _drift_rows(drifted))
+        table = io.StringIO()
+        _table(table, DRIFT_HEADER, _drift_rows(drifted))
+        sections.append(table.getvalue())
     if missing:
-        out.write("\n**Missing clones:**\n\n")
-        for change in missing:
-            out.write(f"- {code(change.address)}\n")
+        sections.append(
+            "**Missing clones:**\n\n" + "".join(f"- {code(c.address)}\n" for c in missing)
+        )
     if conflicts:  # why drift fails: these clones cannot be compared or managed
-        out.write("\n**Conflicts:**\n\n")
-        for change in conflicts:
-            out.write(f"- {code(change.address)}: {cell(change.reason)}\n")
-    out.write(f"\n**{drift_line(plan.summary)}**\n")
+        sections.append(
+            "**Conflicts:**\n\n"
+            + "".join(f"- {code(c.address)}: {cell(c.reason)}\n" for c in conflicts)
+        )
+    sections.append(f"**{drift_line(plan.summary)}**\n")
+    out.write("\n".join(sections))
