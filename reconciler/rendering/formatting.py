@@ -44,3 +44,10 @@ def has_nothing_to_show(plan: Plan) -> bool:
     """No change to make, no conflict, no drift: "No changes."."""
     s = plan.summary
     return not (s.create or s.update or s.delete or s.conflict or s.drifted or s.missing)
+
+
+def no_changes_line(plan: Plan) -> str:
+    """What to say when there is nothing to do; an empty declaration says so."""
+    if not plan.changes:
+        return "No changes. The manifests declare no clone."
+    return "No changes. Every clone matches its manifest."

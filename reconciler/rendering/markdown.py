@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from ..plans import Action, Change, Plan
-from .formatting import drift_line, format_value, has_nothing_to_show, summary_line
+from .formatting import drift_line, format_value, has_nothing_to_show, no_changes_line, summary_line
 
 ICONS = {
     Action.CREATE: "➕ create",
@@ -67,7 +67,7 @@ def render_plan(plan: Plan, out: TextIO) -> None:
     if plan.notes:
         out.write("\n")
     if has_nothing_to_show(plan):
-        out.write("No changes. Every clone matches its manifest.\n")
+        out.write(no_changes_line(plan) + "\n")
         return
     shown = [c for c in plan.changes if c.action is not Action.NOOP or c.drift]
     rows = [[ICONS[c.action], code(c.address), cell(c.reason)] for c in shown]

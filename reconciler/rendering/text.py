@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TextIO
 
 from ..plans import Action, Change, Plan
-from .formatting import drift_line, format_value, has_nothing_to_show, summary_line
+from .formatting import drift_line, format_value, has_nothing_to_show, no_changes_line, summary_line
 
 SYMBOLS = {
     Action.CREATE: "+",
@@ -66,7 +66,7 @@ def render_plan(plan: Plan, out: TextIO, *, color: bool = False) -> None:
     for note in plan.notes:
         out.write(f"Note: {note}\n")
     if has_nothing_to_show(plan):
-        out.write("No changes. Every clone matches its manifest.\n")
+        out.write(no_changes_line(plan) + "\n")
         return
     out.write("Reconciler will perform the following actions:\n\n")
     for change in plan.changes:
