@@ -23,7 +23,8 @@ class Streams:
     @classmethod
     def from_process(cls, *, no_color: bool = False) -> Streams:
         out_tty = _isatty(sys.stdout)
-        color = out_tty and not no_color and "NO_COLOR" not in os.environ
+        # https://no-color.org: NO_COLOR set to a non-empty value turns colour off
+        color = out_tty and not no_color and not os.environ.get("NO_COLOR")
         interactive = out_tty and _isatty(sys.stdin)
         return cls(color=color, interactive=interactive)
 
