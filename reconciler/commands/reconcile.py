@@ -193,7 +193,8 @@ class LogProgress:
     def __init__(self, log: EventLog, number: int) -> None:
         self._log = log
         self._number = number
-        self._reported: set[str] = set()
+        # outcomes, not addresses: a renamed clone's create and its old clone's delete share one
+        self._reported: set[Outcome] = set()
         self._lock = threading.Lock()
 
     def started(self, change: Change) -> None:
@@ -206,9 +207,9 @@ class LogProgress:
         if Action(outcome.action) is Action.NOOP and outcome.result in ("ok", "skipped"):
             return  # nothing happened: the plan line and any drift line said it all
         with self._lock:
-            if outcome.address in self._reported:
+            if outcome in self._reported:
                 return
-            self._reported.add(outcome.address)
+            self._reported.add(outcome)
         self._log.write("change", round=self._number, **change_fields(outcome))
 
     def log_unreported(self, result: ApplyResult) -> None:

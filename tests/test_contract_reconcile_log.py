@@ -1,0 +1,49 @@
+"""Contract 5: ``reconcile`` logs each change's outcome, one JSON object per line.
+
+A new name template with ``prune: true`` plans a create (the new name) and a delete (the old
+clone) under the same address. The log deduplicated its lines by address, so one of the two
+outcomes was never logged although ``round_end`` counted it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+MANIFEST = """\
+apiVersion: reconciler/v1
+kind: CloneSet
+metadata: {{name: previews}}
+spec:
+  organization: Acme
+  source: {{project: shop, environment: staging, applications: [api]}}
+  targets: [{{environment: preview-101}}]
+  name: "{template}"
+  policy: {{prune: true}}
+"""
+
+
+def test_a_renamed_clone_logs_its_create_and_the_old_delete(
+    cli: Callable[..., Any], sandbox: Any, tmp_path: Path
+) -> None:
+    manifest = tmp_path / "previews.yaml"
+    manifest.write_text(MANIFEST.format(template="{app}"))
+    assert cli("apply", str(manifest), "--auto-approve").code == 0
+    manifest.write_text(MANIFEST.format(template="{app}-v2"))
+
+    result = cli("reconcile", str(manifest))
+
+    assert result.code == 0, result
+    events = [json.loads(line) for line in result.out.splitlines()]
+    changes = [e for e in events if e["event"] == "change"]
+    assert sorted((c["address"], c["action"], c["result"]) for c in changes) == [
+        ("previews.api[shop/preview-101]", "create", "ok"),
+        ("previews.api[shop/preview-101]", "delete", "ok"),
+    ]
+    end = events[-1]
+    assert end["event"] == "round_end"
+    assert (end["counts"]["created"], end["counts"]["deleted"]) == (1, 1)
+    assert sandbox.application("preview-101", "api-v2") is not None
+    assert sandbox.application("preview-101", "api") is None
