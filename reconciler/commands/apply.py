@@ -28,7 +28,7 @@ from types import FrameType
 
 from ..errors import ConfigError, ExitCode, ReconcilerError, UsageError
 from ..executing import ApplyResult, execute
-from ..plans import Plan, from_document
+from ..plans import FORMAT_VERSION, Plan, from_document
 from ..rendering import text
 from ..rendering.progress import JsonProgress, progress_view
 from ..staleness import check_fresh
@@ -70,15 +70,31 @@ def read_plan_file(path: str) -> Plan:
     """The plan saved in ``path`` (``plan --out``); one clear error when it is not one."""
     try:
         with open(path, encoding="utf-8") as handle:
-            document = json.load(handle)
+            content = handle.read()
+        if not content.strip():
+            raise ReconcilerError(f"{path} is not a plan file: it is empty")
+        document = json.loads(content)
     except OSError as exc:
         raise ConfigError(f"cannot read the plan file {path}: {exc.strerror}") from None
     except ValueError as exc:
         raise ReconcilerError(f"{path} is not a plan file: not valid JSON ({exc})") from None
+    _check_format_version(path, document)
     try:
         return from_document(document)
     except ReconcilerError as exc:
         raise ReconcilerError(f"{path}: {exc}") from None
+
+
+def _check_format_version(path: str, document: object) -> None:
+    """A plan of another format says so, rather than listing every schema difference."""
+    if not isinstance(document, dict) or "format_version" not in document:
+        return
+    version = document["format_version"]
+    if version != FORMAT_VERSION:
+        raise ReconcilerError(
+            f"{path} is a plan of format_version {json.dumps(version)}; this reconciler reads "
+            f"format_version {json.dumps(FORMAT_VERSION)}: make the plan again with this version"
+        )
 
 
 def _show_plan(plan: Plan, args: argparse.Namespace, streams: Streams) -> None:
