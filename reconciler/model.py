@@ -175,6 +175,11 @@ class ObservedApplication:
     environment_id: str
     config: Config
     deployment_status: str | None = None
+    # ``normalising.normalise(config)`` and ``fingerprints.fingerprint(config)``, when the
+    # observer computed them already (it does so in the thread that waited for the listing,
+    # so that the work overlaps the network).
+    normalised: Config | None = field(default=None, compare=False, repr=False)
+    fingerprint: str | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

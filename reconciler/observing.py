@@ -19,13 +19,15 @@ Neighbours: ``client`` below, ``resolving`` (pure) beside, ``commands`` above.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from .client import QoveryClient
+from .fingerprints import fingerprint
 from .model import CloneSet, DesiredState, ObservedApplication, ObservedState
+from .normalising import normalise
 from .resolving import Catalog, environments_needed, organizations_needed, resolve
 
 K = TypeVar("K")
@@ -93,9 +95,14 @@ def observe(
     if any(c.policy.deploy for c in clonesets):
         env_readers["statuses"] = client.list_application_statuses
 
+    derived: dict[str, tuple[Any, str | None]] = {}
+
     def read_env(key: tuple[str, str]) -> list[Any]:
         kind, env_id = key
-        return env_readers[kind](env_id)
+        listing = env_readers[kind](env_id)
+        if kind == "applications":  # while other listings are still on the wire
+            derived.update((app["id"], derive(app)) for app in listing)
+        return listing
 
     env_lists = fetch_all(
         [(kind, env) for env in env_ids for kind in env_readers], read_env, parallelism=parallelism
@@ -109,13 +116,24 @@ def observe(
         applications={env: tuple(apps) for env, apps in applications.items()},
     )
     desired = resolve(clonesets, catalog)
-    return Observation(desired, observed_state(applications, statuses), catalog)
+    return Observation(desired, observed_state(applications, statuses, derived), catalog)
+
+
+def derive(app: Mapping[str, Any]) -> tuple[Any, str | None]:
+    """An application's normalised configuration and fingerprint, computed once."""
+    normalised = normalise(app)
+    return normalised, fingerprint(app, normalised=normalised)
 
 
 def observed_state(
-    applications: dict[str, list[Any]], statuses: dict[str, list[Any]] | None = None
+    applications: dict[str, list[Any]],
+    statuses: dict[str, list[Any]] | None = None,
+    derived: Mapping[str, tuple[Any, str | None]] | None = None,
 ) -> ObservedState:
-    """Wrap raw application listings (and optional status listings) as an ObservedState."""
+    """Wrap raw application listings (and optional status listings) as an ObservedState.
+
+    ``derived`` maps application ids to ``derive(app)``, where the observer computed it.
+    """
     by_env: dict[str, tuple[ObservedApplication, ...]] = {}
     for env_id, apps in applications.items():
         status_of = {
@@ -130,6 +148,8 @@ def observed_state(
                 environment_id=env_id,
                 config=app,
                 deployment_status=status_of.get(app["id"]),
+                normalised=(derived or {}).get(app["id"], (None, None))[0],
+                fingerprint=(derived or {}).get(app["id"], (None, None))[1],
             )
             for app in apps
         )

@@ -78,7 +78,9 @@ class _Observed:
         """The app's compared configuration, computed once per application."""
         cached = self._normalised.get(app.id)
         if cached is None:
-            cached = self._normalised[app.id] = normalise(app.config)
+            known = app.normalised
+            cached = dict(known) if known is not None else normalise(app.config)
+            self._normalised[app.id] = cached
         return cached
 
 
@@ -113,8 +115,10 @@ class Planner:
         if app is None:
             return None
         if app.id not in self._fingerprints:
-            normalised = self.observed.normalised(app)
-            self._fingerprints[app.id] = fingerprint(app.config, normalised=normalised)
+            known = app.fingerprint
+            if known is None:
+                known = fingerprint(app.config, normalised=self.observed.normalised(app))
+            self._fingerprints[app.id] = known
         return self._fingerprints[app.id]
 
     # ── one desired clone ──────────────────────────────────────────────────────────────
