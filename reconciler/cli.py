@@ -14,10 +14,11 @@ import argparse
 import contextlib
 import importlib
 import logging
+import math
 import sys
 import traceback
-from collections.abc import Iterator, Sequence
-from typing import NoReturn
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, NoReturn
 
 from . import __version__
 from .errors import ExitCode, ReconcilerError, UsageError
@@ -27,50 +28,42 @@ COMMANDS = ("validate", "plan", "apply", "drift", "reconcile", "sandbox")
 
 
 class _Parser(argparse.ArgumentParser):
-    """An ArgumentParser whose errors raise UsageError (exit 1) instead of exiting 2."""
+    """An ArgumentParser whose errors raise UsageError (exit 1) instead of exiting 2.
+
+    Abbreviated flags are refused: ``--token abc`` must not be read as ``--token-file abc``
+    (a token typed as a flag's value would then be echoed back as a file name).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{message}\n{self.format_usage().rstrip()}")
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a number of at least 1, got {value}")
-    return value
+def _number(
+    convert: Callable[[str], Any], accept: Callable[[Any], bool], expected: str
+) -> Callable[[str], Any]:
+    """An argparse type: ``convert`` the text, then check it with ``accept``."""
+
+    def parse(text: str) -> Any:
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+        if not accept(value):  # NaN fails every comparison, so it is refused too
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text}")
+        return value
+
+    return parse
 
 
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"expected a port from 0 to 65535, got {value}")
-    return value
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
-    if not value > 0 or value != value or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text}")
-    return value
-
-
-def _rate(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a rate from 0 to 1, got {text!r}") from None
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"expected a rate from 0 to 1, got {text}")
-    return value
+_positive_int = _number(int, lambda v: v >= 1, "a whole number of at least 1")
+_port = _number(int, lambda v: 0 <= v <= 65535, "a port from 0 to 65535")
+_seconds = _number(float, lambda v: 0 < v < math.inf, "a positive number of seconds")
+_delay = _number(float, lambda v: 0 <= v < math.inf, "a number of seconds (0 or more)")
+_rate = _number(float, lambda v: 0 <= v <= 1, "a rate from 0 to 1")
 
 
 def _add_output_flags(p: argparse.ArgumentParser) -> None:
@@ -181,7 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", metavar="FILE", help="seed YAML (default: the demo organization)")
     p.add_argument("--port", type=_port, default=0, metavar="N", help="port (default: any free)")
     p.add_argument("--state", metavar="FILE", help="persist the state in this JSON file")
-    p.add_argument("--latency", type=float, default=0.0, metavar="SECONDS", help="added latency")
+    p.add_argument("--latency", type=_delay, default=0.0, metavar="SECONDS", help="added latency")
     p.add_argument("--error-rate", type=_rate, default=0.0, metavar="R", help="rate of 5xx")
     p.add_argument("--rate-limit-rate", type=_rate, default=0.0, metavar="R", help="rate of 429")
     p.add_argument(
@@ -234,7 +227,7 @@ def main(argv: Sequence[str] | None = None, streams: Streams | None = None) -> i
         args = parser.parse_args(argv)
         verbose = getattr(args, "verbose", False)
         if args.command is None:
-            parser.print_help(sys.stderr)
+            parser.print_help(streams.err if streams else sys.stderr)
             return ExitCode.ERROR
         _check_combinations(args)
         if streams is None:
