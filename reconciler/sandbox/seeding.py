@@ -76,11 +76,15 @@ def read_seed(seed: str | os.PathLike[str] | JSONObject | None) -> tuple[JSONObj
                 text = handle.read()
         except OSError as exc:
             raise SeedError(f"cannot read {origin}: {exc.strerror or exc}") from None
+        except UnicodeDecodeError as exc:
+            raise SeedError(
+                f"{origin} is not UTF-8 text (byte {exc.object[exc.start]:#04x})"
+            ) from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise SeedError(f"{origin} is not valid YAML: {exc}") from None
-    if not isinstance(data, dict):
+    if not isinstance(data, dict) or "organizations" not in data:
         raise SeedError(f"{origin} must be a mapping with an 'organizations' list")
     return data, origin
 
