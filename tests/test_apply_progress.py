@@ -22,7 +22,7 @@ DONE = Outcome(CHANGE.address, Action.CREATE, "ok", "created", 1.25, "app-1")
 FAILED = Outcome(CHANGE.address, Action.CREATE, "failed", "POST …: quota (HTTP 400)", 0.5)
 
 
-def test_line_view_writes_one_line_per_event() -> None:
+def test_line_view_writes_a_line_when_a_change_starts_and_when_it_ends() -> None:
     err = io.StringIO()
     view = LineProgress(err)
     view.started(CHANGE)
@@ -31,7 +31,6 @@ def test_line_view_writes_one_line_per_event() -> None:
     view.finished(FAILED)
     assert err.getvalue().splitlines() == [
         "previews.api[shop/preview-1]: Creating...",
-        "previews.api[shop/preview-1]: clone",
         "previews.api[shop/preview-1]: created after 1.2s [id=app-1]",
         "previews.api[shop/preview-1]: FAILED: POST …: quota (HTTP 400)",
     ]

@@ -76,7 +76,7 @@ class LineProgress:
         self._write(f"{change.address}: {ING[change.action]}...")
 
     def step(self, change: Change, step: str) -> None:
-        self._write(f"{change.address}: {step}")
+        pass  # two lines a change are enough in a log; --json and the live view show steps
 
     def finished(self, outcome: Outcome) -> None:
         self._write(outcome_line(outcome))
