@@ -99,7 +99,11 @@ class StalePlanError(ReconcilerError):
     def __init__(self, reasons: list[str] | tuple[str, ...]) -> None:
         self.reasons = tuple(reasons)
         lines = "\n".join(f"  - {r}" for r in self.reasons)
-        super().__init__(f"the saved plan is stale; run plan again:\n{lines}")
+        super().__init__(
+            "the saved plan is stale: Qovery no longer holds what it was made from "
+            "(was it applied already?); "
+            f"run plan again:\n{lines}"
+        )
 
 
 class ApiError(ReconcilerError):

@@ -239,3 +239,17 @@ def test_verbose_logs_one_line_per_request_and_never_the_token(cli, sandbox, tmp
     assert sandbox.token not in result.err + result.out
     quiet = cli("plan", write(tmp_path))
     assert "debug:" not in quiet.err
+
+
+def test_plan_out_with_sandbox_hints_the_apply_command_that_works(
+    cli, tmp_path, monkeypatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = cli("plan", write(tmp_path), "--sandbox", "--out", "p.json")
+    assert result.code == 0, result
+    assert "reconciler apply --plan p.json --sandbox" in result.out
+    applied = cli("apply", "--plan", "p.json", "--sandbox")
+    assert applied.code == 0, applied
+    again = cli("apply", "--plan", "p.json", "--sandbox")
+    assert again.code == 1
+    assert "stale" in again.err and "applied already" in again.err

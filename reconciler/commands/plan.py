@@ -31,8 +31,9 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     else:
         text.render_plan(plan, streams.out, color=streams.color)
         if args.out:
+            where = " --sandbox" if args.sandbox else ""
             streams.out.write(
                 f"\nSaved the plan to {args.out}. To apply exactly these changes:\n"
-                f"    reconciler apply --plan {args.out}\n"
+                f"    reconciler apply --plan {args.out}{where}\n"
             )
     return exit_code_for(plan, detailed=args.detailed_exitcode)
