@@ -73,6 +73,13 @@ def render_plan(plan: Plan, out: TextIO, *, color: bool = False) -> None:
         if _shown(change):
             out.write("\n".join(_change_lines(change, paint)) + "\n")
     out.write("\n" + summary_line(plan.summary) + "\n")
+    reported = sum(1 for c in plan.changes if c.action is Action.NOOP and c.drift)
+    if reported:
+        out.write(
+            f"{reported} drifted clone{' is' if reported == 1 else 's are'} only reported "
+            "(on_drift: report): apply leaves them as they are; with on_drift: correct it "
+            "restores them.\n"
+        )
 
 
 def render_drift(plan: Plan, out: TextIO, *, color: bool = False) -> None:
