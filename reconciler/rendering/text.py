@@ -75,10 +75,10 @@ def render_plan(plan: Plan, out: TextIO, *, color: bool = False) -> None:
     out.write("\n" + summary_line(plan.summary) + "\n")
     reported = sum(1 for c in plan.changes if c.action is Action.NOOP and c.drift)
     if reported:
+        clones, them = ("clone is", "it") if reported == 1 else ("clones are", "them")
         out.write(
-            f"{reported} drifted clone{' is' if reported == 1 else 's are'} only reported "
-            "(on_drift: report): apply leaves them as they are; with on_drift: correct it "
-            "restores them.\n"
+            f"{reported} drifted {clones} only reported (on_drift: report): apply leaves "
+            f"{them} unchanged; with on_drift: correct it restores {them}.\n"
         )
 
 
