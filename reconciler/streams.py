@@ -18,15 +18,16 @@ class Streams:
     err: TextIO = field(default_factory=lambda: sys.stderr)
     inp: TextIO = field(default_factory=lambda: sys.stdin)
     color: bool = False  # colour on ``out``; decided once, from --no-color, NO_COLOR and a TTY
-    interactive: bool = False  # stdin and stdout are terminals: prompts and live displays
+    interactive: bool = False  # stdin is a terminal: apply may ask for confirmation
+    live: bool = False  # stderr is a terminal: progress may redraw itself
 
     @classmethod
     def from_process(cls, *, no_color: bool = False) -> Streams:
         out_tty = _isatty(sys.stdout)
         # https://no-color.org: NO_COLOR set to a non-empty value turns colour off
         color = out_tty and not no_color and not os.environ.get("NO_COLOR")
-        interactive = out_tty and _isatty(sys.stdin)
-        return cls(color=color, interactive=interactive)
+        # As Terraform: a prompt needs a terminal on stdin only (``apply | tee log`` asks).
+        return cls(color=color, interactive=_isatty(sys.stdin), live=_isatty(sys.stderr))
 
 
 def _isatty(stream: TextIO) -> bool:

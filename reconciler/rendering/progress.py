@@ -171,6 +171,6 @@ def progress_view(
     """JSON lines on ``out`` with ``--json``; a live display on a terminal; else lines."""
     if json_lines:
         return JsonProgress(streams.out)
-    if streams.interactive:
+    if streams.live:
         return LiveProgress(streams.err, color=streams.color)
     return LineProgress(streams.err)
