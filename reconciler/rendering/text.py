@@ -39,7 +39,10 @@ class _Painter:
 def _label(change: Change) -> str:
     if change.action is Action.NOOP:  # shown only when it drifted
         return "drift reported, not corrected (on_drift: report)"
-    return f"{change.action.value}: {change.reason}" if change.reason else change.action.value
+    label = f"{change.action.value}: {change.reason}" if change.reason else change.action.value
+    if change.source and change.target.name.casefold() != change.source.name.casefold():
+        label += f" [application {change.target.name!r}]"  # a name template is in play
+    return label
 
 
 def _change_lines(change: Change, paint: _Painter) -> list[str]:
