@@ -84,6 +84,29 @@ PROBE_KIND_DEFAULTS: Mapping[str, Mapping[str, JSON]] = {
     "exec": {},
 }
 GIT_FIELDS = ("url", "provider", "branch", "root_path", "git_token_id")
+# The fields of the entries of ports, storage and probes that the spec knows: a field the API
+# adds later is not compared (as at the top level), so it can never show as drift or as a
+# changed declaration by itself.
+PORT_FIELDS = frozenset(
+    {
+        "name",
+        "internal_port",
+        "external_port",
+        "publicly_accessible",
+        "is_default",
+        "protocol",
+        "public_path",
+        "public_path_rewrite",
+    }
+)
+STORAGE_FIELDS = frozenset({"type", "size", "mount_point"})
+PROBE_FIELDS = frozenset({"type", *PROBE_DEFAULTS})
+PROBE_KIND_FIELDS: Mapping[str, frozenset[str]] = {
+    "tcp": frozenset({"port", "host"}),
+    "http": frozenset({"path", "scheme", "port"}),
+    "exec": frozenset({"command"}),
+    "grpc": frozenset({"service", "port"}),
+}
 INTEGER_FIELDS = frozenset(
     {
         "cpu",
@@ -157,6 +180,10 @@ def coerce_scalars(value: Mapping[str, JSON]) -> dict[str, JSON]:
     return result
 
 
+def _known(value: dict[str, JSON], fields: frozenset[str]) -> dict[str, JSON]:
+    return {key: item for key, item in value.items() if key in fields}
+
+
 def fill_defaults(value: Mapping[str, JSON], defaults: Mapping[str, JSON]) -> dict[str, JSON]:
     """The mapping with every missing default filled in."""
     return {**defaults, **value}
@@ -190,7 +217,7 @@ def normalise_git_repository(value: JSON) -> JSON:
 
 def normalise_port(value: JSON) -> dict[str, JSON]:
     """One port without its id; protocol HTTP by default."""
-    port = clean_object(value)
+    port = _known(clean_object(value), PORT_FIELDS)
     port.setdefault("protocol", "HTTP")
     return port
 
@@ -207,7 +234,7 @@ def normalise_storage(value: JSON) -> JSON:
     """Storage entries without ids, sorted by mount_point; an empty list counts as absent."""
     if not isinstance(value, list) or not value:
         return None
-    entries = [clean_object(entry) for entry in value]
+    entries = [_known(clean_object(entry), STORAGE_FIELDS) for entry in value]
     return sorted(entries, key=lambda entry: _sort_key(entry.get("mount_point")))
 
 
@@ -226,9 +253,9 @@ def normalise_probe_type(value: JSON) -> dict[str, JSON]:
         return {}
     kinds: dict[str, JSON] = {}
     for kind, settings in value.items():
-        if settings is None:
+        if settings is None or kind not in PROBE_KIND_FIELDS:
             continue
-        cleaned = clean_object(settings)
+        cleaned = _known(clean_object(settings), PROBE_KIND_FIELDS[kind])
         kinds[kind] = fill_defaults(cleaned, PROBE_KIND_DEFAULTS.get(kind, {}))
     return kinds
 
@@ -237,7 +264,7 @@ def normalise_probe(value: JSON, *, partial: bool = False) -> JSON:
     """One probe: null stays null; timings default to Qovery's."""
     if not isinstance(value, Mapping):
         return None
-    probe = clean_object(value)
+    probe = _known(clean_object(value), PROBE_FIELDS)
     if "type" in probe:
         probe["type"] = normalise_probe_type(probe["type"])
     return probe if partial else fill_defaults(probe, PROBE_DEFAULTS)

@@ -22,6 +22,7 @@ Neighbours: ``normalising``, ``diffs``, ``ownership``, ``fingerprints``; builds 
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -92,6 +93,7 @@ class Planner:
         self.observed = _Observed(observed)
         self._desired_configs: dict[tuple[str, bool, str], DesiredConfig] = {}
         self._fingerprints: dict[str, str | None] = {}
+        self._digests: dict[tuple[int, tuple[str, ...]], str] = {}
         self._by_identity: dict[tuple[str, bool, int], tuple[object, DesiredConfig]] = {}
 
     # ── desired configuration ──────────────────────────────────────────────────────────
@@ -109,6 +111,14 @@ class Planner:
                 source.config, clone.overrides, follow_source=follow
             )
         self._by_identity[same_object] = (clone.overrides, found)  # keeps the id alive
+        return found
+
+    def digest(self, clone: DesiredClone, desired: DesiredConfig) -> str:
+        """``declared_digest`` of a clone's desired configuration, once per (config, ignore)."""
+        key = (id(desired), clone.ignore)
+        found = self._digests.get(key)
+        if found is None:
+            found = self._digests[key] = declared_digest(desired, clone.ignore)
         return found
 
     def fingerprint(self, app: ObservedApplication | None) -> str | None:
@@ -140,7 +150,9 @@ class Planner:
             base,
             desired=desired.config,
             desired_is_complete=desired.complete,
-            description=with_marker(desired.description, _owner(clone)),
+            description=with_marker(
+                desired.description, _owner(clone, self.digest(clone, desired))
+            ),
         )
         if target is None:
             steps = (Step.CLONE, Step.EDIT, *_deploy_step(clone.policy.deploy))
@@ -160,7 +172,8 @@ class Planner:
         copied = owner is not None and owner == _marker_of(source)  # cloned with the source's
         if owner is not None and owner.manifest == clone.manifest and not copied:
             if owner.source_id == clone.source_app_id:
-                return _owned(_with(base, owned=True, drift=items), clone, target)
+                changed = owner.applied is not None and owner.applied != self.digest(clone, desired)
+                return _owned(_with(base, owned=True, drift=items), clone, target, changed)
             reason = f"owned by this manifest for another source ({owner.source_name})"
             return _decided(base, Action.CONFLICT, reason)
         if owner is not None and not copied:
@@ -286,12 +299,33 @@ def compute_desired(
     return DesiredConfig(normalise(overrides, partial=True), False, paths, description)
 
 
-def _owned(base: Change, clone: DesiredClone, target: ObservedApplication) -> Change:
+def declared_digest(desired: DesiredConfig, ignore: tuple[str, ...]) -> str:
+    """A short digest of what is declared for a clone: its desired fields, ignored ones aside.
+
+    The marker records it at every write (``Owner.applied``). When the declaration changes
+    afterwards (an override edited in the manifest, or the source that ``follow_source``
+    follows), the clone's drift is the manifest's to apply, whatever ``on_drift`` says; when
+    it has not, drift was made behind the reconciler's back and ``on_drift`` decides.
+    """
+    leaves = drift(dict(desired.config), {}, ignore=ignore, override_paths=())
+    payload = [[item.path, item.expected] for item in leaves] + [desired.description]
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def _owned(
+    base: Change, clone: DesiredClone, target: ObservedApplication, declared_changed: bool
+) -> Change:
     corrects = bool(base.drift) and clone.policy.on_drift is OnDrift.CORRECT
+    # A changed declaration the clone already matches needs no write: its marker keeps the
+    # older digest, and the next difference is applied as the latest declaration.
+    applies = declared_changed and bool(base.drift)
     deploys = clone.policy.deploy and target.deployment_status == NEVER_DEPLOYED
-    steps = (*((Step.EDIT,) if corrects else ()), *_deploy_step(deploys))
+    steps = (*((Step.EDIT,) if corrects or applies else ()), *_deploy_step(deploys))
     reasons = []
-    if base.drift:
+    if applies and not corrects:
+        reasons.append("the manifest or its source changed since the last apply")
+    elif base.drift:
         reasons.append(f"drifted; on_drift: {clone.policy.on_drift.value}")
     if deploys:
         reasons.append("never deployed; deploy: true")
@@ -313,8 +347,8 @@ def _deploy_step(wanted: bool) -> tuple[Step, ...]:
     return (Step.DEPLOY,) if wanted else ()
 
 
-def _owner(clone: DesiredClone) -> Owner:
-    return Owner(clone.manifest, clone.source_app_name, clone.source_app_id)
+def _owner(clone: DesiredClone, applied: str | None = None) -> Owner:
+    return Owner(clone.manifest, clone.source_app_name, clone.source_app_id, applied)
 
 
 def _marker_of(app: ObservedApplication) -> Owner | None:

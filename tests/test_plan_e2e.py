@@ -253,3 +253,28 @@ def test_plan_out_with_sandbox_hints_the_apply_command_that_works(
     again = cli("apply", "--plan", "p.json", "--sandbox")
     assert again.code == 1
     assert "stale" in again.err and "applied already" in again.err
+
+
+def test_an_override_changed_in_the_manifest_is_applied_drift_behind_its_back_is_reported(
+    cli, sandbox, tmp_path
+) -> None:
+    manifest = write(tmp_path)  # on_drift: report (the default)
+    assert cli("apply", manifest, "--auto-approve").code == 0
+
+    # the team edits the manifest: that is a change to apply, not drift to report
+    write(tmp_path, PREVIEWS.replace("cpu: 250", "cpu: 300"))
+    planned = cli("plan", manifest, "--detailed-exitcode")
+    assert planned.code == 2, planned
+    assert "4 to update" in planned.out
+    assert "the manifest or its source changed since the last apply" in planned.out
+    assert cli("apply", manifest, "--auto-approve").code == 0
+    assert sandbox.application("preview-101", "api")["cpu"] == 300
+    assert cli("plan", manifest, "--detailed-exitcode").code == 0
+
+    # someone edits a clone in the console: reported, left as it is
+    sandbox.edit_out_of_band(sandbox.application("preview-101", "api")["id"], cpu=999)
+    reported = cli("plan", manifest, "--detailed-exitcode")
+    assert reported.code == 0, reported
+    assert "drift reported, not corrected" in reported.out
+    assert cli("apply", manifest, "--auto-approve").code == 0
+    assert sandbox.application("preview-101", "api")["cpu"] == 999

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 from typing import Any
 
 import pytest
@@ -28,6 +29,20 @@ OWNER = Owner("previews", "api", "app-src")
 CORRECT = Policy(on_drift=OnDrift.CORRECT)
 
 
+def marker_of(change: Change) -> Owner | None:
+    """The marker a change writes, its ``applied`` digest checked and set aside."""
+    owner = read_marker(change.description)
+    assert owner is not None and owner.applied and len(owner.applied) == 12
+    return dataclasses.replace(owner, applied=None)
+
+
+def owner_recorded_by(change: Change) -> Owner:
+    """OWNER with the digest that ``change`` records."""
+    owner = read_marker(change.description)
+    assert owner is not None
+    return dataclasses.replace(OWNER, applied=owner.applied)
+
+
 def owned_clone(name: str = "api", env: str = PREVIEW_1.id, **fields: Any) -> dict[str, Any]:
     clone = fresh_clone(SRC, f"app-{name}-{env}", name, env)
     clone["description"] = with_marker(clone["description"], OWNER)
@@ -45,6 +60,49 @@ def plan_one(*targets: dict[str, Any], status: str | None = None, **clone_kw: An
     return only(plan(desired(desired_clone(SRC, **clone_kw)), observed(*apps)).changes)
 
 
+# ── a changed declaration vs drift behind the reconciler's back ──────────────────────────
+
+
+def applied_clone(overrides: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    """An owned clone whose marker records the declaration made with ``overrides``."""
+    applied = read_marker(plan_one(overrides=overrides).description)
+    clone = owned_clone(**fields)
+    clone["description"] = with_marker(clone["description"], applied)  # type: ignore[arg-type]
+    return clone
+
+
+def test_an_override_changed_in_the_manifest_is_applied_even_with_on_drift_report() -> None:
+    clone = applied_clone({"cpu": 250}, cpu=250)
+    assert plan_one(clone, overrides={"cpu": 250}).action is Action.NOOP
+    change = plan_one(clone, overrides={"cpu": 300})
+    assert (change.action, change.steps) == (Action.UPDATE, (Step.EDIT,))
+    assert change.reason == "the manifest or its source changed since the last apply"
+    assert [(i.path, i.expected, i.actual) for i in change.drift] == [("cpu", 300, 250)]
+
+
+def test_drift_made_behind_the_reconcilers_back_is_only_reported() -> None:
+    change = plan_one(applied_clone({"cpu": 250}, cpu=999), overrides={"cpu": 250})
+    assert (change.action, change.steps) == (Action.NOOP, ())
+    assert [(i.path, i.actual) for i in change.drift] == [("cpu", 999)]
+
+
+def test_a_new_declaration_the_clone_already_matches_writes_nothing() -> None:
+    change = plan_one(applied_clone({"cpu": 250}, cpu=300), overrides={"cpu": 300})
+    assert (change.action, change.steps, change.drift) == (Action.NOOP, (), ())
+
+
+def test_a_source_change_in_an_ignored_field_is_no_declaration_change() -> None:
+    ignore = ("max_running_instances",)
+    applied = read_marker(plan_one(ignore=ignore).description)
+    moved = copy.deepcopy(SRC) | {"max_running_instances": 7}
+    clone = fresh_clone(SRC, "app-c", "api", PREVIEW_1.id)
+    clone["description"] = with_marker(clone["description"], applied)  # type: ignore[arg-type]
+    apps = [observed_app(moved), observed_app(clone)]
+    clones = desired(desired_clone(moved, ignore=ignore))
+    change = only(plan(clones, observed(*apps)).changes)
+    assert (change.action, change.drift) == (Action.NOOP, ())
+
+
 # ── create ──────────────────────────────────────────────────────────────────────────────
 
 
@@ -55,7 +113,7 @@ def test_missing_clone_is_created() -> None:
     assert change.target.application_id is None
     assert change.drift == ()
     assert change.deploy_commit == "c0ffee"
-    assert read_marker(change.description) == OWNER
+    assert marker_of(change) == OWNER
     assert change.desired_is_complete
 
 
@@ -167,7 +225,7 @@ def test_adopt_true_takes_an_unowned_application_over() -> None:
 def test_an_untouched_clone_without_marker_finishes_the_interrupted_create() -> None:
     change = plan_one(fresh_clone(SRC, "app-c", "api", PREVIEW_1.id))
     assert (change.action, change.reason) == (Action.UPDATE, "finishing an interrupted create")
-    assert read_marker(change.description) == OWNER
+    assert marker_of(change) == OWNER
 
 
 def test_an_untouched_clone_of_an_owned_source_gets_its_own_marker() -> None:
@@ -177,9 +235,10 @@ def test_an_untouched_clone_of_an_owned_source_gets_its_own_marker() -> None:
     apps = [observed_app(source), observed_app(clone)]
     change = only(plan(desired(desired_clone(source)), observed(*apps)).changes)
     assert (change.action, change.reason) == (Action.UPDATE, "finishing an interrupted create")
-    assert change.description == f"the API\n{make_marker(OWNER)}"
+    applied = owner_recorded_by(change)
+    assert change.description == f"the API\n{make_marker(applied)}"
     create = only(plan(desired(desired_clone(source)), observed(apps[0])).changes)
-    assert create.description == f"the API\n{make_marker(OWNER)}"
+    assert create.description == f"the API\n{make_marker(applied)}"
 
 
 def test_a_touched_clone_carrying_the_sources_marker_is_a_conflict() -> None:
