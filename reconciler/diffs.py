@@ -135,3 +135,68 @@ def drift(
     walker = _Walker(ignore, override_paths)
     walker.objects("", desired, observed)
     return tuple(walker.items)
+
+
+# ── writes leave what is ignored as it is ───────────────────────────────────────────────
+
+_ABSENT: Any = object()
+
+
+def carry_ignored(
+    desired: Mapping[str, Any], observed: Mapping[str, Any], ignore: Iterable[str]
+) -> dict[str, JSON]:
+    """``desired`` with every ignored path holding ``observed``'s value (or absent with it).
+
+    A write built from the result leaves the ignored fields as they are, like Argo CD's
+    ``RespectIgnoreDifferences``: what ``ignore`` names is someone else's to set (an
+    autoscaler, a person), even when the clone is edited for another reason.
+    """
+    paths = tuple(ignore)
+    if not paths:
+        return dict(desired)
+    return _carry_objects("", desired, observed, paths)
+
+
+def _carry_objects(
+    path: str, desired: Mapping[str, Any], observed: Mapping[str, Any], ignore: tuple[str, ...]
+) -> dict[str, JSON]:
+    result = dict(desired)
+    for key in _union(desired, observed):
+        expected, actual = desired.get(key, _ABSENT), observed.get(key, _ABSENT)
+        if expected == actual:
+            continue
+        value = _carry(child_path(path, key), key, expected, actual, ignore)
+        if value is _ABSENT:
+            result.pop(key, None)
+        else:
+            result[key] = value
+    return result
+
+
+def _carry(path: str, key: str, expected: Any, actual: Any, ignore: tuple[str, ...]) -> Any:
+    if any(is_at_or_under(path, prefix) for prefix in ignore):
+        return actual
+    if not any(is_at_or_under(prefix, path) for prefix in ignore):
+        return expected  # nothing ignored below this point
+    if isinstance(expected, Mapping) and isinstance(actual, Mapping) and key != "type":
+        return _carry_objects(path, expected, actual, ignore)
+    if key in KEYED_LISTS and isinstance(expected, list) and isinstance(actual, list):
+        return _carry_entries(path, key, expected, actual, ignore)
+    return expected
+
+
+def _carry_entries(
+    path: str, field: str, desired: list[Any], observed: list[Any], ignore: tuple[str, ...]
+) -> list[Any]:
+    found = {entry_key(field, entry): entry for entry in observed}
+    wanted = {entry_key(field, entry) for entry in desired}
+    result = []
+    for entry in desired:
+        key = entry_key(field, entry)
+        value = _carry(entry_path(path, key), field, entry, found.get(key, _ABSENT), ignore)
+        if value is not _ABSENT:
+            result.append(value)
+    for key, entry in found.items():  # an ignored entry the desired side does not have
+        if key not in wanted and any(is_at_or_under(entry_path(path, key), p) for p in ignore):
+            result.append(entry)
+    return result

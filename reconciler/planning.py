@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from .diffs import drift, paths_set_by, project_onto
+from .diffs import carry_ignored, drift, paths_set_by, project_onto
 from .fingerprints import fingerprint
 from .model import (
     JSON,
@@ -146,9 +146,12 @@ class Planner:
             reason = f"the target environment could not be listed: {failure}"
             return _decided(base, Action.CONFLICT, reason)
         desired = self.desired_config(clone, source)
+        written = desired.config
+        if target is not None and clone.ignore:  # a write leaves what is ignored as it is
+            written = carry_ignored(written, self.observed.normalised(target), clone.ignore)
         base = _with(
             base,
-            desired=desired.config,
+            desired=written,
             desired_is_complete=desired.complete,
             description=with_marker(
                 desired.description, _owner(clone, self.digest(clone, desired))

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from helpers_planning import application
 
-from reconciler.diffs import drift, is_at_or_under, paths_set_by, project_onto
+from reconciler.diffs import carry_ignored, drift, is_at_or_under, paths_set_by, project_onto
 from reconciler.normalising import normalise
 from reconciler.plans import DriftItem, Origin
 
@@ -120,3 +120,46 @@ def test_project_onto_keeps_only_the_desired_shape() -> None:
     observed = cfg()
     shape = {"cpu": 1, "git_repository": {"branch": "x"}}
     assert project_onto(observed, shape) == {"cpu": 500, "git_repository": {"branch": "main"}}
+
+
+# ── carry_ignored: a write leaves what is ignored as it is ─────────────────────────────
+
+
+def test_carry_ignored_takes_the_observed_value_at_ignored_paths_only() -> None:
+    desired = {"cpu": 250, "max_running_instances": 1, "git_repository": {"branch": "main"}}
+    observed = {"cpu": 999, "max_running_instances": 7, "git_repository": {"branch": "hotfix"}}
+    carried = carry_ignored(desired, observed, ["max_running_instances", "git_repository.branch"])
+    assert carried == {
+        "cpu": 250,
+        "max_running_instances": 7,
+        "git_repository": {"branch": "hotfix"},
+    }
+    assert desired["max_running_instances"] == 1  # the input is untouched
+
+
+def test_carry_ignored_follows_keyed_entries_and_absence() -> None:
+    desired = {
+        "ports": [
+            {"internal_port": 80, "publicly_accessible": True},
+            {"internal_port": 8080, "publicly_accessible": True},
+        ],
+        "entrypoint": "/app",
+    }
+    observed = {
+        "ports": [
+            {"internal_port": 8080, "publicly_accessible": False},
+            {"internal_port": 9090, "publicly_accessible": False},
+        ]
+    }
+    ignore = ["ports[8080].publicly_accessible", "ports[9090]", "entrypoint"]
+    assert carry_ignored(desired, observed, ignore) == {
+        "ports": [
+            {"internal_port": 80, "publicly_accessible": True},
+            {"internal_port": 8080, "publicly_accessible": False},
+            {"internal_port": 9090, "publicly_accessible": False},
+        ]
+    }
+
+
+def test_carry_ignored_without_ignore_is_the_desired_config() -> None:
+    assert carry_ignored({"cpu": 1}, {"cpu": 2}, []) == {"cpu": 1}

@@ -364,3 +364,11 @@ def test_fingerprints_change_with_the_configuration_not_with_timestamps() -> Non
     assert fp(base) == fp(base | {"updated_at": "2030-01-01T00:00:00Z"})
     assert fp(base) != fp(base | {"cpu": 9})
     assert plan_one().fingerprints["target"] is None
+
+
+def test_a_correcting_write_leaves_ignored_fields_as_they_are() -> None:
+    clone = owned_clone(cpu=999, max_running_instances=7)
+    change = plan_one(clone, ignore=("max_running_instances",), policy=CORRECT)
+    assert (change.action, [i.path for i in change.drift]) == (Action.UPDATE, ["cpu"])
+    assert change.desired["cpu"] == SRC["cpu"]
+    assert change.desired["max_running_instances"] == 7  # the clone's own, not the source's
