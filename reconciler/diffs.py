@@ -137,6 +137,39 @@ def drift(
     return tuple(walker.items)
 
 
+def without_ignored(
+    config: Mapping[str, Any], ignore: Iterable[str], parent: str = ""
+) -> dict[str, JSON]:
+    """``config`` without its ignored paths, through objects and port/storage entries.
+
+    A probe's ``type`` and other lists are leaves, as in ``drift``.
+    """
+    paths = tuple(ignore)
+    result: dict[str, JSON] = {}
+    for key, value in config.items():
+        path = child_path(parent, key)
+        if any(is_at_or_under(path, prefix) for prefix in paths):
+            continue
+        if isinstance(value, Mapping) and key != "type":
+            value = without_ignored(value, paths, path)
+        elif key in KEYED_LISTS and isinstance(value, list):
+            value = _entries_without_ignored(path, key, value, paths)
+        result[key] = value
+    return result
+
+
+def _entries_without_ignored(
+    path: str, field: str, entries: list[Any], ignore: tuple[str, ...]
+) -> list[JSON]:
+    kept: list[JSON] = []
+    for entry in entries:
+        where = entry_path(path, entry_key(field, entry))
+        if any(is_at_or_under(where, prefix) for prefix in ignore):
+            continue
+        kept.append(without_ignored(entry, ignore, where) if isinstance(entry, Mapping) else entry)
+    return kept
+
+
 # ── writes leave what is ignored as it is ───────────────────────────────────────────────
 
 _ABSENT: Any = object()

@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from .diffs import carry_ignored, drift, paths_set_by, project_onto
+from .diffs import carry_ignored, drift, paths_set_by, project_onto, without_ignored
 from .fingerprints import fingerprint
 from .model import (
     JSON,
@@ -310,8 +310,8 @@ def declared_digest(desired: DesiredConfig, ignore: tuple[str, ...]) -> str:
     follows), the clone's drift is the manifest's to apply, whatever ``on_drift`` says; when
     it has not, drift was made behind the reconciler's back and ``on_drift`` decides.
     """
-    leaves = drift(dict(desired.config), {}, ignore=ignore, override_paths=())
-    payload = [[item.path, item.expected] for item in leaves] + [desired.description]
+    description = None if "description" in ignore else desired.description
+    payload = [without_ignored(desired.config, ignore), description]  # dict keys get sorted
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
