@@ -172,7 +172,7 @@ class Planner:
     ) -> Change:
         owner = _marker_of(target)
         items = self.drift_of(clone, target, desired)
-        copied = owner is not None and owner == _marker_of(source)  # cloned with the source's
+        copied = owner is not None and _same_owner(owner, _marker_of(source))  # cloned with it
         if owner is not None and owner.manifest == clone.manifest and not copied:
             if owner.source_id == clone.source_app_id:
                 changed = owner.applied is not None and owner.applied != self.digest(clone, desired)
@@ -352,6 +352,12 @@ def _deploy_step(wanted: bool) -> tuple[Step, ...]:
 
 def _owner(clone: DesiredClone, applied: str | None = None) -> Owner:
     return Owner(clone.manifest, clone.source_app_name, clone.source_app_id, applied)
+
+
+def _same_owner(first: Owner, second: Owner | None) -> bool:
+    """Same manifest and source, whatever digest each records: the source's own digest moves
+    each time its manifest applies it, while a copy of its marker keeps the older one."""
+    return second is not None and replace(first, applied=None) == replace(second, applied=None)
 
 
 def _marker_of(app: ObservedApplication) -> Owner | None:

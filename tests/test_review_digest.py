@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 from typing import Any
 
 from helpers_planning import (
@@ -18,7 +19,7 @@ from helpers_planning import (
 )
 
 from reconciler.diffs import carry_ignored
-from reconciler.ownership import read_marker, with_marker
+from reconciler.ownership import Owner, read_marker, with_marker
 from reconciler.planning import compute_desired, declared_digest, plan
 from reconciler.plans import Action, Change
 
@@ -83,6 +84,25 @@ def test_a_nested_ignored_source_change_does_not_apply_drift_made_in_the_console
     change = only(plan(desired(desired_clone(moved, ignore=ignore)), apps).changes)
     assert (change.action, change.steps) == (Action.NOOP, ())
     assert [(item.path, item.actual) for item in change.drift] == [("cpu", 999)]
+
+
+# ── a marker copied from an owned source ─────────────────────────────────────────────────
+
+
+def test_a_copied_marker_is_known_as_copied_after_the_source_is_applied_again() -> None:
+    """Clone of a clone, interrupted before marking; the source's own manifest then rewrote
+    only the source's description (so its digest moved): still an interrupted create."""
+    upstream = Owner("staging", "api", "app-origin", "aaaaaaaaaaaa")
+    source = SRC | {"description": with_marker("the API", upstream)}
+    target = fresh_clone(source, "app-c", "api", PREVIEW_1.id)
+    source["description"] = with_marker(
+        "the API, v2", dataclasses.replace(upstream, applied="b" * 12)
+    )
+    apps = observed(observed_app(source), observed_app(target))
+    change = only(plan(desired(desired_clone(source, manifest="previews")), apps).changes)
+    assert (change.action, change.reason) == (Action.UPDATE, "finishing an interrupted create")
+    assert read_marker(change.description) is not None
+    assert read_marker(change.description).manifest == "previews"  # type: ignore[union-attr]
 
 
 # ── carry_ignored: the write body ───────────────────────────────────────────────────────
