@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from .diffs import carry_ignored, drift, paths_set_by, project_onto, without_ignored
+from .diffs import carry_ignored, drift, is_at_or_under, paths_set_by, project_onto, without_ignored
 from .fingerprints import fingerprint
 from .model import (
     JSON,
@@ -146,16 +146,20 @@ class Planner:
             reason = f"the target environment could not be listed: {failure}"
             return _decided(base, Action.CONFLICT, reason)
         desired = self.desired_config(clone, source)
-        written = desired.config
+        written, description = desired.config, desired.description
         if target is not None and clone.ignore:  # a write leaves what is ignored as it is
-            written = carry_ignored(written, self.observed.normalised(target), clone.ignore)
+            actual: Mapping[str, Any] = self.observed.normalised(target)
+            if not desired.complete:  # a partial write touches only what it declares
+                actual = project_onto(actual, written)
+            written = carry_ignored(written, actual, clone.ignore)
+            if any(is_at_or_under("description", path) for path in clone.ignore):
+                current = target.config.get("description")
+                description = current if isinstance(current, str) else ""
         base = _with(
             base,
             desired=written,
             desired_is_complete=desired.complete,
-            description=with_marker(
-                desired.description, _owner(clone, self.digest(clone, desired))
-            ),
+            description=with_marker(description, _owner(clone, self.digest(clone, desired))),
         )
         if target is None:
             steps = (Step.CLONE, Step.EDIT, *_deploy_step(clone.policy.deploy))

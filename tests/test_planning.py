@@ -372,3 +372,24 @@ def test_a_correcting_write_leaves_ignored_fields_as_they_are() -> None:
     assert (change.action, [i.path for i in change.drift]) == (Action.UPDATE, ["cpu"])
     assert change.desired["cpu"] == SRC["cpu"]
     assert change.desired["max_running_instances"] == 7  # the clone's own, not the source's
+
+
+def test_an_ignored_description_is_kept_by_a_write_with_a_fresh_marker() -> None:
+    clone = owned_clone(cpu=999)
+    clone["description"] = with_marker("the team's own words", OWNER)
+    change = plan_one(clone, ignore=("description",), policy=CORRECT)
+    assert change.action is Action.UPDATE
+    assert change.description is not None
+    assert change.description.startswith("the team's own words\n")
+    assert marker_of(change) == OWNER
+
+
+def test_a_partial_write_does_not_gain_ignored_fields_it_does_not_declare() -> None:
+    clone = owned_clone(cpu=999, max_running_instances=7)
+    policy = Policy(follow_source=False, on_drift=OnDrift.CORRECT)
+    change = plan_one(
+        clone, overrides={"cpu": 250}, ignore=("max_running_instances",), policy=policy
+    )
+    assert change.action is Action.UPDATE
+    assert "max_running_instances" not in change.desired
+    assert change.desired["cpu"] == 250
