@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
+from typing import Any
 
 from .model import CloneSet, DesiredClone, EnvironmentRef, SourceApplication
 from .overrides import deep_merge
@@ -111,8 +112,13 @@ def desired_clone(
     source_app: Mapping[str, object],
     source_env: EnvironmentRef,
     target_env: EnvironmentRef,
+    overrides: Mapping[str, Any] | None = None,
 ) -> DesiredClone:
-    """The clone of one source application (as Qovery lists it) in one target environment."""
+    """The clone of one source application (as Qovery lists it) in one target environment.
+
+    ``overrides``: the application's merged overrides when the caller has them already; the
+    clones of one application share that one value (the planner caches by it).
+    """
     app_name = str(source_app.get("name", ""))
     return DesiredClone(
         address=address(cloneset.name, app_name, target_env),
@@ -127,7 +133,11 @@ def desired_clone(
             environment=target_env.name,
             project=target_env.project_name,
         ),
-        overrides=deep_merge(cloneset.overrides, application.overrides),
+        overrides=(
+            deep_merge(cloneset.overrides, application.overrides)
+            if overrides is None
+            else overrides
+        ),
         ignore=cloneset.ignore,
         policy=cloneset.policy,
     )

@@ -36,6 +36,7 @@ from .model import (
     SourceApplication,
     TargetSelector,
 )
+from .overrides import deep_merge
 from .suggesting import closest
 
 Entry = Mapping[str, Any]
@@ -363,9 +364,10 @@ def _clones_of(scope: _Scope, catalog: Catalog, problems: _Problems) -> list[Des
         if isinstance(found, str):
             problems.add(application.position or cloneset.position, found)
             continue
+        merged = deep_merge(cloneset.overrides, application.overrides)  # one for every target
         for target in scope.targets:
             for env in target.environments:
-                clone = _clone(scope, target, application, found, env, problems)
+                clone = _clone(scope, target, application, found, env, problems, merged)
                 if clone is not None:
                     clones.append(clone)
     return clones
@@ -378,10 +380,11 @@ def _clone(
     source_app: Entry,
     env: EnvironmentRef,
     problems: _Problems,
+    overrides: Mapping[str, Any],
 ) -> DesiredClone | None:
     cloneset = scope.cloneset
     try:
-        clone = desired_clone(cloneset, application, source_app, scope.source, env)
+        clone = desired_clone(cloneset, application, source_app, scope.source, env, overrides)
     except TemplateError as exc:
         problems.add(_at(cloneset, "spec.name"), str(exc))
         return None
