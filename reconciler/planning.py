@@ -94,6 +94,8 @@ class Planner:
         self._desired_configs: dict[tuple[str, bool, str], DesiredConfig] = {}
         self._fingerprints: dict[str, str | None] = {}
         self._digests: dict[tuple[int, tuple[str, ...]], str] = {}
+        self._declared = {(c.target_env.id, c.name.casefold()) for c in desired.clones}
+        self._renamed: set[str] = set()  # application ids a desired clone took over by rename
         self._by_identity: dict[tuple[str, bool, int], tuple[object, DesiredConfig]] = {}
 
     # ── desired configuration ──────────────────────────────────────────────────────────
@@ -137,6 +139,10 @@ class Planner:
         source = self.observed.by_id.get(clone.source_app_id)
         env_id = clone.target_env.id
         target = self.observed.find(env_id, clone.name)
+        renamed_from = None
+        if target is None:
+            target = self._renamed_clone(clone)
+            renamed_from = target.name if target is not None else None
         base = self._base_change(clone, source, target)
         if source is None:
             return _decided(base, Action.CONFLICT, "the source application was not observed")
@@ -164,7 +170,28 @@ class Planner:
         if target is None:
             steps = (Step.CLONE, Step.EDIT, *_deploy_step(clone.policy.deploy))
             return _with(base, action=Action.CREATE, reason="does not exist", steps=steps)
-        return self._existing(clone, source, target, desired, base)
+        change = self._existing(clone, source, target, desired, base)
+        return _as_rename(change, clone, renamed_from) if renamed_from else change
+
+    def _renamed_clone(self, clone: DesiredClone) -> ObservedApplication | None:
+        """This manifest's clone of the same source under another name no longer declared.
+
+        A changed name template renames clones in place (one edit) rather than deleting them
+        and cloning again, which would lose what was set on them by hand.
+        """
+        env_id = clone.target_env.id
+        for app in sorted(self.observed.environments.get(env_id, ()), key=lambda a: a.name):
+            owner = _marker_of(app)
+            if (
+                owner is not None
+                and owner.manifest == clone.manifest
+                and owner.source_id == clone.source_app_id
+                and (env_id, app.name.casefold()) not in self._declared
+                and app.id not in self._renamed
+            ):
+                self._renamed.add(app.id)
+                return app
+        return None
 
     def _existing(
         self,
@@ -257,6 +284,8 @@ class Planner:
                     owner = _marker_of(app)
                     if owner is None or owner.manifest != manifest or app.id in seen:
                         continue
+                    if app.id in self._renamed:
+                        continue
                     if (manifest, env.id, app.name.lower()) in declared:
                         continue
                     seen.add(app.id)
@@ -339,6 +368,22 @@ def _owned(
     if steps:
         return _with(base, action=Action.UPDATE, reason="; ".join(reasons), steps=steps)
     return _with(base, action=Action.NOOP, reason="; ".join(reasons) or "up to date")
+
+
+def _as_rename(change: Change, clone: DesiredClone, old_name: str) -> Change:
+    """An owned clone found under its old name: one edit renames it (and does the rest)."""
+    reason = f"renamed from {old_name!r} (the name template changed)"
+    if change.action is Action.NOOP or change.action is Action.UPDATE:
+        steps = change.steps if Step.EDIT in change.steps else (Step.EDIT, *change.steps)
+        detail = f"; {change.reason}" if change.action is Action.UPDATE else ""
+        return _with(
+            change,
+            action=Action.UPDATE,
+            reason=reason + detail,
+            steps=steps,
+            target=replace(change.target, name=clone.name),
+        )
+    return change
 
 
 def _decided(base: Change, action: Action, reason: str) -> Change:

@@ -1,8 +1,9 @@
 """Contract 5: ``reconcile`` logs each change's outcome, one JSON object per line.
 
-A new name template with ``prune: true`` plans a create (the new name) and a delete (the old
-clone) under the same address. The log deduplicated its lines by address, so one of the two
-outcomes was never logged although ``round_end`` counted it.
+Two changes can share an address: with a new name template and ``prune: true``, one owned
+clone is renamed in place and a second owned clone of the same source is deleted. The log
+deduplicated its lines by address, so one of the two outcomes was never logged although
+``round_end`` counted it.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 MANIFEST = """\
 apiVersion: reconciler/v1
@@ -31,6 +34,15 @@ def test_a_renamed_clone_logs_its_create_and_the_old_delete(
     manifest = tmp_path / "previews.yaml"
     manifest.write_text(MANIFEST.format(template="{app}"))
     assert cli("apply", str(manifest), "--auto-approve").code == 0
+    owned = sandbox.application("preview-101", "api")
+    with httpx.Client(
+        base_url=sandbox.url, headers={"Authorization": sandbox.authorization}
+    ) as http:
+        copy = http.post(  # a second clone carrying the same marker: same manifest, same source
+            f"/application/{owned['id']}/clone",
+            json={"name": "api-old", "environment_id": sandbox.environment_id("preview-101")},
+        )
+        assert copy.status_code == 202, copy.text
     manifest.write_text(MANIFEST.format(template="{app}-v2"))
 
     result = cli("reconcile", str(manifest))
@@ -39,11 +51,12 @@ def test_a_renamed_clone_logs_its_create_and_the_old_delete(
     events = [json.loads(line) for line in result.out.splitlines()]
     changes = [e for e in events if e["event"] == "change"]
     assert sorted((c["address"], c["action"], c["result"]) for c in changes) == [
-        ("previews.api[shop/preview-101]", "create", "ok"),
         ("previews.api[shop/preview-101]", "delete", "ok"),
+        ("previews.api[shop/preview-101]", "update", "ok"),
     ]
     end = events[-1]
     assert end["event"] == "round_end"
-    assert (end["counts"]["created"], end["counts"]["deleted"]) == (1, 1)
-    assert sandbox.application("preview-101", "api-v2") is not None
+    assert (end["counts"]["updated"], end["counts"]["deleted"]) == (1, 1)
+    assert sandbox.application("preview-101", "api-v2")["id"] == owned["id"]  # renamed in place
     assert sandbox.application("preview-101", "api") is None
+    assert sandbox.application("preview-101", "api-old") is None

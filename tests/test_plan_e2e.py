@@ -278,3 +278,29 @@ def test_an_override_changed_in_the_manifest_is_applied_drift_behind_its_back_is
     assert "drift reported, not corrected" in reported.out
     assert cli("apply", manifest, "--auto-approve").code == 0
     assert sandbox.application("preview-101", "api")["cpu"] == 999
+
+
+def test_a_changed_name_template_renames_clones_in_place(cli, sandbox, tmp_path) -> None:
+    manifest = write(tmp_path, PREVIEWS + "  policy: {prune: true}\n")
+    assert cli("apply", manifest, "--auto-approve").code == 0
+    before = sandbox.application("preview-101", "api")["id"]
+
+    write(tmp_path, PREVIEWS + '  name: "{app}-pr"\n  policy: {prune: true}\n')
+    planned = cli("plan", manifest, "--json")
+    document = json.loads(planned.out)
+    assert document["summary"] | {"noop": 0} == {
+        "create": 0,
+        "update": 4,
+        "delete": 0,
+        "noop": 0,
+        "conflict": 0,
+        "drifted": 0,
+        "missing": 0,
+    }
+    assert all(c["reason"].startswith("renamed from") for c in document["changes"])
+
+    assert cli("apply", manifest, "--auto-approve").code == 0
+    renamed = sandbox.application("preview-101", "api-pr")
+    assert renamed is not None and renamed["id"] == before  # the same application, renamed
+    assert sandbox.application("preview-101", "api") is None
+    assert cli("plan", manifest, "--detailed-exitcode").code == 0

@@ -393,3 +393,22 @@ def test_a_partial_write_does_not_gain_ignored_fields_it_does_not_declare() -> N
     assert change.action is Action.UPDATE
     assert "max_running_instances" not in change.desired
     assert change.desired["cpu"] == 250
+
+
+def test_a_changed_name_template_renames_the_owned_clone_in_place() -> None:
+    clone = owned_clone()  # named "api", owned by previews for this source
+    policy = Policy(prune=True)
+    state = desired(
+        desired_clone(SRC, name="api-pr", policy=policy), prune={"previews": (PREVIEW_1,)}
+    )
+    changes = plan(state, observed(observed_app(SRC), observed_app(clone))).changes
+    (change,) = changes  # no delete of the old name, no create of the new one
+    assert (change.action, change.steps) == (Action.UPDATE, (Step.EDIT,))
+    assert change.reason.startswith("renamed from 'api'")
+    assert (change.target.application_id, change.target.name) == (clone["id"], "api-pr")
+
+
+def test_a_stranger_under_the_old_name_is_never_renamed() -> None:
+    stranger = application("app-x", "api", PREVIEW_1.id)
+    change = plan_one(stranger, name="api-pr")
+    assert (change.action, change.target.application_id) == (Action.CREATE, None)
