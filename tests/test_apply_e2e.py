@@ -5,45 +5,25 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers_manifests import PREVIEW_TARGETS, demo_manifest, write_manifest
 
 from reconciler.cli import main
 from reconciler.ownership import read_marker
 from reconciler.sandbox import RunningSandbox
 from reconciler.streams import Streams
 
-MANIFEST = """\
-apiVersion: reconciler/v1
-kind: CloneSet
-metadata:
-  name: previews
-spec:
-  organization: Acme
-  source:
-    project: shop
-    environment: staging
-    applications:
-      - api
-      - name: web
-        overrides: {{memory: 384}}
-  targets:
-    - environment: preview-101
-    - environment: preview-102
-  overrides:
-    cpu: 250
-  policy: {policy}
-"""
+APPLICATIONS = ("api", "name: web\noverrides: {memory: 384}")
 ADDRESSES = [f"previews.{a}[shop/preview-{e}]" for a in ("api", "web") for e in (101, 102)]
 
 
-def write(tmp_path: Path, policy: str = "{}", text: str | None = None) -> str:
-    path = tmp_path / "previews.yaml"
-    path.write_text(MANIFEST.format(policy=policy) if text is None else text)
-    return str(path)
+def write(tmp_path: Path, policy: str = "{}", targets: Sequence[str] = PREVIEW_TARGETS) -> str:
+    text = demo_manifest(applications=APPLICATIONS, targets=targets, policy=policy)
+    return write_manifest(tmp_path, text)
 
 
 def apps_named(sandbox: RunningSandbox, env: str, name: str) -> list[dict[str, Any]]:
@@ -142,8 +122,8 @@ def test_prune_deletes_an_owned_clone_no_longer_declared_never_an_unowned_one(
     assert cli("apply", write(tmp_path), "--auto-approve").code == 0
     (web,) = apps_named(sandbox, "preview-102", "web")
     sandbox.edit_out_of_band(web["id"], description="mine now")  # marker removed: unowned
-    text = MANIFEST.format(policy="{prune: true}").replace("    - environment: preview-102\n", "")
-    result = cli("apply", write(tmp_path, text=text), "--auto-approve")
+    retired = ("environment: preview-101",)
+    result = cli("apply", write(tmp_path, "{prune: true}", retired), "--auto-approve")
     assert result.code == 0, result
     assert "- previews.api[shop/preview-102]" in result.out
     assert "0 created, 0 updated, 1 deleted" in result.out
@@ -273,12 +253,9 @@ def test_a_stale_saved_plan_is_refused_naming_what_changed(
 def test_a_saved_plan_whose_selector_matches_other_environments_is_stale(
     cli: Callable[..., Any], sandbox: RunningSandbox, tmp_path: Path
 ) -> None:
-    text = MANIFEST.format(policy="{}").replace(
-        "    - environment: preview-101\n    - environment: preview-102\n",
-        '    - environment: {match: "preview-*"}\n',
-    )
+    selector = ('environment: {match: "preview-*"}',)
     saved = str(tmp_path / "plan.json")
-    assert cli("plan", write(tmp_path, text=text), "--out", saved).code == 0
+    assert cli("plan", write(tmp_path, targets=selector), "--out", saved).code == 0
     sandbox.add_environment("shop", "preview-104")
     result = cli("apply", "--plan", saved)
     assert result.code == 1

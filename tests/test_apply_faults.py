@@ -15,37 +15,20 @@ from typing import Any
 
 import pytest
 from helpers_client import fast_client
+from helpers_manifests import demo_manifest, write_manifest
 
 from reconciler.commands.common import Session, load, plan_against
 from reconciler.errors import ReconcilerError
 from reconciler.executing import execute
 from reconciler.sandbox import RunningSandbox
 
-MANIFEST = """\
-apiVersion: reconciler/v1
-kind: CloneSet
-metadata:
-  name: previews
-spec:
-  organization: Acme
-  source:
-    project: shop
-    environment: staging
-    applications: [api, web]
-  targets:
-    - environment: {{match: "preview-*"}}
-  overrides:
-    cpu: 250
-  policy: {policy}
-"""
 TARGETS = ("preview-101", "preview-102", "preview-103")
 APPS = ("api", "web")
 
 
 def write(tmp_path: Path, policy: str = "{}") -> str:
-    path = tmp_path / "previews.yaml"
-    path.write_text(MANIFEST.format(policy=policy))
-    return str(path)
+    selector = ('environment: {match: "preview-*"}',)
+    return write_manifest(tmp_path, demo_manifest(targets=selector, policy=policy))
 
 
 def clone_counts(sandbox: RunningSandbox) -> Counter[tuple[str, str]]:

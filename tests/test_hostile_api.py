@@ -17,38 +17,20 @@ from typing import Any
 
 import httpx
 import pytest
+from helpers_manifests import demo_manifest, write_manifest
 
 from reconciler.ownership import read_marker
 from reconciler.sandbox import RunningSandbox
 
-MANIFEST = """\
-apiVersion: reconciler/v1
-kind: CloneSet
-metadata:
-  name: previews
-spec:
-  organization: Acme
-  source:
-    project: shop
-    environment: staging
-    applications: [api, web]
-  targets:
-    - environment: {match: "preview-10*"}
-  overrides:
-    cpu: 250
-  policy: {on_drift: correct, prune: true, deploy: true}
-"""
+MANIFEST = demo_manifest(
+    targets=('environment: {match: "preview-10*"}',),
+    policy="{on_drift: correct, prune: true, deploy: true}",
+)
 TARGETS = ("preview-101", "preview-102")
 Cli = Callable[..., Any]
 
 
 # -- helpers
-def write(tmp_path: Path, text: str = MANIFEST) -> str:
-    path = tmp_path / "previews.yaml"
-    path.write_text(text)
-    return str(path)
-
-
 def respond(
     sandbox: RunningSandbox,
     path: str,
@@ -121,7 +103,7 @@ def owned_clones(sandbox: RunningSandbox) -> list[dict[str, Any]]:
 @pytest.fixture
 def drifted(cli: Cli, sandbox: RunningSandbox, tmp_path: Path) -> str:
     """Owned clones everywhere, one of them drifted: an apply would write (an update)."""
-    manifest = write(tmp_path)
+    manifest = write_manifest(tmp_path, MANIFEST)
     sandbox.deploy_seconds = 0.0
     result = cli("apply", manifest, "--auto-approve")
     assert result.code == 0, result
@@ -174,7 +156,7 @@ def test_hostile_listing_stops_plan_with_one_line(
     respond(
         sandbox, apps_path(sandbox, "preview-102"), body, status=status, content_type=content_type
     )
-    result = cli("plan", write(tmp_path))
+    result = cli("plan", write_manifest(tmp_path, MANIFEST))
     assert_clean_failure(result)
     assert apps_path(sandbox, "preview-102") in result.err  # names the call that failed
     assert result.out == ""
@@ -354,7 +336,7 @@ def test_huge_html_body_is_one_short_line(
 ) -> None:
     page = "<html><body>" + "<p>lorem ipsum</p>" * (HUGE // 18) + "</body></html>"
     respond(sandbox, apps_path(sandbox, "preview-101"), page, content_type="text/html")
-    result = cli("plan", write(tmp_path))
+    result = cli("plan", write_manifest(tmp_path, MANIFEST))
     assert_clean_failure(result)
     assert "lorem ipsum" in result.err and len(result.err) < 600
 
@@ -365,7 +347,7 @@ def test_huge_valid_body_is_parsed_with_bounded_memory(
     """20 MB of JSON (a newer API's bulky field) plans fine, in a few times its size."""
     body = listing_with(sandbox, "staging", _set("x_changelog", "z" * HUGE))
     respond(sandbox, apps_path(sandbox, "staging"), body)
-    manifest = write(tmp_path)
+    manifest = write_manifest(tmp_path, MANIFEST)
     creates = json.loads(cli("plan", manifest, "--json").out)["summary"]["create"]
     assert creates >= 4
     tracemalloc.start()
@@ -383,7 +365,7 @@ def test_slow_trickled_listing_is_waited_for(
     cli: Cli, sandbox: RunningSandbox, tmp_path: Path
 ) -> None:
     """A body that drips in over a second is still one sound answer: the plan is the same."""
-    manifest = write(tmp_path)
+    manifest = write_manifest(tmp_path, MANIFEST)
     baseline = cli("plan", manifest, "--json")
     sandbox.set_faults(
         rules=[
@@ -464,7 +446,7 @@ CLONE_ANSWERS = {
 def test_unclear_clone_answers_are_read_back_and_make_no_duplicate(
     cli: Cli, sandbox: RunningSandbox, tmp_path: Path, case: str
 ) -> None:
-    manifest = write(tmp_path)
+    manifest = write_manifest(tmp_path, MANIFEST)
     creates = json.loads(cli("plan", manifest, "--json").out)["summary"]["create"]
     sandbox.set_faults(rules=[CLONE_ANSWERS[case]])
     sandbox.clear_requests()

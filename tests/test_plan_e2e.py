@@ -8,34 +8,23 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+from helpers_manifests import demo_manifest, write_manifest
 
 from reconciler.ownership import Owner, with_marker
 from reconciler.plans import plan_schema
 from reconciler.sandbox import RunningSandbox
 
-PREVIEWS = """\
-apiVersion: reconciler/v1
-kind: CloneSet
-metadata:
-  name: previews
-spec:
-  organization: ACME
-  source:
-    project: shop
-    environment: Staging
-    applications: [api, web]
-  targets:
-    - environment: preview-101
-    - environment: preview-102
-  overrides:
-    cpu: 250
-"""
+
+def previews(**sections: Any) -> str:
+    """The demo manifest as these tests write it (organization and source spelt loosely)."""
+    return demo_manifest(organization="ACME", environment="Staging", **sections)
 
 
-def write(tmp_path: Path, text: str = PREVIEWS, name: str = "previews.yaml") -> str:
-    path = tmp_path / name
-    path.write_text(text)
-    return str(path)
+PREVIEWS = previews()
+
+
+def write(tmp_path: Path, text: str = PREVIEWS) -> str:
+    return write_manifest(tmp_path, text)
 
 
 def clone_out_of_band(
@@ -108,7 +97,7 @@ def test_plan_reads_one_list_per_environment_and_writes_nothing(
 
 
 def test_untouched_out_of_band_clones_show_no_drift(cli, sandbox, tmp_path) -> None:
-    manifest = write(tmp_path, PREVIEWS.replace("  overrides:\n    cpu: 250\n", ""))
+    manifest = write(tmp_path, previews(overrides=None))
     for env in ("preview-101", "preview-102"):
         for app in ("api", "web"):
             clone_out_of_band(sandbox, app, env)
@@ -181,7 +170,7 @@ def test_a_stranger_with_the_desired_name_is_a_conflict(cli, sandbox, tmp_path) 
 
 def test_a_bad_manifest_makes_no_request(cli, sandbox, tmp_path) -> None:
     sandbox.clear_requests()
-    result = cli("plan", write(tmp_path, PREVIEWS.replace("cpu: 250", "cpus: 250")))
+    result = cli("plan", write(tmp_path, previews(overrides="cpus: 250")))
     assert result.code == 1
     assert "cpus" in result.err and "Traceback" not in result.err
     assert sandbox.requests() == []
@@ -262,7 +251,7 @@ def test_an_override_changed_in_the_manifest_is_applied_drift_behind_its_back_is
     assert cli("apply", manifest, "--auto-approve").code == 0
 
     # the team edits the manifest: that is a change to apply, not drift to report
-    write(tmp_path, PREVIEWS.replace("cpu: 250", "cpu: 300"))
+    write(tmp_path, previews(overrides="cpu: 300"))
     planned = cli("plan", manifest, "--detailed-exitcode")
     assert planned.code == 2, planned
     assert "4 to update" in planned.out
@@ -281,11 +270,11 @@ def test_an_override_changed_in_the_manifest_is_applied_drift_behind_its_back_is
 
 
 def test_a_changed_name_template_renames_clones_in_place(cli, sandbox, tmp_path) -> None:
-    manifest = write(tmp_path, PREVIEWS + "  policy: {prune: true}\n")
+    manifest = write(tmp_path, previews(policy="{prune: true}"))
     assert cli("apply", manifest, "--auto-approve").code == 0
     before = sandbox.application("preview-101", "api")["id"]
 
-    write(tmp_path, PREVIEWS + '  name: "{app}-pr"\n  policy: {prune: true}\n')
+    write(tmp_path, previews(template="{app}-pr", policy="{prune: true}"))
     planned = cli("plan", manifest, "--json")
     document = json.loads(planned.out)
     assert document["summary"] | {"noop": 0} == {

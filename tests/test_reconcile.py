@@ -18,42 +18,26 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers_manifests import demo_manifest, write_manifest
 
 from reconciler.rendering.log import EventLog
 from reconciler.sandbox import RunningSandbox, start
 
 TOKEN = "sbx_RECOGNISABLE-token-7f3a9c"
 
-MANIFEST = """\
-apiVersion: reconciler/v1
-kind: CloneSet
-metadata:
-  name: previews
-spec:
-  organization: ACME
-  source:
-    project: shop
-    environment: Staging
-    applications: [api, web]
-  targets:
-    - environment: preview-101
-    - environment: preview-102
-  overrides:
-    cpu: 250
-  policy:
-    on_drift: {on_drift}
-"""
 CLONES = [f"previews.{a}[shop/preview-{e}]" for a in ("api", "web") for e in (101, 102)]
 RFC3339_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
 
-def write_manifest(tmp_path: Path, on_drift: str = "report", text: str | None = None) -> str:
-    """Write the manifest atomically (a running loop may read it at any moment)."""
-    path = tmp_path / "previews.yaml"
-    temporary = tmp_path / ".previews.yaml.tmp"
-    temporary.write_text(MANIFEST.format(on_drift=on_drift) if text is None else text)
-    os.replace(temporary, path)
-    return str(path)
+def write_previews(tmp_path: Path, on_drift: str = "report", overrides: str = "cpu: 250") -> str:
+    """Write the demo manifest with this drift policy (atomically: a loop may be reading)."""
+    text = demo_manifest(
+        organization="ACME",
+        environment="Staging",
+        overrides=overrides,
+        policy=f"{{on_drift: {on_drift}}}",
+    )
+    return write_manifest(tmp_path, text)
 
 
 def events(out: str) -> list[dict[str, Any]]:
@@ -79,7 +63,7 @@ def recognisable_sandbox() -> Iterator[RunningSandbox]:
 def test_a_round_on_fresh_targets_creates_every_clone_then_is_all_noop(
     cli, sandbox: RunningSandbox, tmp_path: Path
 ) -> None:
-    manifest = write_manifest(tmp_path)
+    manifest = write_previews(tmp_path)
     first = cli("reconcile", manifest)
     assert first.code == 0, first
     assert first.err == ""
@@ -111,7 +95,7 @@ def test_a_round_on_fresh_targets_creates_every_clone_then_is_all_noop(
 def test_reported_drift_is_logged_and_exits_2_only_when_detailed(
     cli, sandbox: RunningSandbox, tmp_path: Path
 ) -> None:
-    manifest = write_manifest(tmp_path, "report")
+    manifest = write_previews(tmp_path, "report")
     assert cli("reconcile", manifest).code == 0
     web = sandbox.application("preview-102", "web")
     sandbox.edit_out_of_band(web["id"], memory=999)
@@ -136,7 +120,7 @@ def test_reported_drift_is_logged_and_exits_2_only_when_detailed(
 def test_corrected_drift_is_a_change_and_the_field_is_restored(
     cli, sandbox: RunningSandbox, tmp_path: Path
 ) -> None:
-    manifest = write_manifest(tmp_path, "correct")
+    manifest = write_previews(tmp_path, "correct")
     assert cli("reconcile", manifest).code == 0
     api = sandbox.application("preview-101", "api")
     sandbox.edit_out_of_band(api["id"], cpu=999)
@@ -170,7 +154,7 @@ def test_a_conflict_is_logged_and_exits_1_while_the_others_are_created(
     stranger = response.json()
     sandbox.edit_out_of_band(stranger["id"], description="hand-made", cpu=999)
 
-    result = cli("reconcile", write_manifest(tmp_path))
+    result = cli("reconcile", write_previews(tmp_path))
     assert result.code == 1, result
     records = events(result.out)
     by_address = {c["address"]: c for c in of_kind(records, "change")}
@@ -196,7 +180,7 @@ def test_a_round_that_cannot_run_logs_one_error_line_and_exits_1(
             }
         ]
     )
-    result = cli("reconcile", write_manifest(tmp_path))
+    result = cli("reconcile", write_previews(tmp_path))
     assert result.code == 1, result
     records = events(result.out)
     assert [r["event"] for r in records] == ["round_start", "error", "round_end"]
@@ -206,9 +190,7 @@ def test_a_round_that_cannot_run_logs_one_error_line_and_exits_1(
 
 
 def test_a_bad_manifest_is_an_error_line_not_a_traceback(cli, tmp_path: Path) -> None:
-    manifest = write_manifest(
-        tmp_path, text=MANIFEST.format(on_drift="report").replace("cpu:", "cpus:")
-    )
+    manifest = write_previews(tmp_path, overrides="cpus: 250")
     result = cli("reconcile", manifest)
     assert result.code == 1, result
     (error,) = of_kind(events(result.out), "error")
@@ -235,7 +217,7 @@ def test_the_token_never_reaches_the_log_even_when_the_api_echoes_it(
         ]
     )
     out, err = io.StringIO(), io.StringIO()
-    code = main(["reconcile", write_manifest(tmp_path)], Streams(out=out, err=err))
+    code = main(["reconcile", write_previews(tmp_path)], Streams(out=out, err=err))
     assert code == 1
     assert TOKEN not in out.getvalue() and TOKEN not in err.getvalue()
     assert "400" in of_kind(events(out.getvalue()), "error")[0]["message"]
@@ -263,7 +245,7 @@ def test_a_stop_during_a_round_finishes_the_change_in_flight_and_skips_the_rest(
     watcher = threading.Thread(target=signal_once_a_clone_is_in_flight)
     watcher.start()
     try:
-        result = cli("reconcile", write_manifest(tmp_path), "--parallelism", "1")
+        result = cli("reconcile", write_previews(tmp_path), "--parallelism", "1")
     finally:
         watcher.join()
     assert result.code == 1, result
@@ -422,17 +404,17 @@ def test_the_loop_survives_failed_rounds_rereads_manifests_and_stops_on_sigterm(
             }
         ]
     )
-    manifest = write_manifest(tmp_path)
+    manifest = write_previews(tmp_path)
     loop = Loop(sandbox, tmp_path, manifest, "--interval", "0.2")
     try:
         loop.until(round_end(exit_code=1))  # the API failed: logged, and the loop goes on
         assert of_kind(loop.records, "error")
         loop.until(round_end(exit_code=0, created=4))
         # a bad edit of the manifest: a failed round; fixed: the loop carries on
-        write_manifest(tmp_path, text=MANIFEST.format(on_drift="report").replace("cpu:", "cpus:"))
+        write_previews(tmp_path, overrides="cpus: 250")
         loop.until(lambda r: r["event"] == "error" and "cpus" in r["message"])
         loop.until(round_end(exit_code=1))
-        write_manifest(tmp_path)
+        write_previews(tmp_path)
         loop.until(round_end(exit_code=0, created=0))
         stopped_at = time.monotonic()
         code, err = loop.stop(signal.SIGTERM)
@@ -464,7 +446,7 @@ def test_sigint_stops_the_loop_with_the_last_rounds_code(
             }
         ]
     )
-    loop = Loop(sandbox, tmp_path, write_manifest(tmp_path), "--interval", "0.2")
+    loop = Loop(sandbox, tmp_path, write_previews(tmp_path), "--interval", "0.2")
     try:
         loop.until(round_end(exit_code=1))
         code, err = loop.stop(signal.SIGINT)

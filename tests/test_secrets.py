@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers_manifests import demo_manifest
 
 from reconciler.cli import main
 from reconciler.ownership import read_marker
@@ -42,23 +43,8 @@ JWT = ".".join(
 )
 WRONG = "tok_WRONG_SECRET_1234abcd"
 
-MANIFEST = """\
-apiVersion: reconciler/v1
-kind: CloneSet
-metadata:
-  name: previews
-spec:
-  organization: Acme
-  source:
-    project: shop
-    environment: staging
-    applications: [api, web]
-  targets:
-    - environment: preview-101
-  overrides:
-    cpu: 250
-  policy: {on_drift: correct, prune: true}
-"""
+POLICY = "{on_drift: correct, prune: true}"
+MANIFEST = demo_manifest(targets=("environment: preview-101",), policy=POLICY)
 
 
 def forms(token: str) -> list[bytes]:
@@ -233,7 +219,7 @@ def test_plain_http_to_a_non_loopback_host_is_refused_before_connecting(
 
 
 # -- prune never acts on a failed listing
-RETIRED = MANIFEST.replace("  targets:\n    - environment: preview-101\n", "  targets: []\n")
+RETIRED = demo_manifest(targets=(), policy=POLICY)
 
 
 @pytest.mark.parametrize("listing", ["organization environments", "environment applications"])

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import yaml
+from helpers_manifests import demo_manifest, write_manifest
 from jsonschema import Draft202012Validator
 
 from reconciler.errors import ManifestError, Position
@@ -17,32 +18,21 @@ from reconciler.validating import ignore_path_problem, load_manifests, manifest_
 
 SPEC = Path(__file__).parent.parent.parent / "shared" / "qovery-openapi.yaml"
 
-MINIMAL = """\
-apiVersion: reconciler/v1
-kind: CloneSet
-metadata:
-  name: previews
-spec:
-  organization: Acme
-  source:
-    project: shop
-    environment: staging
-    applications:
-      - api
-      - name: web
-        overrides: {cpu: 100}
-  targets:
-    - environment: preview-101
-    - project: data
-      environment: {match: "qa*"}
-    - match: "pr-?"
-"""
+MINIMAL_TARGETS = (
+    "environment: preview-101",
+    'project: data\nenvironment: {match: "qa*"}',
+    'match: "pr-?"',
+)
+MINIMAL_APPLICATIONS = ("api", "name: web\noverrides: {cpu: 100}")
+MINIMAL = demo_manifest(
+    applications=MINIMAL_APPLICATIONS,
+    targets=MINIMAL_TARGETS,
+    overrides=None,
+)
 
 
 def write(tmp_path: Path, text: str, name: str = "m.yaml") -> str:
-    path = tmp_path / name
-    path.write_text(text)
-    return str(path)
+    return write_manifest(tmp_path, text, name)
 
 
 def problems(tmp_path: Path, text: str) -> list[str]:
@@ -148,20 +138,26 @@ def test_bad_name_templates(tmp_path: Path, template: str, fragment: str) -> Non
 
 
 def test_a_template_without_app_is_fine_for_one_application(tmp_path: Path) -> None:
-    text = MINIMAL.replace("      - name: web\n        overrides: {cpu: 100}\n", "")
-    (cloneset,) = load_manifests([write(tmp_path, text + '  name: "copy-{environment}"\n')])
+    text = demo_manifest(
+        applications=("api",),
+        targets=MINIMAL_TARGETS,
+        template="copy-{environment}",
+        overrides=None,
+    )
+    (cloneset,) = load_manifests([write(tmp_path, text)])
     assert cloneset.name_template == "copy-{environment}"
 
 
 def test_empty_targets_are_allowed_only_to_prune(tmp_path: Path) -> None:
-    head = MINIMAL.split("  targets:")[0]
-    assert problems(tmp_path, head + "  targets: []\n") == [
+    untargeted = demo_manifest(applications=MINIMAL_APPLICATIONS, targets=(), overrides=None)
+    assert problems(tmp_path, untargeted) == [
         "14: spec.targets is empty: add a target, or set policy.prune: true to retire every "
         "clone of this manifest"
     ]
-    (cloneset,) = load_manifests(
-        [write(tmp_path, head + "  targets: []\n  policy: {prune: true}\n")]
+    retiring = demo_manifest(
+        applications=MINIMAL_APPLICATIONS, targets=(), overrides=None, policy="{prune: true}"
     )
+    (cloneset,) = load_manifests([write(tmp_path, retiring)])
     assert cloneset.targets == () and cloneset.policy.prune
 
 
