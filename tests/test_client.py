@@ -226,22 +226,6 @@ def test_gateway_errors_retried_up_to_the_limit(
     assert len(requests_to(sandbox, "GET", "/organization", at_least=4)) == 4
 
 
-def test_gateway_error_then_success(client: QoveryClient, sandbox: Any) -> None:
-    sandbox.set_faults(
-        rules=[
-            {
-                "action": "respond",
-                "method": "GET",
-                "path": "/organization",
-                "status": 503,
-                "times": 2,
-            }
-        ]
-    )
-    assert by_name(client.list_organizations(), "Acme")
-    assert client.request_count == 3
-
-
 def test_not_implemented_is_not_retried(client: QoveryClient, sandbox: Any) -> None:
     sandbox.set_faults(
         rules=[{"action": "respond", "method": "GET", "path": "/organization", "status": 501}]
@@ -251,28 +235,22 @@ def test_not_implemented_is_not_retried(client: QoveryClient, sandbox: Any) -> N
     assert client.request_count == 1
 
 
-def test_internal_server_error_on_a_read_is_retried(client: QoveryClient, sandbox: Any) -> None:
-    sandbox.set_faults(
-        rules=[
-            {
-                "action": "respond",
-                "method": "GET",
-                "path": "/organization",
-                "status": 500,
-                "times": 1,
-            }
-        ]
-    )
+@pytest.mark.parametrize(
+    ("fault", "times"),
+    [
+        ({"action": "respond", "status": 503}, 2),  # a gateway error, twice
+        ({"action": "respond", "status": 500}, 1),  # an internal error on a read
+        ({"action": "drop"}, 1),  # a dropped connection
+    ],
+    ids=["gateway-error", "internal-error", "dropped"],
+)
+def test_a_transient_failure_on_a_read_is_retried_until_it_succeeds(
+    client: QoveryClient, sandbox: Any, fault: dict[str, Any], times: int
+) -> None:
+    rule = {"method": "GET", "path": "/organization", "times": times, **fault}
+    sandbox.set_faults(rules=[rule])
     assert by_name(client.list_organizations(), "Acme")
-    assert client.request_count == 2
-
-
-def test_dropped_read_retried(client: QoveryClient, sandbox: Any) -> None:
-    sandbox.set_faults(
-        rules=[{"method": "GET", "path": "/organization", "action": "drop", "times": 1}]
-    )
-    assert by_name(client.list_organizations(), "Acme")
-    assert client.request_count == 2
+    assert client.request_count == times + 1
 
 
 def test_read_timeout_retried(sandbox: Any) -> None:
