@@ -23,9 +23,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from reconciler.client import QoveryClient
-from reconciler.commands.common import Session, load, plan_against
-from reconciler.executing import execute
+from reconciler.edges.client import QoveryClient
+from reconciler.edges.executing import execute
+from reconciler.edges.session import Session
+from reconciler.pipeline import load, plan_manifests
 from reconciler.sandbox import start
 
 SOURCE_APPS = ("api", "web", "worker", "cron")
@@ -83,7 +84,7 @@ def main() -> int:
             session = Session(client, sandbox.url, args.parallelism)
             sandbox.clear_requests()
             started = time.perf_counter()
-            plan = plan_against(session, clonesets).plan
+            plan = plan_manifests(session, clonesets).plan
             planned = time.perf_counter()
             result = execute(plan, client, parallelism=args.parallelism)
             wall = time.perf_counter() - started

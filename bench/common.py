@@ -1,4 +1,4 @@
-"""Helpers shared by the bench scripts (soak, crash, fleet) and by tests/test_soak.py.
+"""Helpers shared by the bench scripts (soak, crash, fleet) and by tests/soak/test_soak.py.
 
 Running the real CLI (in-process, or as a subprocess pointed at a sandbox), the demo
 manifests the soaks apply, and the checks made on a sandbox's state afterwards: clones per
@@ -6,7 +6,7 @@ desired target, ownership, untouched unowned applications, tracebacks. Nothing h
 the reconciler: every check reads the sandbox's own store.
 
 Neighbours: ``bench/soak.py``, ``bench/crash.py``, ``bench/fleet.py`` and
-``tests/test_soak.py`` call it; it drives ``reconciler.cli`` and ``reconciler.sandbox``.
+``tests/soak/test_soak.py`` call it; it drives ``reconciler.cli`` and ``reconciler.sandbox``.
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.cli import main
-from reconciler.ownership import read_marker
+from reconciler.core.ownership import read_marker
+from reconciler.rendering.streams import Streams
 from reconciler.sandbox import RunningSandbox
-from reconciler.streams import Streams
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -14,7 +14,7 @@ kills the process with SIGKILL at a moment of one of these kinds, in turn:
 
 Then apply runs again (up to 3 times) until it exits 0, and the trial passes when the state
 holds exactly one clone per desired target, each owned by its manifest, no unowned
-application changed, and a plan is empty. ``tests/test_soak.py`` runs a few trials.
+application changed, and a plan is empty. ``tests/soak/test_soak.py`` runs a few trials.
 """
 
 from __future__ import annotations

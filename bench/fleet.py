@@ -112,7 +112,7 @@ def measure_plan(pipe: Connection) -> None:
     import resource
 
     from reconciler.cli import main
-    from reconciler.streams import Streams
+    from reconciler.rendering.streams import Streams
 
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     while (job := pipe.recv()) is not None:

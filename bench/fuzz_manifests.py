@@ -1,7 +1,8 @@
 """The long manifest fuzz run: both fuzz files with ``HYPOTHESIS_PROFILE=long``.
 
-Run: ``.venv/bin/python bench/fuzz_manifests.py``. Runs ``tests/test_manifest_fuzz.py`` and
-``tests/test_manifest_fuzz_more.py`` under pytest with the long profile (2,000 examples a
+Run: ``.venv/bin/python bench/fuzz_manifests.py``. Runs
+``tests/manifests/test_manifest_fuzz.py`` and
+``tests/manifests/test_manifest_fuzz_more.py`` under pytest with the long profile (2,000 examples a
 test), prints hypothesis's statistics (how many examples each test ran, how long they took)
 and exits with pytest's code: 0 means no example raised anything but ``ManifestError`` and
 none went past the per-example deadline.
@@ -16,7 +17,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-FILES = ("tests/test_manifest_fuzz.py", "tests/test_manifest_fuzz_more.py")
+FILES = ("tests/manifests/test_manifest_fuzz.py", "tests/manifests/test_manifest_fuzz_more.py")
 
 
 def main() -> int:

@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from helpers_planning import application, fresh_clone
 
-from reconciler.model import (
+from reconciler.core.model import (
     DesiredClone,
     DesiredState,
     EnvironmentRef,
@@ -29,8 +29,8 @@ from reconciler.model import (
     ObservedState,
     Policy,
 )
-from reconciler.ownership import Owner, with_marker
-from reconciler.planning import plan
+from reconciler.core.ownership import Owner, with_marker
+from reconciler.core.planning import plan
 
 SOURCES = 10
 SAMPLE = 200

@@ -9,7 +9,7 @@ half the faults, then with none, stopping as soon as a plan (no faults) is empty
 
 Counted over all runs, and all must be zero: duplicate applications in an environment,
 missing clones, clones not owned by their manifest, unowned applications changed or
-deleted, runs that needed more than 3 applies, tracebacks. ``tests/test_soak.py`` runs a
+deleted, runs that needed more than 3 applies, tracebacks. ``tests/soak/test_soak.py`` runs a
 few of these runs; helpers live in ``bench/common.py``.
 """
 

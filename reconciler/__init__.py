@@ -14,13 +14,14 @@ from __future__ import annotations
 
 from typing import Any
 
-__version__ = "0.1.0"
+from reconciler.core.version import VERSION as __version__
+
 __all__ = ["__version__", "apply", "connect", "load", "plan"]
 
 
 def __getattr__(name: str) -> Any:
     if name in ("apply", "connect", "load", "plan"):
-        from . import library
+        from reconciler import library
 
         return getattr(library, name)
     raise AttributeError(f"module 'reconciler' has no attribute {name!r}")

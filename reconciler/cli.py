@@ -20,9 +20,9 @@ import traceback
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NoReturn
 
-from . import __version__
-from .errors import ExitCode, ReconcilerError, UsageError
-from .streams import Streams
+from reconciler.core.errors import ExitCode, ReconcilerError, UsageError
+from reconciler.core.version import VERSION as __version__
+from reconciler.rendering.streams import Streams
 
 COMMANDS = ("validate", "plan", "apply", "drift", "reconcile", "sandbox")
 

@@ -6,27 +6,27 @@ The same values the CLI computes and renders::
 
     clonesets = reconciler.load("manifests/")            # offline; ManifestError if invalid
     with reconciler.connect(sandbox=True) as session:     # or api_url=..., token_file=...
-        plan = reconciler.plan(clonesets, session)        # a reconciler.plans.Plan
+        plan = reconciler.plan(clonesets, session)        # a reconciler.core.plans.Plan
         for change in plan.changes:
             print(change.action, change.address, change.drift)
-        result = reconciler.apply(plan, session)          # a reconciler.executing.ApplyResult
+        result = reconciler.apply(plan, session)          # a reconciler.edges.executing.ApplyResult
         print(result.summary_line())
 
-``reconciler.plans.to_document(plan)`` gives the JSON plan document of ``plan --json``.
-Errors are ``reconciler.errors.ReconcilerError`` subclasses.
+``reconciler.core.plans.to_document(plan)`` gives the JSON plan document of ``plan --json``.
+Errors are ``reconciler.core.errors.ReconcilerError`` subclasses.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .commands.common import load as _load
-from .commands.common import plan_against
-from .executing import ApplyResult, Progress, execute
-from .model import CloneSet
-from .plans import Plan
-from .session import Session
-from .session import open_session as connect
+from reconciler.core.model import CloneSet
+from reconciler.core.plans import Plan
+from reconciler.edges.executing import ApplyResult, Progress, execute
+from reconciler.edges.session import Session
+from reconciler.edges.session import open_session as connect
+from reconciler.pipeline import load as _load
+from reconciler.pipeline import plan_manifests
 
 __all__ = ["apply", "connect", "load", "plan"]
 
@@ -38,7 +38,7 @@ def load(*paths: str) -> tuple[CloneSet, ...]:
 
 def plan(clonesets: Sequence[CloneSet], session: Session, *, targets: Sequence[str] = ()) -> Plan:
     """Resolve, observe and plan, as ``reconciler plan`` does; read only."""
-    return plan_against(session, clonesets, targets).plan
+    return plan_manifests(session, clonesets, targets).plan
 
 
 def apply(plan: Plan, session: Session, *, progress: Progress | None = None) -> ApplyResult:

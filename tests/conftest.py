@@ -10,8 +10,8 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from reconciler.cli import main
+from reconciler.rendering.streams import Streams
 from reconciler.sandbox import RunningSandbox, start
-from reconciler.streams import Streams
 
 
 @pytest.fixture

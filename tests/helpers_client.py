@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.client import QoveryClient
+from reconciler.edges.client import QoveryClient
 
 FAST = {"backoff_base": 0.01, "backoff_max": 0.2, "max_retries": 3, "timeout": 5.0}
 

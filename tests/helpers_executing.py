@@ -8,12 +8,12 @@ from typing import Any
 
 from helpers_client import by_name, fast_client
 
-from reconciler.client import QoveryClient
-from reconciler.model import DesiredClone, DesiredState, EnvironmentRef, Policy
-from reconciler.observing import observed_state
-from reconciler.ownership import read_marker
-from reconciler.planning import plan
-from reconciler.plans import Plan
+from reconciler.core.model import DesiredClone, DesiredState, EnvironmentRef, Policy
+from reconciler.core.ownership import read_marker
+from reconciler.core.planning import plan
+from reconciler.core.plans import Plan
+from reconciler.edges.client import QoveryClient
+from reconciler.edges.observing import observed_state
 from reconciler.sandbox import RunningSandbox
 
 

@@ -13,7 +13,7 @@ import itertools
 from collections.abc import Mapping
 from typing import Any
 
-from reconciler.model import (
+from reconciler.core.model import (
     DesiredClone,
     DesiredState,
     EnvironmentRef,

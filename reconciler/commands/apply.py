@@ -20,21 +20,22 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import signal
 import threading
 from collections.abc import Iterator
 from types import FrameType
 
-from ..errors import ConfigError, ExitCode, ReconcilerError, UsageError
-from ..executing import ApplyResult, execute
-from ..plans import FORMAT_VERSION, Plan, from_document
-from ..rendering import text
-from ..rendering.progress import JsonProgress, progress_view
-from ..staleness import check_fresh
-from ..streams import Streams
-from ..targeting import select
-from .common import Session, connect, load, plan_against
+from reconciler.commands.common import Session, connect
+from reconciler.core.errors import ExitCode, UsageError
+from reconciler.core.plans import Plan
+from reconciler.core.targeting import select
+from reconciler.edges.executing import ApplyResult, execute
+from reconciler.edges.planfile import read_plan_file
+from reconciler.edges.staleness import check_fresh
+from reconciler.pipeline import load, plan_manifests
+from reconciler.rendering import text
+from reconciler.rendering.progress import JsonProgress, progress_view
+from reconciler.rendering.streams import Streams
 
 PROMPT = "Do you want to perform these actions? Only 'yes' will be accepted: "
 NO_TTY = (
@@ -58,43 +59,12 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
         raise UsageError(NO_TTY)
     clonesets = load(args.paths)
     with connect(args) as session:
-        plan = plan_against(session, clonesets, args.target).plan
+        plan = plan_manifests(session, clonesets, args.target).plan
         _show_plan(plan, args, streams)
         if plan.has_pending_changes and not args.auto_approve and not _approved(streams):
             streams.err.write("Apply cancelled.\n")
             return int(ExitCode.ERROR)
         return _apply(plan, session, args, streams)
-
-
-def read_plan_file(path: str) -> Plan:
-    """The plan saved in ``path`` (``plan --out``); one clear error when it is not one."""
-    try:
-        with open(path, encoding="utf-8") as handle:
-            content = handle.read()
-        if not content.strip():
-            raise ReconcilerError(f"{path} is not a plan file: it is empty")
-        document = json.loads(content)
-    except OSError as exc:
-        raise ConfigError(f"cannot read the plan file {path}: {exc.strerror}") from None
-    except ValueError as exc:
-        raise ReconcilerError(f"{path} is not a plan file: not valid JSON ({exc})") from None
-    _check_format_version(path, document)
-    try:
-        return from_document(document)
-    except ReconcilerError as exc:
-        raise ReconcilerError(f"{path}: {exc}") from None
-
-
-def _check_format_version(path: str, document: object) -> None:
-    """A plan of another format says so, rather than listing every schema difference."""
-    if not isinstance(document, dict) or "format_version" not in document:
-        return
-    version = document["format_version"]
-    if version != FORMAT_VERSION:
-        raise ReconcilerError(
-            f"{path} is a plan of format_version {json.dumps(version)}; this reconciler reads "
-            f"format_version {json.dumps(FORMAT_VERSION)}: make the plan again with this version"
-        )
 
 
 def _show_plan(plan: Plan, args: argparse.Namespace, streams: Streams) -> None:

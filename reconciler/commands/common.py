@@ -1,27 +1,19 @@
-"""What the API-facing commands share: connecting, loading + observing, target filtering.
+"""What the API-facing commands share: connecting per the flags, and the plan's exit code.
 
-``plan``, ``drift``, ``apply`` and ``reconcile`` all start the same way: open a client (to
-Qovery, or to the embedded sandbox with ``--sandbox``), load the manifests, observe, plan.
-That sequence lives here once.
+The pipeline itself (load → resolve → read → plan) is ``reconciler.pipeline``.
 """
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 
-from ..errors import ExitCode
-from ..model import CloneSet
-from ..observing import Observation, observe
-from ..planning import plan as make_plan
-from ..plans import Plan
-from ..session import Session, open_session
+from reconciler.core.errors import ExitCode
+from reconciler.core.plans import Plan
+from reconciler.edges.session import Session, open_session
 
-__all__ = ["Planned", "Session", "connect", "exit_code_for", "load", "plan_against"]
-from ..targeting import select
-from ..validating import load_manifests
+__all__ = ["Session", "connect", "exit_code_for"]
 
 
 @contextmanager
@@ -34,31 +26,6 @@ def connect(args: argparse.Namespace) -> Iterator[Session]:
         parallelism=int(getattr(args, "parallelism", 8)),
     ) as session:
         yield session
-
-
-@dataclass(frozen=True)
-class Planned:
-    """A plan, with the observation it was computed from."""
-
-    plan: Plan
-    observation: Observation
-    clonesets: tuple[CloneSet, ...]
-
-
-def load(paths: Sequence[str]) -> tuple[CloneSet, ...]:
-    """Load and validate the manifests: offline, so a bad manifest costs no request."""
-    return tuple(load_manifests(paths))
-
-
-def plan_against(
-    session: Session, clonesets: Sequence[CloneSet], targets: Sequence[str] = ()
-) -> Planned:
-    """Observe what the manifests involve and plan; ``targets`` narrows the changes."""
-    observation = observe(session.client, clonesets, parallelism=session.parallelism)
-    plan = make_plan(observation.desired, observation.observed, api_url=session.api_url)
-    if targets:
-        plan = select(plan, targets)
-    return Planned(plan, observation, tuple(clonesets))
 
 
 def exit_code_for(plan: Plan, *, detailed: bool) -> int:

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import argparse
 
-from ..errors import ExitCode
-from ..rendering import json_document, markdown, text
-from ..streams import Streams
-from .common import connect, load, plan_against
+from reconciler.commands.common import connect
+from reconciler.core.errors import ExitCode
+from reconciler.pipeline import load, plan_manifests
+from reconciler.rendering import json_document, markdown, text
+from reconciler.rendering.streams import Streams
 
 
 def run(args: argparse.Namespace, streams: Streams) -> int:
     clonesets = load(args.paths)
     with connect(args) as session:
-        plan = plan_against(session, clonesets, args.target).plan
+        plan = plan_manifests(session, clonesets, args.target).plan
     if args.json:
         json_document.render_plan(plan, streams.out)
     elif args.markdown:

@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import argparse
 
-from ..errors import ConfigError
-from ..rendering import json_document, text
-from ..streams import Streams
-from .common import connect, exit_code_for, load, plan_against
-from .files import write_atomically
+from reconciler.commands.common import connect, exit_code_for
+from reconciler.core.errors import ConfigError
+from reconciler.edges.files import write_atomically
+from reconciler.pipeline import load, plan_manifests
+from reconciler.rendering import json_document, text
+from reconciler.rendering.streams import Streams
 
 
 def run(args: argparse.Namespace, streams: Streams) -> int:
     clonesets = load(args.paths)
     with connect(args) as session:
-        planned = plan_against(session, clonesets, args.target)
+        planned = plan_manifests(session, clonesets, args.target)
     plan = planned.plan
     if args.out:
         try:

@@ -34,11 +34,13 @@ from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any, TextIO
 
-from ..connection import resolve_connection
-from ..errors import ExitCode, ReconcilerError
-from ..executing import ApplyResult, Outcome, execute
-from ..plans import Action, Change, Plan
-from ..rendering.log import (
+from reconciler.commands.common import connect
+from reconciler.core.errors import ExitCode, ReconcilerError
+from reconciler.core.plans import Action, Change, Plan
+from reconciler.edges.connection import resolve_connection
+from reconciler.edges.executing import ApplyResult, Outcome, execute
+from reconciler.pipeline import load, plan_manifests
+from reconciler.rendering.log import (
     EventLog,
     change_fields,
     drift_fields,
@@ -47,8 +49,7 @@ from ..rendering.log import (
     reported_drift,
     round_end_fields,
 )
-from ..streams import Streams
-from .common import connect, load, plan_against
+from reconciler.rendering.streams import Streams
 
 COUNT_KEYS = ("created", "updated", "deleted", "failed", "conflicts")
 NOT_DONE = ("failed", "conflict")
@@ -126,7 +127,7 @@ def _reconcile(
     clonesets = load(args.paths)
     log.add_secrets(_secrets(args))
     with connect(args) as session:
-        plan = plan_against(session, clonesets, args.target).plan
+        plan = plan_manifests(session, clonesets, args.target).plan
         log.write("plan", round=number, **plan_fields(plan))
         drifted = reported_drift(plan)
         for change in drifted:

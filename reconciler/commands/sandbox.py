@@ -15,9 +15,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
 
-from ..errors import ExitCode
-from ..sandbox import RunningSandbox, start
-from ..streams import Streams
+from reconciler.core.errors import ExitCode
+from reconciler.rendering.streams import Streams
+from reconciler.sandbox import RunningSandbox, start
 
 
 def run(args: argparse.Namespace, streams: Streams) -> int:

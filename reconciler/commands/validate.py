@@ -12,10 +12,10 @@ import argparse
 import json
 from collections.abc import Sequence
 
-from ..errors import Diagnostic, ExitCode, ManifestError
-from ..model import CloneSet
-from ..streams import Streams
-from ..validating import load_manifests
+from reconciler.core.errors import Diagnostic, ExitCode, ManifestError
+from reconciler.core.model import CloneSet
+from reconciler.edges.validating import load_manifests
+from reconciler.rendering.streams import Streams
 
 
 def run(args: argparse.Namespace, streams: Streams) -> int:

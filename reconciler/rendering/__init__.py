@@ -11,6 +11,6 @@ stream they are handed (``Streams.out`` in commands). Colour only when the calle
 
 from __future__ import annotations
 
-from .formatting import format_value
+from reconciler.rendering.formatting import format_value
 
 __all__ = ["format_value"]

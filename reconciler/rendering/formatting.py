@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..plans import Plan, Summary
+from reconciler.core.plans import Plan, Summary
 
 MAX_VALUE_LENGTH = 80
 

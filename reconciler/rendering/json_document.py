@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import TextIO
 
-from ..plans import Plan, to_document
+from reconciler.core.plans import Plan, to_document
 
 
 def dumps(plan: Plan) -> str:

@@ -28,8 +28,8 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
-from ..outcomes import Outcome
-from ..plans import Action, Change, DriftItem, Plan
+from reconciler.core.outcomes import Outcome
+from reconciler.core.plans import Action, Change, DriftItem, Plan
 
 REDACTED = "***"
 

@@ -10,8 +10,14 @@ import io
 from collections.abc import Sequence
 from typing import TextIO
 
-from ..plans import Action, Change, Plan
-from .formatting import drift_line, format_value, has_nothing_to_show, no_changes_line, summary_line
+from reconciler.core.plans import Action, Change, Plan
+from reconciler.rendering.formatting import (
+    drift_line,
+    format_value,
+    has_nothing_to_show,
+    no_changes_line,
+    summary_line,
+)
 
 ICONS = {
     Action.CREATE: "➕ create",

@@ -24,9 +24,9 @@ import time
 from collections.abc import Mapping
 from typing import Any, TextIO
 
-from ..outcomes import Outcome
-from ..plans import Action, Change
-from ..streams import Streams
+from reconciler.core.outcomes import Outcome
+from reconciler.core.plans import Action, Change
+from reconciler.rendering.streams import Streams
 
 ING = {
     Action.CREATE: "Creating",

@@ -21,11 +21,11 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-from .faults import Faults
-from .problems import ApiProblem, SandboxError
-from .seeding import SeedError, build_state
-from .server import SandboxServer
-from .store import FileBackend, MemoryBackend, Store
+from reconciler.sandbox.faults import Faults
+from reconciler.sandbox.problems import ApiProblem, SandboxError
+from reconciler.sandbox.seeding import SeedError, build_state
+from reconciler.sandbox.server import SandboxServer
+from reconciler.sandbox.store import FileBackend, MemoryBackend, Store
 
 __all__ = ["RunningSandbox", "SandboxError", "SeedError", "embedded", "start"]
 

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlparse
 
-from .problems import bad_request
+from reconciler.sandbox.problems import bad_request
 
 JSONObject = dict[str, Any]
 IdFactory = Callable[[str], str]

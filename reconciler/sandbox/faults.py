@@ -25,7 +25,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from .problems import bad_request
+from reconciler.sandbox.problems import bad_request
 
 ACTIONS = ("respond", "drop", "drop_after", "truncate", "delay", "trickle")
 SETTINGS = (

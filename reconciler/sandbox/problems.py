@@ -8,7 +8,7 @@ when the sandbox itself cannot start.
 
 from __future__ import annotations
 
-from ..errors import ReconcilerError
+from reconciler.core.errors import ReconcilerError
 
 
 class ApiProblem(Exception):

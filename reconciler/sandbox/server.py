@@ -25,9 +25,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
-from .faults import Decision, Faults, Rule
-from .problems import ApiProblem, bad_request
-from .store import Store
+from reconciler.sandbox.faults import Decision, Faults, Rule
+from reconciler.sandbox.problems import ApiProblem, bad_request
+from reconciler.sandbox.store import Store
 
 Payload = Any
 Operation = Callable[[Store, str, Any], tuple[int, Payload]]

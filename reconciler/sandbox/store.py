@@ -36,8 +36,8 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from .applications import JSONObject, clone_of, configure
-from .problems import bad_request, conflict, not_found
+from reconciler.sandbox.applications import JSONObject, clone_of, configure
+from reconciler.sandbox.problems import bad_request, conflict, not_found
 
 STATE_VERSION = 1
 STATE_KEYS = (

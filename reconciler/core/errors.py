@@ -1,0 +1,182 @@
+"""Every error the reconciler raises on purpose, and the exit codes they map to.
+
+The tree (catch the narrowest class that means something to you)::
+
+    ReconcilerError                  any error that is the user's or the API's, never a bug
+    ├── UsageError                   a bad flag or flag combination              (exit 1)
+    ├── ConfigError                  bad connection settings: URL, token file    (exit 1)
+    ├── ManifestError                one or more Diagnostics about manifests     (exit 1)
+    ├── ResolutionError              names that resolve to nothing or to two     (exit 1)
+    ├── StalePlanError               a saved plan no longer matches Qovery       (exit 1)
+    └── ApiError                     the Qovery API answered badly, or not at all (exit 1)
+        ├── UnauthorizedError        401
+        ├── ForbiddenError           403
+        ├── NotFoundError            404
+        ├── ConflictError            409 (name taken, operation in progress)
+        ├── BadRequestError          400 (and any other 4xx)
+        ├── RateLimitedError         429, after the retries ran out
+        ├── ServerError              5xx, after the retries ran out
+        ├── BadResponseError         a body that is not the JSON we expect (HTML, truncated...)
+        └── TransportError           no usable answer: connection refused, timeout, dropped
+            └── AmbiguousWriteError  a clone/deploy whose outcome is unknown (timeout, dropped
+                                     connection, 5xx, unreadable 2xx): the server may have acted
+
+Only ``reconciler.edges.client`` creates ``ApiError``s; ``httpx`` exceptions never leave it.
+No message, ``str()`` or ``repr()`` of any of these ever holds the API token: the client
+builds them from the method, the path, the status and a short excerpt of the body only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """The process exit codes of every command (contract section 5)."""
+
+    OK = 0
+    ERROR = 1
+    CHANGES = 2  # changes pending (plan --detailed-exitcode) or drift found (drift)
+
+
+class ReconcilerError(Exception):
+    """Base of every error that is reported to the user as one clear message."""
+
+    exit_code: ExitCode = ExitCode.ERROR
+
+
+class UsageError(ReconcilerError):
+    """A bad command-line flag or combination of flags."""
+
+
+class ConfigError(ReconcilerError):
+    """Bad connection settings: API URL, token, token file."""
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where something stands in a manifest file; line and column count from 1."""
+
+    file: str
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One problem found in the manifests, pinned to its place."""
+
+    position: Position | None
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.position}: {self.message}" if self.position else self.message
+
+
+class ManifestError(ReconcilerError):
+    """The manifests are not valid; holds every diagnostic found in one run."""
+
+    def __init__(self, diagnostics: list[Diagnostic] | tuple[Diagnostic, ...]) -> None:
+        self.diagnostics = tuple(diagnostics)
+        super().__init__("\n".join(str(d) for d in self.diagnostics))
+
+
+class ResolutionError(ReconcilerError):
+    """Names in the manifests that match nothing (or more than one thing) in Qovery."""
+
+    def __init__(self, diagnostics: list[Diagnostic] | tuple[Diagnostic, ...]) -> None:
+        self.diagnostics = tuple(diagnostics)
+        super().__init__("\n".join(str(d) for d in self.diagnostics))
+
+
+class StalePlanError(ReconcilerError):
+    """A saved plan whose observed state has changed since it was made."""
+
+    def __init__(self, reasons: list[str] | tuple[str, ...]) -> None:
+        self.reasons = tuple(reasons)
+        lines = "\n".join(f"  - {r}" for r in self.reasons)
+        super().__init__(
+            "the saved plan is stale: Qovery no longer holds what it was made from "
+            "(was it applied already?); "
+            f"run plan again:\n{lines}"
+        )
+
+
+class ApiError(ReconcilerError):
+    """The Qovery API did not give the answer the reconciler needed.
+
+    ``method``, ``path`` and ``status`` say which call failed; ``excerpt`` is at most a few
+    hundred characters of the response body, for the message. Never the token.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str = "",
+        path: str = "",
+        status: int | None = None,
+        excerpt: str = "",
+    ) -> None:
+        self.method = method
+        self.path = path
+        self.status = status
+        self.excerpt = excerpt
+        self.detail = message
+        where = f"{method} {path}".strip()
+        parts = [f"{where}: " if where else "", message]
+        if status is not None:
+            parts.append(f" (HTTP {status})")
+        if excerpt:
+            parts.append(f": {excerpt}")
+        super().__init__("".join(parts))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str(self)!r})"
+
+
+class UnauthorizedError(ApiError):
+    """401: the token is missing, wrong or expired."""
+
+
+class ForbiddenError(ApiError):
+    """403: the token may not do this."""
+
+
+class NotFoundError(ApiError):
+    """404: no such organization, project, environment or application."""
+
+
+class ConflictError(ApiError):
+    """409: the name is taken in the environment, or an operation is in progress."""
+
+
+class BadRequestError(ApiError):
+    """400 (or another 4xx): the API refused the request as invalid."""
+
+
+class RateLimitedError(ApiError):
+    """429, still, after every retry."""
+
+
+class ServerError(ApiError):
+    """5xx, still, after every retry. (A 5xx on a clone or deploy is an AmbiguousWriteError.)"""
+
+
+class BadResponseError(ApiError):
+    """A response whose body is not the JSON shape expected: HTML, truncated, wrong type."""
+
+
+class TransportError(ApiError):
+    """No usable answer at all: connection refused, timeout, connection dropped."""
+
+
+class AmbiguousWriteError(TransportError):
+    """A write (clone) whose outcome is unknown: the server may or may not have acted.
+
+    The caller must read the target again before doing anything else (contract section 7).
+    """

@@ -1,0 +1,195 @@
+"""The shared vocabulary: frozen values that flow from manifests to the plan.
+
+Data flows one way (STYLE.md)::
+
+    manifests (CloneSet) ──resolve──► DesiredClone ─┐
+                                                    ├─pair/diff─► plans.Plan ─► executing
+    Qovery lists ──observe──► ObservedState ────────┘
+
+This module holds only the values; it does no I/O and imports nothing of the project but
+``errors.Position``. Configuration dictionaries are plain JSON-like values (``dict``, ``list``,
+``str``, ``int``, ``float``, ``bool``, ``None``) taken as read-only by convention: nothing may
+mutate a dict once it is inside one of these dataclasses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from reconciler.core.errors import Position
+
+JSON = Any
+"""A JSON-like value, as parsed from YAML or from an API response."""
+
+Config = Mapping[str, JSON]
+"""An application configuration, or a part of one (overrides), keyed by the spec's field names."""
+
+
+# ── Manifests, as written ────────────────────────────────────────────────────────────────
+
+
+class OnDrift(StrEnum):
+    REPORT = "report"
+    CORRECT = "correct"
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The ``spec.policy`` block of a CloneSet (contract section 3)."""
+
+    follow_source: bool = True
+    on_drift: OnDrift = OnDrift.REPORT
+    prune: bool = False
+    adopt: bool = False
+    deploy: bool = False
+
+
+@dataclass(frozen=True)
+class SourceApplication:
+    """One entry of ``spec.source.applications``: a name or UUID, with its own overrides."""
+
+    ref: str
+    overrides: Config = field(default_factory=dict)
+    position: Position | None = None
+
+
+@dataclass(frozen=True)
+class TargetSelector:
+    """One entry of ``spec.targets``.
+
+    Exactly one of ``environment`` (a name or UUID) and ``match`` (a glob over environment
+    names, case-insensitive, ``*`` and ``?`` only) is set. ``project`` is a name or UUID, or
+    ``None`` for the source project.
+    """
+
+    project: str | None
+    environment: str | None = None
+    match: str | None = None
+    position: Position | None = None
+
+
+@dataclass(frozen=True)
+class CloneSet:
+    """One validated manifest document (``kind: CloneSet``)."""
+
+    name: str
+    organization: str
+    source_project: str
+    source_environment: str
+    applications: tuple[SourceApplication, ...]
+    targets: tuple[TargetSelector, ...]
+    name_template: str = "{app}"
+    overrides: Config = field(default_factory=dict)
+    ignore: tuple[str, ...] = ()
+    policy: Policy = field(default_factory=Policy)
+    position: Position | None = None  # of the document's first line
+    # Where each field was written, by dotted path ("spec.organization", "spec.source.project",
+    # "spec.source.environment", "metadata.name", "spec.name", ...), for resolution errors.
+    positions: Mapping[str, Position] = field(default_factory=dict)
+
+
+# ── Qovery's containers, once resolved ───────────────────────────────────────────────────
+
+
+@dataclass(frozen=True)
+class EnvironmentRef:
+    """A resolved Qovery environment, with the names needed for addresses and messages."""
+
+    id: str
+    name: str
+    project_id: str
+    project_name: str
+    organization_id: str
+    mode: str | None = None  # DEVELOPMENT | PREVIEW | PRODUCTION | STAGING
+
+
+@dataclass(frozen=True)
+class SelectorMatch:
+    """What one ``match:`` selector matched, for reporting and for stale-plan detection."""
+
+    manifest: str
+    project_id: str
+    pattern: str
+    environment_ids: tuple[str, ...]
+    source_environment_id: str | None = None  # never matched by the selector
+
+
+# ── Desired state ────────────────────────────────────────────────────────────────────────
+
+
+@dataclass(frozen=True)
+class DesiredClone:
+    """One clone that a manifest declares: a source application in one target environment.
+
+    ``overrides`` is the merged result (application-level over manifest-level). ``address``
+    is ``<manifest>.<source app name>[<target project>/<target environment>]``.
+    """
+
+    address: str
+    manifest: str
+    source_app_id: str
+    source_app_name: str
+    source_env: EnvironmentRef
+    target_env: EnvironmentRef
+    name: str
+    overrides: Config
+    ignore: tuple[str, ...]
+    policy: Policy
+
+
+@dataclass(frozen=True)
+class DesiredState:
+    """Everything the manifests ask for, resolved against Qovery's names.
+
+    ``managed_manifests`` names the manifests that resolved completely: prune only ever
+    considers clones owned by one of these. ``prune_environments`` lists, per manifest with
+    ``prune: true``, every environment of its organization in which owned clones are looked
+    for. ``selectors`` records what every ``match:`` selector matched.
+    """
+
+    clones: tuple[DesiredClone, ...]
+    managed_manifests: tuple[str, ...]
+    policies: Mapping[str, Policy]
+    prune_environments: Mapping[str, tuple[EnvironmentRef, ...]]
+    selectors: tuple[SelectorMatch, ...] = ()
+    notes: tuple[str, ...] = ()  # e.g. "previews: selector 'pr-*' in shop matched no environment"
+
+
+# ── Observed state ───────────────────────────────────────────────────────────────────────
+
+
+@dataclass(frozen=True)
+class ObservedApplication:
+    """An application as Qovery's environment listing returned it.
+
+    ``config`` is the raw ``Application`` object of the API, untouched; normalising happens
+    in the planner. ``deployment_status`` is ``NEVER_DEPLOYED`` / ``OUT_OF_DATE`` /
+    ``UP_TO_DATE`` when statuses were read, else ``None``.
+    """
+
+    id: str
+    name: str
+    environment_id: str
+    config: Config
+    deployment_status: str | None = None
+    # ``normalising.normalise(config)`` and ``fingerprints.fingerprint(config)``, when the
+    # observer computed them already (it does so in the thread that waited for the listing,
+    # so that the work overlaps the network).
+    normalised: Config | None = field(default=None, compare=False, repr=False)
+    fingerprint: str | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class ObservedState:
+    """What Qovery holds in every environment involved, read once per run.
+
+    ``applications`` maps an environment id to the applications listed in it. An environment
+    whose listing failed is absent from ``applications`` and present in ``failed``: nothing is
+    ever created, updated or pruned there on the strength of an empty list.
+    """
+
+    applications: Mapping[str, tuple[ObservedApplication, ...]]
+    failed: Mapping[str, str] = field(default_factory=dict)  # environment id → error message

@@ -1,0 +1,66 @@
+"""The outcome of an apply, as values: one ``Outcome`` per change, rolled up in ``ApplyResult``.
+
+``executing`` produces them; the views (``rendering.progress``, ``rendering.log``) and the
+commands read them. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from reconciler.core.plans import Action
+
+RESULTS = ("ok", "failed", "conflict", "skipped")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one change."""
+
+    address: str
+    action: Action
+    result: str  # "ok" | "failed" | "conflict" | "skipped"
+    message: str  # for people: what happened, or why it failed (never a token)
+    duration_s: float
+    application_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    """Every outcome of one apply, in the plan's (address) order."""
+
+    outcomes: tuple[Outcome, ...]
+
+    def counts(self) -> dict[str, int]:
+        """``created``, ``updated``, ``deleted`` (done), ``failed``, ``conflicts``."""
+        done = [o.action for o in self.outcomes if o.result == "ok"]
+        return {
+            "created": done.count(Action.CREATE),
+            "updated": done.count(Action.UPDATE),
+            "deleted": done.count(Action.DELETE),
+            "failed": self._count("failed"),
+            "conflicts": self._count("conflict"),
+        }
+
+    @property
+    def skipped(self) -> int:
+        """Changes not started because the run was asked to stop."""
+        return self._count("skipped")
+
+    @property
+    def ok(self) -> bool:
+        """No change failed and none met a conflict."""
+        counts = self.counts()
+        return counts["failed"] == 0 and counts["conflicts"] == 0
+
+    def summary_line(self) -> str:
+        """``N created, N updated, N deleted, N failed, N conflicts`` (``, N skipped``)."""
+        c = self.counts()
+        line = (
+            f"{c['created']} created, {c['updated']} updated, {c['deleted']} deleted, "
+            f"{c['failed']} failed, {c['conflicts']} conflicts"
+        )
+        return f"{line}, {self.skipped} skipped" if self.skipped else line
+
+    def _count(self, result: str) -> int:
+        return sum(1 for o in self.outcomes if o.result == result)

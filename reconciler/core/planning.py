@@ -1,0 +1,441 @@
+"""Planning: desired state + observed state → the Plan. Pure, one pass, no I/O.
+
+The chain of STYLE.md (Argo's gitops-engine): pair each desired clone with the live
+application of the same name in its target environment (case-insensitive), then decide per
+contract section 4:
+
+- none there                        → ``create`` (clone, edit, [deploy])
+- owned by this manifest and source → ``noop``, or ``update`` when drifted and
+                                      ``on_drift: correct``, or to deploy a never-deployed
+                                      clone that ``deploy: true`` wants; reported drift is a
+                                      ``noop`` with a non-empty ``drift``
+- owned by another manifest/source  → ``conflict``, always
+- not owned                         → ``update`` when it is an untouched clone of its source
+                                      (an interrupted create) or ``adopt: true``; else
+                                      ``conflict``
+- owned, not declared, ``prune``    → ``delete`` (only manifests in ``managed_manifests``)
+
+Desired configuration: ``follow_source: true`` → the source's configuration with the clone's
+overrides deep-merged over it, normalised; ``false`` → the normalised overrides alone.
+Neighbours: ``normalising``, ``diffs``, ``ownership``, ``fingerprints``; builds ``plans.Plan``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from reconciler.core.diffs import (
+    carry_ignored,
+    drift,
+    is_at_or_under,
+    paths_set_by,
+    project_onto,
+    without_ignored,
+)
+from reconciler.core.fingerprints import fingerprint
+from reconciler.core.model import (
+    JSON,
+    DesiredClone,
+    DesiredState,
+    EnvironmentRef,
+    ObservedApplication,
+    ObservedState,
+    OnDrift,
+)
+from reconciler.core.normalising import keep_compared_fields, normalise
+from reconciler.core.overrides import deep_merge
+from reconciler.core.ownership import Owner, read_marker, strip_marker, with_marker
+from reconciler.core.plans import Action, Change, DriftItem, Endpoint, Plan, Step
+
+NEVER_DEPLOYED = "NEVER_DEPLOYED"
+
+
+@dataclass(frozen=True)
+class DesiredConfig:
+    """What one clone should look like, computed once per (source, overrides)."""
+
+    config: Mapping[str, JSON]  # normalised; complete or only the overrides
+    complete: bool
+    override_paths: tuple[str, ...]
+    description: str  # without marker
+
+
+class _Observed:
+    """The observed state, indexed: applications by environment and name, and by id."""
+
+    def __init__(self, observed: ObservedState) -> None:
+        self.failed = observed.failed
+        self.by_name: dict[str, dict[str, ObservedApplication]] = {}
+        self.by_id: dict[str, ObservedApplication] = {}
+        for env_id, apps in observed.applications.items():
+            names = self.by_name.setdefault(env_id, {})
+            for app in apps:
+                names.setdefault(app.name.lower(), app)
+                self.by_id[app.id] = app
+        self.environments = observed.applications
+        self._normalised: dict[str, dict[str, JSON]] = {}
+
+    def find(self, env_id: str, name: str) -> ObservedApplication | None:
+        return self.by_name.get(env_id, {}).get(name.lower())
+
+    def normalised(self, app: ObservedApplication) -> dict[str, JSON]:
+        """The app's compared configuration, computed once per application."""
+        cached = self._normalised.get(app.id)
+        if cached is None:
+            known = app.normalised
+            cached = dict(known) if known is not None else normalise(app.config)
+            self._normalised[app.id] = cached
+        return cached
+
+
+class Planner:
+    """Plans one (desired, observed) pair; caches per source what every clone shares."""
+
+    def __init__(self, desired: DesiredState, observed: ObservedState) -> None:
+        self.desired = desired
+        self.observed = _Observed(observed)
+        self._desired_configs: dict[tuple[str, bool, str], DesiredConfig] = {}
+        self._fingerprints: dict[str, str | None] = {}
+        self._digests: dict[tuple[int, tuple[str, ...]], str] = {}
+        self._declared = {(c.target_env.id, c.name.casefold()) for c in desired.clones}
+        self._renamed: set[str] = set()  # application ids a desired clone took over by rename
+        self._by_identity: dict[tuple[str, bool, int], tuple[object, DesiredConfig]] = {}
+
+    # ── desired configuration ──────────────────────────────────────────────────────────
+
+    def desired_config(self, clone: DesiredClone, source: ObservedApplication) -> DesiredConfig:
+        follow = clone.policy.follow_source
+        same_object = (source.id, follow, id(clone.overrides))
+        cached = self._by_identity.get(same_object)
+        if cached is not None:
+            return cached[1]
+        key = (source.id, follow, json.dumps(clone.overrides, sort_keys=True, default=str))
+        found = self._desired_configs.get(key)
+        if found is None:
+            found = self._desired_configs[key] = compute_desired(
+                source.config, clone.overrides, follow_source=follow
+            )
+        self._by_identity[same_object] = (clone.overrides, found)  # keeps the id alive
+        return found
+
+    def digest(self, clone: DesiredClone, desired: DesiredConfig) -> str:
+        """``declared_digest`` of a clone's desired configuration, once per (config, ignore)."""
+        key = (id(desired), clone.ignore)
+        found = self._digests.get(key)
+        if found is None:
+            found = self._digests[key] = declared_digest(desired, clone.ignore)
+        return found
+
+    def fingerprint(self, app: ObservedApplication | None) -> str | None:
+        if app is None:
+            return None
+        if app.id not in self._fingerprints:
+            known = app.fingerprint
+            if known is None:
+                known = fingerprint(app.config, normalised=self.observed.normalised(app))
+            self._fingerprints[app.id] = known
+        return self._fingerprints[app.id]
+
+    # ── one desired clone ──────────────────────────────────────────────────────────────
+
+    def change_for(self, clone: DesiredClone) -> Change:
+        source = self.observed.by_id.get(clone.source_app_id)
+        env_id = clone.target_env.id
+        target = self.observed.find(env_id, clone.name)
+        renamed_from = None
+        if target is None:
+            target = self._renamed_clone(clone)
+            renamed_from = target.name if target is not None else None
+        base = self._base_change(clone, source, target)
+        if source is None:
+            return _decided(base, Action.CONFLICT, "the source application was not observed")
+        if env_id in self.observed.failed or env_id not in self.observed.environments:
+            # never "does not exist" on the strength of a listing that failed or never ran
+            failure = self.observed.failed.get(env_id, "it was not listed")
+            reason = f"the target environment could not be listed: {failure}"
+            return _decided(base, Action.CONFLICT, reason)
+        desired = self.desired_config(clone, source)
+        written, description = desired.config, desired.description
+        if target is not None and clone.ignore:  # a write leaves what is ignored as it is
+            actual: Mapping[str, Any] = self.observed.normalised(target)
+            if not desired.complete:  # a partial write touches only what it declares
+                actual = project_onto(actual, written)
+            written = carry_ignored(written, actual, clone.ignore)
+            if any(is_at_or_under("description", path) for path in clone.ignore):
+                current = target.config.get("description")
+                description = current if isinstance(current, str) else ""
+        base = _with(
+            base,
+            desired=written,
+            desired_is_complete=desired.complete,
+            description=with_marker(description, _owner(clone, self.digest(clone, desired))),
+        )
+        if target is None:
+            steps = (Step.CLONE, Step.EDIT, *_deploy_step(clone.policy.deploy))
+            return _with(base, action=Action.CREATE, reason="does not exist", steps=steps)
+        change = self._existing(clone, source, target, desired, base)
+        return _as_rename(change, clone, renamed_from) if renamed_from else change
+
+    def _renamed_clone(self, clone: DesiredClone) -> ObservedApplication | None:
+        """This manifest's clone of the same source under another name no longer declared.
+
+        A changed name template renames clones in place (one edit) rather than deleting them
+        and cloning again, which would lose what was set on them by hand.
+        """
+        env_id = clone.target_env.id
+        for app in sorted(self.observed.environments.get(env_id, ()), key=lambda a: a.name):
+            owner = _marker_of(app)
+            if (
+                owner is not None
+                and owner.manifest == clone.manifest
+                and owner.source_id == clone.source_app_id
+                and (env_id, app.name.casefold()) not in self._declared
+                and app.id not in self._renamed
+            ):
+                self._renamed.add(app.id)
+                return app
+        return None
+
+    def _existing(
+        self,
+        clone: DesiredClone,
+        source: ObservedApplication,
+        target: ObservedApplication,
+        desired: DesiredConfig,
+        base: Change,
+    ) -> Change:
+        owner = _marker_of(target)
+        items = self.drift_of(clone, target, desired)
+        copied = owner is not None and _same_owner(owner, _marker_of(source))  # cloned with it
+        if owner is not None and owner.manifest == clone.manifest and not copied:
+            if owner.source_id == clone.source_app_id:
+                changed = owner.applied is not None and owner.applied != self.digest(clone, desired)
+                return _owned(_with(base, owned=True, drift=items), clone, target, changed)
+            reason = f"owned by this manifest for another source ({owner.source_name})"
+            return _decided(base, Action.CONFLICT, reason)
+        if owner is not None and not copied:
+            reason = f"owned by manifest {owner.manifest!r} (source {owner.source_name})"
+            return _decided(base, Action.CONFLICT, reason)
+        wants_deploy = clone.policy.deploy and target.deployment_status in (None, NEVER_DEPLOYED)
+        steps = (Step.EDIT, *_deploy_step(wants_deploy))
+        if self.is_untouched_clone(target, source):
+            reason = "finishing an interrupted create"
+            return _with(base, action=Action.UPDATE, reason=reason, steps=steps, drift=items)
+        if clone.policy.adopt and not copied:
+            return _with(base, action=Action.UPDATE, reason="adopting", steps=steps, drift=items)
+        reason = "exists and is not managed by the reconciler (adopt: true takes it over)"
+        return _decided(base, Action.CONFLICT, reason)
+
+    def drift_of(
+        self, clone: DesiredClone, target: ObservedApplication, desired: DesiredConfig
+    ) -> tuple[DriftItem, ...]:
+        actual: Mapping[str, Any] = self.observed.normalised(target)
+        if not desired.complete:
+            actual = project_onto(actual, desired.config)
+        return drift(
+            desired.config, actual, ignore=clone.ignore, override_paths=desired.override_paths
+        )
+
+    def is_untouched_clone(self, target: ObservedApplication, source: ObservedApplication) -> bool:
+        """Whether ``target`` is exactly a fresh clone of ``source`` (description aside)."""
+        target_cfg = dict(self.observed.normalised(target))
+        source_cfg = dict(self.observed.normalised(source))
+        target_cfg.pop("description", None)
+        source_cfg.pop("description", None)
+        return target_cfg == source_cfg
+
+    def _base_change(
+        self,
+        clone: DesiredClone,
+        source: ObservedApplication | None,
+        target: ObservedApplication | None,
+    ) -> Change:
+        return Change(
+            address=clone.address,
+            action=Action.NOOP,
+            manifest=clone.manifest,
+            source=_endpoint(
+                source.id if source else clone.source_app_id,
+                clone.source_app_name,
+                clone.source_env,
+            ),
+            target=_endpoint(
+                target.id if target else None,
+                target.name if target else clone.name,
+                clone.target_env,
+            ),
+            owned=False,
+            deploy_commit=_deployed_commit(source),
+            fingerprints={"source": self.fingerprint(source), "target": self.fingerprint(target)},
+        )
+
+    # ── prune ──────────────────────────────────────────────────────────────────────────
+
+    def prunes(self) -> list[Change]:
+        declared = {
+            (clone.manifest, clone.target_env.id, clone.name.lower())
+            for clone in self.desired.clones
+        }
+        changes: list[Change] = []
+        seen: set[str] = set()
+        for manifest, environments in sorted(self.desired.prune_environments.items()):
+            policy = self.desired.policies.get(manifest)
+            if manifest not in self.desired.managed_manifests or policy is None or not policy.prune:
+                continue
+            for env in environments:
+                for app in self.observed.environments.get(env.id, ()):
+                    owner = _marker_of(app)
+                    if owner is None or owner.manifest != manifest or app.id in seen:
+                        continue
+                    if app.id in self._renamed:
+                        continue
+                    if (manifest, env.id, app.name.lower()) in declared:
+                        continue
+                    seen.add(app.id)
+                    changes.append(self._delete(manifest, owner, env, app))
+        return changes
+
+    def _delete(
+        self, manifest: str, owner: Owner, env: EnvironmentRef, app: ObservedApplication
+    ) -> Change:
+        source_app = self.observed.by_id.get(owner.source_id)
+        return Change(
+            address=f"{manifest}.{owner.source_name}[{env.project_name}/{env.name}]",
+            action=Action.DELETE,
+            manifest=manifest,
+            source=Endpoint(
+                owner.source_id,
+                owner.source_name,
+                None,
+                None,
+                source_app.environment_id if source_app else None,
+            ),
+            target=_endpoint(app.id, app.name, env),
+            owned=True,
+            reason="no longer declared; prune: true",
+            steps=(Step.DELETE,),
+            fingerprints={"source": self.fingerprint(source_app), "target": self.fingerprint(app)},
+        )
+
+
+# ── helpers ─────────────────────────────────────────────────────────────────────────────
+
+
+def compute_desired(
+    source_config: Mapping[str, Any], overrides: Mapping[str, Any], *, follow_source: bool
+) -> DesiredConfig:
+    """The desired compared configuration of a clone of ``source_config``."""
+    over_description = overrides.get("description")
+    raw_description = over_description if isinstance(over_description, str) else None
+    if raw_description is None and follow_source:
+        source_description = source_config.get("description")
+        raw_description = source_description if isinstance(source_description, str) else None
+    description = strip_marker(raw_description)
+    paths = paths_set_by(overrides)
+    if follow_source:
+        merged = deep_merge(keep_compared_fields(source_config), overrides)
+        return DesiredConfig(normalise(merged), True, paths, description)
+    return DesiredConfig(normalise(overrides, partial=True), False, paths, description)
+
+
+def declared_digest(desired: DesiredConfig, ignore: tuple[str, ...]) -> str:
+    """A short digest of what is declared for a clone: its desired fields, ignored ones aside.
+
+    The marker records it at every write (``Owner.applied``). When the declaration changes
+    afterwards (an override edited in the manifest, or the source that ``follow_source``
+    follows), the clone's drift is the manifest's to apply, whatever ``on_drift`` says; when
+    it has not, drift was made behind the reconciler's back and ``on_drift`` decides.
+    """
+    description = None if "description" in ignore else desired.description
+    payload = [without_ignored(desired.config, ignore), description]  # dict keys get sorted
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def _owned(
+    base: Change, clone: DesiredClone, target: ObservedApplication, declared_changed: bool
+) -> Change:
+    corrects = bool(base.drift) and clone.policy.on_drift is OnDrift.CORRECT
+    # A changed declaration the clone already matches needs no write: its marker keeps the
+    # older digest, and the next difference is applied as the latest declaration.
+    applies = declared_changed and bool(base.drift)
+    deploys = clone.policy.deploy and target.deployment_status == NEVER_DEPLOYED
+    steps = (*((Step.EDIT,) if corrects or applies else ()), *_deploy_step(deploys))
+    reasons = []
+    if applies and not corrects:
+        reasons.append("the manifest or its source changed since the last apply")
+    elif base.drift:
+        reasons.append(f"drifted; on_drift: {clone.policy.on_drift.value}")
+    if deploys:
+        reasons.append("never deployed; deploy: true")
+    if steps:
+        return _with(base, action=Action.UPDATE, reason="; ".join(reasons), steps=steps)
+    return _with(base, action=Action.NOOP, reason="; ".join(reasons) or "up to date")
+
+
+def _as_rename(change: Change, clone: DesiredClone, old_name: str) -> Change:
+    """An owned clone found under its old name: one edit renames it (and does the rest)."""
+    reason = f"renamed from {old_name!r} (the name template changed)"
+    if change.action is Action.NOOP or change.action is Action.UPDATE:
+        steps = change.steps if Step.EDIT in change.steps else (Step.EDIT, *change.steps)
+        detail = f"; {change.reason}" if change.action is Action.UPDATE else ""
+        return _with(
+            change,
+            action=Action.UPDATE,
+            reason=reason + detail,
+            steps=steps,
+            target=replace(change.target, name=clone.name),
+        )
+    return change
+
+
+def _decided(base: Change, action: Action, reason: str) -> Change:
+    """A change that writes nothing: no desired config, no steps, no description."""
+    return _with(base, action=action, reason=reason, steps=(), desired={}, description=None)
+
+
+def _with(change: Change, **fields: Any) -> Change:
+    return replace(change, **fields)
+
+
+def _deploy_step(wanted: bool) -> tuple[Step, ...]:
+    return (Step.DEPLOY,) if wanted else ()
+
+
+def _owner(clone: DesiredClone, applied: str | None = None) -> Owner:
+    return Owner(clone.manifest, clone.source_app_name, clone.source_app_id, applied)
+
+
+def _same_owner(first: Owner, second: Owner | None) -> bool:
+    """Same manifest and source, whatever digest each records: the source's own digest moves
+    each time its manifest applies it, while a copy of its marker keeps the older one."""
+    return second is not None and replace(first, applied=None) == replace(second, applied=None)
+
+
+def _marker_of(app: ObservedApplication) -> Owner | None:
+    description = app.config.get("description")
+    return read_marker(description if isinstance(description, str) else None)
+
+
+def _endpoint(app_id: str | None, name: str, env: EnvironmentRef) -> Endpoint:
+    return Endpoint(app_id, name, env.project_name, env.name, env.id)
+
+
+def _deployed_commit(source: ObservedApplication | None) -> str | None:
+    if source is None:
+        return None
+    repo = source.config.get("git_repository")
+    commit = repo.get("deployed_commit_id") if isinstance(repo, Mapping) else None
+    return commit if isinstance(commit, str) else None
+
+
+def plan(desired: DesiredState, observed: ObservedState, *, api_url: str | None = None) -> Plan:
+    """The plan that brings ``observed`` to ``desired`` under the manifests' policies."""
+    planner = Planner(desired, observed)
+    changes = [planner.change_for(clone) for clone in desired.clones]
+    changes.extend(planner.prunes())
+    return Plan.of(changes, api_url=api_url, selectors=desired.selectors, notes=desired.notes)

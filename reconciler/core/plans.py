@@ -1,0 +1,304 @@
+"""The plan: a frozen value computed once by ``planning`` and consumed by ``executing``. Pure.
+
+Like Terraform's ``plans`` package: a closed set of actions (``Action``) kept apart from a
+display-only ``reason``; drift listed per change; everything the executor needs so that it
+never plans again (``desired``, ``steps``, ``description``, ``deploy_commit``) and the
+``fingerprints`` of what the plan was read from, so that ``apply --plan`` can tell a stale
+plan. ``to_document`` / ``plan_of_document`` convert to and from the plan document of contract
+section 6 (``format_version`` "1"); ``edges.planfile`` checks a document against
+``schemas/plan.schema.json`` and reads and writes plan files.
+
+Neighbours: ``planning`` builds a Plan, ``diffs`` yields DriftItems, ``rendering`` shows it,
+``executing`` applies it, ``targeting`` narrows it (``with_changes``). No token, no secret.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import Any
+
+from reconciler.core.model import JSON, Config, SelectorMatch
+
+FORMAT_VERSION = "1"
+
+
+class Action(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+    NOOP = "noop"
+    CONFLICT = "conflict"
+
+
+class Origin(StrEnum):
+    """Where a drifted field's desired value comes from."""
+
+    SOURCE = "source"
+    OVERRIDE = "override"
+
+
+class Step(StrEnum):
+    """What the executor does for a change, in order."""
+
+    CLONE = "clone"
+    EDIT = "edit"
+    DEPLOY = "deploy"
+    DELETE = "delete"
+
+
+@dataclass(frozen=True)
+class DriftItem:
+    """One compared field whose observed value differs from the desired one."""
+
+    path: str
+    expected: JSON
+    actual: JSON
+    origin: Origin
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One side of a change: the source application, or the target (clone)."""
+
+    application_id: str | None
+    name: str
+    project: str | None
+    environment: str | None
+    environment_id: str | None
+
+
+@dataclass(frozen=True)
+class Change:
+    """What the plan does about one desired clone, or one prunable owned clone.
+
+    ``desired`` is the compared configuration to lay on the target (``edits.edit_request``);
+    ``desired_is_complete`` says it holds every compared field (``follow_source: true``:
+    absent means "back to default") rather than only the overridden ones. ``description`` is
+    the whole description to write, marker included. ``fingerprints`` holds ``source`` and
+    ``target`` (``None`` where there is no such application).
+    """
+
+    address: str
+    action: Action
+    manifest: str
+    source: Endpoint
+    target: Endpoint
+    owned: bool
+    drift: tuple[DriftItem, ...] = ()
+    reason: str = ""
+    steps: tuple[Step, ...] = ()
+    desired: Config = field(default_factory=dict)
+    desired_is_complete: bool = False
+    description: str | None = None
+    deploy_commit: str | None = None
+    fingerprints: Mapping[str, str | None] = field(default_factory=dict)
+
+    @property
+    def missing(self) -> bool:
+        """A declared clone that does not exist."""
+        return self.action is Action.CREATE
+
+    @property
+    def writes(self) -> bool:
+        """Whether applying this change writes anything."""
+        return self.action in (Action.CREATE, Action.UPDATE, Action.DELETE)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The counts of contract section 6."""
+
+    create: int = 0
+    update: int = 0
+    delete: int = 0
+    noop: int = 0
+    conflict: int = 0
+    drifted: int = 0
+    missing: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "create": self.create,
+            "update": self.update,
+            "delete": self.delete,
+            "noop": self.noop,
+            "conflict": self.conflict,
+            "drifted": self.drifted,
+            "missing": self.missing,
+        }
+
+
+def summarise(changes: Sequence[Change]) -> Summary:
+    """Count actions; ``drifted`` counts existing clones with drift, ``missing`` absent ones."""
+    counts = {action.value: 0 for action in Action}
+    drifted = missing = 0
+    for change in changes:
+        counts[change.action.value] += 1
+        if change.drift and change.action is not Action.DELETE:
+            drifted += 1
+        if change.missing:
+            missing += 1
+    return Summary(**counts, drifted=drifted, missing=missing)
+
+
+def _address_order(change: Change) -> tuple[str, str]:
+    """Addresses in reading order, whatever the case of Qovery's names."""
+    return change.address.casefold(), change.address
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Every change, in address order, with where the plan came from."""
+
+    changes: tuple[Change, ...]
+    summary: Summary
+    api_url: str | None = None
+    selectors: tuple[SelectorMatch, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @classmethod
+    def of(
+        cls,
+        changes: Sequence[Change],
+        *,
+        api_url: str | None = None,
+        selectors: Sequence[SelectorMatch] = (),
+        notes: Sequence[str] = (),
+    ) -> Plan:
+        """A plan over ``changes`` (sorted by address), its summary computed."""
+        ordered = tuple(sorted(changes, key=_address_order))
+        return cls(ordered, summarise(ordered), api_url, tuple(selectors), tuple(notes))
+
+    def with_changes(self, changes: Sequence[Change]) -> Plan:
+        """The same plan over other changes (``--target``), its summary recomputed."""
+        ordered = tuple(sorted(changes, key=_address_order))
+        return replace(self, changes=ordered, summary=summarise(ordered))
+
+    @property
+    def has_pending_changes(self) -> bool:
+        """Whether apply would write something (reported drift is not pending)."""
+        return any(change.writes for change in self.changes)
+
+    @property
+    def has_drift(self) -> bool:
+        """Drifted or missing clones (``reconciler drift`` exits 2)."""
+        return self.summary.drifted > 0 or self.summary.missing > 0
+
+
+# ── the plan document ───────────────────────────────────────────────────────────────────
+
+
+def _endpoint_document(endpoint: Endpoint) -> dict[str, JSON]:
+    return {
+        "application_id": endpoint.application_id,
+        "name": endpoint.name,
+        "project": endpoint.project,
+        "environment": endpoint.environment,
+        "environment_id": endpoint.environment_id,
+    }
+
+
+def _drift_document(item: DriftItem) -> dict[str, JSON]:
+    return {
+        "path": item.path,
+        "expected": item.expected,
+        "actual": item.actual,
+        "origin": item.origin.value,
+    }
+
+
+def _change_document(change: Change) -> dict[str, JSON]:
+    return {
+        "address": change.address,
+        "action": change.action.value,
+        "manifest": change.manifest,
+        "source": _endpoint_document(change.source),
+        "target": _endpoint_document(change.target),
+        "owned": change.owned,
+        "drift": [_drift_document(item) for item in change.drift],
+        "reason": change.reason,
+        "steps": [step.value for step in change.steps],
+        "desired": json.loads(json.dumps(change.desired)),
+        "desired_is_complete": change.desired_is_complete,
+        "description": change.description,
+        "deploy_commit": change.deploy_commit,
+        "fingerprints": dict(change.fingerprints),
+    }
+
+
+def _selector_document(selector: SelectorMatch) -> dict[str, JSON]:
+    return {
+        "manifest": selector.manifest,
+        "project_id": selector.project_id,
+        "pattern": selector.pattern,
+        "environment_ids": list(selector.environment_ids),
+        "source_environment_id": selector.source_environment_id,
+    }
+
+
+def to_document(plan: Plan) -> dict[str, JSON]:
+    """The plan document (contract section 6), as plain JSON values."""
+    return {
+        "format_version": FORMAT_VERSION,
+        "api_url": plan.api_url,
+        "changes": [_change_document(change) for change in plan.changes],
+        "summary": plan.summary.as_dict(),
+        "selectors": [_selector_document(selector) for selector in plan.selectors],
+        "notes": list(plan.notes),
+    }
+
+
+def _endpoint(data: Mapping[str, Any]) -> Endpoint:
+    return Endpoint(
+        data["application_id"],
+        data["name"],
+        data.get("project"),
+        data.get("environment"),
+        data.get("environment_id"),
+    )
+
+
+def _change(data: Mapping[str, Any]) -> Change:
+    return Change(
+        address=data["address"],
+        action=Action(data["action"]),
+        manifest=data["manifest"],
+        source=_endpoint(data["source"]),
+        target=_endpoint(data["target"]),
+        owned=data["owned"],
+        drift=tuple(
+            DriftItem(item["path"], item["expected"], item["actual"], Origin(item["origin"]))
+            for item in data["drift"]
+        ),
+        reason=data["reason"],
+        steps=tuple(Step(step) for step in data.get("steps", ())),
+        desired=data.get("desired", {}),
+        desired_is_complete=data.get("desired_is_complete", False),
+        description=data.get("description"),
+        deploy_commit=data.get("deploy_commit"),
+        fingerprints=data.get("fingerprints", {}),
+    )
+
+
+def _selector(data: Mapping[str, Any]) -> SelectorMatch:
+    return SelectorMatch(
+        data["manifest"],
+        data["project_id"],
+        data["pattern"],
+        tuple(data["environment_ids"]),
+        source_environment_id=data.get("source_environment_id"),
+    )
+
+
+def plan_of_document(document: Mapping[str, Any]) -> Plan:
+    """The Plan a document describes, which ``edges.planfile`` has checked against the schema."""
+    changes = [_change(item) for item in document["changes"]]
+    return Plan.of(
+        changes,
+        api_url=document.get("api_url"),
+        selectors=[_selector(item) for item in document.get("selectors", ())],
+        notes=document.get("notes", ()),
+    )

@@ -1,0 +1,440 @@
+"""Resolution: manifests' names and UUIDs → Qovery ids, and the desired state. Pure.
+
+The I/O layer (``observing``) reads the lists in three stages, each stage's calls in
+parallel, and calls these functions in between:
+
+1. ``GET /organization``                          → ``organizations_needed(clonesets, orgs)``
+2. per needed organization: projects and its environments (``GET /organization/{id}/project``,
+   ``GET /organization/{id}/environments``)       → ``environments_needed(clonesets, catalog)``
+3. per needed environment: its applications      → ``resolve(clonesets, catalog)``
+
+Names match case-insensitively (as in Qovery); a UUID-shaped reference matches by id. A name
+that matches nothing lists the closest existing names; two matches name both. Every function
+raises ``ResolutionError`` holding every diagnostic found (each pinned to the manifest's
+``file:line:column``), never just the first.
+
+Neighbours: ``desired`` (templates, globs, DesiredClone), ``suggesting`` (closest names),
+``model`` (the values), ``observing`` (the caller).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from reconciler.core.desired import TemplateError, desired_clone, glob_matches, name_problem
+from reconciler.core.errors import Diagnostic, Position, ResolutionError
+from reconciler.core.model import (
+    JSON,
+    CloneSet,
+    DesiredClone,
+    DesiredState,
+    EnvironmentRef,
+    SelectorMatch,
+    SourceApplication,
+    TargetSelector,
+)
+from reconciler.core.overrides import deep_merge
+from reconciler.core.suggesting import closest
+
+Entry = Mapping[str, Any]
+"""One object of an API list (organization, project, environment, application)."""
+
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+_LISTED_NAMES = 10
+"""How many existing names a "matches nothing" message lists when none is close."""
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """The raw API lists read so far (plain dicts of the spec's shapes)."""
+
+    organizations: tuple[JSON, ...]
+    projects: Mapping[str, tuple[JSON, ...]] = field(default_factory=dict)  # org id →
+    environments: Mapping[str, tuple[JSON, ...]] = field(default_factory=dict)  # org id →
+    applications: Mapping[str, tuple[JSON, ...]] = field(default_factory=dict)  # env id →
+
+
+# ── public functions ─────────────────────────────────────────────────────────────────────
+
+
+def organizations_needed(
+    clonesets: Sequence[CloneSet], organizations: Sequence[JSON]
+) -> tuple[str, ...]:
+    """The ids of the organizations the manifests name (stage 1 → 2)."""
+    problems = _Problems()
+    ids = []
+    for cloneset in clonesets:
+        org = _organization(cloneset, organizations, problems)
+        if org is not None:
+            ids.append(_id(org))
+    problems.raise_if_any()
+    return tuple(dict.fromkeys(ids))
+
+
+def environments_needed(clonesets: Sequence[CloneSet], catalog: Catalog) -> tuple[str, ...]:
+    """The ids of the environments whose applications must be listed (stage 2 → 3).
+
+    Source environments, every resolved target environment (selectors included), and, for
+    manifests with ``prune: true``, every environment of their organization.
+    """
+    problems = _Problems()
+    ids: list[str] = []
+    for cloneset in clonesets:
+        scope = _resolve_scope(cloneset, catalog, problems)
+        if scope is None:
+            continue
+        ids.append(scope.source.id)
+        ids.extend(env.id for target in scope.targets for env in target.environments)
+        ids.extend(env.id for env in scope.prune_environments)
+    problems.raise_if_any()
+    return tuple(dict.fromkeys(ids))
+
+
+def resolve(clonesets: Sequence[CloneSet], catalog: Catalog) -> DesiredState:
+    """The desired state: one DesiredClone per (manifest, source application, target)."""
+    problems = _Problems()
+    scopes = [_resolve_scope(c, catalog, problems) for c in clonesets]
+    clones: list[DesiredClone] = []
+    for scope in scopes:
+        if scope is not None:
+            clones.extend(_clones_of(scope, catalog, problems))
+    _check_duplicates(clones, {s.cloneset.name: s for s in scopes if s}, problems)
+    problems.raise_if_any()
+    resolved = [s for s in scopes if s is not None]
+    return DesiredState(
+        clones=tuple(sorted(clones, key=lambda c: c.address)),
+        managed_manifests=tuple(sorted(c.name for c in clonesets)),
+        policies={c.name: c.policy for c in clonesets},
+        prune_environments={
+            s.cloneset.name: s.prune_environments for s in resolved if s.cloneset.policy.prune
+        },
+        selectors=tuple(t.match for s in resolved for t in s.targets if t.match is not None),
+        notes=tuple(note for s in resolved for note in s.notes),
+    )
+
+
+def is_uuid(ref: str) -> bool:
+    """Whether a reference is UUID-shaped (then it is matched by id, never by name)."""
+    return _UUID.match(ref) is not None
+
+
+# ── finding one entry by name or id ──────────────────────────────────────────────────────
+
+
+class _Problems:
+    """Diagnostics collected over one resolution."""
+
+    def __init__(self) -> None:
+        self.items: list[Diagnostic] = []
+
+    def add(self, position: Position | None, message: str) -> None:
+        self.items.append(Diagnostic(position, message))
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            raise ResolutionError(list(dict.fromkeys(self.items)))
+
+
+def find(kind: str, ref: str, entries: Iterable[JSON], within: str = "") -> Entry | str:
+    """The one entry that ``ref`` names (by id when UUID-shaped, else by name, ignoring
+    case), or the message saying why there is none. ``within`` is e.g. ``" in project shop"``.
+    """
+    candidates = [e for e in entries if isinstance(e, Mapping)]
+    if is_uuid(ref):
+        matches = [e for e in candidates if _id(e).casefold() == ref.casefold()]
+        if not matches:
+            return f"no {kind} with id {ref}{within}"
+    else:
+        matches = [e for e in candidates if _name(e).casefold() == ref.casefold()]
+        if not matches:
+            return f"no {kind} '{ref}'{within}{_hint(kind, ref, candidates, within)}"
+    if len(matches) > 1:
+        both = " and ".join(f"'{_name(m)}' (id {_id(m)})" for m in matches)
+        return f"{kind} '{ref}'{within} is ambiguous: {both} both match"
+    return matches[0]
+
+
+def _hint(kind: str, ref: str, candidates: Sequence[Entry], within: str) -> str:
+    names = sorted({_name(e) for e in candidates if _name(e)}, key=str.casefold)
+    close = closest(ref, names)
+    if close:
+        return f"; did you mean: {', '.join(close)}?"
+    if not names:
+        return f"; there is no {kind}{within}"
+    more = ", …" if len(names) > _LISTED_NAMES else ""
+    return f"; existing: {', '.join(names[:_LISTED_NAMES])}{more}"
+
+
+def _id(entry: Entry) -> str:
+    return str(entry.get("id", ""))
+
+
+def _name(entry: Entry) -> str:
+    return str(entry.get("name", ""))
+
+
+def _parent_id(entry: Entry, key: str) -> str:
+    parent = entry.get(key)
+    return str(parent.get("id", "")) if isinstance(parent, Mapping) else ""
+
+
+# ── one manifest's organization, source and targets ──────────────────────────────────────
+
+
+@dataclass(frozen=True)
+class _Target:
+    """One target selector, resolved to the environments it names or matches."""
+
+    selector: TargetSelector
+    index: int
+    environments: tuple[EnvironmentRef, ...]
+    match: SelectorMatch | None = None
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """A manifest's containers, resolved: source environment, targets, prune scope."""
+
+    cloneset: CloneSet
+    source: EnvironmentRef
+    targets: tuple[_Target, ...]
+    prune_environments: tuple[EnvironmentRef, ...]
+    notes: tuple[str, ...]
+
+
+class _Organization:
+    """One organization's projects and environments, as ``EnvironmentRef``s."""
+
+    def __init__(self, org: Entry, catalog: Catalog) -> None:
+        self.id = _id(org)
+        self.name = _name(org)
+        self.projects = [p for p in catalog.projects.get(self.id, ()) if isinstance(p, Mapping)]
+        project_names = {_id(p): _name(p) for p in self.projects}
+        self.environments = sorted(
+            (
+                EnvironmentRef(
+                    id=_id(e),
+                    name=_name(e),
+                    project_id=_parent_id(e, "project"),
+                    project_name=project_names.get(_parent_id(e, "project"), ""),
+                    organization_id=self.id,
+                    mode=str(e["mode"]) if e.get("mode") is not None else None,
+                )
+                for e in catalog.environments.get(self.id, ())
+                if isinstance(e, Mapping)
+            ),
+            key=lambda env: (env.project_name.casefold(), env.name.casefold(), env.id),
+        )
+
+    def environments_of(self, project: Entry) -> list[EnvironmentRef]:
+        return [e for e in self.environments if e.project_id == _id(project)]
+
+
+def _organization(
+    cloneset: CloneSet, organizations: Sequence[JSON], problems: _Problems
+) -> Entry | None:
+    found = find("organization", cloneset.organization, organizations)
+    if isinstance(found, str):
+        problems.add(_at(cloneset, "spec.organization"), found)
+        return None
+    return found
+
+
+def _at(cloneset: CloneSet, *paths: str) -> Position | None:
+    """The position of the first of ``paths`` that the manifest wrote, else the document's."""
+    for path in paths:
+        if path in cloneset.positions:
+            return cloneset.positions[path]
+    return cloneset.position
+
+
+def _resolve_scope(cloneset: CloneSet, catalog: Catalog, problems: _Problems) -> _Scope | None:
+    org_entry = _organization(cloneset, catalog.organizations, problems)
+    if org_entry is None:
+        return None
+    org = _Organization(org_entry, catalog)
+    project = _project(cloneset, org, cloneset.source_project, "spec.source.project", problems)
+    if project is None:
+        return None
+    source = _environment(
+        cloneset, org, project, cloneset.source_environment, "spec.source.environment", problems
+    )
+    if source is None:
+        return None
+    targets = []
+    for index, selector in enumerate(cloneset.targets):
+        target = _target(cloneset, org, project, source, index, selector, problems)
+        if target is not None:
+            targets.append(target)
+    notes = tuple(
+        f"{cloneset.name}: selector '{t.selector.match}' in "
+        f"{_project_name(org, t.match.project_id)} matched no environment"
+        for t in targets
+        if t.match is not None and not t.match.environment_ids
+    )
+    prune = tuple(org.environments) if cloneset.policy.prune else ()
+    return _Scope(cloneset, source, tuple(targets), prune, notes)
+
+
+def _project_name(org: _Organization, project_id: str) -> str:
+    return next((_name(p) for p in org.projects if _id(p) == project_id), project_id)
+
+
+def _project(
+    cloneset: CloneSet, org: _Organization, ref: str, path: str, problems: _Problems
+) -> Entry | None:
+    found = find("project", ref, org.projects, f" in organization {org.name}")
+    if isinstance(found, str):
+        problems.add(_at(cloneset, path), found)
+        return None
+    return found
+
+
+def _environment(
+    cloneset: CloneSet,
+    org: _Organization,
+    project: Entry,
+    ref: str,
+    path: str,
+    problems: _Problems,
+) -> EnvironmentRef | None:
+    candidates = org.environments_of(project)
+    entries = [{"id": e.id, "name": e.name} for e in candidates]
+    found = find("environment", ref, entries, f" in project {_name(project)}")
+    if isinstance(found, str):
+        problems.add(_at(cloneset, path), found)
+        return None
+    return next(e for e in candidates if e.id == _id(found))
+
+
+def _target(
+    cloneset: CloneSet,
+    org: _Organization,
+    source_project: Entry,
+    source: EnvironmentRef,
+    index: int,
+    selector: TargetSelector,
+    problems: _Problems,
+) -> _Target | None:
+    prefix = f"spec.targets[{index}]"
+    project = source_project
+    if selector.project is not None:
+        found = _project(cloneset, org, selector.project, f"{prefix}.project", problems)
+        if found is None:
+            return None
+        project = found
+    if selector.match is not None:
+        matched = tuple(
+            env
+            for env in org.environments_of(project)
+            if env.id != source.id and glob_matches(selector.match, env.name)
+        )
+        match = SelectorMatch(
+            cloneset.name,
+            _id(project),
+            selector.match,
+            tuple(e.id for e in matched),
+            source_environment_id=source.id,
+        )
+        return _Target(selector, index, matched, match)
+    ref = selector.environment or ""
+    env = _environment(cloneset, org, project, ref, f"{prefix}.environment", problems)
+    return None if env is None else _Target(selector, index, (env,))
+
+
+# ── clones ───────────────────────────────────────────────────────────────────────────────
+
+
+def _clones_of(scope: _Scope, catalog: Catalog, problems: _Problems) -> list[DesiredClone]:
+    cloneset, source = scope.cloneset, scope.source
+    listed = catalog.applications.get(source.id)
+    if listed is None:
+        problems.add(
+            _at(cloneset, "spec.source.environment"),
+            f"the applications of environment {source.project_name}/{source.name} were not read",
+        )
+        return []
+    clones = []
+    for application in cloneset.applications:
+        within = f" in environment {source.project_name}/{source.name}"
+        found = find("application", application.ref, listed, within)
+        if isinstance(found, str):
+            problems.add(application.position or cloneset.position, found)
+            continue
+        merged = deep_merge(cloneset.overrides, application.overrides)  # one for every target
+        for target in scope.targets:
+            for env in target.environments:
+                clone = _clone(scope, target, application, found, env, problems, merged)
+                if clone is not None:
+                    clones.append(clone)
+    return clones
+
+
+def _clone(
+    scope: _Scope,
+    target: _Target,
+    application: SourceApplication,
+    source_app: Entry,
+    env: EnvironmentRef,
+    problems: _Problems,
+    overrides: Mapping[str, Any],
+) -> DesiredClone | None:
+    cloneset = scope.cloneset
+    try:
+        clone = desired_clone(cloneset, application, source_app, scope.source, env, overrides)
+    except TemplateError as exc:
+        problems.add(_at(cloneset, "spec.name"), str(exc))
+        return None
+    problem = name_problem(clone.name)
+    if problem:
+        problems.add(_at(cloneset, "spec.name"), f"{clone.address}: {problem}")
+        return None
+    if env.id == scope.source.id and clone.name.casefold() == clone.source_app_name.casefold():
+        problems.add(
+            _target_position(cloneset, target),
+            f"{clone.address} would clone '{clone.source_app_name}' onto itself: the target is "
+            "the source environment and the name template gives the same name",
+        )
+        return None
+    return clone
+
+
+def _target_position(cloneset: CloneSet, target: _Target) -> Position | None:
+    prefix = f"spec.targets[{target.index}]"
+    return _at(cloneset, f"{prefix}.environment", f"{prefix}.match", prefix)
+
+
+def _check_duplicates(
+    clones: Sequence[DesiredClone], scopes: Mapping[str, _Scope], problems: _Problems
+) -> None:
+    """Two desired clones with the same name in one environment, from any manifests."""
+    first: dict[tuple[str, str], DesiredClone] = {}
+    for clone in clones:
+        key = (clone.target_env.id, clone.name.casefold())
+        earlier = first.setdefault(key, clone)
+        if earlier is clone:
+            continue
+        env = clone.target_env
+        scope = scopes[clone.manifest]
+        where = _first_target_position(scope, env.id)
+        if earlier.address == clone.address:
+            message = (
+                f"{clone.address} is declared twice: two targets of manifest {clone.manifest} "
+                f"reach {env.project_name}/{env.name}"
+            )
+        else:
+            message = (
+                f"two clones would be named '{clone.name}' in {env.project_name}/{env.name}: "
+                f"{earlier.address} and {clone.address}"
+            )
+        problems.add(where, message)
+
+
+def _first_target_position(scope: _Scope, env_id: str) -> Position | None:
+    for target in reversed(scope.targets):
+        if any(e.id == env_id for e in target.environments):
+            return _target_position(scope.cloneset, target)
+    return scope.cloneset.position

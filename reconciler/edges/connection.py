@@ -1,0 +1,171 @@
+"""Connection settings: which API URL to talk to, and the Authorization header to send.
+
+Reads the ``--api-url`` / ``--token-file`` flags and the ``QOVERY_API_URL``,
+``QOVERY_API_TOKEN`` and ``QOVERY_TOKEN_TYPE`` variables (contract section 2) and checks
+them before any request is made: ``http://`` only to a loopback host, a token that can travel
+in a header, the ``Bearer`` scheme for a JWT and ``Token`` for anything else.
+
+The token never appears in a message, a ``repr`` or a ``str``: errors name the file or the
+variable, never the content.
+
+Neighbours: ``commands.common`` calls ``resolve_connection`` and hands the result to
+``client.QoveryClient``; ``errors`` holds ``ConfigError``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import ipaddress
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from reconciler.core.errors import ConfigError
+
+DEFAULT_API_URL = "https://api.qovery.com"
+_LOOPBACK_NAMES = frozenset({"localhost", "localhost."})
+_REDACTED = "***"
+_BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
+
+
+@dataclass(frozen=True)
+class Connection:
+    """Where the API is and how to authenticate; ``repr``/``str`` never show the header."""
+
+    base_url: str
+    authorization: str = field(repr=False)
+
+    def __str__(self) -> str:
+        return f"Connection(base_url={self.base_url!r})"
+
+
+def resolve_connection(
+    *, api_url: str | None, token_file: str | None, environ: Mapping[str, str]
+) -> Connection:
+    """Build the connection from the flags, falling back on the environment variables."""
+    url = check_api_url(api_url or environ.get("QOVERY_API_URL") or DEFAULT_API_URL)
+    token = _read_token(token_file, environ)
+    scheme = _choose_scheme(token, environ.get("QOVERY_TOKEN_TYPE"))
+    return Connection(base_url=url, authorization=f"{scheme} {token}")
+
+
+def check_api_url(url: str) -> str:
+    """Return ``url`` without its trailing slash, or raise ConfigError if it is unusable."""
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError as exc:
+        raise ConfigError(f"the API URL {url!r} is not valid: {exc}") from None
+    if parts.scheme not in ("http", "https") or not host:
+        raise ConfigError(
+            f"the API URL {url!r} must be an http(s) URL with a host, e.g. https://api.qovery.com"
+        )
+    if parts.username is not None or parts.password is not None:
+        raise ConfigError("the API URL must not hold credentials; give the token apart")
+    if parts.query or parts.fragment:
+        raise ConfigError(f"the API URL {url!r} must not have a query string or a fragment")
+    if parts.scheme == "http" and not is_loopback_host(host):
+        raise ConfigError(
+            f"the API URL {url!r} uses plain http:// to a remote host, which would send the "
+            "token unencrypted; use https:// (http:// is allowed only to localhost)"
+        )
+    return url.rstrip("/")
+
+
+def is_loopback_host(host: str) -> bool:
+    """True for ``localhost``, 127.0.0.0/8 and ::1."""
+    if host.lower() in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _read_token(token_file: str | None, environ: Mapping[str, str]) -> str:
+    if token_file is not None:
+        token = _read_token_file(token_file)
+        origin = f"the token file {token_file!r}"
+    else:
+        token = environ.get("QOVERY_API_TOKEN", "").strip()
+        origin = "QOVERY_API_TOKEN"
+        if not token:
+            raise ConfigError(
+                "no API token: set QOVERY_API_TOKEN, or pass --token-file FILE "
+                "(a file holding the token), or use --sandbox"
+            )
+    if not _is_header_safe(token):
+        raise ConfigError(
+            f"the token in {origin} contains whitespace, control or non-ASCII characters "
+            "and cannot be sent in a header; check that it holds the token only"
+        )
+    return token
+
+
+def _read_token_file(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            token = handle.read().strip()
+    except FileNotFoundError:
+        raise ConfigError(f"the token file {path!r} does not exist") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"the token file {path!r} is not UTF-8 text") from None
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise ConfigError(f"cannot read the token file {path!r}: {reason}") from None
+    if not token:
+        raise ConfigError(f"the token file {path!r} is empty")
+    return token
+
+
+def _is_header_safe(token: str) -> bool:
+    """Only visible ASCII: no space, tab, newline, control or non-ASCII character."""
+    return all("\x21" <= char <= "\x7e" for char in token)
+
+
+def _choose_scheme(token: str, forced: str | None) -> str:
+    if forced is not None and forced.strip():
+        choice = forced.strip().lower()
+        if choice == "bearer":
+            return "Bearer"
+        if choice == "token":
+            return "Token"
+        raise ConfigError(f"QOVERY_TOKEN_TYPE must be 'bearer' or 'token', not {forced.strip()!r}")
+    return "Bearer" if looks_like_jwt(token) else "Token"
+
+
+def looks_like_jwt(token: str) -> bool:
+    """Three dot-separated base64url segments, the first decoding to a JSON object."""
+    segments = token.split(".")
+    if len(segments) != 3 or not all(segments[:2]):
+        return False
+    if not all(_BASE64URL.fullmatch(segment) for segment in segments):
+        return False
+    header = segments[0]
+    try:
+        raw = base64.urlsafe_b64decode(header + "=" * (-len(header) % 4))
+        decoded = json.loads(raw.decode("utf-8"))
+    except (binascii.Error, ValueError):
+        return False
+    return isinstance(decoded, dict)
+
+
+def redact(text: str, secret: str) -> str:
+    """``text`` with every occurrence of ``secret`` (and of its token part) replaced."""
+    for value in _secret_forms(secret):
+        text = text.replace(value, _REDACTED)
+    return text
+
+
+def _secret_forms(secret: str) -> list[str]:
+    """The secret itself and, for an ``Authorization`` value, the bare token; longest first."""
+    forms = {secret.strip()}
+    scheme, _, token = secret.strip().partition(" ")
+    if token and scheme.lower() in ("token", "bearer"):
+        forms.add(token.strip())
+    return sorted((f for f in forms if f), key=len, reverse=True)

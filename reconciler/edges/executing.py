@@ -1,0 +1,429 @@
+"""Executing: carry out a Plan's changes against Qovery, one recorded Outcome per change.
+
+Like Terraform's apply and Argo CD's sync, this module consumes the plan value and never
+plans again. Each change runs its planned ``steps`` (``plans.Step``):
+
+- ``create``: clone the source into the target environment, GET the clone, ONE full edit
+  (``edits.edit_request``: desired configuration + ownership marker), then, when planned,
+  deploy the source's deployed commit and wait for the status to settle;
+- ``update``: GET the target, check that it is still this manifest's (or, when the plan
+  adopts or finishes it, that it is still exactly what was planned: same fingerprint),
+  then the full edit and/or the deploy;
+- ``delete``: GET the target, check that it is still owned by this manifest, DELETE
+  (404 = already gone = done);
+- ``noop`` makes no call and has no outcome; ``conflict`` makes no call: its outcome is
+  ``conflict``.
+
+A clone whose answer is lost (``AmbiguousWriteError``) or that meets a 409 is never sent
+again blindly (contract section 7): the target environment is listed again, and an
+application there with the desired name is taken as ours only when it carries this
+manifest's marker for this source, or is an untouched clone of the source (its normalised
+configuration equals the source's, read again). Anything else there is a conflict; nothing
+there means the clone did not happen, and it is sent again (``MAX_CLONE_ATTEMPTS``).
+
+Changes run on a bounded thread pool; changes that touch the same application (same target
+environment and name) run one after the other in one task. A failing change becomes an
+``Outcome`` (``failed``, with the ``ApiError`` message), never an exception that stops the
+others. ``stop`` set: no new change starts, the calls in flight finish, the rest are
+``skipped``.
+
+Neighbours: ``plans`` (the input), ``client`` (the calls), ``edits``, ``ownership``,
+``normalising`` and ``fingerprints`` (pure helpers); ``commands.apply`` and
+``commands.reconcile`` call ``execute``; ``rendering.progress`` shows the ``Progress`` events.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from reconciler.core.edits import edit_request
+from reconciler.core.errors import AmbiguousWriteError, ApiError, ConflictError, NotFoundError
+from reconciler.core.fingerprints import fingerprint
+from reconciler.core.normalising import normalise
+from reconciler.core.outcomes import RESULTS, ApplyResult, Outcome
+from reconciler.core.ownership import Owner, read_marker, with_marker
+from reconciler.core.plans import Action, Change, Plan, Step
+from reconciler.edges.client import QoveryClient
+
+__all__ = ["RESULTS", "ApplyResult", "Outcome", "Progress", "execute"]
+
+MAX_CLONE_ATTEMPTS = 3
+CONFLICT_PAUSE = 0.2  # seconds before a clone that met a 409 is sent again
+
+DEPLOYED_STATES = frozenset({"DEPLOYED", "RUNNING"})
+FAILED_STATES = frozenset(
+    {"BUILD_ERROR", "DEPLOYMENT_ERROR", "CANCELED", "CANCELING", "DELETED", "DELETE_ERROR"}
+    | {"STOP_ERROR", "RESTART_ERROR", "STOPPED", "UNAVAILABLE"}
+)
+
+
+class Progress(Protocol):
+    """Hooks through which a view follows the execution; called from worker threads."""
+
+    def started(self, change: Change) -> None: ...
+
+    def step(self, change: Change, step: str) -> None: ...  # "clone", "edit", "deploy", ...
+
+    def finished(self, outcome: Outcome) -> None: ...
+
+
+class _Silent:
+    def started(self, change: Change) -> None:
+        pass
+
+    def step(self, change: Change, step: str) -> None:
+        pass
+
+    def finished(self, outcome: Outcome) -> None:
+        pass
+
+
+class _Refused(Exception):
+    """The target is not what the plan expected: a conflict, nothing written."""
+
+
+class _Failed(Exception):
+    """A change that cannot be carried out, for a reason that is not an ApiError."""
+
+
+@dataclass(frozen=True)
+class DeployWait:
+    """How long and how often to poll a deployment's status."""
+
+    timeout: float = 600.0
+    first_delay: float = 0.1
+    max_delay: float = 5.0
+    factor: float = 1.5
+
+
+# ── pure helpers ────────────────────────────────────────────────────────────────────────
+
+
+def group_changes(changes: Iterable[Change]) -> list[list[Change]]:
+    """The changes that write or conflict, grouped so that one application is one group.
+
+    Two changes touch the same application when they target the same environment and name
+    (case-insensitively); each group runs in one task, in plan order.
+    """
+    groups: dict[tuple[str | None, str], list[Change]] = {}
+    for change in changes:
+        if change.action is Action.NOOP:
+            continue
+        key = (change.target.environment_id, change.target.name.lower())
+        groups.setdefault(key, []).append(change)
+    return list(groups.values())
+
+
+def deployment_verdict(status: Mapping[str, Any], request_id: str | None) -> str | None:
+    """``"deployed"``, ``"failed: <why>"``, or ``None`` while the deployment is not settled.
+
+    A status read right after the deploy request can still describe the previous state
+    (QOVERY-NOTES): when the deploy answered with a ``deployment_request_id``, a status of
+    another request is not settled yet.
+    """
+    seen_request = status.get("deployment_request_id")
+    if request_id and seen_request and seen_request != request_id:
+        return None
+    state = str(status.get("state") or "")
+    details = status.get("status_details")
+    action_status = details.get("status") if isinstance(details, Mapping) else None
+    if state in FAILED_STATES or state.endswith("_ERROR") or action_status == "ERROR":
+        return f"failed: the deployment ended in state {state or action_status}"
+    if state in DEPLOYED_STATES:
+        return "deployed"
+    return None
+
+
+def owner_of(application: Mapping[str, Any]) -> Owner | None:
+    description = application.get("description")
+    return read_marker(description if isinstance(description, str) else None)
+
+
+def owned_by(owner: Owner | None, change: Change) -> bool:
+    """Whether ``owner`` is this change's manifest for this change's source application."""
+    return (
+        owner is not None
+        and owner.manifest == change.manifest
+        and owner.source_id == change.source.application_id
+    )
+
+
+def is_untouched_clone(application: Mapping[str, Any], source: Mapping[str, Any]) -> bool:
+    """Whether ``application`` is exactly a fresh clone of ``source`` (description aside)."""
+    mine, theirs = normalise(application), normalise(source)
+    mine.pop("description", None)
+    theirs.pop("description", None)
+    return mine == theirs
+
+
+def find_named(applications: Sequence[Mapping[str, Any]], name: str) -> Mapping[str, Any] | None:
+    wanted = name.lower()
+    return next((a for a in applications if str(a.get("name", "")).lower() == wanted), None)
+
+
+def _describe(owner: Owner | None) -> str:
+    if owner is None:
+        return "no ownership marker"
+    return f"owned by manifest {owner.manifest!r} (source {owner.source_name})"
+
+
+# ── the execution ───────────────────────────────────────────────────────────────────────
+
+
+def execute(
+    plan: Plan,
+    client: QoveryClient,
+    *,
+    parallelism: int = 8,
+    progress: Progress | None = None,
+    stop: threading.Event | None = None,
+    deploy_timeout: float = 600.0,
+    deploy_wait: DeployWait | None = None,
+) -> ApplyResult:
+    """Carry out every change of ``plan``; one Outcome per change that is not a noop."""
+    wait = deploy_wait or DeployWait(timeout=deploy_timeout)
+    runner = _Runner(client, progress or _Silent(), stop or threading.Event(), wait)
+    groups = group_changes(plan.changes)
+    outcomes: list[Outcome] = []
+    if groups:
+        with ThreadPoolExecutor(max_workers=max(1, min(parallelism, len(groups)))) as pool:
+            for group_outcomes in pool.map(runner.run_group, groups):
+                outcomes.extend(group_outcomes)
+    order = {change.address: index for index, change in enumerate(plan.changes)}
+    outcomes.sort(key=lambda outcome: order.get(outcome.address, len(order)))
+    return ApplyResult(tuple(outcomes))
+
+
+class _Runner:
+    """Runs changes; shared by the worker threads (holds no per-change state)."""
+
+    def __init__(
+        self, client: QoveryClient, progress: Progress, stop: threading.Event, wait: DeployWait
+    ) -> None:
+        self.client = client
+        self.progress = progress
+        self.stop = stop
+        self.wait = wait
+
+    def run_group(self, group: Sequence[Change]) -> list[Outcome]:
+        return [self.run_change(change) for change in group]
+
+    def run_change(self, change: Change) -> Outcome:
+        if change.action is Action.CONFLICT:
+            return self._finish(change, "conflict", change.reason or "conflict", 0.0)
+        if self.stop.is_set():
+            return self._finish(change, "skipped", "not started: the run was stopped", 0.0)
+        self.progress.started(change)
+        started = time.monotonic()
+        app_id = change.target.application_id
+        try:
+            app_id, message = self._carry_out(change)
+            result = "ok"
+        except _Refused as refused:
+            result, message = "conflict", str(refused)
+        except (ApiError, _Failed) as error:
+            result, message = "failed", str(error)
+        except Exception as bug:  # a bug must not stop the other changes
+            result, message = "failed", f"internal error: {type(bug).__name__}: {bug}"
+        return self._finish(change, result, message, time.monotonic() - started, app_id)
+
+    def _finish(
+        self,
+        change: Change,
+        result: str,
+        message: str,
+        duration: float,
+        app_id: str | None = None,
+    ) -> Outcome:
+        outcome = Outcome(
+            change.address,
+            change.action,
+            result,
+            message,
+            round(duration, 3),
+            app_id or change.target.application_id,
+        )
+        self.progress.finished(outcome)
+        return outcome
+
+    def _carry_out(self, change: Change) -> tuple[str | None, str]:
+        handlers: dict[Action, Callable[[Change], tuple[str | None, str]]] = {
+            Action.CREATE: self._create,
+            Action.UPDATE: self._update,
+            Action.DELETE: self._delete,
+        }
+        return handlers[change.action](change)
+
+    # ── create ─────────────────────────────────────────────────────────────────────────
+
+    def _create(self, change: Change) -> tuple[str | None, str]:
+        app_id = self._clone(change)
+        self.progress.step(change, "edit")
+        self._edit(change, self.client.get_application(app_id))
+        done = ["created"]
+        if Step.DEPLOY in change.steps:
+            done.append(self._deploy(change, app_id))
+        return app_id, ", ".join(done)
+
+    def _clone(self, change: Change) -> str:
+        source_id, env_id = change.source.application_id, change.target.environment_id
+        if not source_id or not env_id:
+            raise _Failed("the plan names no source application or target environment")
+        error: ApiError | None = None
+        for _ in range(MAX_CLONE_ATTEMPTS):
+            self.progress.step(change, "clone")
+            try:
+                return str(
+                    self.client.clone_application(source_id, change.target.name, env_id)["id"]
+                )
+            except (AmbiguousWriteError, ConflictError) as unclear:
+                error = unclear
+            self.progress.step(change, "read back")
+            found = self._read_back(change, env_id)
+            if found is not None:
+                return found
+            if isinstance(error, ConflictError):  # "operation in progress": give it a moment
+                self.stop.wait(CONFLICT_PAUSE)
+        raise _Failed(
+            f"the clone did not happen after {MAX_CLONE_ATTEMPTS} attempts; last error: {error}"
+        )
+
+    def _read_back(self, change: Change, env_id: str) -> str | None:
+        """After a clone with no clear answer: the id of our clone, None if there is none."""
+        found = find_named(self.client.list_applications(env_id), change.target.name)
+        if found is None:
+            return None
+        owner = owner_of(found)
+        if owned_by(owner, change):
+            return str(found["id"])
+        source = self.client.get_application(str(change.source.application_id))
+        if is_untouched_clone(found, source):
+            return str(found["id"])
+        raise _Refused(
+            f"an application named {found.get('name')!r} appeared in the target environment "
+            f"and is neither ours nor an untouched clone of the source ({_describe(owner)}); "
+            "nothing written"
+        )
+
+    # ── update ─────────────────────────────────────────────────────────────────────────
+
+    def _update(self, change: Change) -> tuple[str | None, str]:
+        app_id = self._target_id(change)
+        current = self._get_target(change, app_id)
+        self._check_still_expected(change, current)
+        done = []
+        if Step.EDIT in change.steps:
+            self.progress.step(change, "edit")
+            self._edit(change, current)
+            done.append("updated")
+        if Step.DEPLOY in change.steps:
+            done.append(self._deploy(change, app_id))
+        return app_id, ", ".join(done) or "nothing to do"
+
+    def _check_still_expected(self, change: Change, current: Mapping[str, Any]) -> None:
+        """Owned: still this manifest's. Adopting or finishing: still what was planned."""
+        owner = owner_of(current)
+        if owned_by(owner, change):
+            return
+        if change.owned:
+            raise _Refused(
+                f"no longer owned by this manifest ({_describe(owner)}); nothing written"
+            )
+        if fingerprint(current) != change.fingerprints.get("target"):
+            raise _Refused(
+                f"changed since it was planned ({_describe(owner)}); nothing written; plan again"
+            )
+
+    def _edit(self, change: Change, current: Mapping[str, Any]) -> None:
+        """ONE full PUT: the desired configuration and the ownership marker."""
+        description = change.description
+        if description is None:
+            owner = Owner(change.manifest, change.source.name, str(change.source.application_id))
+            text = current.get("description")
+            description = with_marker(text if isinstance(text, str) else None, owner)
+        body = edit_request(
+            current,
+            change.desired,
+            name=change.target.name,
+            description=description,
+            complete=change.desired_is_complete,
+        )
+        self.client.edit_application(str(current["id"]), body)
+
+    # ── delete ─────────────────────────────────────────────────────────────────────────
+
+    def _delete(self, change: Change) -> tuple[str | None, str]:
+        app_id = self._target_id(change)
+        try:
+            current = self.client.get_application(app_id)
+        except NotFoundError:
+            return app_id, "already gone"
+        owner = owner_of(current)
+        if owner is None or owner.manifest != change.manifest:
+            raise _Refused(f"no longer owned by this manifest ({_describe(owner)}); not deleted")
+        self.progress.step(change, "delete")
+        try:
+            self.client.delete_application(app_id)
+        except NotFoundError:
+            return app_id, "already gone"
+        return app_id, "deleted"
+
+    # ── deploy ─────────────────────────────────────────────────────────────────────────
+
+    def _deploy(self, change: Change, app_id: str) -> str:
+        commit = change.deploy_commit
+        if not commit:
+            raise _Failed("cannot deploy: the source application has no deployed commit")
+        self.progress.step(change, "deploy")
+        try:
+            status = self.client.deploy_application(app_id, commit)
+        except AmbiguousWriteError:
+            status = self.client.get_application_status(app_id)
+            if status.get("state") in (None, "READY"):  # the request did not take
+                status = self.client.deploy_application(app_id, commit)
+        self.progress.step(change, "wait")
+        request_id = status.get("deployment_request_id")
+        return self._wait_until_deployed(
+            app_id, request_id if isinstance(request_id, str) else None
+        )
+
+    def _wait_until_deployed(self, app_id: str, request_id: str | None) -> str:
+        deadline = time.monotonic() + self.wait.timeout
+        delay = self.wait.first_delay
+        while True:
+            if self.stop.is_set():
+                return "deploy requested (not waited for: the run was stopped)"
+            status = self.client.get_application_status(app_id)
+            verdict = deployment_verdict(status, request_id)
+            if verdict == "deployed":
+                return "deployed"
+            if verdict is not None:
+                raise _Failed(verdict)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise _Failed(
+                    f"the deployment did not settle within {self.wait.timeout:g}s "
+                    f"(last state {status.get('state')})"
+                )
+            self.stop.wait(min(delay, remaining))
+            delay = min(delay * self.wait.factor, self.wait.max_delay)
+
+    # ── shared ─────────────────────────────────────────────────────────────────────────
+
+    def _target_id(self, change: Change) -> str:
+        if not change.target.application_id:
+            raise _Failed("the plan names no target application")
+        return change.target.application_id
+
+    def _get_target(self, change: Change, app_id: str) -> Mapping[str, Any]:
+        try:
+            return self.client.get_application(app_id)
+        except NotFoundError:
+            raise _Refused(
+                "the application no longer exists; nothing written; plan again"
+            ) from None

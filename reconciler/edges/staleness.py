@@ -1,0 +1,130 @@
+"""Staleness: is a saved plan still true of Qovery? (``apply --plan FILE``, contract section 5)
+
+A plan records the fingerprint of every application it read (``plans.Change.fingerprints``)
+and what every ``match:`` selector matched (``plans.Plan.selectors``). Before a saved plan
+is applied, only what it touches is read again: the applications of the target and source
+environments of its changes (one list call each) and, for its selectors, the environments
+of their projects. A plan is stale when an application's fingerprint changed, when the set
+of environments a selector matches changed, or when it was made against another API URL;
+``check_fresh`` then raises ``StalePlanError`` naming every one of them.
+
+The comparison (``stale_reasons``) is pure; ``check_fresh`` does the reads. Neighbours:
+``plans`` (the saved plan), ``fingerprints`` (the same hash the planner recorded),
+``observing.fetch_all`` (parallel reads), ``commands.apply`` (the caller).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from reconciler.core.desired import glob_matches
+from reconciler.core.errors import StalePlanError
+from reconciler.core.fingerprints import fingerprint
+from reconciler.core.model import SelectorMatch
+from reconciler.core.plans import Change, Plan
+from reconciler.edges.client import QoveryClient
+from reconciler.edges.observing import fetch_all
+
+Listing = Sequence[Mapping[str, Any]]
+
+
+def environments_read(plan: Plan) -> tuple[str, ...]:
+    """The environments whose applications the plan read: its changes' targets and sources."""
+    ids: dict[str, None] = {}
+    for change in plan.changes:
+        for env_id in (change.target.environment_id, change.source.environment_id):
+            if env_id:
+                ids[env_id] = None
+    return tuple(ids)
+
+
+def _find(listing: Listing, app_id: str | None, name: str | None) -> Mapping[str, Any] | None:
+    for app in listing:
+        if app_id and app.get("id") == app_id:
+            return app
+    if app_id is None and name:
+        wanted = name.lower()
+        return next((a for a in listing if str(a.get("name", "")).lower() == wanted), None)
+    return None
+
+
+def _changed_sides(change: Change, applications: Mapping[str, Listing]) -> list[str]:
+    sides = []
+    for side, endpoint in (("target", change.target), ("source", change.source)):
+        if side not in change.fingerprints or not endpoint.environment_id:
+            continue
+        listing = applications.get(endpoint.environment_id, ())
+        app = _find(listing, endpoint.application_id, endpoint.name if side == "target" else None)
+        if fingerprint(app) != change.fingerprints[side]:
+            sides.append(side)
+    return sides
+
+
+def _selector_reason(
+    selector: SelectorMatch,
+    environments: Listing,
+    sources: set[str],
+) -> str | None:
+    names = {str(e.get("id")): str(e.get("name")) for e in environments}
+    now = {
+        env_id
+        for env_id, name in names.items()
+        if glob_matches(selector.pattern, name) and env_id not in sources
+    }
+    before = set(selector.environment_ids)
+    if now == before:
+        return None
+    added = sorted(names.get(e, e) for e in now - before)
+    removed = sorted(names.get(e, e) for e in before - now)
+    parts = ([f"now matches {', '.join(added)}"] if added else []) + (
+        [f"no longer matches {', '.join(removed)}"] if removed else []
+    )
+    return f"{selector.manifest}: selector {selector.pattern!r} " + "; ".join(parts)
+
+
+def stale_reasons(
+    plan: Plan,
+    applications: Mapping[str, Listing],
+    environments: Mapping[str, Listing],
+) -> list[str]:
+    """Why ``plan`` no longer holds, given the listings read again (empty: it holds).
+
+    ``applications``: environment id → its applications; ``environments``: project id →
+    its environments. The source environments of a manifest's changes are never counted as
+    matched by its selectors (a selector never matches its source environment).
+    """
+    reasons = []
+    for change in plan.changes:
+        sides = _changed_sides(change, applications)
+        if sides:
+            reasons.append(f"{change.address}: the {' and the '.join(sides)} changed")
+    for selector in plan.selectors:
+        sources = {
+            c.source.environment_id
+            for c in plan.changes
+            if c.manifest == selector.manifest and c.source.environment_id
+        }
+        if selector.source_environment_id:
+            sources.add(selector.source_environment_id)
+        listing = environments.get(selector.project_id, ())
+        reason = _selector_reason(selector, listing, {s for s in sources if s})
+        if reason:
+            reasons.append(reason)
+    return reasons
+
+
+def check_fresh(plan: Plan, client: QoveryClient, *, api_url: str, parallelism: int = 8) -> None:
+    """Raise ``StalePlanError`` unless ``plan`` still holds against ``client``'s Qovery."""
+    if plan.api_url and plan.api_url != api_url:
+        raise StalePlanError(
+            [f"the plan was made against {plan.api_url}, not {api_url}"],
+        )
+    applications = fetch_all(
+        environments_read(plan), client.list_applications, parallelism=parallelism
+    )
+    projects = {selector.project_id for selector in plan.selectors}
+    environments = fetch_all(projects, client.list_environments, parallelism=parallelism)
+    reasons = stale_reasons(plan, applications, environments)
+    if reasons:
+        raise StalePlanError(reasons)

@@ -1,0 +1,207 @@
+"""Every response of every endpoint the sandbox serves, checked against the real Qovery spec.
+
+The status code must be one the spec declares for that path and method; a JSON body must
+validate (OpenAPI 3.0 rules: ``nullable``, ``readOnly``, ``allOf``/``oneOf``) against the
+declared schema. The spec is read from ``../shared/qovery-openapi.yaml`` beside the repository,
+once per module; the test is skipped, saying so, when that file is absent.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+from helpers_sandbox import app_named, client, edit_body
+
+from reconciler.sandbox import RunningSandbox, start
+
+SPEC_PATH = Path(__file__).parents[2] / ".." / "shared" / "qovery-openapi.yaml"
+
+
+@pytest.fixture(scope="module")
+def spec() -> dict[str, Any]:
+    if not SPEC_PATH.exists():
+        pytest.skip(f"the Qovery OpenAPI spec is not at {SPEC_PATH.resolve()}")
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    with SPEC_PATH.open(encoding="utf-8") as handle:
+        loaded: dict[str, Any] = yaml.load(handle, Loader=loader)
+    return loaded
+
+
+class Checker:
+    """Checks responses against the spec and remembers which operations it saw."""
+
+    def __init__(self, spec: dict[str, Any]) -> None:
+        from openapi_schema_validator import OAS30ReadValidator
+
+        self.spec = spec
+        self.validator_class = OAS30ReadValidator
+        self.seen: set[tuple[str, str, int]] = set()
+
+    def check(self, template: str, response: httpx.Response) -> httpx.Response:
+        method = response.request.method.lower()
+        operation = self.spec["paths"][template][method]
+        status = str(response.status_code)
+        declared = operation["responses"]
+        assert status in declared, (
+            f"{method.upper()} {template}: {status} not in {sorted(declared)}"
+        )
+        answer = self._resolve(declared[status])
+        schema = answer.get("content", {}).get("application/json", {}).get("schema")
+        if schema is not None:
+            root = {**schema, "components": self.spec["components"]}
+            errors = sorted(
+                self.validator_class(root).iter_errors(response.json()), key=lambda e: list(e.path)
+            )
+            assert not errors, f"{method.upper()} {template} {status}: " + "; ".join(
+                f"{list(e.path)}: {e.message[:200]}" for e in errors[:5]
+            )
+        self.seen.add((method.upper(), template, response.status_code))
+        return response
+
+    def _resolve(self, node: dict[str, Any]) -> dict[str, Any]:
+        while "$ref" in node:
+            section, name = node["$ref"].split("/")[-2:]
+            node = self.spec["components"][section][name]
+        return node
+
+
+@pytest.fixture
+def checked(spec: dict[str, Any]) -> Iterator[tuple[RunningSandbox, httpx.Client, Checker]]:
+    with start(deploy_seconds=0.1) as sandbox, client(sandbox) as http:
+        yield sandbox, http, Checker(spec)
+
+
+def test_every_endpoint_answers_as_the_spec_says(
+    checked: tuple[RunningSandbox, httpx.Client, Checker],
+) -> None:
+    sandbox, http, c = checked
+    orgs = c.check("/organization", http.get("/organization")).json()["results"]
+    org = orgs[0]["id"]
+    projects = c.check(
+        "/organization/{organizationId}/project", http.get(f"/organization/{org}/project")
+    )
+    project = projects.json()["results"][0]["id"]
+    c.check("/project/{projectId}/environment", http.get(f"/project/{project}/environment"))
+    c.check(
+        "/organization/{organizationId}/environments", http.get(f"/organization/{org}/environments")
+    )
+    staging = sandbox.environment_id("staging")
+    target = sandbox.environment_id("preview-101")
+    apps = "/environment/{environmentId}/application"
+    for env in (staging, target):
+        c.check(apps, http.get(f"/environment/{env}/application"))
+        c.check(apps + "/status", http.get(f"/environment/{env}/application/status"))
+
+    one = "/application/{applicationId}"
+    for name in ("api", "web", "worker"):
+        app = app_named(sandbox, "staging", name)
+        c.check(one, http.get(f"/application/{app['id']}"))
+        c.check(one + "/status", http.get(f"/application/{app['id']}/status"))
+        clone = c.check(
+            one + "/clone",
+            http.post(
+                f"/application/{app['id']}/clone", json={"name": name, "environment_id": target}
+            ),
+        ).json()
+        c.check(one + "/status", http.get(f"/application/{clone['id']}/status"))
+        c.check(one, http.put(f"/application/{clone['id']}", json=edit_body(clone, cpu=250)))
+        c.check(
+            one + "/deploy",
+            http.post(f"/application/{clone['id']}/deploy", json={"git_commit_id": "abc"}),
+        )
+        c.check(one + "/status", http.get(f"/application/{clone['id']}/status"))
+    time.sleep(0.15)
+    c.check(apps + "/status", http.get(f"/environment/{target}/application/status"))
+    c.check(apps, http.get(f"/environment/{target}/application"))
+
+    api = app_named(sandbox, "staging", "api")
+    scaler = {"scaler_type": "cpu", "role": "PRIMARY", "config_json": {"value": "60"}}
+    label = next(iter(next(iter(sandbox.state()["groups"].values()))["labels_groups"]))
+    c.check(
+        one,
+        http.put(
+            f"/application/{api['id']}",
+            json=edit_body(
+                api,
+                autoscaling={"mode": "KEDA", "scalers": [scaler]},
+                labels_groups=[{"id": label}],
+                healthchecks={"readiness_probe": {"type": {"exec": {"command": ["true"]}}}},
+            ),
+        ),
+    )
+    created = c.check(
+        apps, http.post(f"/environment/{target}/application", json=edit_body(api, name="new"))
+    )
+    c.check(one, http.delete(f"/application/{created.json()['id']}"))
+
+
+def test_error_answers_are_declared_by_the_spec(
+    checked: tuple[RunningSandbox, httpx.Client, Checker],
+) -> None:
+    sandbox, http, c = checked
+    api = app_named(sandbox, "staging", "api")
+    web = app_named(sandbox, "staging", "web")
+    staging = sandbox.environment_id("staging")
+    one = "/application/{applicationId}"
+    c.check("/organization", http.get("/organization", headers={"Authorization": "Token wrong"}))
+    c.check("/organization/{organizationId}/project", http.get("/organization/nope/project"))
+    c.check("/project/{projectId}/environment", http.get("/project/nope/environment"))
+    c.check("/environment/{environmentId}/application", http.get("/environment/nope/application"))
+    c.check(
+        "/environment/{environmentId}/application/status",
+        http.get("/environment/x/application/status"),
+    )
+    c.check(
+        "/environment/{environmentId}/application",
+        http.post(f"/environment/{staging}/application", json=edit_body(api)),
+    )
+    c.check(
+        "/environment/{environmentId}/application",
+        http.post(f"/environment/{staging}/application", json={"name": "x"}),
+    )
+    for response in (
+        http.get("/application/nope"),
+        http.put("/application/nope", json=edit_body(api)),
+        http.put(f"/application/{api['id']}", json=edit_body(api, cpu=99999)),
+        http.put(f"/application/{api['id']}", json=edit_body(api, name="WEB")),
+        http.delete("/application/nope"),
+    ):
+        c.check(one, response)
+    clone = one + "/clone"
+    c.check(
+        clone,
+        http.post(
+            f"/application/{api['id']}/clone", json={"name": "Web", "environment_id": staging}
+        ),
+    )
+    c.check(
+        clone,
+        http.post(f"/application/{api['id']}/clone", json={"name": "x", "environment_id": "nope"}),
+    )
+    c.check(
+        clone, http.post("/application/nope/clone", json={"name": "x", "environment_id": staging})
+    )
+    deploy = one + "/deploy"
+    c.check(deploy, http.post(f"/application/{web['id']}/deploy", json={}))
+    c.check(deploy, http.post(f"/application/{web['id']}/deploy", json={"git_commit_id": "a"}))
+    c.check(deploy, http.post(f"/application/{web['id']}/deploy", json={"git_commit_id": "a"}))
+    c.check(deploy, http.post("/application/nope/deploy", json={"git_commit_id": "a"}))
+    c.check(one + "/status", http.get("/application/nope/status"))
+    assert {status for _, _, status in c.seen} == {400, 401, 404, 409, 202}
+
+
+def test_the_checker_rejects_what_the_spec_forbids(spec: dict[str, Any]) -> None:
+    checker = Checker(spec)
+    request = httpx.Request("GET", "http://sandbox/application/x")
+    wrong_type = httpx.Response(200, json={"id": "x", "cpu": "500"}, request=request)
+    undeclared = httpx.Response(418, json={}, request=request)
+    with pytest.raises(AssertionError, match="healthchecks"):
+        checker.check("/application/{applicationId}", wrong_type)
+    with pytest.raises(AssertionError, match="418 not in"):
+        checker.check("/application/{applicationId}", undeclared)
