@@ -1,8 +1,10 @@
 """The command line: parses flags and hands each command to ``reconciler.commands.<name>``.
 
 This module owns the flag surface of contract section 5 and the mapping of errors to exit
-codes; it computes nothing itself. Every command module exposes
-``run(args: argparse.Namespace, streams: Streams) -> int``.
+codes; it computes nothing itself. The parsed flags become the command's typed options once
+(``commands.arguments.parse``); every command module exposes
+``run(options, streams: Streams) -> int``. A new flag: one ``add_argument`` here and one
+field of the same name on the command's options class in ``commands.arguments``.
 
 A bad flag exits 1 with a usage message (argparse's own 2 would read as "changes pending").
 A ``ReconcilerError`` is printed as one line (or one block of diagnostics), never a traceback.
@@ -20,6 +22,7 @@ import traceback
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NoReturn
 
+from reconciler.commands import arguments
 from reconciler.core.errors import ExitCode, ReconcilerError, UsageError
 from reconciler.core.version import VERSION as __version__
 from reconciler.rendering.streams import Streams
@@ -190,16 +193,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _check_combinations(args: argparse.Namespace) -> None:
-    if getattr(args, "sandbox", False) and getattr(args, "api_url", None):
-        raise UsageError("--sandbox and --api-url cannot be combined")
-    if args.command == "apply":
-        if args.plan_file and args.paths:
-            raise UsageError("apply takes either PATH... or --plan FILE, not both")
-        if not args.plan_file and not args.paths:
-            raise UsageError("apply needs PATH... or --plan FILE")
-
-
 @contextlib.contextmanager
 def _log_requests(streams: Streams, verbose: bool) -> Iterator[None]:
     """``-v``: the client's one line per request (method, path, status, time) on stderr."""
@@ -229,12 +222,12 @@ def main(argv: Sequence[str] | None = None, streams: Streams | None = None) -> i
         if args.command is None:
             parser.print_help(streams.err if streams else sys.stderr)
             return ExitCode.ERROR
-        _check_combinations(args)
+        options = arguments.parse(args)
         if streams is None:
-            streams = Streams.from_process(no_color=getattr(args, "no_color", False))
+            streams = Streams.from_process(no_color=options.no_color)
         module = importlib.import_module(f"reconciler.commands.{args.command}")
         with _log_requests(streams, verbose):
-            return int(module.run(args, streams))
+            return int(module.run(options, streams))
     except ReconcilerError as exc:
         err = streams.err if streams else sys.stderr
         print(f"error: {exc}", file=err)

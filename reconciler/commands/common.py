@@ -5,10 +5,10 @@ The pipeline itself (load → resolve → read → plan) is ``reconciler.pipelin
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from reconciler.commands.arguments import PlanningOptions
 from reconciler.core.errors import ExitCode
 from reconciler.core.plans import Plan
 from reconciler.edges.session import Session, open_session
@@ -17,13 +17,13 @@ __all__ = ["Session", "connect", "exit_code_for"]
 
 
 @contextmanager
-def connect(args: argparse.Namespace) -> Iterator[Session]:
+def connect(options: PlanningOptions) -> Iterator[Session]:
     """Open a session per the connection flags; ``--sandbox`` starts the embedded sandbox."""
     with open_session(
-        api_url=getattr(args, "api_url", None),
-        token_file=getattr(args, "token_file", None),
-        sandbox=bool(getattr(args, "sandbox", False)),
-        parallelism=int(getattr(args, "parallelism", 8)),
+        api_url=options.api_url,
+        token_file=options.token_file,
+        sandbox=options.sandbox,
+        parallelism=options.parallelism,
     ) as session:
         yield session
 

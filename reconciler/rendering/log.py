@@ -14,8 +14,9 @@ Every line holds ``ts`` (RFC 3339, UTC, milliseconds), ``event`` and the event's
 ``EventLog`` is safe to call from the executor's worker threads (one lock, one write and one
 flush per line, so lines never interleave) and replaces any string it was told is secret by
 ``***`` before writing: the token never reaches the log even by accident. The helpers below
-turn a plan's pieces and the executor's outcomes into event fields; this module computes
-nothing else and calls no API.
+turn a plan's pieces and the executor's outcomes into event fields; ``ReconcileJSON`` is
+reconcile's view (``ReconcileView``: one method per event, and ``progress`` for the
+executor's hook); this module computes nothing else and calls no API.
 
 Neighbours: ``commands.reconcile`` (the only writer), ``plans`` (Change, Summary, DriftItem).
 """
@@ -26,10 +27,11 @@ import json
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
 
-from reconciler.core.outcomes import Outcome
+from reconciler.core.outcomes import ApplyResult, Outcome
 from reconciler.core.plans import Action, Change, DriftItem, Plan
+from reconciler.rendering.streams import Streams
 
 REDACTED = "***"
 
@@ -125,3 +127,121 @@ def round_end_fields(
 ) -> dict[str, Any]:
     """The fields of a ``round_end`` event."""
     return {"counts": dict(counts), "exit_code": exit_code, "duration_s": round(duration_s, 3)}
+
+
+# ── reconcile's view ──────────────────────────────────────────────────────────────────────
+
+
+class RoundProgress(Protocol):
+    """The executor's progress hook during one round, and the outcomes it did not announce."""
+
+    def started(self, change: Change) -> None: ...
+
+    def step(self, change: Change, step: str) -> None: ...
+
+    def finished(self, outcome: Outcome) -> None: ...
+
+    def log_unreported(self, result: ApplyResult) -> None: ...
+
+
+class ReconcileView(Protocol):
+    """What ``reconciler reconcile`` shows: one method per event of a round."""
+
+    def add_secrets(self, secrets: Iterable[str]) -> None: ...
+
+    def round_start(self, number: int) -> None: ...
+
+    def plan(self, number: int, plan: Plan) -> None: ...
+
+    def drift(self, number: int, change: Change) -> None: ...
+
+    def progress(self, number: int) -> RoundProgress: ...
+
+    def error(self, number: int, exc: BaseException, *, internal: bool = False) -> None: ...
+
+    def round_end(
+        self,
+        number: int,
+        counts: Mapping[str, int],
+        exit_code: int,
+        duration_s: float,
+        *,
+        interrupted: bool,
+    ) -> None: ...
+
+
+class ReconcileJSON:
+    """The JSON-lines log on stdout."""
+
+    def __init__(self, streams: Streams) -> None:
+        self.log = EventLog(streams.out)
+
+    def add_secrets(self, secrets: Iterable[str]) -> None:
+        self.log.add_secrets(secrets)
+
+    def round_start(self, number: int) -> None:
+        self.log.write("round_start", round=number)
+
+    def plan(self, number: int, plan: Plan) -> None:
+        self.log.write("plan", round=number, **plan_fields(plan))
+
+    def drift(self, number: int, change: Change) -> None:
+        self.log.write("drift", round=number, **drift_fields(change))
+
+    def progress(self, number: int) -> RoundProgress:
+        return LogProgress(self.log, number)
+
+    def error(self, number: int, exc: BaseException, *, internal: bool = False) -> None:
+        if internal:  # a bug: its kind is not the user's business, its message is
+            fields = {
+                "kind": "InternalError",
+                "message": f"internal error: {type(exc).__name__}: {exc}",
+            }
+        else:
+            fields = error_fields(exc)
+        self.log.write("error", round=number, **fields)
+
+    def round_end(
+        self,
+        number: int,
+        counts: Mapping[str, int],
+        exit_code: int,
+        duration_s: float,
+        *,
+        interrupted: bool,
+    ) -> None:
+        fields = round_end_fields(counts, exit_code, duration_s)
+        if interrupted:
+            fields["interrupted"] = True
+        self.log.write("round_end", round=number, **fields)
+
+
+class LogProgress:
+    """The executor's progress hook: one ``change`` line per finished change, live."""
+
+    def __init__(self, log: EventLog, number: int) -> None:
+        self._log = log
+        self._number = number
+        # outcomes, not addresses: a renamed clone's create and its old clone's delete share one
+        self._reported: set[Outcome] = set()
+        self._lock = threading.Lock()
+
+    def started(self, change: Change) -> None:
+        pass
+
+    def step(self, change: Change, step: str) -> None:
+        pass
+
+    def finished(self, outcome: Outcome) -> None:
+        if Action(outcome.action) is Action.NOOP and outcome.result in ("ok", "skipped"):
+            return  # nothing happened: the plan line and any drift line said it all
+        with self._lock:
+            if outcome in self._reported:
+                return
+            self._reported.add(outcome)
+        self._log.write("change", round=self._number, **change_fields(outcome))
+
+    def log_unreported(self, result: ApplyResult) -> None:
+        """Log the outcomes the executor returned without announcing them (skipped ones)."""
+        for outcome in result.outcomes:
+            self.finished(outcome)
