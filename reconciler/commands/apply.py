@@ -18,15 +18,13 @@ skipped, else 0. SIGINT/SIGTERM stop the run after the calls in flight.
 
 from __future__ import annotations
 
-import contextlib
-import signal
 import threading
-from collections.abc import Iterator
-from types import FrameType
 
+from reconciler.commands import exits
 from reconciler.commands.arguments import ApplyOptions
 from reconciler.commands.common import Session, connect
-from reconciler.core.errors import ExitCode, UsageError
+from reconciler.commands.signals import stopping_on_signals
+from reconciler.core.errors import UsageError
 from reconciler.core.plans import Plan
 from reconciler.core.targeting import select
 from reconciler.edges.executing import execute
@@ -57,7 +55,7 @@ def run(options: ApplyOptions, streams: Streams) -> int:
         view.plan(plan)
         if plan.has_pending_changes and not options.auto_approve and not _approved(streams):
             view.cancelled()
-            return int(ExitCode.ERROR)
+            return exits.CANCELLED
         return _apply(plan, session, view)
 
 
@@ -83,7 +81,7 @@ def _apply(plan: Plan, session: Session, view: ApplyView) -> int:
     stop = threading.Event()
     progress = view.progress()
     try:
-        with _stopping_on_signals(stop, view):
+        with stopping_on_signals(stop, on_stop=view.stopping):
             result = execute(
                 plan,
                 session.client,
@@ -93,27 +91,5 @@ def _apply(plan: Plan, session: Session, view: ApplyView) -> int:
             )
     finally:
         progress.close()
-    ok = result.ok and not result.skipped
-    view.summary(result, ok=ok)
-    return int(ExitCode.OK if ok else ExitCode.ERROR)
-
-
-@contextlib.contextmanager
-def _stopping_on_signals(stop: threading.Event, view: ApplyView) -> Iterator[None]:
-    """SIGINT/SIGTERM set ``stop`` (the calls in flight finish); a second one interrupts."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        if stop.is_set():
-            raise KeyboardInterrupt
-        stop.set()
-        view.stopping()
-
-    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
+    view.summary(result, ok=exits.apply_succeeded(result))
+    return exits.of_apply(result)

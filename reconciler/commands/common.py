@@ -1,4 +1,4 @@
-"""What the API-facing commands share: connecting per the flags, and the plan's exit code.
+"""What the API-facing commands share: connecting per the flags (exit codes: ``exits``).
 
 The pipeline itself (load → resolve → read → plan) is ``reconciler.pipeline``.
 """
@@ -9,11 +9,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from reconciler.commands.arguments import PlanningOptions
-from reconciler.core.errors import ExitCode
-from reconciler.core.plans import Plan
 from reconciler.edges.session import Session, open_session
 
-__all__ = ["Session", "connect", "exit_code_for"]
+__all__ = ["Session", "connect"]
 
 
 @contextmanager
@@ -26,12 +24,3 @@ def connect(options: PlanningOptions) -> Iterator[Session]:
         parallelism=options.parallelism,
     ) as session:
         yield session
-
-
-def exit_code_for(plan: Plan, *, detailed: bool) -> int:
-    """1 for a conflict; with ``detailed``, 2 when apply would change something; else 0."""
-    if plan.summary.conflict:
-        return int(ExitCode.ERROR)
-    if detailed and plan.has_pending_changes:
-        return int(ExitCode.CHANGES)
-    return int(ExitCode.OK)

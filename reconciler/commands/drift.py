@@ -8,9 +8,9 @@ for a pull-request comment or ``$GITHUB_STEP_SUMMARY`` (``rendering.views``: ``D
 
 from __future__ import annotations
 
+from reconciler.commands import exits
 from reconciler.commands.arguments import DriftOptions
 from reconciler.commands.common import connect
-from reconciler.core.errors import ExitCode
 from reconciler.pipeline import load, plan_manifests
 from reconciler.rendering.streams import Streams
 from reconciler.rendering.views import new_drift_view
@@ -22,6 +22,4 @@ def run(options: DriftOptions, streams: Streams) -> int:
     with connect(options) as session:
         plan = plan_manifests(session, clonesets, options.target).plan
     view.drift(plan)
-    if plan.summary.conflict:
-        return int(ExitCode.ERROR)
-    return int(ExitCode.CHANGES if plan.has_drift else ExitCode.OK)
+    return exits.of_drift(plan)

@@ -8,8 +8,9 @@ or with ``--json`` the plan document); ``--out FILE`` also saves the document.
 
 from __future__ import annotations
 
+from reconciler.commands import exits
 from reconciler.commands.arguments import PlanOptions
-from reconciler.commands.common import connect, exit_code_for
+from reconciler.commands.common import connect
 from reconciler.core.errors import ConfigError
 from reconciler.edges.files import write_atomically
 from reconciler.pipeline import load, plan_manifests
@@ -32,4 +33,4 @@ def run(options: PlanOptions, streams: Streams) -> int:
     view.plan(plan)
     if options.out:
         view.saved(options.out, sandbox=options.sandbox)
-    return exit_code_for(plan, detailed=options.detailed_exitcode)
+    return exits.of_plan(plan, detailed=options.detailed_exitcode)

@@ -13,8 +13,9 @@ flight and starts no more, the sleep between rounds is cut short, and the proces
 with the last round's code. A second signal stops at once (``KeyboardInterrupt``, exit 130).
 A failed round (API down, bad manifest edit) is logged and the next round runs.
 
-Exit code of a round: 1 on an error, a failed change, a conflict, or a round stopped before
-its writes were done; with ``--detailed-exitcode``, 2 when reported drift remains; else 0.
+Exit code of a round (``exits``): 1 on an error, a failed change, a conflict, or a round
+stopped before its writes were done; with ``--detailed-exitcode``, 2 when reported drift
+remains; else 0.
 
 Neighbours: ``commands.common`` (connect), ``pipeline`` (load, plan), ``executing``
 (execute), ``rendering.log`` (the view: ``ReconcileJSON``), ``cli`` (flags, and the exit
@@ -24,30 +25,26 @@ code of a usage error).
 from __future__ import annotations
 
 import os
-import signal
 import threading
 import time
 import traceback
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from types import FrameType
-from typing import Any, TextIO
+from typing import TextIO
 
+from reconciler.commands import exits
 from reconciler.commands.arguments import ReconcileOptions
 from reconciler.commands.common import connect
+from reconciler.commands.signals import stopping_on_signals
 from reconciler.core.errors import ExitCode, ReconcilerError
-from reconciler.core.plans import Action, Change, Plan
+from reconciler.core.plans import Change, Plan, reported_drift
 from reconciler.edges.connection import resolve_connection
-from reconciler.edges.executing import ApplyResult, Outcome, execute
+from reconciler.edges.executing import ApplyResult, execute
 from reconciler.pipeline import load, plan_manifests
-from reconciler.rendering.log import ReconcileView, reported_drift
+from reconciler.rendering.log import ReconcileView
 from reconciler.rendering.streams import Streams
 from reconciler.rendering.views import new_reconcile_view
 
 COUNT_KEYS = ("created", "updated", "deleted", "failed", "conflicts")
-NOT_DONE = ("failed", "conflict")
-STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 def run(options: ReconcileOptions, streams: Streams) -> int:
@@ -139,30 +136,18 @@ def _judge(
     counts = {**dict.fromkeys(COUNT_KEYS, 0), **result.counts(), "drifted": len(drifted)}
     if result.skipped:
         counts["skipped"] = result.skipped
-    skipped_writes = [o for o in result.outcomes if o.result == "skipped" and _writes(o)]
-    not_done = any(o.result in NOT_DONE for o in result.outcomes)
-    if not result.ok or not_done or plan.summary.conflict or skipped_writes:
-        code = ExitCode.ERROR
-    elif detailed and drifted:
-        code = ExitCode.CHANGES
-    else:
-        code = ExitCode.OK
-    return RoundOutcome(int(code), counts, interrupted=bool(skipped_writes))
+    code = exits.of_round(plan, result, detailed=detailed)
+    return RoundOutcome(code, counts, interrupted=exits.writes_left_undone(result))
 
 
 def _stopped_before_apply(
     plan: Plan, drifted: tuple[Change, ...], *, detailed: bool
 ) -> RoundOutcome:
-    """A stop arrived while observing: nothing is written; 1 when something was to be."""
+    """A stop arrived while observing: nothing is written."""
     counts = {**dict.fromkeys(COUNT_KEYS, 0), "drifted": len(drifted)}
-    if plan.has_pending_changes or plan.summary.conflict:
-        return RoundOutcome(int(ExitCode.ERROR), counts, interrupted=True)
-    code = ExitCode.CHANGES if detailed and drifted else ExitCode.OK
-    return RoundOutcome(int(code), counts, interrupted=False)
-
-
-def _writes(outcome: Outcome) -> bool:
-    return Action(outcome.action) in (Action.CREATE, Action.UPDATE, Action.DELETE)
+    code = exits.of_round_stopped_before_apply(plan, detailed=detailed)
+    interrupted = plan.has_pending_changes or plan.summary.conflict > 0
+    return RoundOutcome(code, counts, interrupted=interrupted)
 
 
 def _secrets(options: ReconcileOptions) -> tuple[str, ...]:
@@ -177,25 +162,3 @@ def _secrets(options: ReconcileOptions) -> tuple[str, ...]:
         return ()  # ``connect`` raises the same error, and the round logs it
     authorization = connection.authorization
     return (authorization, authorization.partition(" ")[2])
-
-
-@contextmanager
-def stopping_on_signals(stop: threading.Event) -> Iterator[None]:
-    """While inside, SIGTERM and SIGINT set ``stop``; a second one stops at once."""
-    if threading.current_thread() is not threading.main_thread():
-        yield  # signals reach the main thread only; an embedding caller sets ``stop`` itself
-        return
-
-    def handle(signum: int, frame: FrameType | None) -> None:
-        if stop.is_set():
-            raise KeyboardInterrupt
-        stop.set()
-
-    previous: Mapping[signal.Signals, Any] = {
-        sig: signal.signal(sig, handle) for sig in STOP_SIGNALS
-    }
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)

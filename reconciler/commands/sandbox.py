@@ -8,13 +8,10 @@ a bad seed, state file or port is a ``SandboxError``: one line, exit 1.
 from __future__ import annotations
 
 import os
-import signal
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from types import FrameType
 
 from reconciler.commands.arguments import SandboxOptions
+from reconciler.commands.signals import stopping_on_signals
 from reconciler.core.errors import ExitCode
 from reconciler.rendering.streams import Streams
 from reconciler.rendering.views import new_sandbox_view
@@ -34,7 +31,7 @@ def run(options: SandboxOptions, streams: Streams) -> int:
         view.note(f"{options.state} exists; serving it and ignoring --seed")
     stop = threading.Event()
     with (
-        _stop_on_signals(stop),
+        stopping_on_signals(stop),
         start(options.seed, port=options.port, state_path=options.state, faults=faults) as sandbox,
     ):
         state = os.path.abspath(options.state) if options.state else None
@@ -42,22 +39,3 @@ def run(options: SandboxOptions, streams: Streams) -> int:
         stop.wait()
     view.stopped()
     return ExitCode.OK
-
-
-@contextmanager
-def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
-    """Set ``stop`` on SIGINT and SIGTERM (when running in the main thread)."""
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    try:
-        previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
-    except ValueError:  # not the main thread: Ctrl-C reaches cli.main as KeyboardInterrupt
-        yield
-        return
-    try:
-        yield
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)

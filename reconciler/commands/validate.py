@@ -9,8 +9,9 @@ message}]}`` (``rendering.views``: ``ValidateHuman``, ``ValidateJSON``). Neighbo
 
 from __future__ import annotations
 
+from reconciler.commands import exits
 from reconciler.commands.arguments import ValidateOptions
-from reconciler.core.errors import ExitCode, ManifestError
+from reconciler.core.errors import ManifestError
 from reconciler.edges.validating import load_manifests
 from reconciler.rendering.streams import Streams
 from reconciler.rendering.views import new_validate_view
@@ -22,6 +23,6 @@ def run(options: ValidateOptions, streams: Streams) -> int:
         clonesets = load_manifests(options.paths)
     except ManifestError as exc:
         view.invalid(exc.diagnostics)
-        return ExitCode.ERROR
+        return exits.of_validation(False)
     view.valid(clonesets)
-    return ExitCode.OK
+    return exits.of_validation(True)

@@ -18,7 +18,8 @@ turn a plan's pieces and the executor's outcomes into event fields; ``ReconcileJ
 reconcile's view (``ReconcileView``: one method per event, and ``progress`` for the
 executor's hook); this module computes nothing else and calls no API.
 
-Neighbours: ``commands.reconcile`` (the only writer), ``plans`` (Change, Summary, DriftItem).
+Neighbours: ``commands.reconcile`` (the only writer), ``plans`` (Change, Summary, and the
+drift as JSON), ``json_document`` (an outcome as JSON).
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ from datetime import UTC, datetime
 from typing import Any, Protocol, TextIO
 
 from reconciler.core.outcomes import ApplyResult, Outcome
-from reconciler.core.plans import Action, Change, DriftItem, Plan
+from reconciler.core.plans import Action, Change, Plan, drift_document
+from reconciler.rendering.json_document import outcome_document
 from reconciler.rendering.streams import Streams
 
 REDACTED = "***"
@@ -82,39 +84,14 @@ def plan_fields(plan: Plan) -> dict[str, Any]:
     return {"summary": plan.summary.as_dict(), "notes": list(plan.notes)}
 
 
-def reported_drift(plan: Plan) -> tuple[Change, ...]:
-    """The changes whose drift is only reported (noop with drift): one ``drift`` event each."""
-    return tuple(change for change in plan.changes if change.action is Action.NOOP and change.drift)
-
-
 def drift_fields(change: Change) -> dict[str, Any]:
     """The fields of a ``drift`` event: the address and every drifted field."""
-    return {"address": change.address, "drift": [_drift_item(item) for item in change.drift]}
-
-
-def _drift_item(item: DriftItem) -> dict[str, Any]:
-    return {
-        "path": item.path,
-        "expected": item.expected,
-        "actual": item.actual,
-        "origin": str(item.origin.value),
-    }
+    return {"address": change.address, "drift": [drift_document(item) for item in change.drift]}
 
 
 def change_fields(outcome: Outcome) -> dict[str, Any]:
     """The fields of a ``change`` event: what happened to one change, and how long it took."""
-    action = getattr(outcome.action, "value", outcome.action)
-    fields: dict[str, Any] = {
-        "address": outcome.address,
-        "action": str(action),
-        "result": outcome.result,
-        "message": outcome.message,
-        "duration_s": round(float(outcome.duration_s), 3),
-    }
-    application_id = getattr(outcome, "application_id", None)
-    if application_id:
-        fields["application_id"] = application_id
-    return fields
+    return outcome_document(outcome, for_log=True)
 
 
 def error_fields(exc: BaseException) -> dict[str, Any]:

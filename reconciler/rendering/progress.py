@@ -28,6 +28,7 @@ from typing import Any, Protocol, TextIO
 from reconciler.core.outcomes import ApplyResult, Outcome
 from reconciler.core.plans import Action, Change, Plan
 from reconciler.rendering import text
+from reconciler.rendering.json_document import outcome_document
 from reconciler.rendering.streams import Streams
 
 ING = {
@@ -48,18 +49,6 @@ def outcome_line(outcome: Outcome) -> str:
         outcome.result, outcome.result
     )
     return f"{outcome.address}: {label}: {outcome.message}"
-
-
-def outcome_document(outcome: Outcome) -> dict[str, Any]:
-    return {
-        "event": "finished",
-        "address": outcome.address,
-        "action": outcome.action.value,
-        "result": outcome.result,
-        "message": outcome.message,
-        "duration_s": outcome.duration_s,
-        "application_id": outcome.application_id,
-    }
 
 
 class LineProgress:
@@ -107,7 +96,7 @@ class JsonProgress:
         self.emit({"event": "step", "address": change.address, "step": step})
 
     def finished(self, outcome: Outcome) -> None:
-        self.emit(outcome_document(outcome))
+        self.emit({"event": "finished", **outcome_document(outcome)})
 
     def summary(self, counts: Mapping[str, int], *, ok: bool, line: str) -> None:
         self.emit({"event": "summary", **counts, "ok": ok, "summary": line})

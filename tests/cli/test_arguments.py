@@ -60,7 +60,10 @@ def test_options_are_typed_frozen_values() -> None:
     [
         (lambda: ApplyOptions(paths=("m.yaml",), plan_file="p.json"), "not both"),
         (lambda: ApplyOptions(), "needs PATH"),
-        (lambda: DriftOptions(paths=("m",), sandbox=True, api_url="http://x"), "cannot be combined"),
+        (
+            lambda: DriftOptions(paths=("m",), sandbox=True, api_url="http://x"),
+            "cannot be combined",
+        ),
     ],
 )
 def test_a_combination_that_makes_no_sense_is_refused_when_the_options_are_made(

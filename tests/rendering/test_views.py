@@ -34,7 +34,11 @@ def out(s: Streams) -> str:
 
 @pytest.mark.parametrize(
     ("kind", "opening"),
-    [(ViewType.HUMAN, "  + "), (ViewType.JSON, '{\n  "format_version"'), (ViewType.MARKDOWN, "## ")],
+    [
+        (ViewType.HUMAN, "  + "),
+        (ViewType.JSON, '{\n  "format_version"'),
+        (ViewType.MARKDOWN, "## "),
+    ],
 )
 def test_the_drift_view_is_the_one_its_view_type_names(kind: ViewType, opening: str) -> None:
     s = streams()
@@ -103,3 +107,14 @@ def test_validate_json_lists_the_diagnostics() -> None:
 def test_a_view_type_a_command_does_not_offer_is_a_bug_not_a_silent_fallback() -> None:
     with pytest.raises(KeyError):
         views.new_plan_view(ViewType.MARKDOWN, streams())
+
+
+def test_an_outcome_reads_the_same_in_apply_json_and_in_the_reconcile_log() -> None:
+    outcome = Outcome(ADDRESS, Action.CREATE, "ok", "created", 1.23456, None)
+    apply_out, log_out = streams(), streams()
+    views.new_apply_view(ViewType.JSON, apply_out).progress().finished(outcome)
+    views.new_reconcile_view(ViewType.JSON, log_out).progress(1).finished(outcome)
+    finished, change = json.loads(out(apply_out)), json.loads(out(log_out))
+    assert finished.pop("event") == "finished" and finished.pop("application_id") is None
+    assert finished.pop("duration_s") == 1.23456 and change.pop("duration_s") == 1.235
+    assert {k: change[k] for k in finished} == finished
