@@ -8,6 +8,8 @@ field of the same name on the command's options class in ``commands.arguments``.
 
 A bad flag exits 1 with a usage message (argparse's own 2 would read as "changes pending").
 A ``ReconcilerError`` is printed as one line (or one block of diagnostics), never a traceback.
+A SIGINT or SIGTERM that reaches a command where it does not stop gently is an interruption:
+``interrupted``, exit 1 (never 130 or 143: every exit is 0, 1 or 2).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import traceback
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NoReturn
 
-from reconciler.commands import arguments
+from reconciler.commands import arguments, exits, signals
 from reconciler.core.errors import ExitCode, ReconcilerError, UsageError
 from reconciler.core.version import VERSION as __version__
 from reconciler.rendering.streams import Streams
@@ -213,7 +215,19 @@ def _log_requests(streams: Streams, verbose: bool) -> Iterator[None]:
 
 
 def main(argv: Sequence[str] | None = None, streams: Streams | None = None) -> int:
-    """Run the program; return its exit code."""
+    """Run the program; return its exit code: 0, 1 or 2, also when a signal ends it.
+
+    SIGINT and SIGTERM interrupt (``KeyboardInterrupt``, exit 1) wherever nothing is being
+    written; the commands that write or loop stop more gently inside (``commands.signals``).
+    """
+    try:
+        with signals.interrupting():
+            return _run(argv, streams)
+    except KeyboardInterrupt:  # the signal came as the run was ending
+        return exits.INTERRUPTED
+
+
+def _run(argv: Sequence[str] | None, streams: Streams | None) -> int:
     parser = build_parser()
     verbose = False
     try:
@@ -234,7 +248,7 @@ def main(argv: Sequence[str] | None = None, streams: Streams | None = None) -> i
         return int(exc.exit_code)
     except KeyboardInterrupt:
         print("interrupted", file=streams.err if streams else sys.stderr)
-        return 130
+        return exits.INTERRUPTED
     except BrokenPipeError:
         return ExitCode.ERROR
     except Exception as exc:  # a bug: say so plainly; the traceback only when asked for

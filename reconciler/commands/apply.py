@@ -13,7 +13,9 @@ Then ``executing.execute`` runs the changes, progress goes to the apply view
 (``rendering.progress``: a live display on a terminal, a line per event otherwise, JSON
 lines on stdout with ``--json``), and the summary ``N created, N updated, N deleted,
 N failed, N conflicts`` ends the output. Exit 1 when a change failed, met a conflict or was
-skipped, else 0. SIGINT/SIGTERM stop the run after the calls in flight.
+skipped, else 0. SIGINT/SIGTERM (``commands.signals``): before the execution they interrupt
+(no change made, exit 1); during it they stop the run after the calls in flight (the rest
+are skipped) and the apply ends with ``Apply ended: ...`` and exit 1.
 """
 
 from __future__ import annotations
@@ -91,5 +93,6 @@ def _apply(plan: Plan, session: Session, view: ApplyView) -> int:
             )
     finally:
         progress.close()
-    view.summary(result, ok=exits.apply_succeeded(result))
-    return exits.of_apply(result)
+    stopped = stop.is_set()
+    view.summary(result, ok=exits.apply_succeeded(result, stopped=stopped))
+    return exits.of_apply(result, stopped=stopped)

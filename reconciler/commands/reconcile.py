@@ -8,10 +8,12 @@ failed, skipped), ``error`` for a round that could not run, ``round_end`` with t
 and the round's exit code.
 
 With ``--interval`` rounds start every SECONDS until SIGTERM or SIGINT. The signal only
-sets a ``threading.Event``: the executor (``execute(stop=...)``) finishes the calls in
-flight and starts no more, the sleep between rounds is cut short, and the process exits
-with the last round's code. A second signal stops at once (``KeyboardInterrupt``, exit 130).
-A failed round (API down, bad manifest edit) is logged and the next round runs.
+sets a ``threading.Event`` (``commands.signals``): the executor (``execute(stop=...)``)
+finishes the calls in flight and starts no more, the sleep between rounds is cut short, the
+round's ``round_end`` says how it ended, and the loop ends cleanly: exit 0 (contract section
+18). Without ``--interval`` the exit code is the round's. A second signal stops at once
+(``KeyboardInterrupt``, exit 1). A failed round (API down, bad manifest edit) is logged and
+the next round runs.
 
 Exit code of a round (``exits``): 1 on an error, a failed change, a conflict, or a round
 stopped before its writes were done; with ``--detailed-exitcode``, 2 when reported drift
@@ -57,17 +59,17 @@ def run(options: ReconcileOptions, streams: Streams) -> int:
 def _loop(
     options: ReconcileOptions, view: ReconcileView, stop: threading.Event, err: TextIO
 ) -> int:
-    """Run rounds until the last one (no ``--interval``) or a stop; the last round's code."""
+    """One round (its code), or with ``--interval`` rounds until a stop (``LOOP_STOPPED``)."""
     interval = options.interval
     number = 0
     while True:
         number += 1
         started = time.monotonic()
         code = run_round(options, view, number, stop, err)
-        if interval is None or stop.is_set():
+        if interval is None:
             return code
-        if stop.wait(max(0.0, started + interval - time.monotonic())):
-            return code
+        if stop.is_set() or stop.wait(max(0.0, started + interval - time.monotonic())):
+            return exits.LOOP_STOPPED
 
 
 # ── one round ─────────────────────────────────────────────────────────────────────────────

@@ -1,9 +1,14 @@
 """What SIGINT and SIGTERM do, in one place: stop after the calls in flight, never a 130 or 143.
 
+``interrupting()``: while inside (``cli.main``, around every command), SIGINT and SIGTERM
+both raise ``KeyboardInterrupt`` where the program is, as SIGINT alone does by default: the
+command unwinds (nothing is being written: reading, planning, asking) and ``cli`` exits 1.
+
 ``stopping_on_signals(stop)``: while inside, the first SIGINT or SIGTERM sets ``stop`` (the
 executor finishes the calls in flight and starts no more; reconcile's loop and the sandbox
-end) and calls ``on_stop``; a second one raises ``KeyboardInterrupt`` (stop at once). Used
-by ``apply`` (around the execution), ``reconcile`` (the whole loop) and ``sandbox``.
+end) and calls ``on_stop``; a second one raises ``KeyboardInterrupt``: the command unwinds
+without its summary and exits 1 (a worker still finishes the call it is in). Used by
+``apply`` (around the execution), ``reconcile`` (the whole loop) and ``sandbox``.
 
 Signals reach the main thread only: in another thread (the CLI embedded by a program)
 nothing is installed and the caller sets ``stop`` itself. The handlers in place before are
@@ -40,6 +45,17 @@ def stopping_on_signals(
             raise KeyboardInterrupt
         stop.set()
         on_stop()
+
+    with _handling(handle):
+        yield
+
+
+@contextmanager
+def interrupting() -> Iterator[None]:
+    """While inside, SIGINT and SIGTERM raise ``KeyboardInterrupt``."""
+
+    def handle(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
 
     with _handling(handle):
         yield

@@ -208,7 +208,7 @@ class ApplyHuman(_ApplyMessages):
 
     def summary(self, result: ApplyResult, *, ok: bool) -> None:
         line = result.summary_line()
-        done = "complete" if result.ok else "ended"
+        done = "complete" if ok else "ended"
         self._streams.out.write(f"\nApply {done}: {line}.\n")
 
 
