@@ -29,8 +29,6 @@ from reconciler.core.errors import ExitCode, ReconcilerError, UsageError
 from reconciler.core.version import VERSION as __version__
 from reconciler.rendering.streams import Streams
 
-COMMANDS = ("validate", "plan", "apply", "drift", "reconcile", "sandbox")
-
 
 class _Parser(argparse.ArgumentParser):
     """An ArgumentParser whose errors raise UsageError (exit 1) instead of exiting 2.
@@ -117,20 +115,12 @@ def _add_paths(p: argparse.ArgumentParser, *, required: bool = True) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog="reconciler",
-        description="Clone Qovery applications into many environments, declaratively.",
-    )
-    parser.add_argument("--version", action="version", version=f"reconciler {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-
-    p = sub.add_parser("validate", help="check manifests offline (no API call)")
+def _validate(p: argparse.ArgumentParser) -> None:
     _add_paths(p)
     p.add_argument("--json", action="store_true", help="diagnostics as JSON")
-    _add_output_flags(p)
 
-    p = sub.add_parser("plan", help="show what apply would change, and the drift")
+
+def _plan(p: argparse.ArgumentParser) -> None:
     _add_paths(p)
     _add_connection_flags(p)
     p.add_argument("--json", action="store_true", help="print the plan document (JSON)")
@@ -140,25 +130,25 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="exit 2 when apply would change something",
     )
-    _add_output_flags(p)
 
-    p = sub.add_parser("apply", help="make the changes (clone, edit, delete)")
+
+def _apply(p: argparse.ArgumentParser) -> None:
     _add_paths(p, required=False)
     _add_connection_flags(p)
     p.add_argument("--plan", dest="plan_file", metavar="FILE", help="apply a saved plan")
     p.add_argument("--auto-approve", action="store_true", help="do not ask for confirmation")
     p.add_argument("--json", action="store_true", help="progress as JSON lines")
-    _add_output_flags(p)
 
-    p = sub.add_parser("drift", help="report where clones differ from the manifests")
+
+def _drift(p: argparse.ArgumentParser) -> None:
     _add_paths(p)
     _add_connection_flags(p)
     fmt = p.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true", help="the report as a plan document")
     fmt.add_argument("--markdown", action="store_true", help="the report as markdown")
-    _add_output_flags(p)
 
-    p = sub.add_parser("reconcile", help="plan + apply unattended, logging JSON lines")
+
+def _reconcile(p: argparse.ArgumentParser) -> None:
     _add_paths(p)
     _add_connection_flags(p)
     p.add_argument(
@@ -173,9 +163,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="exit 2 when reported drift remains",
     )
     p.add_argument("--json", action="store_true", help="JSON lines (always on; accepted)")
-    _add_output_flags(p)
 
-    p = sub.add_parser("sandbox", help="serve a local Qovery-compatible API")
+
+def _sandbox(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", metavar="FILE", help="seed YAML (default: the demo organization)")
     p.add_argument("--port", type=_port, default=0, metavar="N", help="port (default: any free)")
     p.add_argument("--state", metavar="FILE", help="persist the state in this JSON file")
@@ -190,8 +180,31 @@ def build_parser() -> argparse.ArgumentParser:
         help="rate of clones performed whose response is then lost",
     )
     p.add_argument("--fault-seed", type=int, metavar="N", help="seed of the fault generator")
-    _add_output_flags(p)
 
+
+# Each command: its one-line help and the function that adds its own flags; the output flags
+# (--no-color, -v) come last for every command, as they always did in --help.
+SUBCOMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
+    "validate": ("check manifests offline (no API call)", _validate),
+    "plan": ("show what apply would change, and the drift", _plan),
+    "apply": ("make the changes (clone, edit, delete)", _apply),
+    "drift": ("report where clones differ from the manifests", _drift),
+    "reconcile": ("plan + apply unattended, logging JSON lines", _reconcile),
+    "sandbox": ("serve a local Qovery-compatible API", _sandbox),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="reconciler",
+        description="Clone Qovery applications into many environments, declaratively.",
+    )
+    parser.add_argument("--version", action="version", version=f"reconciler {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name, (summary, add_flags) in SUBCOMMANDS.items():
+        p = sub.add_parser(name, help=summary)
+        add_flags(p)
+        _add_output_flags(p)
     return parser
 
 
