@@ -1,11 +1,15 @@
 """The command line: parses flags and hands each command to ``reconciler.commands.<name>``.
 
 This module owns the flag surface of contract section 5 and the mapping of errors to exit
-codes; it computes nothing itself. Every command module exposes
-``run(args: argparse.Namespace, streams: Streams) -> int``.
+codes; it computes nothing itself. The parsed flags become the command's typed options once
+(``commands.arguments.parse``); every command module exposes
+``run(options, streams: Streams) -> int``. A new flag: one ``add_argument`` here and one
+field of the same name on the command's options class in ``commands.arguments``.
 
 A bad flag exits 1 with a usage message (argparse's own 2 would read as "changes pending").
 A ``ReconcilerError`` is printed as one line (or one block of diagnostics), never a traceback.
+A SIGINT or SIGTERM that reaches a command where it does not stop gently is an interruption:
+``interrupted``, exit 1 (never 130 or 143: every exit is 0, 1 or 2).
 """
 
 from __future__ import annotations
@@ -20,11 +24,10 @@ import traceback
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NoReturn
 
+from reconciler.commands import arguments, exits, signals
 from reconciler.core.errors import ExitCode, ReconcilerError, UsageError
 from reconciler.core.version import VERSION as __version__
 from reconciler.rendering.streams import Streams
-
-COMMANDS = ("validate", "plan", "apply", "drift", "reconcile", "sandbox")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -112,20 +115,12 @@ def _add_paths(p: argparse.ArgumentParser, *, required: bool = True) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog="reconciler",
-        description="Clone Qovery applications into many environments, declaratively.",
-    )
-    parser.add_argument("--version", action="version", version=f"reconciler {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-
-    p = sub.add_parser("validate", help="check manifests offline (no API call)")
+def _validate(p: argparse.ArgumentParser) -> None:
     _add_paths(p)
     p.add_argument("--json", action="store_true", help="diagnostics as JSON")
-    _add_output_flags(p)
 
-    p = sub.add_parser("plan", help="show what apply would change, and the drift")
+
+def _plan(p: argparse.ArgumentParser) -> None:
     _add_paths(p)
     _add_connection_flags(p)
     p.add_argument("--json", action="store_true", help="print the plan document (JSON)")
@@ -135,25 +130,25 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="exit 2 when apply would change something",
     )
-    _add_output_flags(p)
 
-    p = sub.add_parser("apply", help="make the changes (clone, edit, delete)")
+
+def _apply(p: argparse.ArgumentParser) -> None:
     _add_paths(p, required=False)
     _add_connection_flags(p)
     p.add_argument("--plan", dest="plan_file", metavar="FILE", help="apply a saved plan")
     p.add_argument("--auto-approve", action="store_true", help="do not ask for confirmation")
     p.add_argument("--json", action="store_true", help="progress as JSON lines")
-    _add_output_flags(p)
 
-    p = sub.add_parser("drift", help="report where clones differ from the manifests")
+
+def _drift(p: argparse.ArgumentParser) -> None:
     _add_paths(p)
     _add_connection_flags(p)
     fmt = p.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true", help="the report as a plan document")
     fmt.add_argument("--markdown", action="store_true", help="the report as markdown")
-    _add_output_flags(p)
 
-    p = sub.add_parser("reconcile", help="plan + apply unattended, logging JSON lines")
+
+def _reconcile(p: argparse.ArgumentParser) -> None:
     _add_paths(p)
     _add_connection_flags(p)
     p.add_argument(
@@ -168,9 +163,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="exit 2 when reported drift remains",
     )
     p.add_argument("--json", action="store_true", help="JSON lines (always on; accepted)")
-    _add_output_flags(p)
 
-    p = sub.add_parser("sandbox", help="serve a local Qovery-compatible API")
+
+def _sandbox(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", metavar="FILE", help="seed YAML (default: the demo organization)")
     p.add_argument("--port", type=_port, default=0, metavar="N", help="port (default: any free)")
     p.add_argument("--state", metavar="FILE", help="persist the state in this JSON file")
@@ -185,19 +180,32 @@ def build_parser() -> argparse.ArgumentParser:
         help="rate of clones performed whose response is then lost",
     )
     p.add_argument("--fault-seed", type=int, metavar="N", help="seed of the fault generator")
-    _add_output_flags(p)
 
+
+# Each command: its one-line help and the function that adds its own flags; the output flags
+# (--no-color, -v) come last for every command, as they always did in --help.
+SUBCOMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
+    "validate": ("check manifests offline (no API call)", _validate),
+    "plan": ("show what apply would change, and the drift", _plan),
+    "apply": ("make the changes (clone, edit, delete)", _apply),
+    "drift": ("report where clones differ from the manifests", _drift),
+    "reconcile": ("plan + apply unattended, logging JSON lines", _reconcile),
+    "sandbox": ("serve a local Qovery-compatible API", _sandbox),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="reconciler",
+        description="Clone Qovery applications into many environments, declaratively.",
+    )
+    parser.add_argument("--version", action="version", version=f"reconciler {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name, (summary, add_flags) in SUBCOMMANDS.items():
+        p = sub.add_parser(name, help=summary)
+        add_flags(p)
+        _add_output_flags(p)
     return parser
-
-
-def _check_combinations(args: argparse.Namespace) -> None:
-    if getattr(args, "sandbox", False) and getattr(args, "api_url", None):
-        raise UsageError("--sandbox and --api-url cannot be combined")
-    if args.command == "apply":
-        if args.plan_file and args.paths:
-            raise UsageError("apply takes either PATH... or --plan FILE, not both")
-        if not args.plan_file and not args.paths:
-            raise UsageError("apply needs PATH... or --plan FILE")
 
 
 @contextlib.contextmanager
@@ -220,7 +228,19 @@ def _log_requests(streams: Streams, verbose: bool) -> Iterator[None]:
 
 
 def main(argv: Sequence[str] | None = None, streams: Streams | None = None) -> int:
-    """Run the program; return its exit code."""
+    """Run the program; return its exit code: 0, 1 or 2, also when a signal ends it.
+
+    SIGINT and SIGTERM interrupt (``KeyboardInterrupt``, exit 1) wherever nothing is being
+    written; the commands that write or loop stop more gently inside (``commands.signals``).
+    """
+    try:
+        with signals.interrupting():
+            return _run(argv, streams)
+    except KeyboardInterrupt:  # the signal came as the run was ending
+        return exits.INTERRUPTED
+
+
+def _run(argv: Sequence[str] | None, streams: Streams | None) -> int:
     parser = build_parser()
     verbose = False
     try:
@@ -229,19 +249,19 @@ def main(argv: Sequence[str] | None = None, streams: Streams | None = None) -> i
         if args.command is None:
             parser.print_help(streams.err if streams else sys.stderr)
             return ExitCode.ERROR
-        _check_combinations(args)
+        options = arguments.parse(args)
         if streams is None:
-            streams = Streams.from_process(no_color=getattr(args, "no_color", False))
+            streams = Streams.from_process(no_color=options.no_color)
         module = importlib.import_module(f"reconciler.commands.{args.command}")
         with _log_requests(streams, verbose):
-            return int(module.run(args, streams))
+            return int(module.run(options, streams))
     except ReconcilerError as exc:
         err = streams.err if streams else sys.stderr
         print(f"error: {exc}", file=err)
         return int(exc.exit_code)
     except KeyboardInterrupt:
         print("interrupted", file=streams.err if streams else sys.stderr)
-        return 130
+        return exits.INTERRUPTED
     except BrokenPipeError:
         return ExitCode.ERROR
     except Exception as exc:  # a bug: say so plainly; the traceback only when asked for

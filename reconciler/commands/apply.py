@@ -9,33 +9,33 @@ Two ways in (contract section 5):
   another API URL or when what it read has changed (``staleness``), else apply it without
   asking: it was reviewed when it was made.
 
-Then ``executing.execute`` runs the changes, progress goes to ``rendering.progress``
-(a live display on a terminal, a line per event otherwise, JSON lines on stdout with
-``--json``), and the summary ``N created, N updated, N deleted, N failed, N conflicts``
-ends the output. Exit 1 when a change failed, met a conflict or was skipped, else 0.
-SIGINT/SIGTERM stop the run after the calls in flight.
+Then ``executing.execute`` runs the changes, progress goes to the apply view
+(``rendering.progress``: a live display on a terminal, a line per event otherwise, JSON
+lines on stdout with ``--json``), and the summary ``N created, N updated, N deleted,
+N failed, N conflicts`` ends the output. Exit 1 when a change failed, met a conflict or was
+skipped, else 0. SIGINT/SIGTERM (``commands.signals``): before the execution they interrupt
+(no change made, exit 1); during it they stop the run after the calls in flight (the rest
+are skipped) and the apply ends with ``Apply ended: ...`` and exit 1.
 """
 
 from __future__ import annotations
 
-import argparse
-import contextlib
-import signal
 import threading
-from collections.abc import Iterator
-from types import FrameType
 
+from reconciler.commands import exits
+from reconciler.commands.arguments import ApplyOptions
 from reconciler.commands.common import Session, connect
-from reconciler.core.errors import ExitCode, UsageError
+from reconciler.commands.signals import stopping_on_signals
+from reconciler.core.errors import UsageError
 from reconciler.core.plans import Plan
 from reconciler.core.targeting import select
-from reconciler.edges.executing import ApplyResult, execute
+from reconciler.edges.executing import execute
 from reconciler.edges.planfile import read_plan_file
 from reconciler.edges.staleness import check_fresh
 from reconciler.pipeline import load, plan_manifests
-from reconciler.rendering import text
-from reconciler.rendering.progress import JsonProgress, progress_view
+from reconciler.rendering.progress import ApplyView
 from reconciler.rendering.streams import Streams
+from reconciler.rendering.views import new_apply_view
 
 PROMPT = "Do you want to perform these actions? Only 'yes' will be accepted: "
 NO_TTY = (
@@ -45,33 +45,30 @@ NO_TTY = (
 )
 
 
-def run(args: argparse.Namespace, streams: Streams) -> int:
-    if args.plan_file:
-        plan = read_plan_file(args.plan_file)
-        with connect(args) as session:
-            check_fresh(
-                plan, session.client, api_url=session.api_url, parallelism=session.parallelism
-            )
-            if args.target:
-                plan = select(plan, args.target)
-            return _apply(plan, session, args, streams)
-    if not args.auto_approve and not streams.interactive:
+def run(options: ApplyOptions, streams: Streams) -> int:
+    view = new_apply_view(options.view_type, streams)
+    if options.plan_file:
+        return _apply_saved(options.plan_file, options, view)
+    if not options.auto_approve and not streams.interactive:
         raise UsageError(NO_TTY)
-    clonesets = load(args.paths)
-    with connect(args) as session:
-        plan = plan_manifests(session, clonesets, args.target).plan
-        _show_plan(plan, args, streams)
-        if plan.has_pending_changes and not args.auto_approve and not _approved(streams):
-            streams.err.write("Apply cancelled.\n")
-            return int(ExitCode.ERROR)
-        return _apply(plan, session, args, streams)
+    clonesets = load(options.paths)
+    with connect(options) as session:
+        plan = plan_manifests(session, clonesets, options.target).plan
+        view.plan(plan)
+        if plan.has_pending_changes and not options.auto_approve and not _approved(streams):
+            view.cancelled()
+            return exits.CANCELLED
+        return _apply(plan, session, view)
 
 
-def _show_plan(plan: Plan, args: argparse.Namespace, streams: Streams) -> None:
-    if args.json:
-        JsonProgress(streams.out).emit({"event": "plan", "summary": plan.summary.as_dict()})
-    else:
-        text.render_plan(plan, streams.out, color=streams.color)
+def _apply_saved(path: str, options: ApplyOptions, view: ApplyView) -> int:
+    """``apply --plan FILE``: refused when stale, else applied without asking."""
+    plan = read_plan_file(path)
+    with connect(options) as session:
+        check_fresh(plan, session.client, api_url=session.api_url, parallelism=session.parallelism)
+        if options.target:
+            plan = select(plan, options.target)
+        return _apply(plan, session, view)
 
 
 def _approved(streams: Streams) -> bool:
@@ -82,48 +79,20 @@ def _approved(streams: Streams) -> bool:
     return answer.strip() == "yes"
 
 
-def _apply(plan: Plan, session: Session, args: argparse.Namespace, streams: Streams) -> int:
+def _apply(plan: Plan, session: Session, view: ApplyView) -> int:
     stop = threading.Event()
-    view = progress_view(streams, json_lines=args.json)
+    progress = view.progress()
     try:
-        with _stopping_on_signals(stop, streams):
+        with stopping_on_signals(stop, on_stop=view.stopping):
             result = execute(
                 plan,
                 session.client,
                 parallelism=session.parallelism,
-                progress=view,
+                progress=progress,
                 stop=stop,
             )
     finally:
-        view.close()
-    _show_summary(result, view, streams)
-    return int(ExitCode.OK if result.ok and not result.skipped else ExitCode.ERROR)
-
-
-def _show_summary(result: ApplyResult, view: object, streams: Streams) -> None:
-    line = result.summary_line()
-    if isinstance(view, JsonProgress):
-        view.summary(result.counts(), ok=result.ok and not result.skipped, line=line)
-        return
-    streams.out.write(f"\nApply complete: {line}.\n" if result.ok else f"\nApply ended: {line}.\n")
-
-
-@contextlib.contextmanager
-def _stopping_on_signals(stop: threading.Event, streams: Streams) -> Iterator[None]:
-    """SIGINT/SIGTERM set ``stop`` (the calls in flight finish); a second one interrupts."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        if stop.is_set():
-            raise KeyboardInterrupt
-        stop.set()
-        streams.err.write("Stopping: the calls in flight finish, nothing new starts.\n")
-
-    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
+        progress.close()
+    stopped = stop.is_set()
+    view.summary(result, ok=exits.apply_succeeded(result, stopped=stopped))
+    return exits.of_apply(result, stopped=stopped)

@@ -2,39 +2,35 @@
 
 Exit codes (contract section 5): 1 when a change is a conflict (or on any error); with
 ``--detailed-exitcode``, 2 when apply would write something; else 0. Reported drift alone
-is not a pending change.
+is not a pending change. The plan is shown by its view (``rendering.views``: the text plan,
+or with ``--json`` the plan document); ``--out FILE`` also saves the document.
 """
 
 from __future__ import annotations
 
-import argparse
-
-from reconciler.commands.common import connect, exit_code_for
+from reconciler.commands import exits
+from reconciler.commands.arguments import PlanOptions
+from reconciler.commands.common import connect
 from reconciler.core.errors import ConfigError
 from reconciler.edges.files import write_atomically
 from reconciler.pipeline import load, plan_manifests
-from reconciler.rendering import json_document, text
+from reconciler.rendering import json_document
 from reconciler.rendering.streams import Streams
+from reconciler.rendering.views import new_plan_view
 
 
-def run(args: argparse.Namespace, streams: Streams) -> int:
-    clonesets = load(args.paths)
-    with connect(args) as session:
-        planned = plan_manifests(session, clonesets, args.target)
+def run(options: PlanOptions, streams: Streams) -> int:
+    view = new_plan_view(options.view_type, streams)
+    clonesets = load(options.paths)
+    with connect(options) as session:
+        planned = plan_manifests(session, clonesets, options.target)
     plan = planned.plan
-    if args.out:
+    if options.out:
         try:
-            write_atomically(args.out, json_document.dumps(plan))
+            write_atomically(options.out, json_document.dumps(plan))
         except OSError as exc:
-            raise ConfigError(f"cannot write the plan to {args.out}: {exc.strerror}") from None
-    if args.json:
-        json_document.render_plan(plan, streams.out)
-    else:
-        text.render_plan(plan, streams.out, color=streams.color)
-        if args.out:
-            where = " --sandbox" if args.sandbox else ""
-            streams.out.write(
-                f"\nSaved the plan to {args.out}. To apply exactly these changes:\n"
-                f"    reconciler apply --plan {args.out}{where}\n"
-            )
-    return exit_code_for(plan, detailed=args.detailed_exitcode)
+            raise ConfigError(f"cannot write the plan to {options.out}: {exc.strerror}") from None
+    view.plan(plan)
+    if options.out:
+        view.saved(options.out, sandbox=options.sandbox)
+    return exits.of_plan(plan, detailed=options.detailed_exitcode)

@@ -7,65 +7,35 @@ a bad seed, state file or port is a ``SandboxError``: one line, exit 1.
 
 from __future__ import annotations
 
-import argparse
 import os
-import signal
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from types import FrameType
 
+from reconciler.commands.arguments import SandboxOptions
+from reconciler.commands.signals import stopping_on_signals
 from reconciler.core.errors import ExitCode
 from reconciler.rendering.streams import Streams
-from reconciler.sandbox import RunningSandbox, start
+from reconciler.rendering.views import new_sandbox_view
+from reconciler.sandbox import start
 
 
-def run(args: argparse.Namespace, streams: Streams) -> int:
+def run(options: SandboxOptions, streams: Streams) -> int:
+    view = new_sandbox_view(options.view_type, streams)
     faults = {
-        "latency": args.latency,
-        "error_rate": args.error_rate,
-        "rate_limit_rate": args.rate_limit_rate,
-        "ambiguous_clone_rate": args.ambiguous_clone_rate,
-        "seed": args.fault_seed,
+        "latency": options.latency,
+        "error_rate": options.error_rate,
+        "rate_limit_rate": options.rate_limit_rate,
+        "ambiguous_clone_rate": options.ambiguous_clone_rate,
+        "seed": options.fault_seed,
     }
-    if args.seed and args.state and os.path.exists(args.state):
-        print(f"note: {args.state} exists; serving it and ignoring --seed", file=streams.err)
+    if options.seed and options.state and os.path.exists(options.state):
+        view.note(f"{options.state} exists; serving it and ignoring --seed")
     stop = threading.Event()
     with (
-        _stop_on_signals(stop),
-        start(args.seed, port=args.port, state_path=args.state, faults=faults) as sandbox,
+        stopping_on_signals(stop),
+        start(options.seed, port=options.port, state_path=options.state, faults=faults) as sandbox,
     ):
-        _announce(sandbox, args, streams)
+        state = os.path.abspath(options.state) if options.state else None
+        view.serving(sandbox.url, sandbox.token, state)
         stop.wait()
-    print("sandbox stopped", file=streams.err)
+    view.stopped()
     return ExitCode.OK
-
-
-def _announce(sandbox: RunningSandbox, args: argparse.Namespace, streams: Streams) -> None:
-    out = streams.out
-    print(f"sandbox listening on {sandbox.url}", file=out)
-    print(f"token: {sandbox.token}", file=out)
-    if args.state:
-        print(f"state: {os.path.abspath(args.state)}", file=out)
-    print(f"export QOVERY_API_URL={sandbox.url} QOVERY_API_TOKEN={sandbox.token}", file=out)
-    print("(Ctrl-C or SIGTERM stops it)", file=out)
-    out.flush()
-
-
-@contextmanager
-def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
-    """Set ``stop`` on SIGINT and SIGTERM (when running in the main thread)."""
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    try:
-        previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
-    except ValueError:  # not the main thread: Ctrl-C reaches cli.main as KeyboardInterrupt
-        yield
-        return
-    try:
-        yield
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)

@@ -3,55 +3,26 @@
 Prints "N manifests valid" (exit 0), or every diagnostic on stderr, one per line as
 ``file:line:column: message`` (exit 1). With ``--json`` the outcome is one JSON object on
 stdout: ``{"valid": bool, "manifests": [names], "diagnostics": [{file, line, column,
-message}]}``. Neighbours: ``validating.load_manifests`` does the work; ``cli`` dispatches here.
+message}]}`` (``rendering.views``: ``ValidateHuman``, ``ValidateJSON``). Neighbours:
+``validating.load_manifests`` does the work; ``cli`` dispatches here.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-from collections.abc import Sequence
-
-from reconciler.core.errors import Diagnostic, ExitCode, ManifestError
-from reconciler.core.model import CloneSet
+from reconciler.commands import exits
+from reconciler.commands.arguments import ValidateOptions
+from reconciler.core.errors import ManifestError
 from reconciler.edges.validating import load_manifests
 from reconciler.rendering.streams import Streams
+from reconciler.rendering.views import new_validate_view
 
 
-def run(args: argparse.Namespace, streams: Streams) -> int:
+def run(options: ValidateOptions, streams: Streams) -> int:
+    view = new_validate_view(options.view_type, streams)
     try:
-        clonesets = load_manifests(args.paths)
+        clonesets = load_manifests(options.paths)
     except ManifestError as exc:
-        if args.json:
-            _print_json(streams, (), exc.diagnostics)
-        else:
-            for diagnostic in exc.diagnostics:
-                print(diagnostic, file=streams.err)
-        return ExitCode.ERROR
-    if args.json:
-        _print_json(streams, clonesets, ())
-    else:
-        count = len(clonesets)
-        print(f"{count} manifest{'' if count == 1 else 's'} valid", file=streams.out)
-    return ExitCode.OK
-
-
-def _print_json(
-    streams: Streams, clonesets: Sequence[CloneSet], diagnostics: Sequence[Diagnostic]
-) -> None:
-    document = {
-        "valid": not diagnostics,
-        "manifests": [c.name for c in clonesets],
-        "diagnostics": [_diagnostic(d) for d in diagnostics],
-    }
-    print(json.dumps(document, indent=2), file=streams.out)
-
-
-def _diagnostic(diagnostic: Diagnostic) -> dict[str, object]:
-    where = diagnostic.position
-    return {
-        "file": where.file if where else None,
-        "line": where.line if where else None,
-        "column": where.column if where else None,
-        "message": diagnostic.message,
-    }
+        view.invalid(exc.diagnostics)
+        return exits.of_validation(False)
+    view.valid(clonesets)
+    return exits.of_validation(True)

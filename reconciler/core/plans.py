@@ -137,7 +137,7 @@ def summarise(changes: Sequence[Change]) -> Summary:
     drifted = missing = 0
     for change in changes:
         counts[change.action.value] += 1
-        if change.drift and change.action is not Action.DELETE:
+        if is_drifted(change):
             drifted += 1
         if change.missing:
             missing += 1
@@ -201,7 +201,8 @@ def _endpoint_document(endpoint: Endpoint) -> dict[str, JSON]:
     }
 
 
-def _drift_document(item: DriftItem) -> dict[str, JSON]:
+def drift_document(item: DriftItem) -> dict[str, JSON]:
+    """One drifted field as JSON: in the plan document and in reconcile's ``drift`` lines."""
     return {
         "path": item.path,
         "expected": item.expected,
@@ -218,7 +219,7 @@ def _change_document(change: Change) -> dict[str, JSON]:
         "source": _endpoint_document(change.source),
         "target": _endpoint_document(change.target),
         "owned": change.owned,
-        "drift": [_drift_document(item) for item in change.drift],
+        "drift": [drift_document(item) for item in change.drift],
         "reason": change.reason,
         "steps": [step.value for step in change.steps],
         "desired": json.loads(json.dumps(change.desired)),
@@ -302,3 +303,41 @@ def plan_of_document(document: Mapping[str, Any]) -> Plan:
         selectors=[_selector(item) for item in document.get("selectors", ())],
         notes=document.get("notes", ()),
     )
+
+
+# ── queries every view asks of a plan (one home: views and commands call these) ─────────
+
+
+def is_drifted(change: Change) -> bool:
+    """An existing clone whose compared fields differ (a clone to delete is not "drifted")."""
+    return bool(change.drift) and change.action is not Action.DELETE
+
+
+def is_shown(change: Change) -> bool:
+    """Worth showing in a plan: every change but a noop without drift."""
+    return change.action is not Action.NOOP or bool(change.drift)
+
+
+def drifted(plan: Plan) -> tuple[Change, ...]:
+    """The existing clones that drifted (``summary.drifted`` counts them)."""
+    return tuple(change for change in plan.changes if is_drifted(change))
+
+
+def reported_drift(plan: Plan) -> tuple[Change, ...]:
+    """The drifted clones left as they are (``on_drift: report``): noops with drift."""
+    return tuple(c for c in plan.changes if c.action is Action.NOOP and c.drift)
+
+
+def missing(plan: Plan) -> tuple[Change, ...]:
+    """The declared clones that do not exist (``summary.missing`` counts them)."""
+    return tuple(change for change in plan.changes if change.missing)
+
+
+def conflicts(plan: Plan) -> tuple[Change, ...]:
+    """The changes that cannot be made: an unowned application in the way, and the like."""
+    return tuple(change for change in plan.changes if change.action is Action.CONFLICT)
+
+
+def shown(plan: Plan) -> tuple[Change, ...]:
+    """The changes a plan view lists."""
+    return tuple(change for change in plan.changes if is_shown(change))

@@ -1,14 +1,20 @@
-"""The plan document (contract section 6) written as JSON to a stream.
+"""JSON values of what the commands show: the plan document, and the outcome of a change.
 
-Neighbours: ``plans.to_document`` builds the value; commands ``plan --json``, ``plan --out``
-and ``drift --json`` call this.
+One home for each: ``plans.to_document`` builds the plan document (contract section 6;
+``plans.drift_document`` is the drift of one field, also used by reconcile's ``drift``
+lines); ``outcome_document`` is one change's outcome, the ``finished`` line of
+``apply --json`` and the ``change`` line of reconcile's log.
+
+Neighbours: commands ``plan --json``, ``plan --out`` and ``drift --json`` (through
+``views``), ``progress`` and ``log`` (outcomes).
 """
 
 from __future__ import annotations
 
 import json
-from typing import TextIO
+from typing import Any, TextIO
 
+from reconciler.core.outcomes import Outcome
 from reconciler.core.plans import Plan, to_document
 
 
@@ -20,3 +26,19 @@ def dumps(plan: Plan) -> str:
 def render_plan(plan: Plan, out: TextIO) -> None:
     """Write the plan document to ``out``."""
     out.write(dumps(plan))
+
+
+def outcome_document(outcome: Outcome, *, for_log: bool = False) -> dict[str, Any]:
+    """What happened to one change; ``for_log`` (reconcile): the duration to the millisecond,
+    and ``application_id`` only when there is one."""
+    document: dict[str, Any] = {
+        "address": outcome.address,
+        "action": outcome.action.value,
+        "result": outcome.result,
+        "message": outcome.message,
+        "duration_s": round(float(outcome.duration_s), 3) if for_log else outcome.duration_s,
+        "application_id": outcome.application_id,
+    }
+    if for_log and not outcome.application_id:
+        del document["application_id"]
+    return document

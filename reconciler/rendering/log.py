@@ -14,10 +14,12 @@ Every line holds ``ts`` (RFC 3339, UTC, milliseconds), ``event`` and the event's
 ``EventLog`` is safe to call from the executor's worker threads (one lock, one write and one
 flush per line, so lines never interleave) and replaces any string it was told is secret by
 ``***`` before writing: the token never reaches the log even by accident. The helpers below
-turn a plan's pieces and the executor's outcomes into event fields; this module computes
-nothing else and calls no API.
+turn a plan's pieces and the executor's outcomes into event fields; ``ReconcileJSON`` is
+reconcile's view (``ReconcileView``: one method per event, and ``progress`` for the
+executor's hook); this module computes nothing else and calls no API.
 
-Neighbours: ``commands.reconcile`` (the only writer), ``plans`` (Change, Summary, DriftItem).
+Neighbours: ``commands.reconcile`` (the only writer), ``plans`` (Change, Summary, and the
+drift as JSON), ``json_document`` (an outcome as JSON).
 """
 
 from __future__ import annotations
@@ -26,10 +28,12 @@ import json
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
 
-from reconciler.core.outcomes import Outcome
-from reconciler.core.plans import Action, Change, DriftItem, Plan
+from reconciler.core.outcomes import ApplyResult, Outcome
+from reconciler.core.plans import Action, Change, Plan, drift_document
+from reconciler.rendering.json_document import outcome_document
+from reconciler.rendering.streams import Streams
 
 REDACTED = "***"
 
@@ -80,39 +84,14 @@ def plan_fields(plan: Plan) -> dict[str, Any]:
     return {"summary": plan.summary.as_dict(), "notes": list(plan.notes)}
 
 
-def reported_drift(plan: Plan) -> tuple[Change, ...]:
-    """The changes whose drift is only reported (noop with drift): one ``drift`` event each."""
-    return tuple(change for change in plan.changes if change.action is Action.NOOP and change.drift)
-
-
 def drift_fields(change: Change) -> dict[str, Any]:
     """The fields of a ``drift`` event: the address and every drifted field."""
-    return {"address": change.address, "drift": [_drift_item(item) for item in change.drift]}
-
-
-def _drift_item(item: DriftItem) -> dict[str, Any]:
-    return {
-        "path": item.path,
-        "expected": item.expected,
-        "actual": item.actual,
-        "origin": str(item.origin.value),
-    }
+    return {"address": change.address, "drift": [drift_document(item) for item in change.drift]}
 
 
 def change_fields(outcome: Outcome) -> dict[str, Any]:
     """The fields of a ``change`` event: what happened to one change, and how long it took."""
-    action = getattr(outcome.action, "value", outcome.action)
-    fields: dict[str, Any] = {
-        "address": outcome.address,
-        "action": str(action),
-        "result": outcome.result,
-        "message": outcome.message,
-        "duration_s": round(float(outcome.duration_s), 3),
-    }
-    application_id = getattr(outcome, "application_id", None)
-    if application_id:
-        fields["application_id"] = application_id
-    return fields
+    return outcome_document(outcome, for_log=True)
 
 
 def error_fields(exc: BaseException) -> dict[str, Any]:
@@ -125,3 +104,121 @@ def round_end_fields(
 ) -> dict[str, Any]:
     """The fields of a ``round_end`` event."""
     return {"counts": dict(counts), "exit_code": exit_code, "duration_s": round(duration_s, 3)}
+
+
+# ── reconcile's view ──────────────────────────────────────────────────────────────────────
+
+
+class RoundProgress(Protocol):
+    """The executor's progress hook during one round, and the outcomes it did not announce."""
+
+    def started(self, change: Change) -> None: ...
+
+    def step(self, change: Change, step: str) -> None: ...
+
+    def finished(self, outcome: Outcome) -> None: ...
+
+    def log_unreported(self, result: ApplyResult) -> None: ...
+
+
+class ReconcileView(Protocol):
+    """What ``reconciler reconcile`` shows: one method per event of a round."""
+
+    def add_secrets(self, secrets: Iterable[str]) -> None: ...
+
+    def round_start(self, number: int) -> None: ...
+
+    def plan(self, number: int, plan: Plan) -> None: ...
+
+    def drift(self, number: int, change: Change) -> None: ...
+
+    def progress(self, number: int) -> RoundProgress: ...
+
+    def error(self, number: int, exc: BaseException, *, internal: bool = False) -> None: ...
+
+    def round_end(
+        self,
+        number: int,
+        counts: Mapping[str, int],
+        exit_code: int,
+        duration_s: float,
+        *,
+        interrupted: bool,
+    ) -> None: ...
+
+
+class ReconcileJSON:
+    """The JSON-lines log on stdout."""
+
+    def __init__(self, streams: Streams) -> None:
+        self.log = EventLog(streams.out)
+
+    def add_secrets(self, secrets: Iterable[str]) -> None:
+        self.log.add_secrets(secrets)
+
+    def round_start(self, number: int) -> None:
+        self.log.write("round_start", round=number)
+
+    def plan(self, number: int, plan: Plan) -> None:
+        self.log.write("plan", round=number, **plan_fields(plan))
+
+    def drift(self, number: int, change: Change) -> None:
+        self.log.write("drift", round=number, **drift_fields(change))
+
+    def progress(self, number: int) -> RoundProgress:
+        return LogProgress(self.log, number)
+
+    def error(self, number: int, exc: BaseException, *, internal: bool = False) -> None:
+        if internal:  # a bug: its kind is not the user's business, its message is
+            fields = {
+                "kind": "InternalError",
+                "message": f"internal error: {type(exc).__name__}: {exc}",
+            }
+        else:
+            fields = error_fields(exc)
+        self.log.write("error", round=number, **fields)
+
+    def round_end(
+        self,
+        number: int,
+        counts: Mapping[str, int],
+        exit_code: int,
+        duration_s: float,
+        *,
+        interrupted: bool,
+    ) -> None:
+        fields = round_end_fields(counts, exit_code, duration_s)
+        if interrupted:
+            fields["interrupted"] = True
+        self.log.write("round_end", round=number, **fields)
+
+
+class LogProgress:
+    """The executor's progress hook: one ``change`` line per finished change, live."""
+
+    def __init__(self, log: EventLog, number: int) -> None:
+        self._log = log
+        self._number = number
+        # outcomes, not addresses: a renamed clone's create and its old clone's delete share one
+        self._reported: set[Outcome] = set()
+        self._lock = threading.Lock()
+
+    def started(self, change: Change) -> None:
+        pass
+
+    def step(self, change: Change, step: str) -> None:
+        pass
+
+    def finished(self, outcome: Outcome) -> None:
+        if Action(outcome.action) is Action.NOOP and outcome.result in ("ok", "skipped"):
+            return  # nothing happened: the plan line and any drift line said it all
+        with self._lock:
+            if outcome in self._reported:
+                return
+            self._reported.add(outcome)
+        self._log.write("change", round=self._number, **change_fields(outcome))
+
+    def log_unreported(self, result: ApplyResult) -> None:
+        """Log the outcomes the executor returned without announcing them (skipped ones)."""
+        for outcome in result.outcomes:
+            self.finished(outcome)

@@ -10,7 +10,7 @@ import io
 from collections.abc import Sequence
 from typing import TextIO
 
-from reconciler.core.plans import Action, Change, Plan
+from reconciler.core.plans import Action, Change, Plan, conflicts, drifted, missing, shown
 from reconciler.rendering.formatting import (
     drift_line,
     format_value,
@@ -75,10 +75,9 @@ def render_plan(plan: Plan, out: TextIO) -> None:
     if has_nothing_to_show(plan):
         out.write(no_changes_line(plan) + "\n")
         return
-    shown = [c for c in plan.changes if c.action is not Action.NOOP or c.drift]
-    rows = [[ICONS[c.action], code(c.address), cell(c.reason)] for c in shown]
+    rows = [[ICONS[c.action], code(c.address), cell(c.reason)] for c in shown(plan)]
     _table(out, ("Action", "Clone", "Reason"), rows)
-    drift_rows = _drift_rows([c for c in shown if c.action is not Action.DELETE])
+    drift_rows = _drift_rows(drifted(plan))
     if drift_rows:
         out.write("\n### Drift\n\n")
         _table(out, DRIFT_HEADER, drift_rows)
@@ -92,25 +91,23 @@ def render_drift(plan: Plan, out: TextIO) -> None:
         out.write(f"> {cell(note)}\n")
     if plan.notes:
         out.write("\n")
-    drifted = [c for c in plan.changes if c.drift and c.action is not Action.DELETE]
-    missing = [c for c in plan.changes if c.missing]
-    conflicts = [c for c in plan.changes if c.action is Action.CONFLICT]
-    if not drifted and not missing and not conflicts:
+    drifted_clones, missing_clones, conflicting = drifted(plan), missing(plan), conflicts(plan)
+    if not (drifted_clones or missing_clones or conflicting):
         out.write("No drift. Every declared clone exists and matches its manifest.\n")
         return
     sections: list[str] = []
-    if drifted:
+    if drifted_clones:
         table = io.StringIO()
-        _table(table, DRIFT_HEADER, _drift_rows(drifted))
+        _table(table, DRIFT_HEADER, _drift_rows(drifted_clones))
         sections.append(table.getvalue())
-    if missing:
+    if missing_clones:
         sections.append(
-            "**Missing clones:**\n\n" + "".join(f"- {code(c.address)}\n" for c in missing)
+            "**Missing clones:**\n\n" + "".join(f"- {code(c.address)}\n" for c in missing_clones)
         )
-    if conflicts:  # why drift fails: these clones cannot be compared or managed
+    if conflicting:  # why drift fails: these clones cannot be compared or managed
         sections.append(
             "**Conflicts:**\n\n"
-            + "".join(f"- {code(c.address)}: {cell(c.reason)}\n" for c in conflicts)
+            + "".join(f"- {code(c.address)}: {cell(c.reason)}\n" for c in conflicting)
         )
     sections.append(f"**{drift_line(plan.summary)}**\n")
     out.write("\n".join(sections))

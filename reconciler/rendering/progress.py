@@ -10,10 +10,11 @@ each safe to call from the executor's worker threads:
 - ``JsonProgress``: one JSON object per line (``event``: ``started`` / ``step`` /
   ``finished``), ending with a ``summary`` object (``--json``).
 
-``progress_view(streams, json_lines=...)`` picks one. Rendering never calls the API: the
-outcomes are the values of ``outcomes``, never imported from ``executing``.
-Neighbours: ``commands.apply`` (and ``commands.reconcile``) create them; ``plans`` gives
-``Change``.
+Apply's views (``ApplyView``: the plan before asking, the progress, the summary) are here
+too: ``ApplyHuman`` (the text plan, then lines or the live display on stderr) and
+``ApplyJSON`` (JSON lines on stdout); ``views.new_apply_view`` picks one. Rendering never
+calls the API: the outcomes are the values of ``outcomes``, never imported from
+``executing``. Neighbours: ``commands.apply`` uses them; ``plans`` gives ``Change``.
 """
 
 from __future__ import annotations
@@ -22,10 +23,12 @@ import json
 import threading
 import time
 from collections.abc import Mapping
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
 
-from reconciler.core.outcomes import Outcome
-from reconciler.core.plans import Action, Change
+from reconciler.core.outcomes import ApplyResult, Outcome
+from reconciler.core.plans import Action, Change, Plan
+from reconciler.rendering import text
+from reconciler.rendering.json_document import outcome_document
 from reconciler.rendering.streams import Streams
 
 ING = {
@@ -46,18 +49,6 @@ def outcome_line(outcome: Outcome) -> str:
         outcome.result, outcome.result
     )
     return f"{outcome.address}: {label}: {outcome.message}"
-
-
-def outcome_document(outcome: Outcome) -> dict[str, Any]:
-    return {
-        "event": "finished",
-        "address": outcome.address,
-        "action": outcome.action.value,
-        "result": outcome.result,
-        "message": outcome.message,
-        "duration_s": outcome.duration_s,
-        "application_id": outcome.application_id,
-    }
 
 
 class LineProgress:
@@ -105,7 +96,7 @@ class JsonProgress:
         self.emit({"event": "step", "address": change.address, "step": step})
 
     def finished(self, outcome: Outcome) -> None:
-        self.emit(outcome_document(outcome))
+        self.emit({"event": "finished", **outcome_document(outcome)})
 
     def summary(self, counts: Mapping[str, int], *, ok: bool, line: str) -> None:
         self.emit({"event": "summary", **counts, "ok": ok, "summary": line})
@@ -165,12 +156,74 @@ class LiveProgress:
         self._live.stop()
 
 
-def progress_view(
-    streams: Streams, *, json_lines: bool
-) -> LineProgress | JsonProgress | LiveProgress:
-    """JSON lines on ``out`` with ``--json``; a live display on a terminal; else lines."""
-    if json_lines:
-        return JsonProgress(streams.out)
-    if streams.live:
-        return LiveProgress(streams.err, color=streams.color)
-    return LineProgress(streams.err)
+class ProgressView(Protocol):
+    """The executor's progress hook (``executing.Progress``), closed when the apply ends."""
+
+    def started(self, change: Change) -> None: ...
+
+    def step(self, change: Change, step: str) -> None: ...
+
+    def finished(self, outcome: Outcome) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class ApplyView(Protocol):
+    """What ``reconciler apply`` shows, from the plan to the summary."""
+
+    def plan(self, plan: Plan) -> None: ...  # before asking (apply PATH...)
+
+    def progress(self) -> ProgressView: ...
+
+    def stopping(self) -> None: ...  # a signal: the calls in flight finish
+
+    def cancelled(self) -> None: ...  # the answer was not "yes"
+
+    def summary(self, result: ApplyResult, *, ok: bool) -> None: ...
+
+
+class _ApplyMessages:
+    """Messages on stderr, whatever the output: they are never part of a result."""
+
+    def __init__(self, streams: Streams) -> None:
+        self._streams = streams
+
+    def stopping(self) -> None:
+        self._streams.err.write("Stopping: the calls in flight finish, nothing new starts.\n")
+
+    def cancelled(self) -> None:
+        self._streams.err.write("Apply cancelled.\n")
+
+
+class ApplyHuman(_ApplyMessages):
+    """The text plan on stdout, progress on stderr, ``Apply complete: ...`` on stdout."""
+
+    def plan(self, plan: Plan) -> None:
+        text.render_plan(plan, self._streams.out, color=self._streams.color)
+
+    def progress(self) -> ProgressView:
+        if self._streams.live:
+            return LiveProgress(self._streams.err, color=self._streams.color)
+        return LineProgress(self._streams.err)
+
+    def summary(self, result: ApplyResult, *, ok: bool) -> None:
+        line = result.summary_line()
+        done = "complete" if ok else "ended"
+        self._streams.out.write(f"\nApply {done}: {line}.\n")
+
+
+class ApplyJSON(_ApplyMessages):
+    """JSON lines on stdout: the plan's summary, every event, a closing ``summary`` object."""
+
+    def __init__(self, streams: Streams) -> None:
+        super().__init__(streams)
+        self._lines = JsonProgress(streams.out)
+
+    def plan(self, plan: Plan) -> None:
+        self._lines.emit({"event": "plan", "summary": plan.summary.as_dict()})
+
+    def progress(self) -> ProgressView:
+        return self._lines
+
+    def summary(self, result: ApplyResult, *, ok: bool) -> None:
+        self._lines.summary(result.counts(), ok=ok, line=result.summary_line())

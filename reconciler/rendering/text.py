@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from reconciler.core.plans import Action, Change, Plan
+from reconciler.core.plans import (
+    Action,
+    Change,
+    Plan,
+    conflicts,
+    drifted,
+    missing,
+    reported_drift,
+    shown,
+)
 from reconciler.rendering.formatting import (
     drift_line,
     format_value,
@@ -64,11 +73,6 @@ def _change_lines(change: Change, paint: _Painter) -> list[str]:
     return lines
 
 
-def _shown(change: Change) -> bool:
-    """Every change but a noop without drift."""
-    return change.action is not Action.NOOP or bool(change.drift)
-
-
 def render_plan(plan: Plan, out: TextIO, *, color: bool = False) -> None:
     """The plan, for people: one block per change worth showing, then the summary."""
     paint = _Painter(color)
@@ -78,11 +82,10 @@ def render_plan(plan: Plan, out: TextIO, *, color: bool = False) -> None:
         out.write(no_changes_line(plan) + "\n")
         return
     out.write("Reconciler will perform the following actions:\n\n")
-    for change in plan.changes:
-        if _shown(change):
-            out.write("\n".join(_change_lines(change, paint)) + "\n")
+    for change in shown(plan):
+        out.write("\n".join(_change_lines(change, paint)) + "\n")
     out.write("\n" + summary_line(plan.summary) + "\n")
-    reported = sum(1 for c in plan.changes if c.action is Action.NOOP and c.drift)
+    reported = len(reported_drift(plan))
     if reported:
         clones, them = ("clone is", "it") if reported == 1 else ("clones are", "them")
         out.write(
@@ -94,25 +97,22 @@ def render_plan(plan: Plan, out: TextIO, *, color: bool = False) -> None:
 def render_drift(plan: Plan, out: TextIO, *, color: bool = False) -> None:
     """The drift report: drifted clones with their fields, missing clones, conflicts."""
     paint = _Painter(color)
-    drifted = [c for c in plan.changes if c.drift and c.action is not Action.DELETE]
-    missing = [c for c in plan.changes if c.missing]
-    conflicts = [c for c in plan.changes if c.action is Action.CONFLICT]
     for note in plan.notes:
         out.write(f"Note: {note}\n")
-    if not drifted and not missing and not conflicts:
+    if not (drifted(plan) or missing(plan) or conflicts(plan)):
         out.write("No drift. Every declared clone exists and matches its manifest.\n")
         return
-    for change in drifted:
+    for change in drifted(plan):
         out.write(f"  {paint('~', COLOURS[Action.UPDATE])} {paint(change.address, BOLD)}\n")
         for item in change.drift:
             out.write(
                 f"        {item.path}: {format_value(item.expected)} → "
                 f"{format_value(item.actual)} ({item.origin.value})\n"
             )
-    for change in missing:
+    for change in missing(plan):
         out.write(
             f"  {paint('+', COLOURS[Action.CREATE])} {paint(change.address, BOLD)}  missing\n"
         )
-    for change in conflicts:  # why drift exits 1: the clone cannot be compared or managed
+    for change in conflicts(plan):  # why drift exits 1: the clone cannot be compared or managed
         out.write("\n".join(_change_lines(change, paint)) + "\n")
     out.write("\n" + drift_line(plan.summary) + "\n")

@@ -431,7 +431,7 @@ def test_the_loop_survives_failed_rounds_rereads_manifests_and_stops_on_sigterm(
     assert starts == list(range(1, len(starts) + 1))
 
 
-def test_sigint_stops_the_loop_with_the_last_rounds_code(
+def test_sigint_ends_the_loop_cleanly_with_0_whatever_the_last_round_did(
     recognisable_sandbox: RunningSandbox, tmp_path: Path
 ) -> None:
     sandbox = recognisable_sandbox
@@ -452,6 +452,24 @@ def test_sigint_stops_the_loop_with_the_last_rounds_code(
         code, err = loop.stop(signal.SIGINT)
     finally:
         loop.close()
-    assert code == 1
-    assert loop.records[-1]["event"] == "round_end"
+    assert code == 0  # contract section 18: the loop ends cleanly; round_end said how it went
+    assert loop.records[-1]["event"] == "round_end" and loop.records[-1]["exit_code"] == 1
     assert "Traceback" not in err and "interrupted" not in err
+
+
+def test_a_signal_during_a_rounds_writes_ends_the_loop_with_0_and_the_round_interrupted(
+    recognisable_sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    rules = [{"method": "POST", "path": "/application/*/clone", "action": "delay", "seconds": 2}]
+    recognisable_sandbox.set_faults(rules=rules)
+    manifest = write_previews(tmp_path)
+    loop = Loop(recognisable_sandbox, tmp_path, manifest, "--interval", "60", "--parallelism", "1")
+    try:
+        loop.until(lambda r: r["event"] == "plan")  # the round is about to write
+        code, err = loop.stop(signal.SIGTERM)
+    finally:
+        loop.close()
+    assert code == 0, err
+    end = loop.records[-1]
+    assert end["event"] == "round_end" and end["interrupted"] is True and end["exit_code"] == 1
+    assert "Traceback" not in err

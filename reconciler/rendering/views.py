@@ -1,0 +1,253 @@
+"""The views of the commands: what each command shows, one class per output (Terraform's views).
+
+A command says *what* happened (``view.plan(plan)``, ``view.summary(result)``); its view
+decides how it looks. Each command has a Protocol of what its view must do
+(``ValidateView``, ``PlanView``, ``DriftView``, ``ApplyView``, ``ReconcileView``,
+``SandboxView``) and a table of the classes that do it, one per ``ViewType``. The view is
+chosen once, from the flags (``commands.arguments.view_type``), by ``new_<command>_view``:
+adding an output is one class and one entry in its table.
+
+The classes draw with the renderers beside this module (``text``, ``markdown``,
+``json_document``, ``progress``, ``log``); they compute nothing and call no API.
+Apply's views live in ``progress``, reconcile's in ``log``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from enum import StrEnum
+from typing import Protocol, TypeVar
+
+from reconciler.core.errors import Diagnostic
+from reconciler.core.model import CloneSet
+from reconciler.core.plans import Plan
+from reconciler.rendering import json_document, markdown, text
+from reconciler.rendering.log import ReconcileJSON, ReconcileView
+from reconciler.rendering.progress import ApplyHuman, ApplyJSON, ApplyView
+from reconciler.rendering.streams import Streams
+
+__all__ = ["ApplyView", "ReconcileView", "ViewType"]
+
+
+class ViewType(StrEnum):
+    """The outputs a command may have."""
+
+    HUMAN = "human"
+    JSON = "json"
+    MARKDOWN = "markdown"
+
+
+V = TypeVar("V", covariant=True)
+
+
+def _choose(
+    table: Mapping[ViewType, Callable[[Streams], V]], kind: ViewType, streams: Streams
+) -> V:
+    """The view of ``table`` for ``kind`` (the flags offer only the kinds a command has)."""
+    return table[kind](streams)
+
+
+# ── validate ──────────────────────────────────────────────────────────────────────────────
+
+
+class ValidateView(Protocol):
+    def valid(self, clonesets: Sequence[CloneSet]) -> None: ...
+
+    def invalid(self, diagnostics: Sequence[Diagnostic]) -> None: ...
+
+
+class ValidateHuman:
+    """``N manifests valid`` on stdout, or one diagnostic per line on stderr."""
+
+    def __init__(self, streams: Streams) -> None:
+        self._streams = streams
+
+    def valid(self, clonesets: Sequence[CloneSet]) -> None:
+        count = len(clonesets)
+        print(f"{count} manifest{'' if count == 1 else 's'} valid", file=self._streams.out)
+
+    def invalid(self, diagnostics: Sequence[Diagnostic]) -> None:
+        for diagnostic in diagnostics:
+            print(diagnostic, file=self._streams.err)
+
+
+class ValidateJSON:
+    """One object on stdout: ``{"valid", "manifests", "diagnostics"}``."""
+
+    def __init__(self, streams: Streams) -> None:
+        self._streams = streams
+
+    def valid(self, clonesets: Sequence[CloneSet]) -> None:
+        self._print(clonesets, ())
+
+    def invalid(self, diagnostics: Sequence[Diagnostic]) -> None:
+        self._print((), diagnostics)
+
+    def _print(self, clonesets: Sequence[CloneSet], diagnostics: Sequence[Diagnostic]) -> None:
+        document = {
+            "valid": not diagnostics,
+            "manifests": [c.name for c in clonesets],
+            "diagnostics": [_diagnostic(d) for d in diagnostics],
+        }
+        print(json.dumps(document, indent=2), file=self._streams.out)
+
+
+def _diagnostic(diagnostic: Diagnostic) -> dict[str, object]:
+    where = diagnostic.position
+    return {
+        "file": where.file if where else None,
+        "line": where.line if where else None,
+        "column": where.column if where else None,
+        "message": diagnostic.message,
+    }
+
+
+# ── plan ──────────────────────────────────────────────────────────────────────────────────
+
+
+class PlanView(Protocol):
+    def plan(self, plan: Plan) -> None: ...
+
+    def saved(self, path: str, *, sandbox: bool) -> None: ...  # after ``plan``, with --out
+
+
+class PlanHuman:
+    def __init__(self, streams: Streams) -> None:
+        self._streams = streams
+
+    def plan(self, plan: Plan) -> None:
+        text.render_plan(plan, self._streams.out, color=self._streams.color)
+
+    def saved(self, path: str, *, sandbox: bool) -> None:
+        where = " --sandbox" if sandbox else ""
+        self._streams.out.write(
+            f"\nSaved the plan to {path}. To apply exactly these changes:\n"
+            f"    reconciler apply --plan {path}{where}\n"
+        )
+
+
+class PlanJSON:
+    def __init__(self, streams: Streams) -> None:
+        self._streams = streams
+
+    def plan(self, plan: Plan) -> None:
+        json_document.render_plan(plan, self._streams.out)
+
+    def saved(self, path: str, *, sandbox: bool) -> None:
+        pass  # stdout holds the plan document only
+
+
+# ── drift ─────────────────────────────────────────────────────────────────────────────────
+
+
+class DriftView(Protocol):
+    def drift(self, plan: Plan) -> None: ...
+
+
+class DriftHuman:
+    def __init__(self, streams: Streams) -> None:
+        self._streams = streams
+
+    def drift(self, plan: Plan) -> None:
+        text.render_drift(plan, self._streams.out, color=self._streams.color)
+
+
+class DriftJSON:
+    def __init__(self, streams: Streams) -> None:
+        self._streams = streams
+
+    def drift(self, plan: Plan) -> None:
+        json_document.render_plan(plan, self._streams.out)
+
+
+class DriftMarkdown:
+    def __init__(self, streams: Streams) -> None:
+        self._streams = streams
+
+    def drift(self, plan: Plan) -> None:
+        markdown.render_drift(plan, self._streams.out)
+
+
+# ── sandbox ───────────────────────────────────────────────────────────────────────────────
+
+
+class SandboxView(Protocol):
+    def serving(self, url: str, token: str, state: str | None) -> None: ...
+
+    def note(self, message: str) -> None: ...
+
+    def stopped(self) -> None: ...
+
+
+class SandboxHuman:
+    """The URL, the sandbox's throwaway token and an ``export`` line; notes on stderr."""
+
+    def __init__(self, streams: Streams) -> None:
+        self._streams = streams
+
+    def serving(self, url: str, token: str, state: str | None) -> None:
+        out = self._streams.out
+        print(f"sandbox listening on {url}", file=out)
+        print(f"token: {token}", file=out)
+        if state:
+            print(f"state: {state}", file=out)
+        print(f"export QOVERY_API_URL={url} QOVERY_API_TOKEN={token}", file=out)
+        print("(Ctrl-C or SIGTERM stops it)", file=out)
+        out.flush()
+
+    def note(self, message: str) -> None:
+        print(f"note: {message}", file=self._streams.err)
+
+    def stopped(self) -> None:
+        print("sandbox stopped", file=self._streams.err)
+
+
+# ── the tables: which class shows which output ────────────────────────────────────────────
+
+VALIDATE: Mapping[ViewType, Callable[[Streams], ValidateView]] = {
+    ViewType.HUMAN: ValidateHuman,
+    ViewType.JSON: ValidateJSON,
+}
+PLAN: Mapping[ViewType, Callable[[Streams], PlanView]] = {
+    ViewType.HUMAN: PlanHuman,
+    ViewType.JSON: PlanJSON,
+}
+DRIFT: Mapping[ViewType, Callable[[Streams], DriftView]] = {
+    ViewType.HUMAN: DriftHuman,
+    ViewType.JSON: DriftJSON,
+    ViewType.MARKDOWN: DriftMarkdown,
+}
+APPLY: Mapping[ViewType, Callable[[Streams], ApplyView]] = {
+    ViewType.HUMAN: ApplyHuman,
+    ViewType.JSON: ApplyJSON,
+}
+RECONCILE: Mapping[ViewType, Callable[[Streams], ReconcileView]] = {
+    ViewType.HUMAN: ReconcileJSON,  # the log is always JSON lines; --json is accepted
+    ViewType.JSON: ReconcileJSON,
+}
+SANDBOX: Mapping[ViewType, Callable[[Streams], SandboxView]] = {ViewType.HUMAN: SandboxHuman}
+
+
+def new_validate_view(kind: ViewType, streams: Streams) -> ValidateView:
+    return _choose(VALIDATE, kind, streams)
+
+
+def new_plan_view(kind: ViewType, streams: Streams) -> PlanView:
+    return _choose(PLAN, kind, streams)
+
+
+def new_drift_view(kind: ViewType, streams: Streams) -> DriftView:
+    return _choose(DRIFT, kind, streams)
+
+
+def new_apply_view(kind: ViewType, streams: Streams) -> ApplyView:
+    return _choose(APPLY, kind, streams)
+
+
+def new_reconcile_view(kind: ViewType, streams: Streams) -> ReconcileView:
+    return _choose(RECONCILE, kind, streams)
+
+
+def new_sandbox_view(kind: ViewType, streams: Streams) -> SandboxView:
+    return _choose(SANDBOX, kind, streams)
