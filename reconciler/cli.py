@@ -103,6 +103,14 @@ def _add_connection_flags(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_guard_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--allow-deletes",
+        action="store_true",
+        help="let through a plan that the mass-deletion guard would refuse",
+    )
+
+
 def _add_paths(p: argparse.ArgumentParser, *, required: bool = True) -> None:
     p.add_argument(
         "paths",
@@ -128,6 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("plan", help="show what apply would change, and the drift")
     _add_paths(p)
     _add_connection_flags(p)
+    _add_guard_flags(p)
     p.add_argument("--json", action="store_true", help="print the plan document (JSON)")
     p.add_argument("--out", metavar="FILE", help="save the plan document for apply --plan")
     p.add_argument(
@@ -140,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("apply", help="make the changes (clone, edit, delete)")
     _add_paths(p, required=False)
     _add_connection_flags(p)
+    _add_guard_flags(p)
     p.add_argument("--plan", dest="plan_file", metavar="FILE", help="apply a saved plan")
     p.add_argument("--auto-approve", action="store_true", help="do not ask for confirmation")
     p.add_argument("--json", action="store_true", help="progress as JSON lines")
@@ -148,6 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("drift", help="report where clones differ from the manifests")
     _add_paths(p)
     _add_connection_flags(p)
+    _add_guard_flags(p)
     fmt = p.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true", help="the report as a plan document")
     fmt.add_argument("--markdown", action="store_true", help="the report as markdown")
@@ -156,6 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("reconcile", help="plan + apply unattended, logging JSON lines")
     _add_paths(p)
     _add_connection_flags(p)
+    _add_guard_flags(p)
     p.add_argument(
         "--interval",
         type=_seconds,

@@ -6,7 +6,9 @@ manifest costs no request), then the reads of ``edges.observing`` through a
 ``edges.reading.Reader`` (the client, or a recorded catalog) alternate with the pure
 ``core.resolving``, which turns names into ids and says what the next stage must read; each
 manifest's organization and scope is resolved once and handed on. ``core.planning``
-decides, and ``--target`` narrows the plan (``core.targeting``).
+decides, ``--target`` narrows the plan (``core.targeting``), and the mass-deletion guard
+(``core.guarding``, contract section 18) refuses, before anything is shown or changed, a
+plan that deletes too much, unless the run allows deletions (``--allow-deletes``).
 
 Neighbours: ``edges`` (reading, observing, validating) below, ``core`` at the bottom;
 ``commands`` and ``library`` above.
@@ -17,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from reconciler.core.guarding import check as check_deletes
 from reconciler.core.model import CloneSet, DesiredState, ObservedState
 from reconciler.core.planning import plan as make_plan
 from reconciler.core.plans import Plan
@@ -82,17 +85,27 @@ def plan_with(
     api_url: str | None,
     parallelism: int = 8,
     targets: Sequence[str] = (),
+    allow_deletes: bool = False,
 ) -> Planned:
-    """Observe what the manifests involve through ``reader`` and plan."""
+    """Observe what the manifests involve through ``reader`` and plan.
+
+    ``DeletionRefused`` when the plan deletes more than the guard lets through, unless
+    ``allow_deletes``.
+    """
     observation = observe(reader, clonesets, parallelism=parallelism)
-    plan = make_plan(observation.desired, observation.observed, api_url=api_url)
-    if targets:
-        plan = select(plan, targets)
+    whole = make_plan(observation.desired, observation.observed, api_url=api_url)
+    plan = select(whole, targets) if targets else whole
+    if not allow_deletes:
+        check_deletes(plan, observation.desired, clonesets, whole=whole)
     return Planned(plan, observation, tuple(clonesets))
 
 
 def plan_manifests(
-    session: Session, clonesets: Sequence[CloneSet], targets: Sequence[str] = ()
+    session: Session,
+    clonesets: Sequence[CloneSet],
+    targets: Sequence[str] = (),
+    *,
+    allow_deletes: bool = False,
 ) -> Planned:
     """``plan_with`` through an open session's client; ``targets`` narrows the changes."""
     return plan_with(
@@ -101,4 +114,5 @@ def plan_manifests(
         api_url=session.api_url,
         parallelism=session.parallelism,
         targets=targets,
+        allow_deletes=allow_deletes,
     )

@@ -59,7 +59,9 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
         raise UsageError(NO_TTY)
     clonesets = load(args.paths)
     with connect(args) as session:
-        plan = plan_manifests(session, clonesets, args.target).plan
+        plan = plan_manifests(
+            session, clonesets, args.target, allow_deletes=args.allow_deletes
+        ).plan
         _show_plan(plan, args, streams)
         if plan.has_pending_changes and not args.auto_approve and not _approved(streams):
             streams.err.write("Apply cancelled.\n")

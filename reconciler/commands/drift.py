@@ -19,7 +19,9 @@ from reconciler.rendering.streams import Streams
 def run(args: argparse.Namespace, streams: Streams) -> int:
     clonesets = load(args.paths)
     with connect(args) as session:
-        plan = plan_manifests(session, clonesets, args.target).plan
+        plan = plan_manifests(
+            session, clonesets, args.target, allow_deletes=args.allow_deletes
+        ).plan
     if args.json:
         json_document.render_plan(plan, streams.out)
     elif args.markdown:

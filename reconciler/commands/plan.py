@@ -20,7 +20,7 @@ from reconciler.rendering.streams import Streams
 def run(args: argparse.Namespace, streams: Streams) -> int:
     clonesets = load(args.paths)
     with connect(args) as session:
-        planned = plan_manifests(session, clonesets, args.target)
+        planned = plan_manifests(session, clonesets, args.target, allow_deletes=args.allow_deletes)
     plan = planned.plan
     if args.out:
         try:

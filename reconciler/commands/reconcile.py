@@ -127,7 +127,9 @@ def _reconcile(
     clonesets = load(args.paths)
     log.add_secrets(_secrets(args))
     with connect(args) as session:
-        plan = plan_manifests(session, clonesets, args.target).plan
+        plan = plan_manifests(
+            session, clonesets, args.target, allow_deletes=args.allow_deletes
+        ).plan
         log.write("plan", round=number, **plan_fields(plan))
         drifted = reported_drift(plan)
         for change in drifted:

@@ -18,7 +18,7 @@ GOLDEN = Path(__file__).parents[1] / "manifests" / "golden"
 
 def run(case: str, reader: RecordedReader) -> None:
     clonesets = load([str(GOLDEN / case / "manifests")])
-    plan_with(reader, clonesets, api_url="https://api.qovery.com")
+    plan_with(reader, clonesets, api_url="https://api.qovery.com", allow_deletes=True)
 
 
 @pytest.mark.parametrize("case", ["create-and-noop", "interrupted-create-and-deploy", "prune"])

@@ -7,6 +7,8 @@ One folder per case under ``tests/manifests/golden/<case>/``:
   ``organizations`` (a list), ``projects`` and ``environments`` (organization id → list),
   ``applications`` (environment id → list) and, for cases that deploy, ``statuses``
   (environment id → the ``/application/status`` list);
+- ``options.json`` (optional): keyword arguments of ``pipeline.plan_with`` for the case, as
+  the CLI's flags would give them: ``{"allow_deletes": true}`` is ``--allow-deletes``;
 - ``plan.txt``, ``plan.json``, ``drift.md``: the expected renderings.
 
 The test runs the one pipeline of the tool (``pipeline.load`` → ``pipeline.plan_with``) with
@@ -24,10 +26,12 @@ import io
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
 
+from reconciler.core.errors import DeletionRefused
 from reconciler.core.plans import Plan, to_document
 from reconciler.edges.planfile import from_document, plan_schema
 from reconciler.edges.reading import RecordedReader
@@ -40,11 +44,18 @@ UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
 API_URL = "https://api.qovery.com"
 
 
-def make_plan(case: str) -> Plan:
+def options(case: str) -> dict[str, Any]:
+    path = GOLDEN / case / "options.json"
+    found: dict[str, Any] = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    return found
+
+
+def make_plan(case: str, **overriding: Any) -> Plan:
     folder = GOLDEN / case
     clonesets = load([str(folder / "manifests")])
     reader = RecordedReader.from_file(folder / "catalog.json")
-    return plan_with(reader, clonesets, api_url=API_URL).plan
+    chosen = options(case) | overriding
+    return plan_with(reader, clonesets, api_url=API_URL, **chosen).plan
 
 
 def outputs(result: Plan) -> dict[str, str]:
@@ -79,3 +90,14 @@ def test_golden_plan_document_validates_and_round_trips(case: str) -> None:
     document = json.loads((GOLDEN / case / "plan.json").read_text(encoding="utf-8"))
     jsonschema.Draft202012Validator(plan_schema()).validate(document)
     assert to_document(from_document(document)) == document
+
+
+def test_the_prune_case_deletes_two_of_three_owned_clones_only_with_allow_deletes() -> None:
+    with pytest.raises(DeletionRefused) as refused:
+        make_plan("prune", allow_deletes=False)
+    (diagnostic,) = refused.value.diagnostics
+    assert diagnostic.position is not None
+    assert diagnostic.position.file.endswith("prune/manifests/previews.yaml")
+    assert diagnostic.message == (
+        "manifest previews: the plan deletes 2 of the 3 clones it owns, more than half"
+    )
