@@ -106,6 +106,14 @@ def _add_connection_flags(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_guard_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--allow-deletes",
+        action="store_true",
+        help="let through a plan that the mass-deletion guard would refuse",
+    )
+
+
 def _add_paths(p: argparse.ArgumentParser, *, required: bool = True) -> None:
     p.add_argument(
         "paths",
@@ -123,6 +131,7 @@ def _validate(p: argparse.ArgumentParser) -> None:
 def _plan(p: argparse.ArgumentParser) -> None:
     _add_paths(p)
     _add_connection_flags(p)
+    _add_guard_flags(p)
     p.add_argument("--json", action="store_true", help="print the plan document (JSON)")
     p.add_argument("--out", metavar="FILE", help="save the plan document for apply --plan")
     p.add_argument(
@@ -135,6 +144,7 @@ def _plan(p: argparse.ArgumentParser) -> None:
 def _apply(p: argparse.ArgumentParser) -> None:
     _add_paths(p, required=False)
     _add_connection_flags(p)
+    _add_guard_flags(p)
     p.add_argument("--plan", dest="plan_file", metavar="FILE", help="apply a saved plan")
     p.add_argument("--auto-approve", action="store_true", help="do not ask for confirmation")
     p.add_argument("--json", action="store_true", help="progress as JSON lines")
@@ -143,6 +153,7 @@ def _apply(p: argparse.ArgumentParser) -> None:
 def _drift(p: argparse.ArgumentParser) -> None:
     _add_paths(p)
     _add_connection_flags(p)
+    _add_guard_flags(p)
     fmt = p.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true", help="the report as a plan document")
     fmt.add_argument("--markdown", action="store_true", help="the report as markdown")
@@ -151,6 +162,7 @@ def _drift(p: argparse.ArgumentParser) -> None:
 def _reconcile(p: argparse.ArgumentParser) -> None:
     _add_paths(p)
     _add_connection_flags(p)
+    _add_guard_flags(p)
     p.add_argument(
         "--interval",
         type=_seconds,

@@ -12,8 +12,13 @@ The same values the CLI computes and renders::
         result = reconciler.apply(plan, session)          # a reconciler.edges.executing.ApplyResult
         print(result.summary_line())
 
-``reconciler.core.plans.to_document(plan)`` gives the JSON plan document of ``plan --json``.
-Errors are ``reconciler.core.errors.ReconcilerError`` subclasses.
+Every call goes through the one pipeline of the CLI (``reconciler.pipeline``): the same
+resolution (every problem of every manifest in one ``ResolutionError``), the same reads, the
+same planner and the same mass-deletion guard: a plan that deletes too much raises
+``DeletionRefused`` unless ``plan(..., allow_deletes=True)`` (``--allow-deletes``). ``apply``
+carries out a plan made so, without asking. ``reconciler.core.plans.to_document(plan)`` gives
+the JSON plan document of ``plan --json``. Errors are ``reconciler.core.errors.ReconcilerError``
+subclasses.
 """
 
 from __future__ import annotations
@@ -36,9 +41,16 @@ def load(*paths: str) -> tuple[CloneSet, ...]:
     return _load(paths)
 
 
-def plan(clonesets: Sequence[CloneSet], session: Session, *, targets: Sequence[str] = ()) -> Plan:
-    """Resolve, observe and plan, as ``reconciler plan`` does; read only."""
-    return plan_manifests(session, clonesets, targets).plan
+def plan(
+    clonesets: Sequence[CloneSet],
+    session: Session,
+    *,
+    targets: Sequence[str] = (),
+    allow_deletes: bool = False,
+) -> Plan:
+    """Resolve, observe and plan, as ``reconciler plan`` does (``--target``,
+    ``--allow-deletes``); read only."""
+    return plan_manifests(session, clonesets, targets, allow_deletes=allow_deletes).plan
 
 
 def apply(plan: Plan, session: Session, *, progress: Progress | None = None) -> ApplyResult:

@@ -1,29 +1,50 @@
-"""The pipeline: load → resolve → read → plan, in one function that every caller uses.
+"""The pipeline: load → resolve ⇄ read → plan, in one function that every caller uses.
 
-The commands, the Python API (``library``) and the golden tests all go through
-``plan_manifests``: manifests are loaded offline (``load``), then ``edges.observing`` reads
-what Qovery holds through a ``Reader`` (the client, or a recorded catalog), the pure
-``core.resolving`` turns names into ids and ``core.planning`` decides. ``--target`` narrows
-the plan last (``core.targeting``).
+The commands (through ``plan_manifests``), the Python API (``library``) and the golden tests
+all go through ``plan_with``: manifests are loaded offline first (``load``, so that a bad
+manifest costs no request), then the reads of ``edges.observing`` through a
+``edges.reading.Reader`` (the client, or a recorded catalog) alternate with the pure
+``core.resolving``, which turns names into ids and says what the next stage must read; each
+manifest's organization and scope is resolved once and handed on. ``core.planning``
+decides, ``--target`` narrows the plan (``core.targeting``), and the mass-deletion guard
+(``core.guarding``, contract section 18) refuses, before anything is shown or changed, a
+plan that deletes too much, unless the run allows deletions (``--allow-deletes``).
 
-Neighbours: ``edges`` (reading, validating) below, ``core`` (resolving, planning) at the
-bottom; ``commands`` and ``library`` above.
+Neighbours: ``edges`` (reading, observing, validating) below, ``core`` at the bottom;
+``commands`` and ``library`` above.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from reconciler.core.model import CloneSet
+from reconciler.core.guarding import check as check_deletes
+from reconciler.core.model import CloneSet, DesiredState, ObservedState
 from reconciler.core.planning import plan as make_plan
 from reconciler.core.plans import Plan
+from reconciler.core.resolving import (
+    Catalog,
+    resolve_clones,
+    resolve_organizations,
+    resolve_scopes,
+)
 from reconciler.core.targeting import select
-from reconciler.edges.observing import Observation, observe
+from reconciler.edges.observing import read_containers, read_environments, read_organizations
+from reconciler.edges.reading import Reader
 from reconciler.edges.session import Session
 from reconciler.edges.validating import load_manifests
 
-__all__ = ["Planned", "load", "plan_manifests"]
+__all__ = ["Observation", "Planned", "load", "observe", "plan_manifests", "plan_with"]
+
+
+@dataclass(frozen=True)
+class Observation:
+    """The outcome of one observation: what the manifests want and what Qovery holds."""
+
+    desired: DesiredState
+    observed: ObservedState
+    catalog: Catalog
 
 
 @dataclass(frozen=True)
@@ -40,12 +61,58 @@ def load(paths: Sequence[str]) -> tuple[CloneSet, ...]:
     return tuple(load_manifests(paths))
 
 
-def plan_manifests(
-    session: Session, clonesets: Sequence[CloneSet], targets: Sequence[str] = ()
+def observe(reader: Reader, clonesets: Sequence[CloneSet], *, parallelism: int = 8) -> Observation:
+    """Resolve the manifests stage by stage, reading between stages only what is needed.
+
+    Every problem of every manifest is collected on the way and raised together, as one
+    ``ResolutionError``, once the last stage has been read.
+    """
+    listed = read_organizations(reader)
+    organizations = resolve_organizations(clonesets, listed)
+    catalog = read_containers(reader, listed, organizations.ids, parallelism=parallelism)
+    scopes = resolve_scopes(organizations, catalog)
+    listings = read_environments(
+        reader, scopes.environment_ids, statuses=scopes.statuses_needed, parallelism=parallelism
+    )
+    catalog = replace(catalog, applications=listings.applications)
+    return Observation(resolve_clones(scopes, catalog), listings.observed, catalog)
+
+
+def plan_with(
+    reader: Reader,
+    clonesets: Sequence[CloneSet],
+    *,
+    api_url: str | None,
+    parallelism: int = 8,
+    targets: Sequence[str] = (),
+    allow_deletes: bool = False,
 ) -> Planned:
-    """Observe what the manifests involve and plan; ``targets`` narrows the changes."""
-    observation = observe(session.client, clonesets, parallelism=session.parallelism)
-    plan = make_plan(observation.desired, observation.observed, api_url=session.api_url)
-    if targets:
-        plan = select(plan, targets)
+    """Observe what the manifests involve through ``reader`` and plan.
+
+    ``DeletionRefused`` when the plan deletes more than the guard lets through, unless
+    ``allow_deletes``.
+    """
+    observation = observe(reader, clonesets, parallelism=parallelism)
+    whole = make_plan(observation.desired, observation.observed, api_url=api_url)
+    plan = select(whole, targets) if targets else whole
+    if not allow_deletes:
+        check_deletes(plan, observation.desired, clonesets, whole=whole)
     return Planned(plan, observation, tuple(clonesets))
+
+
+def plan_manifests(
+    session: Session,
+    clonesets: Sequence[CloneSet],
+    targets: Sequence[str] = (),
+    *,
+    allow_deletes: bool = False,
+) -> Planned:
+    """``plan_with`` through an open session's client; ``targets`` narrows the changes."""
+    return plan_with(
+        session.client,
+        clonesets,
+        api_url=session.api_url,
+        parallelism=session.parallelism,
+        targets=targets,
+        allow_deletes=allow_deletes,
+    )

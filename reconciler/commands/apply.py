@@ -53,7 +53,9 @@ def run(options: ApplyOptions, streams: Streams) -> int:
         raise UsageError(NO_TTY)
     clonesets = load(options.paths)
     with connect(options) as session:
-        plan = plan_manifests(session, clonesets, options.target).plan
+        plan = plan_manifests(
+            session, clonesets, options.target, allow_deletes=options.allow_deletes
+        ).plan
         view.plan(plan)
         if plan.has_pending_changes and not options.auto_approve and not _approved(streams):
             view.cancelled()

@@ -48,6 +48,7 @@ class PlanningOptions(Options):
     token_file: str | None = None
     sandbox: bool = False
     parallelism: int = 8
+    allow_deletes: bool = False
 
     def __post_init__(self) -> None:
         if self.sandbox and self.api_url:

@@ -20,6 +20,8 @@ def run(options: DriftOptions, streams: Streams) -> int:
     view = new_drift_view(options.view_type, streams)
     clonesets = load(options.paths)
     with connect(options) as session:
-        plan = plan_manifests(session, clonesets, options.target).plan
+        plan = plan_manifests(
+            session, clonesets, options.target, allow_deletes=options.allow_deletes
+        ).plan
     view.drift(plan)
     return exits.of_drift(plan)

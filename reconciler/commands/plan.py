@@ -23,7 +23,9 @@ def run(options: PlanOptions, streams: Streams) -> int:
     view = new_plan_view(options.view_type, streams)
     clonesets = load(options.paths)
     with connect(options) as session:
-        planned = plan_manifests(session, clonesets, options.target)
+        planned = plan_manifests(
+            session, clonesets, options.target, allow_deletes=options.allow_deletes
+        )
     plan = planned.plan
     if options.out:
         try:

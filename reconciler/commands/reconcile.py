@@ -117,7 +117,9 @@ def _reconcile(
     clonesets = load(options.paths)
     view.add_secrets(_secrets(options))
     with connect(options) as session:
-        plan = plan_manifests(session, clonesets, options.target).plan
+        plan = plan_manifests(
+            session, clonesets, options.target, allow_deletes=options.allow_deletes
+        ).plan
         view.plan(number, plan)
         drifted = reported_drift(plan)
         for change in drifted:

@@ -8,6 +8,7 @@ The tree (catch the narrowest class that means something to you)::
     ├── ManifestError                one or more Diagnostics about manifests     (exit 1)
     ├── ResolutionError              names that resolve to nothing or to two     (exit 1)
     ├── StalePlanError               a saved plan no longer matches Qovery       (exit 1)
+    ├── DeletionRefused              a plan that would delete too much (guarding) (exit 1)
     └── ApiError                     the Qovery API answered badly, or not at all (exit 1)
         ├── UnauthorizedError        401
         ├── ForbiddenError           403
@@ -91,6 +92,19 @@ class ResolutionError(ReconcilerError):
     def __init__(self, diagnostics: list[Diagnostic] | tuple[Diagnostic, ...]) -> None:
         self.diagnostics = tuple(diagnostics)
         super().__init__("\n".join(str(d) for d in self.diagnostics))
+
+
+class DeletionRefused(ReconcilerError):
+    """A plan whose deletes the mass-deletion guard refuses; one Diagnostic per rule broken."""
+
+    def __init__(self, diagnostics: list[Diagnostic] | tuple[Diagnostic, ...]) -> None:
+        self.diagnostics = tuple(diagnostics)
+        lines = "\n".join(f"  {d}" for d in self.diagnostics)
+        super().__init__(
+            "refusing a mass deletion (more than the guards let through); nothing was "
+            "changed. Fix the manifest, or pass --allow-deletes if these deletions are "
+            "intended:\n" + lines
+        )
 
 
 class StalePlanError(ReconcilerError):

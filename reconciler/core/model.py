@@ -38,13 +38,15 @@ class OnDrift(StrEnum):
 
 @dataclass(frozen=True)
 class Policy:
-    """The ``spec.policy`` block of a CloneSet (contract section 3)."""
+    """The ``spec.policy`` block of a CloneSet (contract sections 3 and 18)."""
 
     follow_source: bool = True
     on_drift: OnDrift = OnDrift.REPORT
     prune: bool = False
     adopt: bool = False
     deploy: bool = False
+    max_deletes: int = 10  # more deletes in one run are refused (core.guarding)
+    allow_empty: bool = False  # its selectors may match nothing (and it then retires)
 
 
 @dataclass(frozen=True)

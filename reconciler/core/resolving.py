@@ -1,20 +1,25 @@
 """Resolution: manifests' names and UUIDs → Qovery ids, and the desired state. Pure.
 
-The I/O layer (``observing``) reads the lists in three stages, each stage's calls in
-parallel, and calls these functions in between:
+The pipeline reads the lists in three stages (``edges.observing``, each stage's calls in
+parallel) and resolves in between, each manifest's part once, handing it to the next stage:
 
-1. ``GET /organization``                          → ``organizations_needed(clonesets, orgs)``
+1. ``GET /organization``                       → ``resolve_organizations(clonesets, orgs)``
+   (each manifest's organization; ``.ids`` are the organizations to read)
 2. per needed organization: projects and its environments (``GET /organization/{id}/project``,
-   ``GET /organization/{id}/environments``)       → ``environments_needed(clonesets, catalog)``
-3. per needed environment: its applications      → ``resolve(clonesets, catalog)``
+   ``GET /organization/{id}/environments``)    → ``resolve_scopes(organizations, catalog)``
+   (each manifest's source, targets and prune scope; ``.environment_ids`` to read)
+3. per needed environment: its applications   → ``resolve_clones(scopes, catalog)``
+   → ``DesiredState``
 
 Names match case-insensitively (as in Qovery); a UUID-shaped reference matches by id. A name
-that matches nothing lists the closest existing names; two matches name both. Every function
-raises ``ResolutionError`` holding every diagnostic found (each pinned to the manifest's
-``file:line:column``), never just the first.
+that matches nothing lists the closest existing names; two matches name both. A problem in
+one manifest never hides another's: the stages carry every diagnostic found so far (each
+pinned to the manifest's ``file:line:column``) and go on with the manifests that resolved,
+and ``resolve_clones`` raises one ``ResolutionError`` holding them all. ``resolve`` runs the
+three stages over a catalog read in full.
 
 Neighbours: ``desired`` (templates, globs, DesiredClone), ``suggesting`` (closest names),
-``model`` (the values), ``observing`` (the caller).
+``model`` (the values), ``pipeline`` (the caller, between ``observing``'s reads).
 """
 
 from __future__ import annotations
@@ -57,63 +62,113 @@ class Catalog:
     applications: Mapping[str, tuple[JSON, ...]] = field(default_factory=dict)  # env id →
 
 
+@dataclass(frozen=True)
+class Organizations:
+    """Stage 1 → 2: each manifest's organization (``None`` where it resolved to nothing)."""
+
+    clonesets: tuple[CloneSet, ...]
+    entries: tuple[Entry | None, ...]
+    problems: tuple[Diagnostic, ...] = ()
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        """The organizations whose projects and environments must be read, in order."""
+        return tuple(dict.fromkeys(_id(entry) for entry in self.entries if entry is not None))
+
+
+@dataclass(frozen=True)
+class Scopes:
+    """Stage 2 → 3: each manifest's resolved scope (``None`` where it did not resolve)."""
+
+    clonesets: tuple[CloneSet, ...]
+    scopes: tuple[_Scope | None, ...]
+    problems: tuple[Diagnostic, ...] = ()
+
+    @property
+    def environment_ids(self) -> tuple[str, ...]:
+        """The environments whose applications must be listed (stage 2 → 3).
+
+        Source environments, every resolved target environment (selectors included), and,
+        for manifests with ``prune: true``, every environment of their organization.
+        """
+        ids: list[str] = []
+        for scope in self.resolved:
+            ids.append(scope.source.id)
+            ids.extend(env.id for target in scope.targets for env in target.environments)
+            ids.extend(env.id for env in scope.prune_environments)
+        return tuple(dict.fromkeys(ids))
+
+    @property
+    def statuses_needed(self) -> bool:
+        """Whether the applications' deployment statuses are read too (a manifest deploys)."""
+        return any(c.policy.deploy for c in self.clonesets)
+
+    @property
+    def resolved(self) -> tuple[_Scope, ...]:
+        return tuple(scope for scope in self.scopes if scope is not None)
+
+
 # ── public functions ─────────────────────────────────────────────────────────────────────
 
 
-def organizations_needed(
+def resolve_organizations(
     clonesets: Sequence[CloneSet], organizations: Sequence[JSON]
-) -> tuple[str, ...]:
-    """The ids of the organizations the manifests name (stage 1 → 2)."""
+) -> Organizations:
+    """Stage 1: the organization each manifest names, among ``GET /organization``'s."""
     problems = _Problems()
-    ids = []
-    for cloneset in clonesets:
-        org = _organization(cloneset, organizations, problems)
-        if org is not None:
-            ids.append(_id(org))
-    problems.raise_if_any()
-    return tuple(dict.fromkeys(ids))
+    entries = tuple(_organization(c, organizations, problems) for c in clonesets)
+    return Organizations(tuple(clonesets), entries, tuple(problems.items))
 
 
-def environments_needed(clonesets: Sequence[CloneSet], catalog: Catalog) -> tuple[str, ...]:
-    """The ids of the environments whose applications must be listed (stage 2 → 3).
+def resolve_scopes(organizations: Organizations, catalog: Catalog) -> Scopes:
+    """Stage 2: each manifest's source environment, targets and prune scope.
 
-    Source environments, every resolved target environment (selectors included), and, for
-    manifests with ``prune: true``, every environment of their organization.
+    ``catalog`` holds the projects and environments of ``organizations.ids``; a manifest
+    whose organization did not resolve has no scope, and its problem is carried on.
     """
-    problems = _Problems()
-    ids: list[str] = []
-    for cloneset in clonesets:
-        scope = _resolve_scope(cloneset, catalog, problems)
-        if scope is None:
+    problems = _Problems(organizations.problems)
+    known: dict[str, _Organization] = {}  # one index per organization, for all its manifests
+    scopes: list[_Scope | None] = []
+    for cloneset, entry in zip(organizations.clonesets, organizations.entries, strict=True):
+        if entry is None:
+            scopes.append(None)
             continue
-        ids.append(scope.source.id)
-        ids.extend(env.id for target in scope.targets for env in target.environments)
-        ids.extend(env.id for env in scope.prune_environments)
-    problems.raise_if_any()
-    return tuple(dict.fromkeys(ids))
+        org = known.get(_id(entry))
+        if org is None:
+            org = known[_id(entry)] = _Organization(entry, catalog)
+        scopes.append(_resolve_scope(cloneset, org, problems))
+    return Scopes(organizations.clonesets, tuple(scopes), tuple(problems.items))
 
 
-def resolve(clonesets: Sequence[CloneSet], catalog: Catalog) -> DesiredState:
-    """The desired state: one DesiredClone per (manifest, source application, target)."""
-    problems = _Problems()
-    scopes = [_resolve_scope(c, catalog, problems) for c in clonesets]
+def resolve_clones(scopes: Scopes, catalog: Catalog) -> DesiredState:
+    """Stage 3: one DesiredClone per (manifest, source application, target).
+
+    ``catalog.applications`` holds the listings of ``scopes.environment_ids``. Raises one
+    ``ResolutionError`` with every problem of every stage, if there is any.
+    """
+    problems = _Problems(scopes.problems)
     clones: list[DesiredClone] = []
-    for scope in scopes:
-        if scope is not None:
-            clones.extend(_clones_of(scope, catalog, problems))
-    _check_duplicates(clones, {s.cloneset.name: s for s in scopes if s}, problems)
+    for scope in scopes.resolved:
+        clones.extend(_clones_of(scope, catalog, problems))
+    _check_duplicates(clones, {s.cloneset.name: s for s in scopes.resolved}, problems)
     problems.raise_if_any()
-    resolved = [s for s in scopes if s is not None]
+    resolved = scopes.resolved
     return DesiredState(
         clones=tuple(sorted(clones, key=lambda c: c.address)),
-        managed_manifests=tuple(sorted(c.name for c in clonesets)),
-        policies={c.name: c.policy for c in clonesets},
+        managed_manifests=tuple(sorted(c.name for c in scopes.clonesets)),
+        policies={c.name: c.policy for c in scopes.clonesets},
         prune_environments={
             s.cloneset.name: s.prune_environments for s in resolved if s.cloneset.policy.prune
         },
         selectors=tuple(t.match for s in resolved for t in s.targets if t.match is not None),
         notes=tuple(note for s in resolved for note in s.notes),
     )
+
+
+def resolve(clonesets: Sequence[CloneSet], catalog: Catalog) -> DesiredState:
+    """The three stages over a catalog that holds every list already."""
+    organizations = resolve_organizations(clonesets, catalog.organizations)
+    return resolve_clones(resolve_scopes(organizations, catalog), catalog)
 
 
 def is_uuid(ref: str) -> bool:
@@ -125,10 +180,10 @@ def is_uuid(ref: str) -> bool:
 
 
 class _Problems:
-    """Diagnostics collected over one resolution."""
+    """Diagnostics collected over one resolution, after those of the earlier stages."""
 
-    def __init__(self) -> None:
-        self.items: list[Diagnostic] = []
+    def __init__(self, earlier: Iterable[Diagnostic] = ()) -> None:
+        self.items: list[Diagnostic] = list(earlier)
 
     def add(self, position: Position | None, message: str) -> None:
         self.items.append(Diagnostic(position, message))
@@ -251,11 +306,7 @@ def _at(cloneset: CloneSet, *paths: str) -> Position | None:
     return cloneset.position
 
 
-def _resolve_scope(cloneset: CloneSet, catalog: Catalog, problems: _Problems) -> _Scope | None:
-    org_entry = _organization(cloneset, catalog.organizations, problems)
-    if org_entry is None:
-        return None
-    org = _Organization(org_entry, catalog)
+def _resolve_scope(cloneset: CloneSet, org: _Organization, problems: _Problems) -> _Scope | None:
     project = _project(cloneset, org, cloneset.source_project, "spec.source.project", problems)
     if project is None:
         return None

@@ -1,20 +1,24 @@
 """Observing: read what Qovery holds, in as few sequential steps as the API allows.
 
-The reads happen in three stages; the calls of one stage run in parallel (bounded by
-``--parallelism``), and the pure functions of ``resolving`` decide between stages what the
+Observing only reads, through a ``reading.Reader`` (the client, or a recorded catalog). The
+reads happen in three stages; the calls of one stage run in parallel (bounded by
+``--parallelism``), and between stages ``pipeline`` asks the pure ``core.resolving`` what the
 next one must read::
 
-    1. GET /organization                                   → organizations_needed()
-    2. per organization: GET …/project, GET …/environments → environments_needed()
-    3. per environment: GET /environment/{id}/application  → resolve() → DesiredState
+    1. GET /organization                                   read_organizations()
+    2. per organization: GET …/project, GET …/environments read_containers()
+    3. per environment: GET /environment/{id}/application  read_environments()
        (+ …/application/status where a manifest deploys)
 
 So a run costs 1 + 2·organizations + environments (+ environments again for statuses)
 requests, whatever the number of applications or targets, and its wall time is about three
-round trips plus ⌈requests ÷ parallelism⌉ of them. A listing that fails stops the run: an
-error is never taken for an empty environment (contract section 3).
+round trips plus ⌈requests ÷ parallelism⌉ of them. Each application listing is normalised
+and fingerprinted in the thread that waited for it, while the other listings are still on
+the wire. A listing that fails stops the run: an error is never taken for an empty
+environment (contract section 3).
 
-Neighbours: ``client`` below, ``resolving`` (pure) beside, ``commands`` above.
+Neighbours: ``reading`` (the Reader) below, ``pipeline`` above (it resolves in between),
+``staleness`` (uses ``fetch_all``).
 """
 
 from __future__ import annotations
@@ -25,22 +29,21 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from reconciler.core.fingerprints import fingerprint
-from reconciler.core.model import CloneSet, DesiredState, ObservedApplication, ObservedState
+from reconciler.core.model import JSON, ObservedApplication, ObservedState
 from reconciler.core.normalising import normalise
-from reconciler.core.resolving import Catalog, environments_needed, organizations_needed, resolve
-from reconciler.edges.client import QoveryClient
+from reconciler.core.resolving import Catalog
+from reconciler.edges.reading import Reader
 
 K = TypeVar("K")
 V = TypeVar("V")
 
 
 @dataclass(frozen=True)
-class Observation:
-    """The outcome of one observation: what the manifests want and what Qovery holds."""
+class EnvironmentListings:
+    """What stage 3 read: each environment's applications, and their statuses if asked."""
 
-    desired: DesiredState
+    applications: Mapping[str, tuple[JSON, ...]]  # environment id →
     observed: ObservedState
-    catalog: Catalog
 
 
 def fetch_all(keys: Iterable[K], fetch: Callable[[K], V], *, parallelism: int) -> dict[K, V]:
@@ -66,16 +69,22 @@ def fetch_all(keys: Iterable[K], fetch: Callable[[K], V], *, parallelism: int) -
         return {futures[f]: f.result() for f in futures}
 
 
-def observe(
-    client: QoveryClient, clonesets: Sequence[CloneSet], *, parallelism: int = 8
-) -> Observation:
-    """Resolve the manifests against Qovery and read every environment involved."""
-    organizations = client.list_organizations()
-    org_ids = organizations_needed(clonesets, organizations)
+def read_organizations(reader: Reader) -> tuple[JSON, ...]:
+    """Stage 1: every organization the token may see."""
+    return tuple(reader.list_organizations())
 
+
+def read_containers(
+    reader: Reader,
+    organizations: Sequence[JSON],
+    org_ids: Sequence[str],
+    *,
+    parallelism: int = 8,
+) -> Catalog:
+    """Stage 2: the projects and the environments of each of ``org_ids``, in parallel."""
     readers = {
-        "projects": client.list_projects,
-        "environments": client.list_organization_environments,
+        "projects": reader.list_projects,
+        "environments": reader.list_organization_environments,
     }
 
     def read_org(key: tuple[str, str]) -> list[Any]:
@@ -84,16 +93,20 @@ def observe(
 
     keys = [(kind, org) for org in org_ids for kind in readers]
     lists = fetch_all(keys, read_org, parallelism=parallelism)
-    catalog = Catalog(
+    return Catalog(
         organizations=tuple(organizations),
         projects={org: tuple(lists[("projects", org)]) for org in org_ids},
         environments={org: tuple(lists[("environments", org)]) for org in org_ids},
     )
 
-    env_ids = environments_needed(clonesets, catalog)
-    env_readers = {"applications": client.list_applications}
-    if any(c.policy.deploy for c in clonesets):
-        env_readers["statuses"] = client.list_application_statuses
+
+def read_environments(
+    reader: Reader, env_ids: Sequence[str], *, statuses: bool, parallelism: int = 8
+) -> EnvironmentListings:
+    """Stage 3: the applications of each of ``env_ids`` (and their statuses), in parallel."""
+    env_readers = {"applications": reader.list_applications}
+    if statuses:
+        env_readers["statuses"] = reader.list_application_statuses
 
     derived: dict[str, tuple[Any, str | None]] = {}
 
@@ -108,15 +121,11 @@ def observe(
         [(kind, env) for env in env_ids for kind in env_readers], read_env, parallelism=parallelism
     )
     applications = {env: env_lists[("applications", env)] for env in env_ids}
-    statuses = {env: env_lists[("statuses", env)] for env in env_ids if "statuses" in env_readers}
-    catalog = Catalog(
-        organizations=catalog.organizations,
-        projects=catalog.projects,
-        environments=catalog.environments,
+    status_lists = {env: env_lists[("statuses", env)] for env in env_ids if statuses}
+    return EnvironmentListings(
         applications={env: tuple(apps) for env, apps in applications.items()},
+        observed=observed_state(applications, status_lists, derived),
     )
-    desired = resolve(clonesets, catalog)
-    return Observation(desired, observed_state(applications, statuses, derived), catalog)
 
 
 def derive(app: Mapping[str, Any]) -> tuple[Any, str | None]:

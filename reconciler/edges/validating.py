@@ -449,6 +449,8 @@ def build_cloneset(document: Document) -> CloneSet:
             prune=policy.get("prune", False),
             adopt=policy.get("adopt", False),
             deploy=policy.get("deploy", False),
+            max_deletes=policy.get("max_deletes", Policy.max_deletes),
+            allow_empty=policy.get("allow_empty", False),
         ),
         position=document.start,
         positions={dotted(path): at for path, at in document.positions.items() if path},

@@ -11,8 +11,8 @@ from jsonschema import Draft202012Validator
 
 from reconciler.cli import main
 from reconciler.edges.client import QoveryClient
-from reconciler.edges.observing import observe
 from reconciler.edges.validating import load_manifests, manifest_schema
+from reconciler.pipeline import observe
 from reconciler.rendering.streams import Streams
 from reconciler.sandbox import RunningSandbox
 

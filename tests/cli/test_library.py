@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 import reconciler
+from reconciler.core.errors import DeletionRefused, ResolutionError
 from reconciler.core.plans import Action, to_document
 from reconciler.sandbox import RunningSandbox
 
@@ -52,3 +53,34 @@ def test_load_plan_apply_from_python(
 def test_unknown_attribute_is_an_attribute_error() -> None:
     with pytest.raises(AttributeError):
         reconciler.nothing_here  # noqa: B018
+
+
+def test_the_python_api_goes_through_the_pipeline_and_its_guard(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    path = tmp_path / "lib.yaml"
+    path.write_text(
+        MANIFEST.replace("[{environment: preview-103}]", '[{environment: {match: "preview-*"}}]')
+    )
+    with reconciler.connect(environ=sandbox.env) as session:
+        clonesets = reconciler.load(str(path))
+        assert reconciler.apply(reconciler.plan(clonesets, session), session).ok
+        path.write_text(
+            MANIFEST.replace("[{environment: preview-103}]", "[{environment: {match: pr-*}}]")
+            + "  policy: {prune: true}\n"
+        )
+        typo = reconciler.load(str(path))
+        with pytest.raises(DeletionRefused) as refused:
+            reconciler.plan(typo, session)
+        assert "manifest lib: selector 'pr-*' in shop matches no environment" in str(refused.value)
+        allowed = reconciler.plan(typo, session, allow_deletes=True)
+        assert allowed.summary.delete == 3
+        wrong_org = tmp_path / "a.yaml"
+        wrong_org.write_text(MANIFEST.replace("lib", "a").replace("Acme", "Acmee"))
+        path.write_text(MANIFEST.replace("preview-103", "preview-1O3"))
+        with pytest.raises(ResolutionError) as unresolved:
+            reconciler.plan(reconciler.load(str(tmp_path)), session)
+        assert [d.message.split(";")[0] for d in unresolved.value.diagnostics] == [
+            "no organization 'Acmee'",
+            "no environment 'preview-1O3' in project shop",
+        ]

@@ -9,7 +9,13 @@ import pytest
 
 from reconciler.core.errors import Position, ResolutionError
 from reconciler.core.model import CloneSet, Policy, SourceApplication, TargetSelector
-from reconciler.core.resolving import Catalog, environments_needed, organizations_needed, resolve
+from reconciler.core.resolving import (
+    Catalog,
+    resolve,
+    resolve_clones,
+    resolve_organizations,
+    resolve_scopes,
+)
 
 
 def uid(n: int) -> str:
@@ -106,6 +112,12 @@ def match(pattern: str, project: str | None = None) -> TargetSelector:
     return TargetSelector(project, None, pattern)
 
 
+def environments_needed(sets: list[CloneSet]) -> tuple[str, ...]:
+    return resolve_scopes(
+        resolve_organizations(sets, catalog().organizations), catalog()
+    ).environment_ids
+
+
 def errors(call: Any) -> list[str]:
     with pytest.raises(ResolutionError) as caught:
         call()
@@ -120,7 +132,7 @@ def test_names_match_in_any_case_and_uuids_by_id() -> None:
         cloneset(org="ACME", project="Shop", env="STAGING", apps=("API",)),
         cloneset("b", org=ACME, project=SHOP, env=STAGING, apps=(APP_IDS[STAGING, "web"],)),
     ]
-    assert organizations_needed(sets, catalog().organizations) == (ACME,)
+    assert resolve_organizations(sets, catalog().organizations).ids == (ACME,)
     state = resolve(sets, catalog())
     assert [c.address for c in state.clones] == [
         "b.web[shop/preview-101]",
@@ -140,9 +152,9 @@ def test_names_match_in_any_case_and_uuids_by_id() -> None:
 
 
 def test_a_name_that_matches_nothing_lists_the_closest_names() -> None:
-    assert errors(
-        lambda: organizations_needed([cloneset(org="acmee")], catalog().organizations)
-    ) == ["previews.yaml:2:3: no organization 'acmee'; did you mean: Acme?"]
+    assert errors(lambda: resolve([cloneset(org="acmee")], catalog())) == [
+        "previews.yaml:2:3: no organization 'acmee'; did you mean: Acme?"
+    ]
     assert errors(lambda: resolve([cloneset(env="stagng")], catalog())) == [
         "previews.yaml:4:3: no environment 'stagng' in project shop; did you mean: staging?"
     ]
@@ -285,7 +297,7 @@ def test_a_rendered_name_must_be_a_valid_qovery_name() -> None:
 
 def test_prune_scope_is_every_environment_of_the_organization() -> None:
     sets = [cloneset(targets=(), policy=Policy(prune=True)), cloneset("other")]
-    needed = environments_needed(sets, catalog())
+    needed = environments_needed(sets)
     assert set(needed) == {STAGING, PRODUCTION, PREVIEW_101, PREVIEW_102, QA, ANALYTICS}
     assert DEV not in needed
     state = resolve(sets, catalog())
@@ -297,7 +309,7 @@ def test_prune_scope_is_every_environment_of_the_organization() -> None:
 
 def test_environments_needed_are_sources_and_targets_only_without_prune() -> None:
     sets = [cloneset(targets=(match("preview-*"), TargetSelector("data", "qa")))]
-    assert environments_needed(sets, catalog()) == (STAGING, PREVIEW_101, PREVIEW_102, QA)
+    assert environments_needed(sets) == (STAGING, PREVIEW_101, PREVIEW_102, QA)
 
 
 def test_the_desired_state_does_not_depend_on_manifest_order() -> None:
@@ -309,3 +321,33 @@ def test_the_desired_state_does_not_depend_on_manifest_order() -> None:
     assert forward.clones == backward.clones
     assert [c.address for c in forward.clones] == sorted(c.address for c in forward.clones)
     assert len(forward.clones) == 7
+
+
+# ── every problem of every manifest, each stage resolved once ────────────────────────────
+
+
+def test_a_wrong_organization_in_one_manifest_does_not_hide_another_manifests_problems() -> None:
+    sets = [
+        cloneset("a", org="Acmee"),
+        cloneset("b", targets=(TargetSelector("data", "qaa"),)),
+        cloneset("c", apps=("wbe",)),
+    ]
+    assert errors(lambda: resolve(sets, catalog())) == [
+        "a.yaml:2:3: no organization 'Acmee'; did you mean: Acme?",
+        "b.yaml:20:3: no environment 'qaa' in project data; did you mean: qa?",
+        "c.yaml:10:3: no application 'wbe' in environment shop/staging; did you mean: web?",
+    ]
+
+
+def test_the_stages_read_on_for_the_manifests_that_resolved() -> None:
+    sets = [cloneset("a", org="Acmee"), cloneset("b", targets=(TargetSelector("data", "qa"),))]
+    organizations = resolve_organizations(sets, catalog().organizations)
+    assert organizations.ids == (ACME,)
+    assert [str(d) for d in organizations.problems] == [
+        "a.yaml:2:3: no organization 'Acmee'; did you mean: Acme?"
+    ]
+    scopes = resolve_scopes(organizations, catalog())
+    assert scopes.environment_ids == (STAGING, QA)  # b's environments are still read
+    assert len(scopes.problems) == 1
+    (message,) = errors(lambda: resolve_clones(scopes, catalog()))
+    assert message.startswith("a.yaml:2:3")

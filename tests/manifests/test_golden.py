@@ -7,12 +7,14 @@ One folder per case under ``tests/manifests/golden/<case>/``:
   ``organizations`` (a list), ``projects`` and ``environments`` (organization id → list),
   ``applications`` (environment id → list) and, for cases that deploy, ``statuses``
   (environment id → the ``/application/status`` list);
+- ``options.json`` (optional): keyword arguments of ``pipeline.plan_with`` for the case, as
+  the CLI's flags would give them: ``{"allow_deletes": true}`` is ``--allow-deletes``;
 - ``plan.txt``, ``plan.json``, ``drift.md``: the expected renderings.
 
-The test runs the pipeline of ``observing.observe`` stage by stage with the catalog in place of
-the network: ``validating.load_manifests`` → ``resolving.organizations_needed`` /
-``environments_needed`` / ``resolve`` → ``observing.observed_state`` → ``planning.plan`` →
-the renderers. Only what a stage asks for is read from the catalog, as the client would.
+The test runs the one pipeline of the tool (``pipeline.load`` → ``pipeline.plan_with``) with
+a ``reading.RecordedReader`` over the catalog in place of the network, then the renderers.
+Only what a stage asks for is read from the catalog, as from the client; a listing the
+catalog lacks fails the case.
 Regenerate after an intended change with
 ``UPDATE_GOLDEN=1 pytest tests/manifests/test_golden.py`` and
 review the diff by eye.
@@ -23,21 +25,17 @@ from __future__ import annotations
 import io
 import json
 import os
-from collections.abc import Mapping
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
 
-from reconciler.core.model import CloneSet
-from reconciler.core.planning import plan
+from reconciler.core.errors import DeletionRefused
 from reconciler.core.plans import Plan, to_document
-from reconciler.core.resolving import Catalog, environments_needed, organizations_needed, resolve
-from reconciler.edges.observing import observed_state
 from reconciler.edges.planfile import from_document, plan_schema
-from reconciler.edges.validating import load_manifests
+from reconciler.edges.reading import RecordedReader
+from reconciler.pipeline import load, plan_with
 from reconciler.rendering import json_document, markdown, text
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -46,39 +44,18 @@ UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
 API_URL = "https://api.qovery.com"
 
 
-def listed(listings: Mapping[str, Any], kind: str, key: str) -> list[Any]:
-    """One list call's answer from the catalog; a case that lacks it is an incomplete case."""
-    assert key in listings[kind], f"catalog.json has no {kind} listing for {key}"
-    answer: list[Any] = listings[kind][key]
-    return answer
+def options(case: str) -> dict[str, Any]:
+    path = GOLDEN / case / "options.json"
+    found: dict[str, Any] = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    return found
 
 
-def make_plan(case: str) -> Plan:
+def make_plan(case: str, **overriding: Any) -> Plan:
     folder = GOLDEN / case
-    clonesets = load_manifests([str(folder / "manifests")])
-    listings = json.loads((folder / "catalog.json").read_text(encoding="utf-8"))
-    organizations = tuple(listings["organizations"])
-    org_ids = organizations_needed(clonesets, organizations)
-    catalog = Catalog(
-        organizations=organizations,
-        projects={org: tuple(listed(listings, "projects", org)) for org in org_ids},
-        environments={org: tuple(listed(listings, "environments", org)) for org in org_ids},
-    )
-    env_ids = environments_needed(clonesets, catalog)
-    applications = {env: listed(listings, "applications", env) for env in env_ids}
-    catalog = replace(catalog, applications={env: tuple(a) for env, a in applications.items()})
-    desired = resolve(clonesets, catalog)
-    statuses = statuses_read(clonesets, listings, env_ids)
-    return plan(desired, observed_state(applications, statuses), api_url=API_URL)
-
-
-def statuses_read(
-    clonesets: tuple[CloneSet, ...], listings: Mapping[str, Any], env_ids: tuple[str, ...]
-) -> dict[str, list[Any]] | None:
-    """The status listings, read (as ``observe`` does) only when a manifest deploys."""
-    if not any(c.policy.deploy for c in clonesets):
-        return None
-    return {env: listed(listings, "statuses", env) for env in env_ids}
+    clonesets = load([str(folder / "manifests")])
+    reader = RecordedReader.from_file(folder / "catalog.json")
+    chosen = options(case) | overriding
+    return plan_with(reader, clonesets, api_url=API_URL, **chosen).plan
 
 
 def outputs(result: Plan) -> dict[str, str]:
@@ -113,3 +90,14 @@ def test_golden_plan_document_validates_and_round_trips(case: str) -> None:
     document = json.loads((GOLDEN / case / "plan.json").read_text(encoding="utf-8"))
     jsonschema.Draft202012Validator(plan_schema()).validate(document)
     assert to_document(from_document(document)) == document
+
+
+def test_the_prune_case_deletes_two_of_three_owned_clones_only_with_allow_deletes() -> None:
+    with pytest.raises(DeletionRefused) as refused:
+        make_plan("prune", allow_deletes=False)
+    (diagnostic,) = refused.value.diagnostics
+    assert diagnostic.position is not None
+    assert diagnostic.position.file.endswith("prune/manifests/previews.yaml")
+    assert diagnostic.message == (
+        "manifest previews: the plan deletes 2 of the 3 clones it owns, more than half"
+    )

@@ -1,0 +1,98 @@
+"""Reading: the list calls that observing needs, behind one protocol, and a recorded stand-in.
+
+``Reader`` names the five read-only list calls of a run (contract section 7): organizations,
+the projects and the environments of an organization, the applications of an environment and
+their deployment statuses. ``edges.client.QoveryClient`` is a Reader (it talks to Qovery or to
+the sandbox); ``RecordedReader`` answers from a recorded catalog instead, so that the whole
+pipeline runs offline on what Qovery once held (the golden tests do).
+
+A recorded catalog is one JSON object in the shapes of the API's list responses
+(``tests/manifests/golden/*/catalog.json``)::
+
+    {"organizations": [...],                       # GET /organization
+     "projects":      {"<org id>": [...]},         # GET /organization/{id}/project
+     "environments":  {"<org id>": [...]},         # GET /organization/{id}/environments
+     "applications":  {"<environment id>": [...]}, # GET /environment/{id}/application
+     "statuses":      {"<environment id>": [...]}} # GET /environment/{id}/application/status
+
+A listing the recording lacks is a ``MissingRecording``: never taken for an empty list.
+
+Neighbours: ``client`` (the live reader), ``observing`` (the caller), ``pipeline`` (chooses
+the reader).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Protocol
+
+__all__ = ["MissingRecording", "Reader", "RecordedReader"]
+
+Listing = list[dict[str, Any]]
+"""One list call's answer: the API's objects, as plain dicts."""
+
+
+class Reader(Protocol):
+    """The list calls a run reads Qovery through; each returns every page, in order."""
+
+    def list_organizations(self) -> Listing: ...
+
+    def list_projects(self, organization_id: str) -> Listing: ...
+
+    def list_organization_environments(self, organization_id: str) -> Listing: ...
+
+    def list_applications(self, environment_id: str) -> Listing: ...
+
+    def list_application_statuses(self, environment_id: str) -> Listing: ...
+
+
+class MissingRecording(LookupError):
+    """A list call that the recorded catalog holds no answer for."""
+
+
+class RecordedReader:
+    """A Reader over a recorded catalog; ``calls`` lists every call made, in order.
+
+    Every answer is a fresh copy, as a new response would be, so that nothing a caller does
+    to one answer shows in the next. Safe to call from several threads at once.
+    """
+
+    def __init__(self, catalog: Mapping[str, Any]) -> None:
+        self._catalog = catalog
+        self._lock = threading.Lock()
+        self.calls: list[tuple[str, str | None]] = []
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> RecordedReader:
+        """The reader of a ``catalog.json`` file."""
+        return cls(json.loads(Path(path).read_text(encoding="utf-8")))
+
+    def list_organizations(self) -> Listing:
+        return self._answer("organizations", None)
+
+    def list_projects(self, organization_id: str) -> Listing:
+        return self._answer("projects", organization_id)
+
+    def list_organization_environments(self, organization_id: str) -> Listing:
+        return self._answer("environments", organization_id)
+
+    def list_applications(self, environment_id: str) -> Listing:
+        return self._answer("applications", environment_id)
+
+    def list_application_statuses(self, environment_id: str) -> Listing:
+        return self._answer("statuses", environment_id)
+
+    def _answer(self, kind: str, key: str | None) -> Listing:
+        with self._lock:
+            self.calls.append((kind, key))
+        recorded = self._catalog.get(kind)
+        if key is not None:
+            recorded = recorded.get(key) if isinstance(recorded, Mapping) else None
+        if not isinstance(recorded, list):
+            where = f" for {key}" if key is not None else ""
+            raise MissingRecording(f"the recorded catalog has no {kind} listing{where}")
+        return copy.deepcopy(recorded)
