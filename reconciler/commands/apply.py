@@ -5,9 +5,10 @@ Two ways in (contract section 5):
 - ``apply PATH...``: load, observe and plan (``common``), print the plan, ask
   "Do you want to perform these actions?" on a terminal (only ``yes`` goes on), refuse when
   there is no terminal and no ``--auto-approve``;
-- ``apply --plan FILE``: load a saved plan document, refuse it when it was made against
-  another API URL or when what it read has changed (``staleness``), else apply it without
-  asking: it was reviewed when it was made.
+- ``apply --plan FILE``: load a saved plan document and the manifests it records, refuse it
+  when it was made against another API URL (or none), when what it read has changed or when
+  a fresh plan of those manifests would not make its changes (``savedplans``), else apply it
+  without asking: it was reviewed when it was made.
 
 Then ``executing.execute`` runs the changes, progress goes to ``rendering.progress``
 (a live display on a terminal, a line per event otherwise, JSON lines on stdout with
@@ -28,10 +29,8 @@ from types import FrameType
 from reconciler.commands.common import Session, connect
 from reconciler.core.errors import ExitCode, UsageError
 from reconciler.core.plans import Plan
-from reconciler.core.targeting import select
 from reconciler.edges.executing import ApplyResult, execute
-from reconciler.edges.planfile import read_plan_file
-from reconciler.edges.staleness import check_fresh
+from reconciler.edges.savedplans import read_saved_plan
 from reconciler.pipeline import load, plan_manifests
 from reconciler.rendering import text
 from reconciler.rendering.progress import JsonProgress, progress_view
@@ -47,13 +46,9 @@ NO_TTY = (
 
 def run(args: argparse.Namespace, streams: Streams) -> int:
     if args.plan_file:
-        plan = read_plan_file(args.plan_file)
+        saved = read_saved_plan(args.plan_file)
         with connect(args) as session:
-            check_fresh(
-                plan, session.client, api_url=session.api_url, parallelism=session.parallelism
-            )
-            if args.target:
-                plan = select(plan, args.target)
+            plan = saved.check(session, lambda cs: plan_manifests(session, cs).plan, args.target)
             return _apply(plan, session, args, streams)
     if not args.auto_approve and not streams.interactive:
         raise UsageError(NO_TTY)

@@ -12,6 +12,7 @@ import argparse
 from reconciler.commands.common import connect, exit_code_for
 from reconciler.core.errors import ConfigError
 from reconciler.edges.files import write_atomically
+from reconciler.edges.savedplans import saved_document
 from reconciler.pipeline import load, plan_manifests
 from reconciler.rendering import json_document, text
 from reconciler.rendering.streams import Streams
@@ -24,7 +25,7 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     plan = planned.plan
     if args.out:
         try:
-            write_atomically(args.out, json_document.dumps(plan))
+            write_atomically(args.out, saved_document(plan, args.paths))
         except OSError as exc:
             raise ConfigError(f"cannot write the plan to {args.out}: {exc.strerror}") from None
     if args.json:

@@ -5,7 +5,8 @@
 not a plan, is of another ``format_version`` or breaks ``schemas/plan.schema.json`` is one
 clear ``ReconcilerError``, never a traceback.
 
-Neighbours: ``core.plans`` (the value and its document), ``files`` (atomic writes).
+Neighbours: ``core.plans`` (the value and its document), ``files`` (atomic writes),
+``savedplans`` (what ``apply --plan`` checks beyond the document).
 """
 
 from __future__ import annotations
@@ -56,6 +57,11 @@ def from_document(document: Any) -> Plan:
 
 def read_plan_file(path: str) -> Plan:
     """The plan saved in ``path`` (``plan --out``); one clear error when it is not one."""
+    return plan_of_document(read_plan_document(path))
+
+
+def read_plan_document(path: str) -> dict[str, Any]:
+    """The plan document saved in ``path``, checked against the schema."""
     try:
         with open(path, encoding="utf-8") as handle:
             content = handle.read()
@@ -68,9 +74,11 @@ def read_plan_file(path: str) -> Plan:
         raise ReconcilerError(f"{path} is not a plan file: not valid JSON ({exc})") from None
     _check_format_version(path, document)
     try:
-        return from_document(document)
+        validate_document(document)
     except ReconcilerError as exc:
         raise ReconcilerError(f"{path}: {exc}") from None
+    assert isinstance(document, dict)  # the schema says so
+    return document
 
 
 def _check_format_version(path: str, document: object) -> None:
