@@ -6,12 +6,18 @@ Section 18, "a saved plan is a request, not a licence": a saved plan edited by h
 ``api_url`` removed, a change added or retargeted at an application no manifest declares,
 its desired values changed) is refused with the address, nothing written; so is a plan
 whose manifests changed or vanished since it was made, or that records none.
+
+"Inputs are files, not streams": a plan file (or a manifest a plan records) that is a FIFO
+or a device is refused at once, never read (a FIFO hung the tool, /dev/zero filled memory);
+a plan nested 100000 lists deep is a clean error, not an internal RecursionError.
 """
 
 from __future__ import annotations
 
 import copy
 import json
+import os
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -238,4 +244,80 @@ def test_a_plan_that_records_no_manifests_is_refused(
     result = cli("apply", "--plan", str(saved))
     assert result.code == 1, result
     assert "does not record the manifests it was made from" in result.err
+    assert sandbox.requests() == []
+
+
+# ── inputs are files, not streams ──────────────────────────────────────────────────────
+
+
+def run_with_timeout(cli: Callable[..., Any], fifo: Path, *argv: str) -> Any:
+    """Run the CLI in a thread; if it is still blocked on ``fifo`` after 10 s, unblock it
+    (a writer that closes at once gives the reader end-of-file) and fail."""
+    results: list[Any] = []
+    thread = threading.Thread(target=lambda: results.append(cli(*argv)), daemon=True)
+    thread.start()
+    thread.join(timeout=10)
+    if thread.is_alive():
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        thread.join(timeout=10)
+        pytest.fail(f"reconciler {' '.join(argv)} blocked reading the FIFO {fifo}")
+    return results[0]
+
+
+def test_a_plan_file_that_is_a_fifo_is_refused_unread(
+    cli: Callable[..., Any], sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    fifo = tmp_path / "plan.json"
+    os.mkfifo(fifo)
+    sandbox.clear_requests()
+    result = run_with_timeout(cli, fifo, "apply", "--plan", str(fifo))
+    assert result.code == 1, result
+    assert result.err == (
+        f"error: the plan file {fifo} is a FIFO (named pipe), not a regular file: not read\n"
+    )
+    assert sandbox.requests() == []
+
+
+def test_a_manifest_a_saved_plan_records_that_is_a_fifo_is_refused_unread(
+    cli: Callable[..., Any], sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    saved, _ = save_plan(cli, tmp_path)
+    fifo = tmp_path / "manifest.yaml"
+    os.mkfifo(fifo)
+    edit(saved, lambda document: document["manifests"][0].update(path=str(fifo)))
+    sandbox.clear_requests()
+    result = run_with_timeout(cli, fifo, "apply", "--plan", str(saved))
+    assert result.code == 1, result
+    assert f"manifest {fifo} cannot be read again" in result.err
+    assert "is a FIFO (named pipe), not a regular file: not read" in result.err
+    assert sandbox.requests() == []
+
+
+@pytest.mark.parametrize(("path", "kind"), [("/dev/zero", "a device"), (".", "a directory")])
+def test_a_plan_file_that_is_a_device_or_a_directory_is_refused_unread(
+    cli: Callable[..., Any], path: str, kind: str
+) -> None:
+    result = cli("apply", "--plan", path)
+    assert result.code == 1, result
+    assert result.err == f"error: the plan file {path} is {kind}, not a regular file: not read\n"
+
+
+@pytest.mark.parametrize("depth", [100_000, 500])
+def test_a_plan_nested_deeper_than_any_plan_is_a_clean_error(
+    cli: Callable[..., Any], sandbox: RunningSandbox, tmp_path: Path, depth: int
+) -> None:
+    saved, _ = save_plan(cli, tmp_path)
+    document = saved.read_text()
+    if depth > 1000:  # beyond what the JSON parser itself can nest
+        saved.write_text("[" * depth + "]" * depth)
+    else:  # within what the parser can nest, in a value the schema does not look into
+        nested = "[" * depth + "]" * depth
+        saved.write_text(document.replace('"desired": {', f'"desired": {{"x": {nested}, ', 1))
+    sandbox.clear_requests()
+    result = cli("apply", "--plan", str(saved))
+    assert result.code == 1, result
+    assert result.err == (
+        f"error: {saved} is not a plan file: it is nested more than 64 levels deep, "
+        "deeper than any plan\n"
+    )
     assert sandbox.requests() == []
