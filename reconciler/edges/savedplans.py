@@ -12,7 +12,8 @@ the fingerprint and selector checks (``staleness.check_fresh``), makes a fresh p
 same manifests through the caller's ``replan`` (``pipeline.plan_manifests``, a layer above)
 and refuses every change that writes and that the fresh plan would not make the same way
 (``staleness.replan_reasons``). So a change edited in the file, added to it or made for
-another API is never carried out.
+another API is never carried out. With ``--target``, only the changes it selects (and the
+selectors of their manifests) are checked: a stale change left out does not stop the rest.
 
 Neighbours: ``planfile`` (the document and its schema), ``staleness`` (the comparisons),
 ``inputs`` (regular files only), ``loading``/``validating`` (the manifests),
@@ -24,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from reconciler.core.errors import ManifestError, ReconcilerError, StalePlanError
@@ -100,13 +101,22 @@ class SavedPlan:
 
     def check(self, session: Session, replan: Replan, targets: Sequence[str] = ()) -> Plan:
         """The plan to carry out (narrowed by ``targets``); ``StalePlanError`` when stale."""
-        plan = self.plan
+        plan = _narrowed(self.plan, targets)
         check_fresh(plan, session.client, api_url=session.api_url, parallelism=session.parallelism)
         reasons = replan_reasons(plan, replan(self.clonesets))
         if reasons:
             raise StalePlanError(reasons)
-        plan = select(plan, targets) if targets else plan
         return plan
+
+
+def _narrowed(plan: Plan, targets: Sequence[str]) -> Plan:
+    """The changes ``--target`` selects, with the selectors of their manifests only: only
+    what will be carried out is checked (a stale change left out does not stop the rest)."""
+    if not targets:
+        return plan
+    selected = select(plan, targets)
+    manifests = {change.manifest for change in selected.changes}
+    return replace(selected, selectors=tuple(s for s in plan.selectors if s.manifest in manifests))
 
 
 def read_saved_plan(path: str) -> SavedPlan:

@@ -321,3 +321,34 @@ def test_a_plan_nested_deeper_than_any_plan_is_a_clean_error(
         "deeper than any plan\n"
     )
     assert sandbox.requests() == []
+
+
+# ── apply --plan --target checks only what it carries out ───────────────────────────────
+
+
+def test_a_targeted_saved_plan_is_checked_only_for_the_changes_it_carries_out(
+    cli: Callable[..., Any], sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    manifest = write_manifest(
+        tmp_path, demo_manifest(applications=("api",), policy="{on_drift: correct}")
+    )
+    assert cli("apply", manifest, "--auto-approve").code == 0
+    clones = {env: sandbox.application(env, "api") for env in ("preview-101", "preview-102")}
+    for clone in clones.values():
+        assert clone is not None
+        sandbox.edit_out_of_band(clone["id"], cpu=900)
+    saved = tmp_path / "plan.json"
+    assert cli("plan", manifest, "--out", str(saved)).code == 0
+    sandbox.edit_out_of_band(clones["preview-101"]["id"], cpu=901)  # stale for 101 only
+
+    refused = cli("apply", "--plan", str(saved), "--target", "previews.api[*]")
+    assert refused.code == 1, refused
+    assert "previews.api[shop/preview-101]: the target changed" in refused.err
+    assert "preview-102" not in refused.err
+
+    result = cli("apply", "--plan", str(saved), "--target", "previews.api[shop/preview-102]")
+    assert result.code == 0, result
+    assert "0 created, 1 updated" in result.out
+    with fast_client(sandbox) as client:
+        assert client.get_application(clones["preview-102"]["id"])["cpu"] == 250
+        assert client.get_application(clones["preview-101"]["id"])["cpu"] == 901
