@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -82,6 +83,12 @@ def saved_document(plan: Plan, paths: Sequence[str]) -> str:
 def _changed_manifests(files: Sequence[ManifestFile]) -> list[str]:
     reasons = []
     for file in files:
+        if not os.path.lexists(file.path):
+            reasons.append(
+                f"manifest {file.path} has vanished since the plan was made "
+                "(apply --plan reads it from the directory plan --out ran in)"
+            )
+            continue
         try:
             now = digest(file.path)
         except ReconcilerError as exc:

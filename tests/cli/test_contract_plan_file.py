@@ -229,7 +229,7 @@ def test_a_saved_plan_whose_manifest_changed_or_vanished_is_refused(
     sandbox.clear_requests()
     result = cli("apply", "--plan", str(saved))
     assert result.code == 1, result
-    expected = "changed since the plan was made" if how == "changed" else "cannot be read again"
+    expected = "changed since the plan was made" if how == "changed" else "has vanished since"
     assert f"manifest {manifest} {expected}" in result.err
     assert sandbox.requests() == []
 
