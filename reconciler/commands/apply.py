@@ -5,9 +5,10 @@ Two ways in (contract section 5):
 - ``apply PATH...``: load, observe and plan (``common``), print the plan, ask
   "Do you want to perform these actions?" on a terminal (only ``yes`` goes on), refuse when
   there is no terminal and no ``--auto-approve``;
-- ``apply --plan FILE``: load a saved plan document, refuse it when it was made against
-  another API URL or when what it read has changed (``staleness``), else apply it without
-  asking: it was reviewed when it was made.
+- ``apply --plan FILE``: load a saved plan document and the manifests it records, refuse it
+  when it was made against another API URL (or none), when what it read has changed or when
+  a fresh plan of those manifests would not make its changes (``savedplans``), else apply it
+  without asking: it was reviewed when it was made.
 
 Then ``executing.execute`` runs the changes, progress goes to the apply view
 (``rendering.progress``: a live display on a terminal, a line per event otherwise, JSON
@@ -21,17 +22,17 @@ are skipped) and the apply ends with ``Apply ended: ...`` and exit 1.
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 
 from reconciler.commands import exits
 from reconciler.commands.arguments import ApplyOptions
 from reconciler.commands.common import Session, connect
 from reconciler.commands.signals import stopping_on_signals
 from reconciler.core.errors import UsageError
+from reconciler.core.model import CloneSet
 from reconciler.core.plans import Plan
-from reconciler.core.targeting import select
 from reconciler.edges.executing import execute
-from reconciler.edges.planfile import read_plan_file
-from reconciler.edges.staleness import check_fresh
+from reconciler.edges.savedplans import read_saved_plan
 from reconciler.pipeline import load, plan_manifests
 from reconciler.rendering.progress import ApplyView
 from reconciler.rendering.streams import Streams
@@ -64,12 +65,18 @@ def run(options: ApplyOptions, streams: Streams) -> int:
 
 
 def _apply_saved(path: str, options: ApplyOptions, view: ApplyView) -> int:
-    """``apply --plan FILE``: refused when stale, else applied without asking."""
-    plan = read_plan_file(path)
+    """``apply --plan FILE``: carried out only where a fresh plan agrees, without asking.
+
+    The fresh plan is for comparison only: the saved plan met the mass-deletion guard when
+    ``plan --out`` made it, so it is not guarded again here.
+    """
+    saved = read_saved_plan(path)
     with connect(options) as session:
-        check_fresh(plan, session.client, api_url=session.api_url, parallelism=session.parallelism)
-        if options.target:
-            plan = select(plan, options.target)
+
+        def fresh_plan(clonesets: Sequence[CloneSet]) -> Plan:
+            return plan_manifests(session, clonesets, allow_deletes=True).plan
+
+        plan = saved.check(session, fresh_plan, options.target)
         return _apply(plan, session, view)
 
 

@@ -13,8 +13,8 @@ from reconciler.commands.arguments import PlanOptions
 from reconciler.commands.common import connect
 from reconciler.core.errors import ConfigError
 from reconciler.edges.files import write_atomically
+from reconciler.edges.savedplans import saved_document
 from reconciler.pipeline import load, plan_manifests
-from reconciler.rendering import json_document
 from reconciler.rendering.streams import Streams
 from reconciler.rendering.views import new_plan_view
 
@@ -29,7 +29,7 @@ def run(options: PlanOptions, streams: Streams) -> int:
     plan = planned.plan
     if options.out:
         try:
-            write_atomically(options.out, json_document.dumps(plan))
+            write_atomically(options.out, saved_document(plan, options.paths))
         except OSError as exc:
             raise ConfigError(f"cannot write the plan to {options.out}: {exc.strerror}") from None
     view.plan(plan)

@@ -2,10 +2,12 @@
 
 ``plan --out FILE`` writes ``core.plans.to_document`` here (atomically, ``files``);
 ``apply --plan FILE`` and ``show`` read it back through ``read_plan_file``: a file that is
-not a plan, is of another ``format_version`` or breaks ``schemas/plan.schema.json`` is one
-clear ``ReconcilerError``, never a traceback.
+not a regular file (a FIFO, a device: refused unread, ``inputs``), is nested deeper than any
+plan, is not a plan, is of another ``format_version`` or breaks ``schemas/plan.schema.json``
+is one clear ``ReconcilerError``, never a traceback (nor a hang).
 
-Neighbours: ``core.plans`` (the value and its document), ``files`` (atomic writes).
+Neighbours: ``core.plans`` (the value and its document), ``files`` (atomic writes),
+``savedplans`` (what ``apply --plan`` checks beyond the document).
 """
 
 from __future__ import annotations
@@ -18,10 +20,15 @@ from typing import Any
 
 import jsonschema
 
-from reconciler.core.errors import ConfigError, ReconcilerError
+from reconciler.core.errors import ReconcilerError
 from reconciler.core.plans import FORMAT_VERSION, Plan, plan_of_document
+from reconciler.edges.inputs import read_regular_file
 
 PLAN_SCHEMA = "plan.schema.json"
+MAX_PLAN_BYTES = 64 * 1024 * 1024
+"""A plan file larger than this is refused unread (plans are kilobytes, at most megabytes)."""
+MAX_DEPTH = 64
+"""Lists and mappings nest at most this deep in a plan document (a plan needs about 10)."""
 
 
 @cache
@@ -56,21 +63,56 @@ def from_document(document: Any) -> Plan:
 
 def read_plan_file(path: str) -> Plan:
     """The plan saved in ``path`` (``plan --out``); one clear error when it is not one."""
+    return plan_of_document(read_plan_document(path))
+
+
+def read_plan_document(path: str) -> dict[str, Any]:
+    """The plan document saved in ``path``, checked against the schema.
+
+    A path that is not a regular file is refused unread (``inputs``); a document nested
+    deeper than any plan (``MAX_DEPTH``) is refused before the schema sees it.
+    """
+    data = read_regular_file(path, what="plan file", limit=MAX_PLAN_BYTES)
     try:
-        with open(path, encoding="utf-8") as handle:
-            content = handle.read()
+        content = data.decode("utf-8-sig")
         if not content.strip():
             raise ReconcilerError(f"{path} is not a plan file: it is empty")
         document = json.loads(content)
-    except OSError as exc:
-        raise ConfigError(f"cannot read the plan file {path}: {exc.strerror}") from None
+    except RecursionError:
+        raise ReconcilerError(_too_deep(path)) from None
     except ValueError as exc:
         raise ReconcilerError(f"{path} is not a plan file: not valid JSON ({exc})") from None
+    if _deeper_than(document, MAX_DEPTH):
+        raise ReconcilerError(_too_deep(path))
     _check_format_version(path, document)
     try:
-        return from_document(document)
+        validate_document(document)
     except ReconcilerError as exc:
         raise ReconcilerError(f"{path}: {exc}") from None
+    assert isinstance(document, dict)  # the schema says so
+    return document
+
+
+def _too_deep(path: str) -> str:
+    return (
+        f"{path} is not a plan file: it is nested more than {MAX_DEPTH} levels deep, "
+        "deeper than any plan"
+    )
+
+
+def _deeper_than(value: object, limit: int) -> bool:
+    """Whether lists and mappings in ``value`` nest more than ``limit`` levels (no recursion)."""
+    stack: list[tuple[object, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        if not isinstance(item, list):
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in item)
+    return False
 
 
 def _check_format_version(path: str, document: object) -> None:

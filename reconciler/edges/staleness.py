@@ -6,15 +6,21 @@ is applied, only what it touches is read again: the applications of the target a
 environments of its changes (one list call each) and, for its selectors, the environments
 of their projects. A plan is stale when an application's fingerprint changed, when the set
 of environments a selector matches changed, or when it was made against another API URL;
-``check_fresh`` then raises ``StalePlanError`` naming every one of them.
+``check_fresh`` then raises ``StalePlanError`` naming every one of them. A plan without an
+API URL is refused too.
 
-The comparison (``stale_reasons``) is pure; ``check_fresh`` does the reads. Neighbours:
-``plans`` (the saved plan), ``fingerprints`` (the same hash the planner recorded),
-``observing.fetch_all`` (parallel reads), ``commands.apply`` (the caller).
+A saved plan is a request, not a licence (contract section 18): ``replan_reasons`` compares
+it with a fresh plan of the same manifests (made by the caller, ``savedplans``) and names
+every change that writes and that the fresh plan would not make the same way.
+
+The comparisons (``stale_reasons``, ``replan_reasons``) are pure; ``check_fresh`` does the
+reads. Neighbours: ``plans`` (the saved plan), ``fingerprints`` (the same hash the planner
+recorded), ``observing.fetch_all`` (parallel reads), ``savedplans`` (the caller).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -114,12 +120,85 @@ def stale_reasons(
     return reasons
 
 
+CARRIED = (
+    "action",
+    "manifest",
+    "source",
+    "target",
+    "owned",
+    "steps",
+    "desired values",
+    "desired_is_complete",
+    "description",
+    "deploy_commit",
+)
+"""The names of ``_carried``'s parts, for messages."""
+
+
+def _carried(change: Change) -> tuple[object, ...]:
+    """What the executor does for ``change``: everything but its display and fingerprints."""
+    return (
+        change.action,
+        change.manifest,
+        change.source,
+        change.target,
+        change.owned,
+        change.steps,
+        json.dumps(change.desired, sort_keys=True),
+        change.desired_is_complete,
+        change.description,
+        change.deploy_commit,
+    )
+
+
+def _printable(address: str) -> str:
+    return address if address.isprintable() else ascii(address)
+
+
+def _replan_reason(saved: Change, fresh: Change | None) -> str | None:
+    address = _printable(saved.address)
+    if fresh is None:
+        return f"{address}: no manifest the plan was made from declares this change"
+    if fresh.action is not saved.action:
+        return f"{address}: a fresh plan would {fresh.action.value} it, not {saved.action.value}"
+    pairs = zip(CARRIED, _carried(saved), _carried(fresh), strict=True)
+    differ = [name for name, before, now in pairs if before != now]
+    if differ:
+        return f"{address}: a fresh plan would make another change (its {', '.join(differ)} differ)"
+    return None
+
+
+def replan_reasons(saved: Plan, fresh: Plan) -> list[str]:
+    """The changes of ``saved`` that write and that ``fresh`` would not make the same way.
+
+    A saved plan is a request, not a licence (contract section 18): a change is carried out
+    only when a fresh plan of the same manifests makes it with the same action, target,
+    steps and desired values. Changes that write nothing are not carried out, so not checked.
+    """
+    now = {change.address: change for change in fresh.changes}
+    reasons = []
+    for change in saved.changes:
+        if change.writes:
+            reason = _replan_reason(change, now.get(change.address))
+            if reason:
+                reasons.append(reason)
+    return reasons
+
+
+def api_url_reason(plan: Plan, api_url: str) -> str | None:
+    """Why ``plan`` may not be applied against ``api_url`` (None: it may)."""
+    if not plan.api_url:
+        return "the plan does not say which API it was made against (it has no api_url)"
+    if plan.api_url != api_url:
+        return f"the plan was made against {plan.api_url}, not {api_url}"
+    return None
+
+
 def check_fresh(plan: Plan, client: QoveryClient, *, api_url: str, parallelism: int = 8) -> None:
     """Raise ``StalePlanError`` unless ``plan`` still holds against ``client``'s Qovery."""
-    if plan.api_url and plan.api_url != api_url:
-        raise StalePlanError(
-            [f"the plan was made against {plan.api_url}, not {api_url}"],
-        )
+    wrong_api = api_url_reason(plan, api_url)
+    if wrong_api:
+        raise StalePlanError([wrong_api])
     applications = fetch_all(
         environments_read(plan), client.list_applications, parallelism=parallelism
     )
