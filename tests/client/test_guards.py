@@ -8,6 +8,7 @@ not own is touched, and that what it owns is handled as the contract says.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -212,3 +213,105 @@ def test_follow_source_false_keeps_the_description_and_shows_a_declared_change(
     )
     (change,) = demo.plan(declared).changes
     assert [(i.path, i.expected) for i in change.drift] == [("description", "new words")]
+
+
+# ── e. a clone left half-made is still ours; checks before the clone ────────────────────
+
+
+def _refuse_edits(sandbox: RunningSandbox, times: int) -> None:
+    body = '{"status": 400, "message": "refused by the test"}'
+    rule = {"action": "respond", "method": "PUT", "path": "/application/*", "status": 400}
+    sandbox.set_faults(rules=[{**rule, "body": body, "times": times}])
+
+
+def test_a_clone_whose_edit_fails_carries_the_marker_alone_and_is_finished_later(
+    demo: Demo,
+) -> None:
+    desired = demo.desired(apps=("api",), targets=("preview-101",))
+    plan = demo.plan(desired)
+    _refuse_edits(demo.sandbox, times=1)
+    (outcome,) = execute(plan, demo.client).outcomes
+    clone = demo.clone_of("preview-101", "api")
+    assert outcome.result == "failed" and clone["id"] in outcome.message
+    assert "marked as ours" in outcome.message
+    assert marker_manifest(clone) == "previews" and clone["cpu"] == 500  # marker alone
+    (change,) = demo.plan(desired).changes
+    assert (change.action, change.owned) == (Action.UPDATE, True)
+    assert execute(demo.plan(desired), demo.client).ok
+    assert demo.clone_of("preview-101", "api")["cpu"] == 250
+
+
+def test_a_clone_that_cannot_even_be_marked_is_named_in_the_failure(demo: Demo) -> None:
+    plan = demo.plan(demo.desired(apps=("api",), targets=("preview-101",)))
+    _refuse_edits(demo.sandbox, times=2)
+    (outcome,) = execute(plan, demo.client).outcomes
+    clone = demo.clone_of("preview-101", "api")
+    assert outcome.result == "failed"
+    assert f"'api' ({clone['id']}) is left without an ownership marker" in outcome.message
+
+
+@pytest.mark.parametrize(
+    ("overrides", "words"),
+    [
+        ({"min_running_instances": 5}, "min_running_instances (5) is above"),
+        ({"cpu": 20000}, "cpu (20000) is above the source's maximum_cpu (16000)"),
+        ({"memory": 999999}, "memory (999999) is above the source's maximum_memory"),
+    ],
+)
+def test_values_the_api_would_refuse_are_a_conflict_before_any_clone(
+    demo: Demo, overrides: dict[str, Any], words: str
+) -> None:
+    desired = demo.desired(apps=("api",), targets=("preview-101",), overrides=overrides)
+    (change,) = demo.plan(desired).changes
+    assert change.action is Action.CONFLICT and words in change.reason
+    demo.sandbox.clear_requests()
+    assert execute(demo.plan(desired), demo.client).counts()["conflicts"] == 1
+    assert [r for r in demo.sandbox.requests() if r["method"] != "GET"] == []
+    assert demo.named("preview-101", "api") == []
+
+
+# ── f. a template change renames our clone, not a person's copy ───────────────────────
+
+
+def test_a_template_change_renames_our_clone_and_leaves_a_persons_copy(demo: Demo) -> None:
+    before = demo.desired(apps=("api",), targets=("preview-101",), policy=Policy(prune=True))
+    assert execute(demo.plan(before), demo.client).ok
+    ours = demo.clone_of("preview-101", "api")
+    theirs = _console_clone(demo.sandbox, ours["id"], "aaa-bob", demo.env("preview-101").id)
+    demo.sandbox.clear_requests()
+    after = _with_clones(before, name="api-pr")
+    result = execute(demo.plan(after), demo.client)
+    assert result.ok, result
+    assert demo.clone_of("preview-101", "api-pr")["id"] == ours["id"]
+    assert demo.sandbox.store.get_application(theirs["id"]) == demo.clone_of(
+        "preview-101", "aaa-bob"
+    )
+    assert demo.clone_of("preview-101", "aaa-bob")["description"] == theirs["description"]
+    assert _writes_to(demo.sandbox, theirs["id"]) == []
+
+
+# ── g. answers are checked before they are believed ────────────────────────────────────
+
+
+def test_a_clone_answer_naming_the_source_is_read_back_and_the_source_untouched(
+    demo: Demo,
+) -> None:
+    source = demo.sources["api"]
+    before = demo.sandbox.store.get_application(source["id"])
+    rule = {
+        "action": "respond",
+        "method": "POST",
+        "path": f"/application/{source['id']}/clone",
+        "status": 202,
+        "body": json.dumps(before),  # a hostile answer: the source, not a new clone
+        "times": 1,
+    }
+    demo.sandbox.set_faults(rules=[rule])
+    plan = demo.plan(demo.desired(apps=("api",), targets=("preview-101",)))
+    demo.sandbox.clear_requests()
+    result = execute(plan, demo.client)
+    assert result.ok, result
+    assert _writes_to(demo.sandbox, source["id"]) == [f"POST /application/{source['id']}/clone"] * 2
+    assert demo.sandbox.store.get_application(source["id"]) == before
+    clone = demo.clone_of("preview-101", "api")
+    assert clone["id"] != source["id"] and marker_manifest(clone) == "previews"
