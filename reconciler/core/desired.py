@@ -140,4 +140,5 @@ def desired_clone(
         ),
         ignore=cloneset.ignore,
         policy=cloneset.policy,
+        position=application.position or cloneset.position,
     )

@@ -13,15 +13,18 @@ compared fields (``normalising`` form, from ``plans.Change.desired``) laid on to
   ids; an entry without a match goes without id (created); one absent is left out (deleted).
 - ``git_repository`` is reduced to ``{url, provider, branch, root_path, git_token_id}``,
   groups to ``[{id}]``; ``healthchecks`` is always there.
+- ``keeps_description``: the description a write leaves as it is (only the marker renewed):
+  an ignored one, or one a partial configuration (``follow_source: false``) does not declare.
 
 Neighbour: ``executing`` sends the result with ``client.edit_application``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
+from reconciler.core.diffs import is_at_or_under
 from reconciler.core.model import JSON, Config
 from reconciler.core.normalising import COMPARED_FIELDS, GIT_FIELDS, KEYED_LISTS
 from reconciler.core.overrides import deep_merge
@@ -132,6 +135,13 @@ def lay_desired(body: dict[str, JSON], desired: Config, *, complete: bool) -> di
         elif not complete and field in body:
             result[field] = body[field]
     return result
+
+
+def keeps_description(desired: Config, *, complete: bool, ignore: Iterable[str]) -> bool:
+    """Whether a write keeps the description it finds (renewing only the marker in it)."""
+    if any(is_at_or_under("description", path) for path in ignore):
+        return True
+    return not complete and "description" not in desired
 
 
 def edit_request(

@@ -128,6 +128,8 @@ class DesiredClone:
 
     ``overrides`` is the merged result (application-level over manifest-level). ``address``
     is ``<manifest>.<source app name>[<target project>/<target environment>]``.
+    ``position``: where the manifest declares it (its application entry, else the document),
+    for plan-time refusals.
     """
 
     address: str
@@ -140,6 +142,7 @@ class DesiredClone:
     overrides: Config
     ignore: tuple[str, ...]
     policy: Policy
+    position: Position | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

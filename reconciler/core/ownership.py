@@ -1,27 +1,50 @@
-"""Ownership: the marker line the reconciler writes into a clone's ``description``. Pure.
+"""Ownership: the one home of "is this application ours?". Pure.
 
-Contract section 4: no local state holds ownership; the Qovery application carries it, as
-one trailing line of its description naming the manifest and the source application::
+Contract sections 4 and 18: no local state holds ownership; the Qovery application carries
+it, as one trailing line of its description naming the manifest, the source application and
+the application the marker was written on::
 
-    [managed-by: reconciler; manifest: previews; source: api (6f1c…-uuid); applied: 9a8b…]
+    [managed-by: reconciler; manifest: previews; source: api (6f1c…); id: 0b7e…; applied: 9a8b…]
 
-``planning`` reads it (``read_marker``) to tell owned clones from strangers, ``normalising``
-strips it before comparing, and ``executing`` writes it (``with_marker``). A marker copied
-from an owned source (a clone of a clone) is replaced, never kept: ``with_marker`` strips
-every trailing marker line before appending the new one.
+The rules, used by ``planning`` (on what was listed) and ``executing`` (on what it just
+read), both on raw ``Application`` mappings:
+
+- ``marker_of``: the marker as written; ``owner_of``: the marker when it is the
+  application's own. A marker is a *copy* (``is_copied_marker``) when its ``id`` is not the
+  application's (a person cloned an owned clone in the console, which copies the
+  description), or when it is the marker of the source the application was cloned from.
+  Markers without an id (written before the id existed) are trusted, and rewritten with the
+  id at the next write.
+- ``owned_by``: owned by this manifest for this source application.
+- ``is_untouched_clone``: exactly a fresh clone of its source: same normalised
+  configuration *and* same description (a clone copies it verbatim).
+- ``find_named`` / ``name_key``: identity by name, case-insensitively.
+
+``normalising`` strips the marker before comparing; ``executing`` writes it (``with_marker``),
+which replaces every trailing marker line (a copied one included) with the new one.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
 
 MARKER_PREFIX = "[managed-by: reconciler;"
+UNFINISHED = "0" * 12
+"""The ``applied`` digest of a marker written alone on a clone whose edit failed: no
+declaration has it, so the next plan applies the declaration (the clone is finished)."""
+
 _MARKER_LINE = re.compile(
     r"^\s*\[managed-by:\s*reconciler;\s*manifest:\s*(?P<manifest>[^;\]]+?)\s*;"
     r"\s*source:\s*(?P<name>.*?)\s*\((?P<id>[^()\s]+)\)"
+    r"(?:\s*;\s*id:\s*(?P<clone>[^;\]\s]+))?"
     r"(?:\s*;\s*applied:\s*(?P<applied>[0-9a-f]+))?\s*\]\s*$"
 )
+
+Application = Mapping[str, Any]
+"""One application as Qovery returns it (a list entry or a GET)."""
 
 
 @dataclass(frozen=True)
@@ -30,22 +53,25 @@ class Owner:
 
     ``applied`` is the digest of the declared configuration the reconciler last wrote
     (``planning.declared_digest``): it tells a changed declaration (the manifest, or the
-    source it follows) from drift made behind the reconciler's back. ``None`` on markers
-    written before it existed, or by hand.
+    source it follows) from drift made behind the reconciler's back. ``clone_id`` is the id
+    of the application the marker was written on. Either is ``None`` on markers written
+    before it existed, or by hand.
     """
 
     manifest: str
     source_name: str
     source_id: str
     applied: str | None = None
+    clone_id: str | None = None
 
 
 def make_marker(owner: Owner) -> str:
     """The marker line for ``owner`` (no newline)."""
+    clone_id = f"; id: {owner.clone_id}" if owner.clone_id else ""
     applied = f"; applied: {owner.applied}" if owner.applied else ""
     return (
         f"[managed-by: reconciler; manifest: {owner.manifest}; "
-        f"source: {owner.source_name} ({owner.source_id}){applied}]"
+        f"source: {owner.source_name} ({owner.source_id}){clone_id}{applied}]"
     )
 
 
@@ -64,7 +90,7 @@ def read_marker(description: str | None) -> Owner | None:
     match = _MARKER_LINE.match(last)
     if match is None:
         return None
-    return Owner(match["manifest"], match["name"], match["id"], match["applied"])
+    return Owner(match["manifest"], match["name"], match["id"], match["applied"], match["clone"])
 
 
 def strip_marker(description: str | None) -> str:
@@ -82,3 +108,108 @@ def with_marker(description: str | None, owner: Owner) -> str:
     body = strip_marker(description)
     marker = make_marker(owner)
     return f"{body}\n{marker}" if body else marker
+
+
+# ── the rules on applications ───────────────────────────────────────────────────────────
+
+
+def description_of(application: Application | None) -> str:
+    """The application's description as text (``""`` when absent)."""
+    text = application.get("description") if application is not None else None
+    return text if isinstance(text, str) else ""
+
+
+def marker_of(application: Application | None) -> Owner | None:
+    """The marker on ``application`` as written, a copied one included."""
+    return read_marker(description_of(application))
+
+
+def _same_owner(first: Owner, second: Owner | None) -> bool:
+    """Same manifest and source, whatever digest and id each records: the source's own
+    digest moves each time its manifest applies it, a copy of its marker keeps the older."""
+    plain = replace(first, applied=None, clone_id=None)
+    return second is not None and plain == replace(second, applied=None, clone_id=None)
+
+
+def is_copied_marker(application: Application, source: Application | None = None) -> bool:
+    """Whether ``application``'s marker was copied onto it rather than written on it.
+
+    A marker naming another application's id is a copy (a console clone of an owned clone);
+    so is the marker of ``source`` (the application it was cloned from), whatever its id.
+    """
+    owner = marker_of(application)
+    if owner is None:
+        return False
+    if owner.clone_id is not None and owner.clone_id != str(application.get("id", "")):
+        return True
+    return source is not None and _same_owner(owner, marker_of(source))
+
+
+def owner_of(application: Application, source: Application | None = None) -> Owner | None:
+    """The owner of ``application``: its marker, unless that marker is a copy."""
+    if is_copied_marker(application, source):
+        return None
+    return marker_of(application)
+
+
+def owned_by(
+    application: Application,
+    manifest: str,
+    source_id: str | None,
+    source: Application | None = None,
+) -> bool:
+    """Whether ``application`` is owned by ``manifest`` for the source ``source_id``."""
+    owner = owner_of(application, source)
+    return owner is not None and owner.manifest == manifest and owner.source_id == source_id
+
+
+def is_untouched_clone(
+    application: Application,
+    source: Application,
+    normalised: Callable[[Application], Mapping[str, Any]],
+) -> bool:
+    """Whether ``application`` is exactly a fresh clone of ``source``.
+
+    Its normalised configuration (``normalised``: ``normalising.normalise``, or a cache of
+    it) equals the source's, and its description equals the source's: a clone copies it
+    verbatim, marker included (only the digest of that marker may have moved since).
+    """
+    if str(application.get("id", "")) == str(source.get("id", "")):
+        return False  # the source itself is nobody's clone
+    if not _same_description(description_of(application), description_of(source)):
+        return False
+    return _without_description(normalised(application)) == _without_description(normalised(source))
+
+
+def _same_description(first: str, second: str) -> bool:
+    """Equal descriptions, the digest a copied marker records aside (the source's own
+    manifest may have applied it again since it was cloned)."""
+    if strip_marker(first) != strip_marker(second):
+        return False
+    mine, theirs = read_marker(first), read_marker(second)
+    return mine is None if theirs is None else _same_owner(theirs, mine)
+
+
+def _without_description(config: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in config.items() if key != "description"}
+
+
+def name_key(name: object) -> str:
+    """The key of an application's identity: its name, case-insensitively."""
+    return str(name or "").casefold()
+
+
+def find_named(applications: Iterable[Application], name: str) -> Application | None:
+    """The first of ``applications`` called ``name`` (case-insensitively), else ``None``."""
+    wanted = name_key(name)
+    return next((a for a in applications if name_key(a.get("name")) == wanted), None)
+
+
+def describe_owner(application: Application) -> str:
+    """For messages: who owns ``application``, or why nobody does."""
+    owner = marker_of(application)
+    if owner is None:
+        return "no ownership marker"
+    if is_copied_marker(application):
+        return f"a copy of the marker of application {owner.clone_id}"
+    return f"owned by manifest {owner.manifest!r} (source {owner.source_name})"

@@ -15,6 +15,12 @@ contract section 4:
                                       ``conflict``
 - owned, not declared, ``prune``    → ``delete`` (only manifests in ``managed_manifests``)
 
+Whether an application is owned, a copy, or an untouched clone is ``ownership``'s to say
+(contract section 18: a marker naming another application is a copy, never owned). A source
+of any clone of the run is never edited, renamed or deleted by it, whatever its marker
+says; a clone whose values the API would refuse (``prechecks``) is a ``conflict`` planned
+before any clone is made.
+
 Desired configuration: ``follow_source: true`` → the source's configuration with the clone's
 overrides deep-merged over it, normalised; ``false`` → the normalised overrides alone.
 Neighbours: ``normalising``, ``diffs``, ``ownership``, ``fingerprints``; builds ``plans.Plan``.
@@ -31,11 +37,11 @@ from typing import Any
 from reconciler.core.diffs import (
     carry_ignored,
     drift,
-    is_at_or_under,
     paths_set_by,
     project_onto,
     without_ignored,
 )
+from reconciler.core.edits import keeps_description
 from reconciler.core.fingerprints import fingerprint
 from reconciler.core.model import (
     JSON,
@@ -48,8 +54,21 @@ from reconciler.core.model import (
 )
 from reconciler.core.normalising import keep_compared_fields, normalise
 from reconciler.core.overrides import deep_merge
-from reconciler.core.ownership import Owner, read_marker, strip_marker, with_marker
+from reconciler.core.ownership import (
+    Application,
+    Owner,
+    description_of,
+    is_copied_marker,
+    is_untouched_clone,
+    marker_of,
+    name_key,
+    owned_by,
+    owner_of,
+    strip_marker,
+    with_marker,
+)
 from reconciler.core.plans import Action, Change, DriftItem, Endpoint, Plan, Step
+from reconciler.core.prechecks import refused_values
 
 NEVER_DEPLOYED = "NEVER_DEPLOYED"
 
@@ -74,13 +93,21 @@ class _Observed:
         for env_id, apps in observed.applications.items():
             names = self.by_name.setdefault(env_id, {})
             for app in apps:
-                names.setdefault(app.name.lower(), app)
+                names.setdefault(name_key(app.name), app)
                 self.by_id[app.id] = app
         self.environments = observed.applications
         self._normalised: dict[str, dict[str, JSON]] = {}
 
     def find(self, env_id: str, name: str) -> ObservedApplication | None:
-        return self.by_name.get(env_id, {}).get(name.lower())
+        """``ownership.find_named`` over the environment's listing, indexed."""
+        return self.by_name.get(env_id, {}).get(name_key(name))
+
+    def compared(self, config: Application) -> Mapping[str, JSON]:
+        """The normalised configuration of a listed application's ``config``."""
+        app = self.by_id.get(str(config.get("id", "")))
+        if app is not None and app.config is config:
+            return self.normalised(app)
+        return normalise(config)
 
     def normalised(self, app: ObservedApplication) -> dict[str, JSON]:
         """The app's compared configuration, computed once per application."""
@@ -101,8 +128,9 @@ class Planner:
         self._desired_configs: dict[tuple[str, bool, str], DesiredConfig] = {}
         self._fingerprints: dict[str, str | None] = {}
         self._digests: dict[tuple[int, tuple[str, ...]], str] = {}
-        self._declared = {(c.target_env.id, c.name.casefold()) for c in desired.clones}
+        self._declared = {(c.target_env.id, name_key(c.name)) for c in desired.clones}
         self._renamed: set[str] = set()  # application ids a desired clone took over by rename
+        self._sources = {c.source_app_id for c in desired.clones}  # never edited nor deleted
         self._by_identity: dict[tuple[str, bool, int], tuple[object, DesiredConfig]] = {}
 
     # ── desired configuration ──────────────────────────────────────────────────────────
@@ -158,27 +186,52 @@ class Planner:
             failure = self.observed.failed.get(env_id, "it was not listed")
             reason = f"the target environment could not be listed: {failure}"
             return _decided(base, Action.CONFLICT, reason)
+        if target is not None and target.id in self._sources:
+            reason = "a source of this run (sources are never edited by the run)"
+            return _decided(base, Action.CONFLICT, reason)
         desired = self.desired_config(clone, source)
+        refused = refused_values(desired.config, source.config, self._current(clone, target))
+        if refused:
+            where = f" ({clone.position})" if clone.position else ""
+            return _decided(base, Action.CONFLICT, f"the API would refuse it: {refused}{where}")
+        base = _with(base, **self._write(clone, source, target, desired))
+        if target is None:
+            steps = (Step.CLONE, Step.EDIT, *_deploy_step(clone.policy.deploy))
+            return _with(base, action=Action.CREATE, reason="does not exist", steps=steps)
+        change = self._existing(clone, source, target, desired, base)
+        return _as_rename(change, clone, renamed_from) if renamed_from else change
+
+    def _current(self, clone: DesiredClone, target: ObservedApplication | None) -> Application:
+        """What a partial write lays its values over: the target, or the source it clones."""
+        if target is not None:
+            return self.observed.normalised(target)
+        source = self.observed.by_id.get(clone.source_app_id)
+        return self.observed.normalised(source) if source is not None else {}
+
+    def _write(
+        self,
+        clone: DesiredClone,
+        source: ObservedApplication,
+        target: ObservedApplication | None,
+        desired: DesiredConfig,
+    ) -> dict[str, Any]:
+        """The Change fields of the write: configuration, description, ignored paths."""
         written, description = desired.config, desired.description
         if target is not None and clone.ignore:  # a write leaves what is ignored as it is
             actual: Mapping[str, Any] = self.observed.normalised(target)
             if not desired.complete:  # a partial write touches only what it declares
                 actual = project_onto(actual, written)
             written = carry_ignored(written, actual, clone.ignore)
-            if any(is_at_or_under("description", path) for path in clone.ignore):
-                current = target.config.get("description")
-                description = current if isinstance(current, str) else ""
-        base = _with(
-            base,
-            desired=written,
-            desired_is_complete=desired.complete,
-            description=with_marker(description, _owner(clone, self.digest(clone, desired))),
-        )
-        if target is None:
-            steps = (Step.CLONE, Step.EDIT, *_deploy_step(clone.policy.deploy))
-            return _with(base, action=Action.CREATE, reason="does not exist", steps=steps)
-        change = self._existing(clone, source, target, desired, base)
-        return _as_rename(change, clone, renamed_from) if renamed_from else change
+        if keeps_description(desired.config, complete=desired.complete, ignore=clone.ignore):
+            # kept as it is found: the target's, or the source's that a clone copies
+            description = strip_marker(description_of((target or source).config))
+        owner = _owner(clone, self.digest(clone, desired), target.id if target else None)
+        return {
+            "desired": written,
+            "desired_is_complete": desired.complete,
+            "description": with_marker(description, owner),
+            "ignore": clone.ignore,
+        }
 
     def _renamed_clone(self, clone: DesiredClone) -> ObservedApplication | None:
         """This manifest's clone of the same source under another name no longer declared.
@@ -187,14 +240,13 @@ class Planner:
         and cloning again, which would lose what was set on them by hand.
         """
         env_id = clone.target_env.id
+        source = self.observed.by_id.get(clone.source_app_id)
         for app in sorted(self.observed.environments.get(env_id, ()), key=lambda a: a.name):
-            owner = _marker_of(app)
             if (
-                owner is not None
-                and owner.manifest == clone.manifest
-                and owner.source_id == clone.source_app_id
-                and (env_id, app.name.casefold()) not in self._declared
+                owned_by(app.config, clone.manifest, clone.source_app_id, _config(source))
+                and (env_id, name_key(app.name)) not in self._declared
                 and app.id not in self._renamed
+                and app.id not in self._sources
             ):
                 self._renamed.add(app.id)
                 return app
@@ -208,9 +260,9 @@ class Planner:
         desired: DesiredConfig,
         base: Change,
     ) -> Change:
-        owner = _marker_of(target)
+        owner = marker_of(target.config)
         items = self.drift_of(clone, target, desired)
-        copied = owner is not None and _same_owner(owner, _marker_of(source))  # cloned with it
+        copied = is_copied_marker(target.config, source.config)  # cloned with it, or copied
         if owner is not None and owner.manifest == clone.manifest and not copied:
             if owner.source_id == clone.source_app_id:
                 changed = owner.applied is not None and owner.applied != self.digest(clone, desired)
@@ -222,7 +274,7 @@ class Planner:
             return _decided(base, Action.CONFLICT, reason)
         wants_deploy = clone.policy.deploy and target.deployment_status in (None, NEVER_DEPLOYED)
         steps = (Step.EDIT, *_deploy_step(wants_deploy))
-        if self.is_untouched_clone(target, source):
+        if is_untouched_clone(target.config, source.config, self.observed.compared):
             reason = "finishing an interrupted create"
             return _with(base, action=Action.UPDATE, reason=reason, steps=steps, drift=items)
         if clone.policy.adopt and not copied:
@@ -239,14 +291,6 @@ class Planner:
         return drift(
             desired.config, actual, ignore=clone.ignore, override_paths=desired.override_paths
         )
-
-    def is_untouched_clone(self, target: ObservedApplication, source: ObservedApplication) -> bool:
-        """Whether ``target`` is exactly a fresh clone of ``source`` (description aside)."""
-        target_cfg = dict(self.observed.normalised(target))
-        source_cfg = dict(self.observed.normalised(source))
-        target_cfg.pop("description", None)
-        source_cfg.pop("description", None)
-        return target_cfg == source_cfg
 
     def _base_change(
         self,
@@ -277,7 +321,7 @@ class Planner:
 
     def prunes(self) -> list[Change]:
         declared = {
-            (clone.manifest, clone.target_env.id, clone.name.lower())
+            (clone.manifest, clone.target_env.id, name_key(clone.name))
             for clone in self.desired.clones
         }
         changes: list[Change] = []
@@ -288,16 +332,22 @@ class Planner:
                 continue
             for env in environments:
                 for app in self.observed.environments.get(env.id, ()):
-                    owner = _marker_of(app)
+                    owner = self._owner_of(app)
                     if owner is None or owner.manifest != manifest or app.id in seen:
                         continue
-                    if app.id in self._renamed:
-                        continue
-                    if (manifest, env.id, app.name.lower()) in declared:
+                    if app.id in self._renamed or app.id in self._sources:
+                        continue  # renamed by a declared clone; a source is sacred
+                    if (manifest, env.id, name_key(app.name)) in declared:
                         continue
                     seen.add(app.id)
                     changes.append(self._delete(manifest, owner, env, app))
         return changes
+
+    def _owner_of(self, app: ObservedApplication) -> Owner | None:
+        """``ownership.owner_of`` with the source that the marker names, when listed."""
+        marker = marker_of(app.config)
+        source = self.observed.by_id.get(marker.source_id) if marker is not None else None
+        return owner_of(app.config, _config(source))
 
     def _delete(
         self, manifest: str, owner: Owner, env: EnvironmentRef, app: ObservedApplication
@@ -406,19 +456,12 @@ def _deploy_step(wanted: bool) -> tuple[Step, ...]:
     return (Step.DEPLOY,) if wanted else ()
 
 
-def _owner(clone: DesiredClone, applied: str | None = None) -> Owner:
-    return Owner(clone.manifest, clone.source_app_name, clone.source_app_id, applied)
+def _owner(clone: DesiredClone, applied: str | None, clone_id: str | None) -> Owner:
+    return Owner(clone.manifest, clone.source_app_name, clone.source_app_id, applied, clone_id)
 
 
-def _same_owner(first: Owner, second: Owner | None) -> bool:
-    """Same manifest and source, whatever digest each records: the source's own digest moves
-    each time its manifest applies it, while a copy of its marker keeps the older one."""
-    return second is not None and replace(first, applied=None) == replace(second, applied=None)
-
-
-def _marker_of(app: ObservedApplication) -> Owner | None:
-    description = app.config.get("description")
-    return read_marker(description if isinstance(description, str) else None)
+def _config(app: ObservedApplication | None) -> Application | None:
+    return app.config if app is not None else None
 
 
 def _endpoint(app_id: str | None, name: str, env: EnvironmentRef) -> Endpoint:

@@ -77,8 +77,11 @@ class Change:
     ``desired`` is the compared configuration to lay on the target (``edits.edit_request``);
     ``desired_is_complete`` says it holds every compared field (``follow_source: true``:
     absent means "back to default") rather than only the overridden ones. ``description`` is
-    the whole description to write, marker included. ``fingerprints`` holds ``source`` and
-    ``target`` (``None`` where there is no such application).
+    the whole description to write, marker included. ``ignore`` holds the manifest's ignored
+    paths: the executor carries them from the application it reads just before the write,
+    so that a field someone else changed since the plan stays as they set it.
+    ``fingerprints`` holds ``source`` and ``target`` (``None`` where there is no such
+    application).
     """
 
     address: str
@@ -95,6 +98,7 @@ class Change:
     description: str | None = None
     deploy_commit: str | None = None
     fingerprints: Mapping[str, str | None] = field(default_factory=dict)
+    ignore: tuple[str, ...] = ()
 
     @property
     def missing(self) -> bool:
@@ -227,6 +231,7 @@ def _change_document(change: Change) -> dict[str, JSON]:
         "description": change.description,
         "deploy_commit": change.deploy_commit,
         "fingerprints": dict(change.fingerprints),
+        "ignore": list(change.ignore),
     }
 
 
@@ -281,6 +286,7 @@ def _change(data: Mapping[str, Any]) -> Change:
         description=data.get("description"),
         deploy_commit=data.get("deploy_commit"),
         fingerprints=data.get("fingerprints", {}),
+        ignore=tuple(data.get("ignore", ())),
     )
 
 

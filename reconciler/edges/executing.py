@@ -14,12 +14,19 @@ plans again. Each change runs its planned ``steps`` (``plans.Step``):
 - ``noop`` makes no call and has no outcome; ``conflict`` makes no call: its outcome is
   ``conflict``.
 
-A clone whose answer is lost (``AmbiguousWriteError``) or that meets a 409 is never sent
-again blindly (contract section 7): the target environment is listed again, and an
-application there with the desired name is taken as ours only when it carries this
-manifest's marker for this source, or is an untouched clone of the source (its normalised
-configuration equals the source's, read again). Anything else there is a conflict; nothing
-there means the clone did not happen, and it is sent again (``MAX_CLONE_ATTEMPTS``).
+A clone whose answer is lost (``AmbiguousWriteError``), that meets a 409, or whose answer
+is not an application of the target environment with the desired name (contract section
+18: answers are checked before they are believed) is never sent again blindly (contract
+section 7): the target environment is listed again, and an application there with the
+desired name is taken as ours only when it carries this manifest's marker for this source,
+or is an untouched clone of the source (``ownership``, the source read again). Anything else
+there is a conflict; nothing there means the clone did not happen, and it is sent again
+(``MAX_CLONE_ATTEMPTS``). When the edit after a clone fails, the marker is written alone (a
+minimal edit) before the failure is reported, so that the clone stays ours.
+
+The edit body is built from the GET made just before it: ignored paths (``Change.ignore``)
+and a kept description (``edits.keeps_description``) come from that fresh read, and the
+marker written names the application it is written on (``Owner.clone_id``).
 
 Changes run on a bounded thread pool; changes that touch the same application (same target
 environment and name) run one after the other in one task. A failing change becomes an
@@ -27,7 +34,7 @@ environment and name) run one after the other in one task. A failing change beco
 others. ``stop`` set: no new change starts, the calls in flight finish, the rest are
 ``skipped``.
 
-Neighbours: ``plans`` (the input), ``client`` (the calls), ``edits``, ``ownership``,
+Neighbours: ``plans`` (the input), ``client`` (the calls), ``edits``, ``ownership``, ``diffs``,
 ``normalising`` and ``fingerprints`` (pure helpers); ``commands.apply`` and
 ``commands.reconcile`` call ``execute``; ``rendering.progress`` shows the ``Progress`` events.
 """
@@ -38,15 +45,28 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
-from reconciler.core.edits import edit_request
+from reconciler.core.diffs import carry_ignored, project_onto
+from reconciler.core.edits import edit_request, keeps_description
 from reconciler.core.errors import AmbiguousWriteError, ApiError, ConflictError, NotFoundError
 from reconciler.core.fingerprints import fingerprint
 from reconciler.core.normalising import normalise
 from reconciler.core.outcomes import RESULTS, ApplyResult, Outcome
-from reconciler.core.ownership import Owner, read_marker, with_marker
+from reconciler.core.ownership import (
+    UNFINISHED,
+    Owner,
+    describe_owner,
+    description_of,
+    find_named,
+    is_untouched_clone,
+    name_key,
+    owned_by,
+    owner_of,
+    read_marker,
+    with_marker,
+)
 from reconciler.core.plans import Action, Change, Plan, Step
 from reconciler.edges.client import QoveryClient
 
@@ -114,7 +134,7 @@ def group_changes(changes: Iterable[Change]) -> list[list[Change]]:
     for change in changes:
         if change.action is Action.NOOP:
             continue
-        key = (change.target.environment_id, change.target.name.lower())
+        key = (change.target.environment_id, name_key(change.target.name))
         groups.setdefault(key, []).append(change)
     return list(groups.values())
 
@@ -139,37 +159,46 @@ def deployment_verdict(status: Mapping[str, Any], request_id: str | None) -> str
     return None
 
 
-def owner_of(application: Mapping[str, Any]) -> Owner | None:
-    description = application.get("description")
-    return read_marker(description if isinstance(description, str) else None)
+def written_body(change: Change, current: Mapping[str, Any]) -> dict[str, Any]:
+    """The full edit body of ``change`` over ``current``, the application just read.
 
-
-def owned_by(owner: Owner | None, change: Change) -> bool:
-    """Whether ``owner`` is this change's manifest for this change's source application."""
-    return (
-        owner is not None
-        and owner.manifest == change.manifest
-        and owner.source_id == change.source.application_id
+    Ignored paths keep ``current``'s values and a kept description is ``current``'s, so that
+    what someone else set between plan and apply stays; the marker names ``current``.
+    """
+    desired: Mapping[str, Any] = change.desired
+    if change.ignore:
+        actual: Mapping[str, Any] = normalise(current)
+        if not change.desired_is_complete:  # a partial write touches only what it declares
+            actual = project_onto(actual, desired)
+        desired = carry_ignored(desired, actual, change.ignore)
+    planned = change.description
+    owner = read_marker(planned) or Owner(
+        change.manifest, change.source.name, str(change.source.application_id)
+    )
+    kept = planned is None or keeps_description(
+        change.desired, complete=change.desired_is_complete, ignore=change.ignore
+    )
+    text = description_of(current) if kept else planned
+    return edit_request(
+        current,
+        desired,
+        name=change.target.name,
+        description=with_marker(text, replace(owner, clone_id=str(current["id"]))),
+        complete=change.desired_is_complete,
     )
 
 
-def is_untouched_clone(application: Mapping[str, Any], source: Mapping[str, Any]) -> bool:
-    """Whether ``application`` is exactly a fresh clone of ``source`` (description aside)."""
-    mine, theirs = normalise(application), normalise(source)
-    mine.pop("description", None)
-    theirs.pop("description", None)
-    return mine == theirs
-
-
-def find_named(applications: Sequence[Mapping[str, Any]], name: str) -> Mapping[str, Any] | None:
-    wanted = name.lower()
-    return next((a for a in applications if str(a.get("name", "")).lower() == wanted), None)
-
-
-def _describe(owner: Owner | None) -> str:
-    if owner is None:
-        return "no ownership marker"
-    return f"owned by manifest {owner.manifest!r} (source {owner.source_name})"
+def is_the_clone(answer: Mapping[str, Any], change: Change) -> bool:
+    """Whether a clone answer describes a new application of the target environment with
+    the desired name (and not, say, the source)."""
+    environment = answer.get("environment")
+    env_id = environment.get("id") if isinstance(environment, Mapping) else None
+    return (
+        bool(answer.get("id"))
+        and str(answer.get("id")) != change.source.application_id
+        and env_id == change.target.environment_id
+        and name_key(answer.get("name")) == name_key(change.target.name)
+    )
 
 
 # ── the execution ───────────────────────────────────────────────────────────────────────
@@ -264,7 +293,12 @@ class _Runner:
     def _create(self, change: Change) -> tuple[str | None, str]:
         app_id = self._clone(change)
         self.progress.step(change, "edit")
-        self._edit(change, self.client.get_application(app_id))
+        current: Mapping[str, Any] | None = None
+        try:
+            current = self.client.get_application(app_id)
+            self._edit(change, current)
+        except ApiError as error:
+            raise _Failed(self._mark_alone(change, app_id, current, error)) from None
         done = ["created"]
         if Step.DEPLOY in change.steps:
             done.append(self._deploy(change, app_id))
@@ -274,12 +308,16 @@ class _Runner:
         source_id, env_id = change.source.application_id, change.target.environment_id
         if not source_id or not env_id:
             raise _Failed("the plan names no source application or target environment")
-        error: ApiError | None = None
+        error: Exception | None = None
         for _ in range(MAX_CLONE_ATTEMPTS):
             self.progress.step(change, "clone")
             try:
-                return str(
-                    self.client.clone_application(source_id, change.target.name, env_id)["id"]
+                answer = self.client.clone_application(source_id, change.target.name, env_id)
+                if is_the_clone(answer, change):
+                    return str(answer["id"])
+                error = _Failed(
+                    f"the clone answer names application {answer.get('id')!r}, not a new "
+                    f"{change.target.name!r} in the target environment"
                 )
             except (AmbiguousWriteError, ConflictError) as unclear:
                 error = unclear
@@ -298,22 +336,48 @@ class _Runner:
         found = find_named(self.client.list_applications(env_id), change.target.name)
         if found is None:
             return None
-        owner = owner_of(found)
-        if owned_by(owner, change):
-            return str(found["id"])
-        source = self.client.get_application(str(change.source.application_id))
-        if is_untouched_clone(found, source):
-            return str(found["id"])
+        source_id = str(change.source.application_id)
+        if str(found.get("id")) != source_id:
+            source = self.client.get_application(source_id)
+            if owned_by(found, change.manifest, source_id, source):
+                return str(found["id"])
+            if is_untouched_clone(found, source, normalise):
+                return str(found["id"])
         raise _Refused(
             f"an application named {found.get('name')!r} appeared in the target environment "
-            f"and is neither ours nor an untouched clone of the source ({_describe(owner)}); "
-            "nothing written"
+            "and is neither ours nor an untouched clone of the source "
+            f"({describe_owner(found)}); nothing written"
         )
+
+    def _mark_alone(
+        self, change: Change, app_id: str, current: Mapping[str, Any] | None, error: ApiError
+    ) -> str:
+        """After the edit of a fresh clone failed: write the marker alone (the current body,
+        only the description changed), so that a later run finishes, prunes or retires it."""
+        owner = Owner(
+            change.manifest, change.source.name, str(change.source.application_id), UNFINISHED
+        )
+        try:
+            current = current if current is not None else self.client.get_application(app_id)
+            marked = with_marker(description_of(current), replace(owner, clone_id=app_id))
+            name = str(current.get("name") or change.target.name)
+            self.client.edit_application(
+                app_id, edit_request(current, {}, name=name, description=marked)
+            )
+        except ApiError as second:
+            return (
+                f"{error}; the clone {change.target.name!r} ({app_id}) is left without an "
+                f"ownership marker, so it is not owned: delete it, or take it over with "
+                f"adopt: true (marking it failed too: {second})"
+            )
+        return f"{error}; the clone ({app_id}) is marked as ours: the next apply finishes it"
 
     # ── update ─────────────────────────────────────────────────────────────────────────
 
     def _update(self, change: Change) -> tuple[str | None, str]:
         app_id = self._target_id(change)
+        if app_id == change.source.application_id:
+            raise _Refused("the target is the source application; sources are never edited")
         current = self._get_target(change, app_id)
         self._check_still_expected(change, current)
         done = []
@@ -327,33 +391,17 @@ class _Runner:
 
     def _check_still_expected(self, change: Change, current: Mapping[str, Any]) -> None:
         """Owned: still this manifest's. Adopting or finishing: still what was planned."""
-        owner = owner_of(current)
-        if owned_by(owner, change):
+        if owned_by(current, change.manifest, change.source.application_id):
             return
+        owner = describe_owner(current)
         if change.owned:
-            raise _Refused(
-                f"no longer owned by this manifest ({_describe(owner)}); nothing written"
-            )
+            raise _Refused(f"no longer owned by this manifest ({owner}); nothing written")
         if fingerprint(current) != change.fingerprints.get("target"):
-            raise _Refused(
-                f"changed since it was planned ({_describe(owner)}); nothing written; plan again"
-            )
+            raise _Refused(f"changed since it was planned ({owner}); nothing written; plan again")
 
     def _edit(self, change: Change, current: Mapping[str, Any]) -> None:
         """ONE full PUT: the desired configuration and the ownership marker."""
-        description = change.description
-        if description is None:
-            owner = Owner(change.manifest, change.source.name, str(change.source.application_id))
-            text = current.get("description")
-            description = with_marker(text if isinstance(text, str) else None, owner)
-        body = edit_request(
-            current,
-            change.desired,
-            name=change.target.name,
-            description=description,
-            complete=change.desired_is_complete,
-        )
-        self.client.edit_application(str(current["id"]), body)
+        self.client.edit_application(str(current["id"]), written_body(change, current))
 
     # ── delete ─────────────────────────────────────────────────────────────────────────
 
@@ -365,7 +413,9 @@ class _Runner:
             return app_id, "already gone"
         owner = owner_of(current)
         if owner is None or owner.manifest != change.manifest:
-            raise _Refused(f"no longer owned by this manifest ({_describe(owner)}); not deleted")
+            raise _Refused(
+                f"no longer owned by this manifest ({describe_owner(current)}); not deleted"
+            )
         self.progress.step(change, "delete")
         try:
             self.client.delete_application(app_id)

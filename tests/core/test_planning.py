@@ -33,14 +33,15 @@ def marker_of(change: Change) -> Owner | None:
     """The marker a change writes, its ``applied`` digest checked and set aside."""
     owner = read_marker(change.description)
     assert owner is not None and owner.applied and len(owner.applied) == 12
-    return dataclasses.replace(owner, applied=None)
+    assert owner.clone_id == change.target.application_id  # the marker names its clone
+    return dataclasses.replace(owner, applied=None, clone_id=None)
 
 
 def owner_recorded_by(change: Change) -> Owner:
     """OWNER with the digest that ``change`` records."""
     owner = read_marker(change.description)
     assert owner is not None
-    return dataclasses.replace(OWNER, applied=owner.applied)
+    return dataclasses.replace(OWNER, applied=owner.applied, clone_id=owner.clone_id)
 
 
 def owned_clone(name: str = "api", env: str = PREVIEW_1.id, **fields: Any) -> dict[str, Any]:
@@ -238,7 +239,8 @@ def test_an_untouched_clone_of_an_owned_source_gets_its_own_marker() -> None:
     applied = owner_recorded_by(change)
     assert change.description == f"the API\n{make_marker(applied)}"
     create = only(plan(desired(desired_clone(source)), observed(apps[0])).changes)
-    assert create.description == f"the API\n{make_marker(applied)}"
+    fresh = dataclasses.replace(applied, clone_id=None)  # the id is known once cloned
+    assert create.description == f"the API\n{make_marker(fresh)}"
 
 
 def test_a_touched_clone_carrying_the_sources_marker_is_a_conflict() -> None:

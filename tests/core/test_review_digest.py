@@ -95,9 +95,7 @@ def test_a_copied_marker_is_known_as_copied_after_the_source_is_applied_again() 
     upstream = Owner("staging", "api", "app-origin", "aaaaaaaaaaaa")
     source = SRC | {"description": with_marker("the API", upstream)}
     target = fresh_clone(source, "app-c", "api", PREVIEW_1.id)
-    source["description"] = with_marker(
-        "the API, v2", dataclasses.replace(upstream, applied="b" * 12)
-    )
+    source["description"] = with_marker("the API", dataclasses.replace(upstream, applied="b" * 12))
     apps = observed(observed_app(source), observed_app(target))
     change = only(plan(desired(desired_clone(source, manifest="previews")), apps).changes)
     assert (change.action, change.reason) == (Action.UPDATE, "finishing an interrupted create")

@@ -1,0 +1,49 @@
+"""Prechecks: values the API would refuse, found before any clone is made. Pure.
+
+Contract section 18: the cross-field rules Qovery applies to an edit are checked at plan
+time, so that a clone is never made only to have its edit refused (leaving it half-made):
+``min_running_instances`` at most ``max_running_instances`` (unless max is -1), ``cpu`` and
+``memory`` at most the source's ``maximum_cpu`` / ``maximum_memory``.
+
+``planning`` calls ``refused_values`` with the desired configuration, the source as listed
+and what a partial write lays its values over; a non-empty answer makes the clone's change a
+``conflict`` that names it, with the manifest position.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+_LIMITS = (("cpu", "maximum_cpu"), ("memory", "maximum_memory"))
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def refused_values(
+    desired: Mapping[str, Any], source: Mapping[str, Any], current: Mapping[str, Any]
+) -> str:
+    """Why the API would refuse a write of ``desired`` (``""`` when it would not).
+
+    ``current`` supplies the fields ``desired`` does not hold (a partial configuration).
+    """
+    merged = {**current, **desired}
+    problems = []
+    low = _number(merged.get("min_running_instances"))
+    high = _number(merged.get("max_running_instances"))
+    if low is not None and high is not None and high != -1 and low > high:
+        problems.append(
+            f"min_running_instances ({merged['min_running_instances']}) is above "
+            f"max_running_instances ({merged['max_running_instances']})"
+        )
+    for field, limit in _LIMITS:
+        value, maximum = _number(merged.get(field)), _number(source.get(limit))
+        if value is not None and maximum is not None and value > maximum:
+            problems.append(
+                f"{field} ({merged[field]}) is above the source's {limit} ({source[limit]})"
+            )
+    return "; ".join(problems)
