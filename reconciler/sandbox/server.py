@@ -105,22 +105,28 @@ class Monitor:
         self._in_flight = 0
         self._peak = 0
 
-    def begin(self) -> None:
+    def begin(self, method: str, path: str, started: float) -> dict[str, Any]:
+        """Log a request as it arrives, so that it is in the log before its answer is sent:
+        a client that got its answer always finds its request there (status and duration
+        are filled in by ``end``)."""
+        entry: dict[str, Any] = {
+            "method": method,
+            "path": path,
+            "status": None,
+            "started": started,
+            "duration_ms": None,
+        }
         with self._lock:
             self._in_flight += 1
             self._peak = max(self._peak, self._in_flight)
+            self._log.append(entry)
+        return entry
 
-    def end(self, method: str, path: str, status: int | None, started: float, clock: float) -> None:
-        entry = {
-            "method": method,
-            "path": path,
-            "status": status,
-            "started": started,
-            "duration_ms": round((time.perf_counter() - clock) * 1000, 3),
-        }
+    def end(self, entry: dict[str, Any], status: int | None, clock: float) -> None:
         with self._lock:
             self._in_flight -= 1
-            self._log.append(entry)
+            entry["status"] = status
+            entry["duration_ms"] = round((time.perf_counter() - clock) * 1000, 3)
 
     def requests(self) -> list[dict[str, Any]]:
         with self._lock:
@@ -229,13 +235,13 @@ class Handler(BaseHTTPRequestHandler):
         if admin:
             serve()
             return
-        monitor, started, clock = self.server.monitor, time.time(), time.perf_counter()
-        monitor.begin()
+        monitor, clock = self.server.monitor, time.perf_counter()
+        entry = monitor.begin(self.command, path, time.time())
         status = None
         try:
             status = serve()
         finally:
-            monitor.end(self.command, path, status, started, clock)
+            monitor.end(entry, status, clock)
 
     def _unauthorized(self) -> int:
         problem = ApiProblem(401, "missing or invalid token (Authorization: Token <token>)")
