@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import httpx
+
+from reconciler.core.ownership import read_marker, with_marker
 
 MANIFEST = """\
 apiVersion: reconciler/v1
@@ -43,6 +46,12 @@ def test_a_renamed_clone_logs_its_create_and_the_old_delete(
             json={"name": "api-old", "environment_id": sandbox.environment_id("preview-101")},
         )
         assert copy.status_code == 202, copy.text
+    # a console copy is not owned (contract 18): its marker names the original; make it one the
+    # reconciler wrote on it (as an older run of the manifest would have)
+    marker = read_marker(owned["description"])
+    assert marker is not None
+    mine = replace(marker, clone_id=copy.json()["id"])
+    sandbox.edit_out_of_band(copy.json()["id"], description=with_marker(owned["description"], mine))
     manifest.write_text(MANIFEST.format(template="{app}-v2"))
 
     result = cli("reconcile", str(manifest))
