@@ -24,7 +24,7 @@ from jsonschema.exceptions import ValidationError
 
 from reconciler.core.errors import Diagnostic
 from reconciler.core.suggesting import did_you_mean
-from reconciler.edges.loading import Document, Path
+from reconciler.edges.loading import Document, Path, yaml11_reading
 
 # ── the schema ───────────────────────────────────────────────────────────────────────────
 
@@ -112,7 +112,7 @@ def _complaint(error: ValidationError) -> str:
     if rule == "type":
         kinds = value if isinstance(value, list) else [value]
         phrases = [_TYPE_PHRASES.get(str(k), str(k)) for k in kinds]
-        return f"must be {' or '.join(phrases)}, got {got}"
+        return f"must be {' or '.join(phrases)}, got {got}{_yaml11_hint(error.instance, kinds)}"
     if rule == "enum":
         choices = ", ".join(show(v) for v in value)
         hint = did_you_mean(str(error.instance), [str(v) for v in value if v is not None])
@@ -137,6 +137,22 @@ def _complaint(error: ValidationError) -> str:
     if rule == "oneOf":
         return _one_of(error)
     return f"is not valid: {error.message}"
+
+
+def _yaml11_hint(found: Any, kinds: Sequence[Any]) -> str:
+    """Why a YAML 1.1 word or number (``yes``, ``0755``, ``4:10``) is text here, and the fix."""
+    reading = yaml11_reading(found) if isinstance(found, str) else None
+    if isinstance(reading, bool) and "boolean" in kinds:
+        return (
+            f": write true or false (YAML 1.1 reads {found} as {show(reading)}, YAML 1.2 as text)"
+        )
+    if reading is not None and not isinstance(reading, bool) and {"integer", "number"} & {*kinds}:
+        as_12 = str(int(found)) if found.lstrip("+-").isdigit() else "text"
+        return (
+            f": YAML 1.1 reads {found} as {reading}, YAML 1.2 as {as_12}; "
+            "write the number in plain decimal"
+        )
+    return ""
 
 
 def _one_of(error: ValidationError) -> str:
