@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import stat
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -168,19 +169,45 @@ def _files_under(directory: str) -> Iterator[str]:
 
 
 def read_text(file: str) -> tuple[str | None, list[Diagnostic]]:
-    """The file's text, or ``None`` and the reason: too large, unreadable, not UTF-8."""
+    """The file's text, or ``None`` and the reason: not a file, too large, unreadable, not UTF-8.
+
+    Only a regular file is opened: a FIFO or a device is refused from ``os.stat`` alone (an
+    open could wait forever for a writer), and the open itself never blocks (``O_NONBLOCK``)
+    and is checked again, in case the path was swapped in between.
+    """
     start = Position(file, 1, 1)
     try:
-        size = os.path.getsize(file)
-        if size > MAX_FILE_BYTES:
-            return None, [Diagnostic(start, _too_large(size))]
-        with open(file, "rb") as handle:
+        status = os.stat(file)
+        if not stat.S_ISREG(status.st_mode):
+            return None, [Diagnostic(None, not_a_file(file, status.st_mode))]
+        if status.st_size > MAX_FILE_BYTES:
+            return None, [Diagnostic(start, _too_large(status.st_size))]
+        descriptor = os.open(file, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+        with open(descriptor, "rb") as handle:
+            mode = os.fstat(handle.fileno()).st_mode
+            if not stat.S_ISREG(mode):
+                return None, [Diagnostic(None, not_a_file(file, mode))]
             data = handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         return None, [Diagnostic(start, f"cannot read the file: {exc.strerror or exc}")]
     if len(data) > MAX_FILE_BYTES:
         return None, [Diagnostic(start, _too_large(len(data)))]
     return decode(data, file)
+
+
+_FILE_KINDS = (
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISDIR, "a directory"),
+)
+
+
+def not_a_file(path: str, mode: int) -> str:
+    """Why ``path`` is refused unread: it is a FIFO, a device, a socket, not a regular file."""
+    kind = next((name for test, name in _FILE_KINDS if test(mode)), "not a regular file")
+    return f"'{path}' is {kind}, not a regular file; a manifest must be a file"
 
 
 def _too_large(size: int) -> str:
