@@ -3,9 +3,10 @@
 ``load_manifests(paths)`` is the entry point of every command: it loads (``loading``),
 checks each document against the project's JSON Schema (``humanising``: the schema's errors
 as human messages pinned to the offending node), then checks what a schema cannot say (name
-templates, globs, ignore paths in ``ignoring``, empty targets, unique manifest names) and
-builds the frozen ``CloneSet``s of ``model``. Every problem of every file is collected into
-one ``ManifestError``. No network.
+templates, globs, ignore paths in ``ignoring``, override values the API would refuse in
+``override_values``, empty targets, unique manifest names) and builds the frozen
+``CloneSet``s of ``model``. Every problem of every file is collected into one
+``ManifestError``. No network.
 
 Neighbours: ``loading`` below (files → documents with positions), ``humanising`` and
 ``ignoring`` beside, ``desired`` (the template and glob languages), ``commands.validate``
@@ -31,6 +32,7 @@ from reconciler.edges.humanising import manifest_schema as manifest_schema  # re
 from reconciler.edges.ignoring import ignore_path_problem as ignore_path_problem  # re-exported
 from reconciler.edges.ignoring import ignore_problems
 from reconciler.edges.loading import Document, Path, read_documents
+from reconciler.edges.override_values import override_value_problems
 
 API_VERSION = "reconciler/v1"
 KIND = "CloneSet"
@@ -115,6 +117,7 @@ def semantic_problems(document: Document) -> list[Diagnostic]:
         *application_problems(document, spec),
         *target_problems(document, spec),
         *ignore_problems(document, spec),
+        *override_value_problems(document, spec),
     ]
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 EDGES = Path(__file__).parents[2] / "reconciler" / "edges"
-MANIFEST_MODULES = ("loading", "validating", "humanising", "ignoring")
+MANIFEST_MODULES = ("loading", "validating", "humanising", "ignoring", "override_values")
 
 
 @pytest.mark.parametrize("name", MANIFEST_MODULES)
