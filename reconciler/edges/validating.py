@@ -42,12 +42,24 @@ KIND = "CloneSet"
 
 def load_manifests(paths: Sequence[str]) -> tuple[CloneSet, ...]:
     """The valid CloneSets under ``paths``; ``ManifestError`` with every problem otherwise."""
+    return check_manifests(paths)[0]
+
+
+def check_manifests(paths: Sequence[str]) -> tuple[tuple[CloneSet, ...], tuple[Diagnostic, ...]]:
+    """The CloneSets under ``paths`` and their warnings; ``ManifestError`` on any error."""
     loaded = read_documents(paths)
     clonesets, problems = check_documents(loaded.documents)
-    diagnostics = sort_diagnostics([*loaded.diagnostics, *problems])
-    if diagnostics:
-        raise ManifestError(diagnostics)
-    return clonesets
+    return settle(clonesets, sort_diagnostics([*loaded.diagnostics, *problems]))
+
+
+def settle(
+    clonesets: tuple[CloneSet, ...], diagnostics: Sequence[Diagnostic]
+) -> tuple[tuple[CloneSet, ...], tuple[Diagnostic, ...]]:
+    """The CloneSets and the warnings when no diagnostic is an error; else ``ManifestError``
+    holding them all (warnings too, so that one run shows everything)."""
+    if any(d.is_error for d in diagnostics):
+        raise ManifestError(tuple(diagnostics))
+    return clonesets, tuple(diagnostics)
 
 
 def check_documents(documents: Sequence[Document]) -> tuple[tuple[CloneSet, ...], list[Diagnostic]]:
@@ -64,7 +76,7 @@ def check_documents(documents: Sequence[Document]) -> tuple[tuple[CloneSet, ...]
 
 
 def check_document(document: Document) -> tuple[CloneSet | None, list[Diagnostic]]:
-    """One document's CloneSet, or its problems (schema first, then the rest)."""
+    """One document's CloneSet (and its warnings), or its problems (schema first)."""
     value = document.value
     if not isinstance(value, dict):
         message = (
@@ -76,9 +88,9 @@ def check_document(document: Document) -> tuple[CloneSet | None, list[Diagnostic
     if wrong_kind:
         return None, wrong_kind
     problems = schema_problems(document) + semantic_problems(document)
-    if problems:
+    if any(p.is_error for p in problems):
         return None, problems
-    return build_cloneset(document), []
+    return build_cloneset(document), problems  # warnings only
 
 
 def sort_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
