@@ -30,7 +30,7 @@ builds them from the method, the path, the status and a short excerpt of the bod
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import IntEnum
+from enum import IntEnum, StrEnum
 
 
 class ExitCode(IntEnum):
@@ -67,19 +67,36 @@ class Position:
         return f"{self.file}:{self.line}:{self.column}"
 
 
+class Severity(StrEnum):
+    """How much a diagnostic matters: an error stops the run (exit 1); a warning is shown only."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
 @dataclass(frozen=True)
 class Diagnostic:
-    """One problem found in the manifests, pinned to its place."""
+    """One problem found in the manifests, pinned to its place; an error unless said otherwise.
+
+    A warning (contract section 16) prints as ``file:line:column: warning: message`` and
+    never changes the exit code; an error prints as ``file:line:column: message``.
+    """
 
     position: Position | None
     message: str
+    severity: Severity = Severity.ERROR
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
 
     def __str__(self) -> str:
-        return f"{self.position}: {self.message}" if self.position else self.message
+        text = self.message if self.is_error else f"warning: {self.message}"
+        return f"{self.position}: {text}" if self.position else text
 
 
 class ManifestError(ReconcilerError):
-    """The manifests are not valid; holds every diagnostic found in one run."""
+    """The manifests are not valid; holds every diagnostic found in one run (warnings too)."""
 
     def __init__(self, diagnostics: list[Diagnostic] | tuple[Diagnostic, ...]) -> None:
         self.diagnostics = tuple(diagnostics)

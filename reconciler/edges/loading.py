@@ -8,6 +8,11 @@ it can keep a position index keyed by path tuple (``("spec", "targets", 0, "envi
 refuse duplicate keys, non-standard tags and alias bombs, and never construct anything but
 dicts, lists, strings, numbers, booleans and null.
 
+One meaning for every scalar: a plain scalar that YAML 1.1 (PyYAML) and YAML 1.2 (editors,
+the JSON Schema) read differently (``yes``, ``off``, ``0755``, ``4:10``, ``1_000``) is kept as
+the text written, so that a place that wants a boolean or a number refuses it, and
+``yaml11_reading`` says what YAML 1.1 would have made of it, for the message.
+
 It reports problems as ``Diagnostic``s and carries on, so that one run shows every problem of
 every file. Neighbours: ``validating`` (checks the documents and builds ``CloneSet``s) above;
 ``errors`` for ``Position`` and ``Diagnostic``.
@@ -17,6 +22,8 @@ from __future__ import annotations
 
 import math
 import os
+import re
+import stat
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,6 +48,14 @@ Path = tuple[str | int, ...]
 _TAG = "tag:yaml.org,2002:"
 _SCALAR_TAGS = frozenset(_TAG + t for t in ("null", "bool", "int", "float", "str", "timestamp"))
 _MERGE_TAG = _TAG + "merge"
+_YAML11_TAG = "tag:reconciler,2026:yaml11"
+"""A plain scalar whose YAML 1.1 reading differs from its YAML 1.2 one: kept as text."""
+_YAML12_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)|0x[0-9a-fA-F]+")
+_YAML12_FLOAT = re.compile(
+    r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
+)
+_YAML11_ONLY_BOOLEANS = frozenset({"y", "n"})  # YAML 1.1 words that PyYAML reads as text
 
 
 @dataclass(frozen=True)
@@ -70,6 +85,31 @@ class Loaded:
 
     documents: tuple[Document, ...]
     diagnostics: tuple[Diagnostic, ...]
+
+
+def yaml11_only(tag: str | None, text: str) -> bool:
+    """Whether YAML 1.1 resolving plain ``text`` to ``tag`` disagrees with YAML 1.2."""
+    if tag == _TAG + "bool":
+        return text.lower() not in ("true", "false")
+    if tag == _TAG + "int":
+        return _YAML12_INT.fullmatch(text) is None
+    if tag == _TAG + "float":
+        return _YAML12_FLOAT.fullmatch(text) is None
+    return False
+
+
+def yaml11_reading(text: str) -> bool | int | float | None:
+    """What YAML 1.1 reads plain ``text`` as, when YAML 1.2 reads it otherwise; else None.
+
+    ``yes`` → True, ``0755`` → 493 (octal), ``4:10`` → 250 (base 60), ``1_000`` → 1000.
+    """
+    if text.lower() in _YAML11_ONLY_BOOLEANS:
+        return text.lower() == "y"
+    tag = yaml.resolver.Resolver().resolve(ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
+    if not yaml11_only(tag, text):
+        return None
+    value = SafeConstructor().construct_object(ScalarNode(tag, text))
+    return value if isinstance(value, bool | int | float) else None
 
 
 def _nearest(index: Mapping[Path, Position], path: Path, default: Position) -> Position:
@@ -129,19 +169,45 @@ def _files_under(directory: str) -> Iterator[str]:
 
 
 def read_text(file: str) -> tuple[str | None, list[Diagnostic]]:
-    """The file's text, or ``None`` and the reason: too large, unreadable, not UTF-8."""
+    """The file's text, or ``None`` and the reason: not a file, too large, unreadable, not UTF-8.
+
+    Only a regular file is opened: a FIFO or a device is refused from ``os.stat`` alone (an
+    open could wait forever for a writer), and the open itself never blocks (``O_NONBLOCK``)
+    and is checked again, in case the path was swapped in between.
+    """
     start = Position(file, 1, 1)
     try:
-        size = os.path.getsize(file)
-        if size > MAX_FILE_BYTES:
-            return None, [Diagnostic(start, _too_large(size))]
-        with open(file, "rb") as handle:
+        status = os.stat(file)
+        if not stat.S_ISREG(status.st_mode):
+            return None, [Diagnostic(None, not_a_file(file, status.st_mode))]
+        if status.st_size > MAX_FILE_BYTES:
+            return None, [Diagnostic(start, _too_large(status.st_size))]
+        descriptor = os.open(file, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+        with open(descriptor, "rb") as handle:
+            mode = os.fstat(handle.fileno()).st_mode
+            if not stat.S_ISREG(mode):
+                return None, [Diagnostic(None, not_a_file(file, mode))]
             data = handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         return None, [Diagnostic(start, f"cannot read the file: {exc.strerror or exc}")]
     if len(data) > MAX_FILE_BYTES:
         return None, [Diagnostic(start, _too_large(len(data)))]
     return decode(data, file)
+
+
+_FILE_KINDS = (
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISDIR, "a directory"),
+)
+
+
+def not_a_file(path: str, mode: int) -> str:
+    """Why ``path`` is refused unread: it is a FIFO, a device, a socket, not a regular file."""
+    kind = next((name for test, name in _FILE_KINDS if test(mode)), "not a regular file")
+    return f"'{path}' is {kind}, not a regular file; a manifest must be a file"
 
 
 def _too_large(size: int) -> str:
@@ -181,6 +247,13 @@ class _CountingLoader(yaml.SafeLoader):
         super().__init__(stream)
         self.file = file
         self.aliases = 0
+
+    def resolve(self, kind: type[Node], value: Any, implicit: Any) -> Any:
+        """The tag of a node; a plain scalar that YAML 1.1 and 1.2 read apart is kept text."""
+        tag = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+        if kind is ScalarNode and implicit[0] and yaml11_only(tag, str(value)):
+            return _YAML11_TAG
+        return tag
 
     def compose_node(self, parent: Node | None, index: Any) -> Node | None:
         if self.check_event(yaml.AliasEvent):
@@ -322,6 +395,8 @@ class _Builder:
         return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
 
     def scalar(self, node: Node) -> Any:
+        if node.tag == _YAML11_TAG:
+            return str(node.value)  # as written; the schema refuses it where text won't do
         if node.tag not in _SCALAR_TAGS:
             self.refuse_tag(node)
         if node.tag == _TAG + "timestamp":

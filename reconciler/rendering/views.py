@@ -52,7 +52,7 @@ def _choose(
 
 
 class ValidateView(Protocol):
-    def valid(self, clonesets: Sequence[CloneSet]) -> None: ...
+    def valid(self, clonesets: Sequence[CloneSet], warnings: Sequence[Diagnostic] = ()) -> None: ...
 
     def invalid(self, diagnostics: Sequence[Diagnostic]) -> None: ...
 
@@ -63,7 +63,9 @@ class ValidateHuman:
     def __init__(self, streams: Streams) -> None:
         self._streams = streams
 
-    def valid(self, clonesets: Sequence[CloneSet]) -> None:
+    def valid(self, clonesets: Sequence[CloneSet], warnings: Sequence[Diagnostic] = ()) -> None:
+        for warning in warnings:
+            print(warning, file=self._streams.err)
         count = len(clonesets)
         print(f"{count} manifest{'' if count == 1 else 's'} valid", file=self._streams.out)
 
@@ -78,15 +80,15 @@ class ValidateJSON:
     def __init__(self, streams: Streams) -> None:
         self._streams = streams
 
-    def valid(self, clonesets: Sequence[CloneSet]) -> None:
-        self._print(clonesets, ())
+    def valid(self, clonesets: Sequence[CloneSet], warnings: Sequence[Diagnostic] = ()) -> None:
+        self._print(clonesets, warnings)
 
     def invalid(self, diagnostics: Sequence[Diagnostic]) -> None:
         self._print((), diagnostics)
 
     def _print(self, clonesets: Sequence[CloneSet], diagnostics: Sequence[Diagnostic]) -> None:
         document = {
-            "valid": not diagnostics,
+            "valid": not any(d.is_error for d in diagnostics),
             "manifests": [c.name for c in clonesets],
             "diagnostics": [_diagnostic(d) for d in diagnostics],
         }
@@ -95,12 +97,15 @@ class ValidateJSON:
 
 def _diagnostic(diagnostic: Diagnostic) -> dict[str, object]:
     where = diagnostic.position
-    return {
+    entry: dict[str, object] = {
         "file": where.file if where else None,
         "line": where.line if where else None,
         "column": where.column if where else None,
         "message": diagnostic.message,
     }
+    if not diagnostic.is_error:  # errors print as they always did
+        entry["severity"] = diagnostic.severity.value
+    return entry
 
 
 # ── plan ──────────────────────────────────────────────────────────────────────────────────

@@ -10,6 +10,7 @@ from reconciler.edges.loading import (
     find_manifest_files,
     parse_text,
     read_documents,
+    yaml11_reading,
 )
 
 
@@ -118,3 +119,30 @@ def test_an_explicit_tag_on_a_bad_scalar_is_a_diagnostic() -> None:
     assert messages("a: !!int\n") == ["m.yaml:1:4: not a valid !!int value: ''"]
     assert messages("a: !!float x\n") == ["m.yaml:1:4: not a valid !!float value: 'x'"]
     assert messages("a: !!bool maybe\n") == ["m.yaml:1:4: not a valid !!bool value: 'maybe'"]
+
+
+def test_plain_scalars_that_yaml_1_1_and_1_2_read_apart_are_kept_as_written() -> None:
+    words = ("yes", "No", "ON", "off", "Yes", "OFF")
+    numbers = ("0755", "4:10", "1_000", "0b101", "1:30.5", "1_0.5")
+    text = "".join(f"k{i}: {v}\n" for i, v in enumerate(words + numbers))
+    (document,), problems = parse_text(text + "q: 'yes'\nt: true\nu: True\nx: 0x1F\nz: -0\n", "m")
+    assert problems == []
+    assert [document.value[f"k{i}"] for i in range(len(words + numbers))] == [*words, *numbers]
+    assert {k: document.value[k] for k in "qtuxz"} == {
+        "q": "yes",
+        "t": True,
+        "u": True,
+        "x": 31,
+        "z": 0,
+    }
+    # an explicit tag says what it means; a key is still text only
+    assert parse_text("a: !!bool yes\n", "m")[0][0].value == {"a": True}
+    assert messages("on: 1\n") == ["m.yaml:1:1: a key must be text, got 'on'; quote it"]
+
+
+def test_yaml11_reading_says_what_yaml_1_1_would_make_of_a_scalar() -> None:
+    readings = {"yes": True, "y": True, "N": False, "Off": False, "0755": 493, "4:10": 250}
+    assert {text: yaml11_reading(text) for text in readings} == readings
+    assert yaml11_reading("1_000") == 1000 and yaml11_reading("1:30.5") == 90.5
+    for agreed in ("true", "False", "12", "0", "0x1F", "1.5", "abc", "1e3"):
+        assert yaml11_reading(agreed) is None, agreed

@@ -126,6 +126,39 @@ def test_missing_paths_and_empty_directories_are_errors(tmp_path: Path) -> None:
     assert f"no *.yaml or *.yml file under directory '{tmp_path / 'nothing'}'" in err
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_fifo_given_or_found_is_refused_at_once_never_read(tmp_path: Path) -> None:
+    given = tmp_path / "given.yaml"
+    os.mkfifo(given)
+    (tmp_path / "dir").mkdir()
+    found = tmp_path / "dir" / "found.yaml"
+    os.mkfifo(found)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QOVERY_")}
+    done = subprocess.run(  # a process, with a timeout: opening a FIFO to read it would hang
+        [sys.executable, "-m", "reconciler", "validate", str(given), str(tmp_path / "dir")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO,
+        env=env,
+        check=False,
+    )
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr.splitlines() == [
+        f"'{found}' is a FIFO (named pipe), not a regular file; a manifest must be a file",
+        f"'{given}' is a FIFO (named pipe), not a regular file; a manifest must be a file",
+    ]
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/null"), reason="no /dev/null here")
+def test_a_device_is_refused_unread() -> None:
+    code, out, err = validate("/dev/null")
+    assert (code, out) == (1, "")
+    assert (
+        err == "'/dev/null' is a character device, not a regular file; a manifest must be a file\n"
+    )
+
+
 # ── zero requests ─────────────────────────────────────────────────────────────────────────
 
 

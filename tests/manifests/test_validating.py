@@ -272,3 +272,47 @@ def test_override_fields_follow_the_spec_application_edit_request() -> None:
     port = manifest_schema()["$defs"]["port"]["properties"]
     assert port["protocol"]["enum"] == spec["PortProtocolEnum"]["enum"]
     assert set(port) == set(spec["ServicePort"]["properties"]) - {"id"}
+
+
+def test_a_yaml_1_1_word_where_text_is_wanted_is_the_text_an_editor_sees(tmp_path: Path) -> None:
+    text = demo_manifest(overrides="git_repository:\n  branch: yes\ndescription: 0755")
+    (cloneset,) = load_manifests([write(tmp_path, text)])
+    assert cloneset.overrides == {"git_repository": {"branch": "yes"}, "description": "0755"}
+
+
+def test_yaml_1_1_booleans_and_numbers_are_refused_at_their_line(tmp_path: Path) -> None:
+    text = demo_manifest(overrides="memory: 0755\ncpu: 4:10", policy="{prune: yes}")
+    assert problems(tmp_path, text) == [
+        "15: spec.overrides.memory must be an integer, got '0755': YAML 1.1 reads 0755 as 493, "
+        "YAML 1.2 as 755; write the number in plain decimal",
+        "16: spec.overrides.cpu must be an integer, got '4:10': YAML 1.1 reads 4:10 as 250, "
+        "YAML 1.2 as text; write the number in plain decimal",
+        "17: spec.policy.prune must be true or false, got 'yes': write true or false "
+        "(YAML 1.1 reads yes as true, YAML 1.2 as text)",
+    ]
+
+
+def test_values_the_api_would_refuse_are_checked_on_each_applications_merged_overrides(
+    tmp_path: Path,
+) -> None:
+    web = (
+        "name: web\noverrides:\n  ports:\n    - {internal_port: 80, is_default: true}\n"
+        "    - {internal_port: 81}\n  max_running_instances: -1"
+    )
+    overrides = (
+        "min_running_instances: 2\nmax_running_instances: 1\nports:\n"
+        "  - {internal_port: 80, is_default: true}\n  - {internal_port: 80, is_default: true}"
+    )
+    text = demo_manifest(applications=("api", web), overrides=overrides)
+    # web's own ports and max replace the manifest's: only api inherits the bad values
+    assert problems(tmp_path, text) == [
+        "22: min_running_instances 2 is greater than max_running_instances 1 (line 23); "
+        "raise max_running_instances, or set it to -1 for no limit",
+        "26: duplicate port: internal_port 80 is also at line 25; "
+        "each port needs its own internal_port",
+        "26: more than one default port: is_default is also true at line 25; "
+        "Qovery takes exactly one",
+    ]
+    fixed = demo_manifest(applications=("api", web), overrides="min_running_instances: 2")
+    (cloneset,) = load_manifests([write(tmp_path, fixed)])
+    assert cloneset.name == "previews"
