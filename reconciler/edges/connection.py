@@ -46,10 +46,30 @@ def resolve_connection(
     *, api_url: str | None, token_file: str | None, environ: Mapping[str, str]
 ) -> Connection:
     """Build the connection from the flags, falling back on the environment variables."""
-    url = check_api_url(api_url or environ.get("QOVERY_API_URL") or DEFAULT_API_URL)
+    url = check_api_url(_chosen_url(api_url, environ))
     token = _read_token(token_file, environ)
     scheme = _choose_scheme(token, environ.get("QOVERY_TOKEN_TYPE"))
     return Connection(base_url=url, authorization=f"{scheme} {token}")
+
+
+def _chosen_url(api_url: str | None, environ: Mapping[str, str]) -> str:
+    """The flag, else the variable, else the default; an empty one is a mistake, not a default."""
+    if api_url is not None:
+        if not api_url.strip():
+            raise ConfigError(
+                "--api-url is empty: give the API URL, or leave the flag out for "
+                "$QOVERY_API_URL or the default https://api.qovery.com"
+            )
+        return api_url
+    from_environment = environ.get("QOVERY_API_URL")
+    if from_environment is None:
+        return DEFAULT_API_URL
+    if not from_environment.strip():
+        raise ConfigError(
+            "QOVERY_API_URL is set but empty: give the API URL, or unset it for the default "
+            "https://api.qovery.com"
+        )
+    return from_environment
 
 
 def check_api_url(url: str) -> str:

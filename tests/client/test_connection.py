@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+from helpers_manifests import demo_manifest, write_manifest
 
 from reconciler.core.errors import ConfigError
 from reconciler.edges.connection import (
@@ -195,3 +198,22 @@ def test_redact_removes_token_and_header_value() -> None:
     text = f"echo: Token {SECRET} and {SECRET}"
     assert SECRET not in redact(text, f"Token {SECRET}")
     assert redact(text, "") == text
+
+
+# -- an empty URL is a mistake, never the default
+
+
+@pytest.mark.parametrize("where", ["flag", "variable"])
+def test_empty_api_url_is_refused_never_the_default(
+    cli: Callable[..., Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    manifest = write_manifest(tmp_path, demo_manifest())
+    if where == "flag":
+        result = cli("plan", manifest, "--api-url", "")  # QOVERY_API_URL is the sandbox
+        assert "--api-url is empty" in result.err, result
+    else:
+        monkeypatch.setenv("QOVERY_API_URL", "  ")
+        result = cli("plan", manifest)
+        assert "QOVERY_API_URL is set but empty" in result.err, result
+    assert result.code == 1 and result.out == ""
+    assert len(result.err.strip().splitlines()) == 1  # refused at once: no connection tried
