@@ -18,7 +18,9 @@ import base64
 import binascii
 import ipaddress
 import json
+import os
 import re
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -28,6 +30,7 @@ from reconciler.core.errors import ConfigError
 DEFAULT_API_URL = "https://api.qovery.com"
 _LOOPBACK_NAMES = frozenset({"localhost", "localhost."})
 _REDACTED = "***"
+MAX_TOKEN_FILE_BYTES = 64 << 10  # far above any token; a larger file is not one
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
 
 
@@ -128,9 +131,27 @@ def _read_token(token_file: str | None, environ: Mapping[str, str]) -> str:
 
 
 def _read_token_file(path: str) -> str:
+    """The token in ``path``: a regular file only (a FIFO or a device is never read).
+
+    ``os.stat`` says what it is before it is opened; it is opened non-blocking (a FIFO
+    swapped in after the check cannot hang the open) and checked again once open.
+    """
     try:
-        with open(path, encoding="utf-8") as handle:
-            token = handle.read().strip()
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise _NotAFile
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+        with os.fdopen(descriptor, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise _NotAFile
+            data = handle.read(MAX_TOKEN_FILE_BYTES + 1)
+        if len(data) > MAX_TOKEN_FILE_BYTES:
+            raise ConfigError(f"the token file {path!r} is too large to hold a token")
+        token = data.decode("utf-8").strip()
+    except _NotAFile:
+        raise ConfigError(
+            f"the token file {path!r} is not a regular file (a directory, a FIFO or a "
+            "device); give the path of a file that holds the token"
+        ) from None
     except FileNotFoundError:
         raise ConfigError(f"the token file {path!r} does not exist") from None
     except UnicodeDecodeError:
@@ -141,6 +162,10 @@ def _read_token_file(path: str) -> str:
     if not token:
         raise ConfigError(f"the token file {path!r} is empty")
     return token
+
+
+class _NotAFile(Exception):
+    """The token file is not a regular file."""
 
 
 def _is_header_safe(token: str) -> bool:

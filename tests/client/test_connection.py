@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -217,3 +218,22 @@ def test_empty_api_url_is_refused_never_the_default(
         assert "QOVERY_API_URL is set but empty" in result.err, result
     assert result.code == 1 and result.out == ""
     assert len(result.err.strip().splitlines()) == 1  # refused at once: no connection tried
+
+
+# -- the token file is a file, never a stream
+
+
+@pytest.mark.timeout(10)
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_token_file_that_is_a_fifo_or_a_device_is_refused_unread(
+    cli: Callable[..., Any], tmp_path: Path, kind: str
+) -> None:
+    if kind == "fifo":
+        path = str(tmp_path / "token-fifo")
+        os.mkfifo(path)  # nobody writes to it: opening it for reading would block
+    else:
+        path = "/dev/zero"  # reading it would never end
+    result = cli("plan", write_manifest(tmp_path, demo_manifest()), "--token-file", path)
+    assert result.code == 1, result
+    assert "is not a regular file" in result.err and path in result.err
+    assert result.out == ""
