@@ -8,6 +8,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from helpers_manifests import demo_manifest, write_manifest
@@ -237,3 +238,48 @@ def test_token_file_that_is_a_fifo_or_a_device_is_refused_unread(
     assert result.code == 1, result
     assert "is not a regular file" in result.err and path in result.err
     assert result.out == ""
+
+
+# -- the token typed where something else is expected is never echoed
+
+
+def _misplaced(url: str, token: str) -> dict[str, tuple[list[str], dict[str, str]]]:
+    """Ways to type the token where a path, a scheme or a URL belongs: (flags, variables)."""
+    host = url.removeprefix("http://")
+    return {
+        "token file is the token": (["--token-file", token], {}),
+        "token file is a jwt": (["--token-file", JWT], {}),
+        "token type is the token": ([], {"QOVERY_TOKEN_TYPE": token}),
+        "url query": (["--api-url", f"{url}/?token={token}"], {}),
+        "url fragment": (["--api-url", f"{url}#{token}"], {}),
+        "url user": (["--api-url", f"http://{token}@{host}"], {}),
+        "url password": (["--api-url", f"http://me:{token}@{host}"], {}),
+        "url path": (["--api-url", f"{url}/{token}"], {}),
+        "url port": (["--api-url", f"http://127.0.0.1:{token}"], {}),
+        "url is the token": (["--api-url", token], {}),
+        "url variable is the token": ([], {"QOVERY_API_URL": token}),
+        "url variable is a jwt": ([], {"QOVERY_API_URL": JWT}),
+    }
+
+
+CASES = sorted(_misplaced("http://127.0.0.1:1", "token"))
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_token_typed_where_something_else_belongs_is_never_echoed(
+    cli: Callable[..., Any],
+    sandbox: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    case: str,
+) -> None:
+    token = sandbox.token
+    flags, variables = _misplaced(sandbox.url, token)[case]
+    for key, value in variables.items():
+        monkeypatch.setenv(key, value)
+    result = cli("plan", write_manifest(tmp_path, demo_manifest()), *flags)
+    assert result.code == 1, result
+    assert result.err.startswith("error: ") and "Traceback" not in result.err
+    said = result.out + result.err
+    for secret in (token, quote(token, safe=""), JWT, JWT.split(".")[1], JWT.split(".")[2]):
+        assert secret not in said, (case, said)
