@@ -27,8 +27,9 @@ from reconciler.core.errors import (
     TransportError,
     UnauthorizedError,
 )
-from reconciler.edges import client as client_module
-from reconciler.edges.client import QoveryClient, error_excerpt
+from reconciler.edges import http as http_module
+from reconciler.edges.client import QoveryClient
+from reconciler.edges.http import error_excerpt
 
 MISSING_ID = "00000000-0000-4000-8000-000000000000"
 
@@ -575,7 +576,7 @@ def test_a_trickled_answer_is_cut_at_the_whole_request_deadline(sandbox: Any) ->
 def test_an_oversized_answer_is_refused_not_buffered(
     sandbox: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(client_module, "MAX_BODY_BYTES", 1024)
+    monkeypatch.setattr(http_module, "MAX_BODY_BYTES", 1024)
     sandbox.set_faults(
         rules=[
             {
