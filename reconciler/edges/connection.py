@@ -23,7 +23,7 @@ import re
 import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote, quote_plus, urlsplit, urlunsplit
 
 from reconciler.core.errors import ConfigError
 
@@ -273,16 +273,34 @@ def looks_like_jwt(token: str) -> bool:
 
 
 def redact(text: str, secret: str) -> str:
-    """``text`` with every occurrence of ``secret`` (and of its token part) replaced."""
-    for value in _secret_forms(secret):
-        text = text.replace(value, _REDACTED)
-    return text
+    """``text`` with every occurrence of ``secret`` (and of its token part) replaced.
+
+    URL-encoded forms are replaced too (``%2F`` or ``%2f``, ``+`` or ``%20``): a server that
+    echoes a request's URL or form body back would show them.
+    """
+    forms = _secret_forms(secret)
+    if not forms:
+        return text
+    return re.sub("|".join(_form_pattern(form) for form in forms), _REDACTED, text)
 
 
 def _secret_forms(secret: str) -> list[str]:
-    """The secret itself and, for an ``Authorization`` value, the bare token; longest first."""
-    forms = {secret.strip()}
+    """The secret, its bare token (for an ``Authorization`` value), and their URL-encoded
+    forms; longest first."""
+    plain = {secret.strip()}
     scheme, _, token = secret.strip().partition(" ")
     if token and scheme.lower() in ("token", "bearer"):
-        forms.add(token.strip())
+        plain.add(token.strip())
+    forms = {form for value in plain for form in (value, quote(value, safe=""), quote_plus(value))}
     return sorted((f for f in forms if f), key=len, reverse=True)
+
+
+def _form_pattern(form: str) -> str:
+    """A regular expression for ``form`` whose percent-escapes match in either case."""
+    pieces = re.split(r"(%[0-9A-F]{2})", form)
+    return "".join(
+        f"%(?i:{re.escape(piece[1:])})"
+        if re.fullmatch(r"%[0-9A-F]{2}", piece)
+        else re.escape(piece)
+        for piece in pieces
+    )

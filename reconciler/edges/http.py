@@ -172,7 +172,7 @@ class HttpChannel:
 
     def excerpt(self, reply: Reply) -> str:
         """A short, redacted account of a reply's body, for a message."""
-        return redact(error_excerpt(reply.text), self._authorization)
+        return error_excerpt(reply.text, self._authorization)
 
     def _send(self, call: _Call) -> httpx.Response:
         method, path = call.method, call.path
@@ -241,8 +241,7 @@ class HttpChannel:
         except _BodyRefused as refused:
             failure, description = refused.failure, refused.description
         except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError) as exc:
-            failure, description = _classify(exc)
-            description = redact(description, self._authorization)
+            failure, description = _classify(exc, self._authorization)
         else:
             elapsed = time.monotonic() - started
             _log.debug("%s %s -> %s in %.3fs", method, path, response.status_code, elapsed)
@@ -315,11 +314,15 @@ class HttpChannel:
         raise TransportError(where, method=method, path=path)
 
     def _excerpt(self, response: httpx.Response) -> str:
-        return redact(error_excerpt(response.text), self._authorization)
+        return error_excerpt(response.text, self._authorization)
 
 
-def error_excerpt(text: str, limit: int = EXCERPT_LENGTH) -> str:
-    """A short, one-line account of an error body: its JSON ``detail``, else its text."""
+def error_excerpt(text: str, secret: str = "", limit: int = EXCERPT_LENGTH) -> str:
+    """A short, one-line account of an error body: its JSON ``detail``, else its text.
+
+    ``secret`` (the Authorization value) is redacted before the text is cut to ``limit``:
+    cut first, a token at the edge would leave its first characters behind.
+    """
     try:
         parsed = parse_json(text)
     except ValueError:
@@ -327,10 +330,10 @@ def error_excerpt(text: str, limit: int = EXCERPT_LENGTH) -> str:
     if isinstance(parsed, dict):
         for key in ("detail", "message", "error"):
             if isinstance(parsed.get(key), str) and parsed[key].strip():
-                return _shorten(parsed[key], limit)
+                return _shorten(redact(parsed[key], secret), limit)
     if "<" in text and ">" in text:
         text = html.unescape(_TAGS.sub(" ", _HIDDEN_BLOCKS.sub(" ", text)))
-    return _shorten(text, limit)
+    return _shorten(redact(text, secret), limit)
 
 
 def _shorten(text: str, limit: int) -> str:
@@ -346,14 +349,15 @@ class _BodyRefused(Exception):
         self.failure, self.description = failure, description
 
 
-def _classify(exc: Exception) -> tuple[Failure, str]:
-    """Whether the server may have seen the request, and a short, header-free description."""
+def _classify(exc: Exception, secret: str) -> tuple[Failure, str]:
+    """Whether the server may have seen the request, and a short description, ``secret``
+    redacted (before it is cut)."""
     if isinstance(exc, httpx.ConnectTimeout):
         return Failure.NOT_SENT, "timed out while connecting"
     if isinstance(exc, httpx.PoolTimeout):
         return Failure.NOT_SENT, "timed out waiting for a free connection"
     if isinstance(exc, httpx.ConnectError):
-        text = str(exc)
+        text = redact(str(exc), secret)
         if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text:
             return Failure.FATAL, "the server's TLS certificate could not be verified"
         return Failure.NOT_SENT, f"could not connect ({_shorten(text, 120) or 'refused'})"
