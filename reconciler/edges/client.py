@@ -16,7 +16,7 @@ from typing import Any, NoReturn
 from urllib.parse import quote
 
 from reconciler.core.errors import AmbiguousWriteError, BadResponseError
-from reconciler.edges.answers import kind, listed, parse_json, with_id
+from reconciler.edges.answers import NonFiniteNumber, kind, listed, parse_json, with_id
 from reconciler.edges.http import HttpChannel, Reply
 from reconciler.edges.retrying import RetryPolicy
 
@@ -92,16 +92,17 @@ class QoveryClient:
 
     def list_environments(self, project_id: str) -> list[JSONObject]:
         """GET /project/{id}/environment → ``results``."""
-        return self._list(f"/project/{_id(project_id)}/environment", parents=("project",))
+        path = f"/project/{_id(project_id)}/environment"
+        return self._list(path, parents=("project",), named=True)
 
     def list_organization_environments(self, organization_id: str) -> list[JSONObject]:
         """GET /organization/{id}/environments → ``results`` (every environment of the org)."""
         path = f"/organization/{_id(organization_id)}/environments"
-        return self._list(path, parents=("project",))
+        return self._list(path, parents=("project",), named=True)
 
     def list_applications(self, environment_id: str) -> list[JSONObject]:
         """GET /environment/{id}/application → ``results`` (full Application objects)."""
-        return self._list(f"/environment/{_id(environment_id)}/application")
+        return self._list(f"/environment/{_id(environment_id)}/application", named=True)
 
     def list_application_statuses(self, environment_id: str) -> list[JSONObject]:
         """GET /environment/{id}/application/status → ``results`` (id + status)."""
@@ -149,9 +150,10 @@ class QoveryClient:
         *,
         strings: tuple[str, ...] = ("id", "name"),
         parents: tuple[str, ...] = (),
+        named: bool = False,
     ) -> list[JSONObject]:
         """GET ``path`` → ``results``, each entry checked (``answers.listed``)."""
-        return listed(self._json("GET", path), path, strings, parents)
+        return listed(self._json("GET", path), path, strings, parents, named=named)
 
     def _json(
         self,
@@ -165,8 +167,8 @@ class QoveryClient:
         reply = self._http.send(method, path, body, retry_conflict=retry_conflict)
         try:
             parsed = parse_json(reply.content)
-        except ValueError:
-            self._raise_unreadable(method, path, reply)
+        except ValueError as exc:
+            self._raise_unreadable(method, path, reply, exc)
         if not isinstance(parsed, dict):
             raise BadResponseError(
                 f"unexpected response shape: expected a JSON object, got {kind(parsed)}",
@@ -176,8 +178,17 @@ class QoveryClient:
             )
         return parsed
 
-    def _raise_unreadable(self, method: str, path: str, reply: Reply) -> NoReturn:
+    def _raise_unreadable(
+        self, method: str, path: str, reply: Reply, problem: ValueError
+    ) -> NoReturn:
         content_type = reply.content_type
+        if isinstance(problem, NonFiniteNumber) and method != "POST":
+            raise BadResponseError(
+                f"malformed answer: it holds {problem}",
+                method=method,
+                path=path,
+                status=reply.status,
+            )
         excerpt = self._http.excerpt(reply)
         if method == "POST":
             raise AmbiguousWriteError(
