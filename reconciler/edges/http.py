@@ -146,6 +146,9 @@ class HttpChannel:
                 max_connections=max_connections, max_keepalive_connections=max_connections
             ),
             follow_redirects=False,
+            # plain http:// (loopback only): no proxy variable may route the token through a
+            # proxy in clear; the API is reached directly. https:// honours them (tunnelled).
+            trust_env=not self._base_url.lower().startswith("http://"),
         )
 
     def close(self) -> None:
