@@ -22,7 +22,8 @@ The tree (catch the narrowest class that means something to you)::
             └── AmbiguousWriteError  a clone/deploy whose outcome is unknown (timeout, dropped
                                      connection, 5xx, unreadable 2xx): the server may have acted
 
-Only ``reconciler.edges.client`` creates ``ApiError``s; ``httpx`` exceptions never leave it.
+Only ``reconciler.edges.client`` and its ``http`` and ``answers`` create ``ApiError``s;
+``httpx`` exceptions never leave ``http``.
 No message, ``str()`` or ``repr()`` of any of these ever holds the API token: the client
 builds them from the method, the path, the status and a short excerpt of the body only.
 """

@@ -1,9 +1,10 @@
 """The I/O edges: the only code that touches the network, the disk or the clock of a run.
 
-``connection`` + ``retrying`` + ``client`` are the HTTP edge (only ``client`` imports
-httpx); ``loading`` + ``validating`` read manifests; ``observing`` reads what Qovery holds
-through a ``reading.Reader`` (the client, or a recorded catalog); ``executing`` carries out
-a plan; ``staleness`` re-reads for a saved plan; ``session`` opens a connection (or the
-embedded sandbox); ``files`` writes atomically. Each calls the pure ``reconciler.core`` for
-its decisions.
+``connection`` + ``retrying`` + ``http`` + ``answers`` + ``client`` are the HTTP edge (only
+``http`` imports httpx; ``client`` holds the endpoints, ``answers`` the checks of their
+answers); ``loading`` + ``validating`` read manifests; ``observing`` reads what Qovery
+holds through a ``reading.Reader`` (the client, or a recorded catalog); ``executing``
+carries out a plan; ``staleness`` and ``savedplans`` re-read for a saved plan; ``session``
+opens a connection (or the embedded sandbox); ``files`` writes atomically. Each calls the
+pure ``reconciler.core`` for its decisions.
 """

@@ -18,17 +18,22 @@ import base64
 import binascii
 import ipaddress
 import json
+import os
 import re
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from urllib.parse import quote, quote_plus, urlsplit, urlunsplit
 
 from reconciler.core.errors import ConfigError
 
 DEFAULT_API_URL = "https://api.qovery.com"
 _LOOPBACK_NAMES = frozenset({"localhost", "localhost."})
 _REDACTED = "***"
+_HIDDEN_URL = "the API URL (not shown: it holds what looks like a token)"
+MAX_TOKEN_FILE_BYTES = 64 << 10  # far above any token; a larger file is not one
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
+_OPAQUE = re.compile(r"[A-Za-z0-9_\-+=~]{20,}")  # no dot, slash or space: not a path
 
 
 @dataclass(frozen=True)
@@ -46,35 +51,105 @@ def resolve_connection(
     *, api_url: str | None, token_file: str | None, environ: Mapping[str, str]
 ) -> Connection:
     """Build the connection from the flags, falling back on the environment variables."""
-    url = check_api_url(api_url or environ.get("QOVERY_API_URL") or DEFAULT_API_URL)
     token = _read_token(token_file, environ)
+    url = check_api_url(_chosen_url(api_url, environ), secrets=(token,))
     scheme = _choose_scheme(token, environ.get("QOVERY_TOKEN_TYPE"))
     return Connection(base_url=url, authorization=f"{scheme} {token}")
 
 
-def check_api_url(url: str) -> str:
-    """Return ``url`` without its trailing slash, or raise ConfigError if it is unusable."""
+def _chosen_url(api_url: str | None, environ: Mapping[str, str]) -> str:
+    """The flag, else the variable, else the default; an empty one is a mistake, not a default."""
+    if api_url is not None:
+        if not api_url.strip():
+            raise ConfigError(
+                "--api-url is empty: give the API URL, or leave the flag out for "
+                "$QOVERY_API_URL or the default https://api.qovery.com"
+            )
+        return api_url
+    from_environment = environ.get("QOVERY_API_URL")
+    if from_environment is None:
+        return DEFAULT_API_URL
+    if not from_environment.strip():
+        raise ConfigError(
+            "QOVERY_API_URL is set but empty: give the API URL, or unset it for the default "
+            "https://api.qovery.com"
+        )
+    return from_environment
+
+
+def check_api_url(url: str, *, secrets: tuple[str, ...] = ()) -> str:
+    """Return ``url`` without its trailing slash, or raise ConfigError if it is unusable.
+
+    A message shows the URL without its credentials, query and fragment, and not at all when
+    what is left holds one of ``secrets`` or looks like a token; a URL holding one of
+    ``secrets`` (the token) is refused: the token travels in the header only.
+    """
     url = url.strip()
+    what = _url_label(url, secrets)
     try:
         parts = urlsplit(url)
         host = parts.hostname
         parts.port  # noqa: B018 - raises ValueError on a bad port
     except ValueError as exc:
-        raise ConfigError(f"the API URL {url!r} is not valid: {exc}") from None
+        shown = _shown(str(exc), secrets) if what != _HIDDEN_URL else None
+        reason = shown or "it cannot be parsed"
+        raise ConfigError(f"{what} is not valid: {reason}") from None
     if parts.scheme not in ("http", "https") or not host:
-        raise ConfigError(
-            f"the API URL {url!r} must be an http(s) URL with a host, e.g. https://api.qovery.com"
-        )
+        raise ConfigError(f"{what} must be an http(s) URL with a host, e.g. https://api.qovery.com")
     if parts.username is not None or parts.password is not None:
-        raise ConfigError("the API URL must not hold credentials; give the token apart")
+        raise ConfigError(f"{what} must not hold credentials; give the token apart")
     if parts.query or parts.fragment:
-        raise ConfigError(f"the API URL {url!r} must not have a query string or a fragment")
+        raise ConfigError(f"{what} must not have a query string or a fragment")
+    if any(secret and secret in url for secret in _url_forms(secrets)):
+        raise ConfigError(f"{what} holds the API token; give the URL alone")
     if parts.scheme == "http" and not is_loopback_host(host):
         raise ConfigError(
-            f"the API URL {url!r} uses plain http:// to a remote host, which would send the "
+            f"{what} uses plain http:// to a remote host, which would send the "
             "token unencrypted; use https:// (http:// is allowed only to localhost)"
         )
     return url.rstrip("/")
+
+
+def _url_label(url: str, secrets: tuple[str, ...]) -> str:
+    """``the API URL 'https://host/path'`` (no credentials, query or fragment), or no value."""
+    try:
+        parts = urlsplit(url)
+        shown = urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path, "", ""))
+    except ValueError:
+        shown = url
+    pieces = [shown, *re.split(r"[/:@?#&=;,]+", url)]
+    if any(looks_like_secret(piece) for piece in pieces) or _holds(url, secrets):
+        return _HIDDEN_URL
+    return f"the API URL {shown!r}"
+
+
+def _shown(value: str, secrets: tuple[str, ...]) -> str | None:
+    """``value`` if it may be printed: it holds no secret and does not look like a token."""
+    if _holds(value, secrets) or looks_like_secret(value):
+        return None
+    return value
+
+
+def _holds(value: str, secrets: tuple[str, ...]) -> bool:
+    return any(form in value for form in _url_forms(secrets))
+
+
+def _url_forms(secrets: tuple[str, ...]) -> list[str]:
+    """Each secret as it is, and URL-encoded."""
+    forms = {form for secret in secrets if secret for form in (secret, quote(secret, safe=""))}
+    return sorted(forms)
+
+
+def looks_like_secret(value: str) -> bool:
+    """A JWT, or one long opaque word mixing letters and digits (an API token's look)."""
+    text = value.strip()
+    if looks_like_jwt(text):
+        return True
+    return bool(
+        _OPAQUE.fullmatch(text)
+        and any(c.isalpha() for c in text)
+        and any(c.isdigit() for c in text)
+    )
 
 
 def is_loopback_host(host: str) -> bool:
@@ -88,11 +163,12 @@ def is_loopback_host(host: str) -> bool:
 
 
 def _read_token(token_file: str | None, environ: Mapping[str, str]) -> str:
+    from_environment = environ.get("QOVERY_API_TOKEN", "").strip()
     if token_file is not None:
-        token = _read_token_file(token_file)
-        origin = f"the token file {token_file!r}"
+        origin = _file_label(token_file, (from_environment,))
+        token = _read_token_file(token_file, origin)
     else:
-        token = environ.get("QOVERY_API_TOKEN", "").strip()
+        token = from_environment
         origin = "QOVERY_API_TOKEN"
         if not token:
             raise ConfigError(
@@ -107,20 +183,52 @@ def _read_token(token_file: str | None, environ: Mapping[str, str]) -> str:
     return token
 
 
-def _read_token_file(path: str) -> str:
+def _file_label(path: str, secrets: tuple[str, ...]) -> str:
+    """``the token file 'PATH'``, or no name when the path is (or looks like) the token."""
+    if _shown(path, secrets) is None:
+        return (
+            "the token file given to --token-file (its name looks like a token, so it is not "
+            "shown; --token-file takes the path of a file that holds the token)"
+        )
+    return f"the token file {path!r}"
+
+
+def _read_token_file(path: str, label: str) -> str:
+    """The token in ``path``: a regular file only (a FIFO or a device is never read).
+
+    ``os.stat`` says what it is before it is opened; it is opened non-blocking (a FIFO
+    swapped in after the check cannot hang the open) and checked again once open.
+    """
     try:
-        with open(path, encoding="utf-8") as handle:
-            token = handle.read().strip()
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise _NotAFile
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+        with os.fdopen(descriptor, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise _NotAFile
+            data = handle.read(MAX_TOKEN_FILE_BYTES + 1)
+        if len(data) > MAX_TOKEN_FILE_BYTES:
+            raise ConfigError(f"{label} is too large to hold a token")
+        token = data.decode("utf-8").strip()
+    except _NotAFile:
+        raise ConfigError(
+            f"{label} is not a regular file (a directory, a FIFO or a "
+            "device); give the path of a file that holds the token"
+        ) from None
     except FileNotFoundError:
-        raise ConfigError(f"the token file {path!r} does not exist") from None
+        raise ConfigError(f"{label} does not exist") from None
     except UnicodeDecodeError:
-        raise ConfigError(f"the token file {path!r} is not UTF-8 text") from None
+        raise ConfigError(f"{label} is not UTF-8 text") from None
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
-        raise ConfigError(f"cannot read the token file {path!r}: {reason}") from None
+        raise ConfigError(f"cannot read {label}: {reason}") from None
     if not token:
-        raise ConfigError(f"the token file {path!r} is empty")
+        raise ConfigError(f"{label} is empty")
     return token
+
+
+class _NotAFile(Exception):
+    """The token file is not a regular file."""
 
 
 def _is_header_safe(token: str) -> bool:
@@ -135,7 +243,16 @@ def _choose_scheme(token: str, forced: str | None) -> str:
             return "Bearer"
         if choice == "token":
             return "Token"
-        raise ConfigError(f"QOVERY_TOKEN_TYPE must be 'bearer' or 'token', not {forced.strip()!r}")
+        shown = _shown(forced.strip(), (token,))
+        given = (
+            f"not {shown!r}"
+            if shown is not None and len(shown) <= 16
+            else (
+                "and its value is not shown: it looks like a token (the token goes in "
+                "QOVERY_API_TOKEN or a --token-file)"
+            )
+        )
+        raise ConfigError(f"QOVERY_TOKEN_TYPE must be 'bearer' or 'token', {given}")
     return "Bearer" if looks_like_jwt(token) else "Token"
 
 
@@ -156,16 +273,34 @@ def looks_like_jwt(token: str) -> bool:
 
 
 def redact(text: str, secret: str) -> str:
-    """``text`` with every occurrence of ``secret`` (and of its token part) replaced."""
-    for value in _secret_forms(secret):
-        text = text.replace(value, _REDACTED)
-    return text
+    """``text`` with every occurrence of ``secret`` (and of its token part) replaced.
+
+    URL-encoded forms are replaced too (``%2F`` or ``%2f``, ``+`` or ``%20``): a server that
+    echoes a request's URL or form body back would show them.
+    """
+    forms = _secret_forms(secret)
+    if not forms:
+        return text
+    return re.sub("|".join(_form_pattern(form) for form in forms), _REDACTED, text)
 
 
 def _secret_forms(secret: str) -> list[str]:
-    """The secret itself and, for an ``Authorization`` value, the bare token; longest first."""
-    forms = {secret.strip()}
+    """The secret, its bare token (for an ``Authorization`` value), and their URL-encoded
+    forms; longest first."""
+    plain = {secret.strip()}
     scheme, _, token = secret.strip().partition(" ")
     if token and scheme.lower() in ("token", "bearer"):
-        forms.add(token.strip())
+        plain.add(token.strip())
+    forms = {form for value in plain for form in (value, quote(value, safe=""), quote_plus(value))}
     return sorted((f for f in forms if f), key=len, reverse=True)
+
+
+def _form_pattern(form: str) -> str:
+    """A regular expression for ``form`` whose percent-escapes match in either case."""
+    pieces = re.split(r"(%[0-9A-F]{2})", form)
+    return "".join(
+        f"%(?i:{re.escape(piece[1:])})"
+        if re.fullmatch(r"%[0-9A-F]{2}", piece)
+        else re.escape(piece)
+        for piece in pieces
+    )

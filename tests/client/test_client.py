@@ -8,6 +8,7 @@ import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 import pytest
 from helpers_client import Demo, by_name, fast_client
@@ -27,8 +28,9 @@ from reconciler.core.errors import (
     TransportError,
     UnauthorizedError,
 )
-from reconciler.edges import client as client_module
-from reconciler.edges.client import QoveryClient, error_excerpt
+from reconciler.edges import http as http_module
+from reconciler.edges.client import QoveryClient
+from reconciler.edges.http import error_excerpt
 
 MISSING_ID = "00000000-0000-4000-8000-000000000000"
 
@@ -538,6 +540,59 @@ def test_token_never_shown(caplog: pytest.LogCaptureFixture) -> None:
     assert SECRET not in caplog.text  # ...and never holds the token
 
 
+ODD_SECRET = "tok/SECRET+9f8e7d6c5b4a=="  # changes when URL-encoded
+
+
+def _echoes(token: str) -> dict[str, str]:
+    """The token as a server may echo it back."""
+    return {
+        "raw": token,
+        "url-encoded": quote(token, safe=""),
+        "url-encoded, lower hex": quote(token, safe="").replace("%2F", "%2f"),
+        "form-encoded": quote_plus(token),
+        "Token header": f"Token {token}",
+        "Bearer header": f"Bearer {token}",
+    }
+
+
+def _fragments(text: str, size: int = 6) -> set[str]:
+    return {text[i : i + size] for i in range(len(text) - size + 1)}
+
+
+@pytest.mark.parametrize("body_kind", ["json detail", "plain text", "html"])
+@pytest.mark.parametrize("form", sorted(_echoes("t")))
+def test_an_echoed_token_is_redacted_before_the_excerpt_is_cut(form: str, body_kind: str) -> None:
+    """The token at the edge of the cut: no fragment of it (in any form) survives."""
+    echoed = _echoes(ODD_SECRET)[form]
+    for padding in (190, 194, 197):  # the cut falls inside the echoed token
+        text = "x" * padding + echoed + " and more after it"
+        body = {
+            "json detail": json.dumps({"status": 400, "detail": text}),
+            "plain text": text,
+            "html": f"<html><body><p>{text}</p></body></html>",
+        }[body_kind]
+        with sandboxes.start(token=ODD_SECRET) as sb:
+            sb.set_faults(
+                rules=[
+                    {
+                        "action": "respond",
+                        "method": "GET",
+                        "path": "/organization",
+                        "status": 400,
+                        "body": body,
+                        "content_type": "text/plain",
+                    }
+                ]
+            )
+            with fast_client(sb) as c, pytest.raises(BadRequestError) as caught:
+                c.list_organizations()
+        said = str(caught.value)
+        assert "x" * 20 in said  # the excerpt is there, cut to length
+        for secret in (ODD_SECRET, quote(ODD_SECRET, safe=""), quote_plus(ODD_SECRET)):
+            leaked = [f for f in _fragments(secret) if f.lower() in said.lower()]
+            assert not leaked, (padding, said)
+
+
 # -- pool and threads
 
 
@@ -575,7 +630,7 @@ def test_a_trickled_answer_is_cut_at_the_whole_request_deadline(sandbox: Any) ->
 def test_an_oversized_answer_is_refused_not_buffered(
     sandbox: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(client_module, "MAX_BODY_BYTES", 1024)
+    monkeypatch.setattr(http_module, "MAX_BODY_BYTES", 1024)
     sandbox.set_faults(
         rules=[
             {

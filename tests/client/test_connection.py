@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+from urllib.parse import quote
 
 import pytest
+from helpers_manifests import demo_manifest, write_manifest
 
 from reconciler.core.errors import ConfigError
 from reconciler.edges.connection import (
@@ -195,3 +200,86 @@ def test_redact_removes_token_and_header_value() -> None:
     text = f"echo: Token {SECRET} and {SECRET}"
     assert SECRET not in redact(text, f"Token {SECRET}")
     assert redact(text, "") == text
+
+
+# -- an empty URL is a mistake, never the default
+
+
+@pytest.mark.parametrize("where", ["flag", "variable"])
+def test_empty_api_url_is_refused_never_the_default(
+    cli: Callable[..., Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    manifest = write_manifest(tmp_path, demo_manifest())
+    if where == "flag":
+        result = cli("plan", manifest, "--api-url", "")  # QOVERY_API_URL is the sandbox
+        assert "--api-url is empty" in result.err, result
+    else:
+        monkeypatch.setenv("QOVERY_API_URL", "  ")
+        result = cli("plan", manifest)
+        assert "QOVERY_API_URL is set but empty" in result.err, result
+    assert result.code == 1 and result.out == ""
+    assert len(result.err.strip().splitlines()) == 1  # refused at once: no connection tried
+
+
+# -- the token file is a file, never a stream
+
+
+@pytest.mark.timeout(10)
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_token_file_that_is_a_fifo_or_a_device_is_refused_unread(
+    cli: Callable[..., Any], tmp_path: Path, kind: str
+) -> None:
+    if kind == "fifo":
+        path = str(tmp_path / "token-fifo")
+        os.mkfifo(path)  # nobody writes to it: opening it for reading would block
+    else:
+        path = "/dev/zero"  # reading it would never end
+    result = cli("plan", write_manifest(tmp_path, demo_manifest()), "--token-file", path)
+    assert result.code == 1, result
+    assert "is not a regular file" in result.err and path in result.err
+    assert result.out == ""
+
+
+# -- the token typed where something else is expected is never echoed
+
+
+def _misplaced(url: str, token: str) -> dict[str, tuple[list[str], dict[str, str]]]:
+    """Ways to type the token where a path, a scheme or a URL belongs: (flags, variables)."""
+    host = url.removeprefix("http://")
+    return {
+        "token file is the token": (["--token-file", token], {}),
+        "token file is a jwt": (["--token-file", JWT], {}),
+        "token type is the token": ([], {"QOVERY_TOKEN_TYPE": token}),
+        "url query": (["--api-url", f"{url}/?token={token}"], {}),
+        "url fragment": (["--api-url", f"{url}#{token}"], {}),
+        "url user": (["--api-url", f"http://{token}@{host}"], {}),
+        "url password": (["--api-url", f"http://me:{token}@{host}"], {}),
+        "url path": (["--api-url", f"{url}/{token}"], {}),
+        "url port": (["--api-url", f"http://127.0.0.1:{token}"], {}),
+        "url is the token": (["--api-url", token], {}),
+        "url variable is the token": ([], {"QOVERY_API_URL": token}),
+        "url variable is a jwt": ([], {"QOVERY_API_URL": JWT}),
+    }
+
+
+CASES = sorted(_misplaced("http://127.0.0.1:1", "token"))
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_token_typed_where_something_else_belongs_is_never_echoed(
+    cli: Callable[..., Any],
+    sandbox: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    case: str,
+) -> None:
+    token = sandbox.token
+    flags, variables = _misplaced(sandbox.url, token)[case]
+    for key, value in variables.items():
+        monkeypatch.setenv(key, value)
+    result = cli("plan", write_manifest(tmp_path, demo_manifest()), *flags)
+    assert result.code == 1, result
+    assert result.err.startswith("error: ") and "Traceback" not in result.err
+    said = result.out + result.err
+    for secret in (token, quote(token, safe=""), JWT, JWT.split(".")[1], JWT.split(".")[2]):
+        assert secret not in said, (case, said)

@@ -200,6 +200,9 @@ MISREAD_APPLICATIONS: dict[str, Callable[[dict[str, Any]], None]] = {
     "application name an object": _set("name", {"value": "api"}),
     "cpu NaN": _set("cpu", float("nan")),
     "memory Infinity": _set("memory", float("inf")),
+    "application name empty": _set("name", ""),
+    "application name blank": _set("name", "  "),
+    "application names duplicated": _set("name", "web"),
 }
 
 
@@ -227,6 +230,9 @@ MISREAD_ENVIRONMENTS: dict[str, Callable[[dict[str, Any]], None]] = {
     "environment name null": _set("name", None),
     "environment without project": _drop("project"),
     "environment project a string": _set("project", "shop"),
+    "environment name empty": _set("name", ""),
+    "environment name duplicated": _set("name", "preview-101"),
+    "environment name duplicated but for case": _set("name", "Preview-101"),
 }
 
 
@@ -244,6 +250,30 @@ def test_misread_environment_never_prunes(
     assert_clean_failure(result)
     assert writes(sandbox) == []
     assert len(owned_clones(sandbox)) == 4
+
+
+NON_FINITE = ("NaN", "Infinity", "-Infinity", "1e400", "-1e400")
+
+
+@pytest.mark.parametrize("number", NON_FINITE)
+@pytest.mark.parametrize("command", ["plan", "apply"])
+def test_non_finite_number_is_a_malformed_answer_and_json_stays_json(
+    cli: Cli, sandbox: RunningSandbox, drifted: str, number: str, command: str
+) -> None:
+    path = apps_path(sandbox, "preview-101")
+    body = real_body(sandbox, path)
+    body["results"][0]["x_ratio"] = "__NUMBER__"  # anywhere in the answer, even unknown keys
+    text = json.dumps(body).replace('"__NUMBER__"', number)
+    assert number in text
+    respond(sandbox, path, text)
+    sandbox.clear_requests()
+    flags = ["--json"] if command == "plan" else ["--auto-approve", "--json"]
+    result = cli(command, drifted, *flags)
+    assert_clean_failure(result)
+    assert "non-finite number" in result.err, result
+    for line in result.out.splitlines():  # whatever was printed is JSON (no NaN, no Infinity)
+        json.loads(line, parse_constant=lambda name: pytest.fail(f"{name} printed"))
+    assert writes(sandbox) == []
 
 
 # -- what a newer API may add is tolerated: the plan is the same
