@@ -77,7 +77,8 @@ def test_two_processes_on_one_file_lose_no_write(tmp_path: Path) -> None:
         env = sandbox.environment_id("analytics")
     script = (
         "import sys, json\n"
-        "from reconciler.sandbox.store import Store, FileBackend\n"
+        "from reconciler.sandbox.store import Store\n"
+        "from reconciler.sandbox.backends import FileBackend\n"
         "store = Store(FileBackend(sys.argv[1], dict))\n"
         "body = json.loads(sys.argv[3])\n"
         "for i in range(20):\n"
