@@ -5,10 +5,11 @@
 ``.reconciler/sandbox.json`` so that successive commands see each other's effects).
 
 Inside: ``seeding`` (seed YAML/dict → state), ``applications`` (full Application objects,
-validation), ``store`` (state + operations, one lock, optional JSON file under ``flock``),
-``faults`` (what to break), ``server`` (HTTP: routes, auth, log, admin API under
-``/_sandbox/``). Outside: ``commands.sandbox`` (the CLI), ``commands.common`` (``--sandbox``)
-and the tests. This package never imports httpx and never reads ``../shared``.
+validation, with ``fields``), ``backends`` (the state: in memory, or a JSON file under
+``flock``), ``store`` (the operations, each one atomic), ``faults`` (what to break),
+``server`` (HTTP: routes, auth, log, admin API under ``/_sandbox/``). Outside:
+``commands.sandbox`` (the CLI), ``commands.common`` (``--sandbox``) and the tests. This
+package never imports httpx and never reads ``../shared``.
 """
 
 from __future__ import annotations
@@ -21,11 +22,12 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
+from reconciler.sandbox.backends import FileBackend, MemoryBackend
 from reconciler.sandbox.faults import Faults
 from reconciler.sandbox.problems import ApiProblem, SandboxError
 from reconciler.sandbox.seeding import SeedError, build_state
 from reconciler.sandbox.server import SandboxServer
-from reconciler.sandbox.store import FileBackend, MemoryBackend, Store
+from reconciler.sandbox.store import Store
 
 __all__ = ["RunningSandbox", "SandboxError", "SeedError", "embedded", "start"]
 

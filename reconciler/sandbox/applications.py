@@ -5,8 +5,9 @@ The sandbox's answer to ``POST /environment/{id}/application`` and ``PUT /applic
 its default; ports and storage entries with an id update that entry, entries without one are
 created, entries left out are deleted. Invalid bodies raise ``ApiProblem(400)``.
 
-Also: ``clone_of`` (a copy with fresh ids, not deployed). Pure functions over JSON dicts;
-``store`` calls them under its lock, ``seeding`` calls them to build seeded applications.
+Also: ``clone_of`` (a copy with fresh ids, not deployed). Pure functions over JSON dicts,
+reading each field with ``fields``; ``store`` calls them under its lock, ``seeding`` calls
+them to build seeded applications.
 The field order of the objects built here follows the spec's ``Application`` schema.
 """
 
@@ -17,6 +18,14 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlparse
 
+from reconciler.sandbox.fields import (
+    bool_field,
+    enum_field,
+    int_field,
+    list_field,
+    object_field,
+    str_field,
+)
 from reconciler.sandbox.problems import bad_request
 
 JSONObject = dict[str, Any]
@@ -40,90 +49,27 @@ PROBE_DEFAULTS = {
 }
 
 
-# ── type checks ─────────────────────────────────────────────────────────────────────────
-
-
-def _int(body: Mapping[str, Any], key: str, default: int | None, where: str = "") -> int | None:
-    value = body.get(key, default)
-    if value is None:
-        return default
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise bad_request(f"{where}{key} must be an integer, got {value!r}")
-    return value
-
-
-def _str(
-    body: Mapping[str, Any], key: str, default: str | None, where: str = "", nullable: bool = False
-) -> str | None:
-    """A string field; null counts as absent (``nullable`` only documents the spec's intent)."""
-    value = body.get(key)
-    if value is None:
-        return default
-    if not isinstance(value, str):
-        raise bad_request(f"{where}{key} must be a string, got {value!r}")
-    return value
-
-
-def _bool(body: Mapping[str, Any], key: str, default: bool, where: str = "") -> bool:
-    value = body.get(key, default)
-    if value is None:
-        return default
-    if not isinstance(value, bool):
-        raise bad_request(f"{where}{key} must be a boolean, got {value!r}")
-    return value
-
-
-def _enum(
-    body: Mapping[str, Any],
-    key: str,
-    choices: tuple[str, ...],
-    default: str | None,
-    where: str = "",
-) -> str | None:
-    value = body.get(key, default)
-    if value is None:
-        return default
-    if value not in choices:
-        raise bad_request(f"{where}{key} must be one of {', '.join(choices)}, got {value!r}")
-    return str(value)
-
-
-def _list(body: Mapping[str, Any], key: str, where: str = "") -> list[Any]:
-    value = body.get(key)
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise bad_request(f"{where}{key} must be an array")
-    return value
-
-
-def _object(value: Any, where: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise bad_request(f"{where} must be an object")
-    return value
-
-
 # ── parts ───────────────────────────────────────────────────────────────────────────────
 
 
 def _git_repository(body: Any, previous: Mapping[str, Any] | None) -> JSONObject:
-    repo = _object(body, "git_repository")
-    url = _str(repo, "url", None, "git_repository.")
+    repo = object_field(body, "git_repository")
+    url = str_field(repo, "url", None, "git_repository.")
     if not url:
         raise bad_request("git_repository.url is required")
-    provider = _enum(repo, "provider", GIT_PROVIDERS, None, "git_repository.")
+    provider = enum_field(repo, "provider", GIT_PROVIDERS, None, "git_repository.")
     if provider is None:
         raise bad_request("git_repository.provider is required")
     owner, name = _owner_and_name(url)
-    token_id = _str(repo, "git_token_id", None, "git_repository.", nullable=True)
+    token_id = str_field(repo, "git_token_id", None, "git_repository.", nullable=True)
     result: JSONObject = {
         "has_access": True,
         "provider": provider,
         "owner": owner,
         "url": url,
         "name": name,
-        "branch": _str(repo, "branch", "main", "git_repository."),
-        "root_path": _str(repo, "root_path", "/", "git_repository."),
+        "branch": str_field(repo, "branch", "main", "git_repository."),
+        "root_path": str_field(repo, "root_path", "/", "git_repository."),
     }
     for key in ("deployed_commit_id", "deployed_commit_date", "deployed_commit_contributor"):
         if previous and key in previous:
@@ -150,9 +96,9 @@ def _storage(
     mounts: set[str] = set()
     for index, raw in enumerate(body):
         where = f"storage[{index}]."
-        entry = _object(raw, f"storage[{index}]")
-        size = _int(entry, "size", None, where)
-        mount = _str(entry, "mount_point", None, where)
+        entry = object_field(raw, f"storage[{index}]")
+        size = int_field(entry, "size", None, where)
+        mount = str_field(entry, "mount_point", None, where)
         if size is None or not mount:
             raise bad_request(f"{where}size and {where}mount_point are required")
         if size < MINIMUM_STORAGE_GIB:
@@ -166,7 +112,7 @@ def _storage(
         result.append(
             {
                 "id": ident or new_id(f"storage{mount}"),
-                "type": _enum(entry, "type", ("FAST_SSD",), "FAST_SSD", where),
+                "type": enum_field(entry, "type", ("FAST_SSD",), "FAST_SSD", where),
                 "size": size,
                 "mount_point": mount,
             }
@@ -192,7 +138,9 @@ def _ports(
     result: list[JSONObject] = []
     seen: set[int] = set()
     for index, raw in enumerate(body):
-        result.append(_port(_object(raw, f"ports[{index}]"), f"ports[{index}].", known, new_id))
+        result.append(
+            _port(object_field(raw, f"ports[{index}]"), f"ports[{index}].", known, new_id)
+        )
         internal = result[-1]["internal_port"]
         if internal in seen:
             raise bad_request(f"ports[{index}].internal_port {internal} appears twice")
@@ -208,25 +156,25 @@ def _ports(
 def _port(
     entry: Mapping[str, Any], where: str, known: Mapping[str, Any] | None, new_id: IdFactory
 ) -> JSONObject:
-    internal = _int(entry, "internal_port", None, where)
+    internal = int_field(entry, "internal_port", None, where)
     if internal is None or not 1 <= internal <= 65535:
         raise bad_request(f"{where}internal_port must be a port number from 1 to 65535")
     if "publicly_accessible" not in entry:
         raise bad_request(f"{where}publicly_accessible is required")
-    public = _bool(entry, "publicly_accessible", False, where)
+    public = bool_field(entry, "publicly_accessible", False, where)
     port: JSONObject = {
         "id": _known_id(entry, known, where) or new_id(f"port/{internal}"),
-        "name": _str(entry, "name", f"p{internal}", where),
+        "name": str_field(entry, "name", f"p{internal}", where),
         "internal_port": internal,
     }
-    external = _int(entry, "external_port", 443 if public else None, where)
+    external = int_field(entry, "external_port", 443 if public else None, where)
     if external is not None:
         port["external_port"] = external
     port["publicly_accessible"] = public
-    port["is_default"] = _bool(entry, "is_default", False, where)
-    port["protocol"] = _enum(entry, "protocol", PORT_PROTOCOLS, "HTTP", where)
+    port["is_default"] = bool_field(entry, "is_default", False, where)
+    port["protocol"] = enum_field(entry, "protocol", PORT_PROTOCOLS, "HTTP", where)
     for key in ("public_path", "public_path_rewrite"):
-        text = _str(entry, key, None, where)
+        text = str_field(entry, key, None, where)
         if text is not None:
             port[key] = text
     return port
@@ -235,7 +183,7 @@ def _port(
 def _healthchecks(body: Any) -> JSONObject:
     if body is None:
         raise bad_request("healthchecks is required")
-    checks = _object(body, "healthchecks")
+    checks = object_field(body, "healthchecks")
     return {
         name: _probe(checks.get(name), f"healthchecks.{name}.")
         for name in ("readiness_probe", "liveness_probe")
@@ -245,18 +193,18 @@ def _healthchecks(body: Any) -> JSONObject:
 def _probe(body: Any, where: str) -> JSONObject | None:
     if body is None:
         return None
-    probe = _object(body, where.rstrip("."))
-    kinds = _object(probe.get("type"), f"{where}type")
+    probe = object_field(body, where.rstrip("."))
+    kinds = object_field(probe.get("type"), f"{where}type")
     given = [kind for kind in PROBE_KINDS if kinds.get(kind) is not None]
     if len(given) != 1:
         raise bad_request(f"{where}type must hold exactly one of {', '.join(PROBE_KINDS)}")
     kind = given[0]
-    settings = _object(kinds[kind], f"{where}type.{kind}")
+    settings = object_field(kinds[kind], f"{where}type.{kind}")
     probe_type: JSONObject = dict.fromkeys(PROBE_KINDS)
     probe_type[kind] = _probe_settings(kind, settings, f"{where}type.{kind}.")
     result: JSONObject = {"type": probe_type}
     for key, default in PROBE_DEFAULTS.items():
-        result[key] = _int(probe, key, default, where)
+        result[key] = int_field(probe, key, default, where)
     return result
 
 
@@ -270,24 +218,24 @@ def _probe_settings(kind: str, settings: Mapping[str, Any], where: str) -> JSONO
         ):
             raise bad_request(f"{where}command must be a non-empty array of strings")
         return {"command": list(command)}
-    port = _int(settings, "port", None, where)
+    port = int_field(settings, "port", None, where)
     if port is None:
         raise bad_request(f"{where}port is required")
     if kind == "tcp":
-        return {"port": port, "host": _str(settings, "host", None, where, nullable=True)}
+        return {"port": port, "host": str_field(settings, "host", None, where, nullable=True)}
     if kind == "http":
         return {
-            "path": _str(settings, "path", "/", where),
-            "scheme": _str(settings, "scheme", "HTTP", where),
+            "path": str_field(settings, "path", "/", where),
+            "scheme": str_field(settings, "scheme", "HTTP", where),
             "port": port,
         }
-    return {"service": _str(settings, "service", None, where, nullable=True), "port": port}
+    return {"service": str_field(settings, "service", None, where, nullable=True), "port": port}
 
 
 def _groups(body: list[Any], kind: str, catalog: Mapping[str, JSONObject]) -> list[JSONObject]:
     result = []
     for index, raw in enumerate(body):
-        ident = _object(raw, f"{kind}[{index}]").get("id")
+        ident = object_field(raw, f"{kind}[{index}]").get("id")
         if not isinstance(ident, str) or ident not in catalog:
             raise bad_request(f"{kind}[{index}].id {ident!r} is not a group of this organization")
         result.append(copy.deepcopy(catalog[ident]))
@@ -295,10 +243,10 @@ def _groups(body: list[Any], kind: str, catalog: Mapping[str, JSONObject]) -> li
 
 
 def _autoscaling(body: Any, app_id: str, now: str, new_id: IdFactory) -> JSONObject:
-    policy = _object(body, "autoscaling")
+    policy = object_field(body, "autoscaling")
     if policy.get("mode") != "KEDA":
         raise bad_request("autoscaling.mode must be KEDA")
-    scalers = _list(policy, "scalers", "autoscaling.")
+    scalers = list_field(policy, "scalers", "autoscaling.")
     if not scalers:
         raise bad_request("autoscaling.scalers must hold at least one scaler")
     return {
@@ -307,10 +255,16 @@ def _autoscaling(body: Any, app_id: str, now: str, new_id: IdFactory) -> JSONObj
         "updated_at": now,
         "service_id": app_id,
         "mode": "KEDA",
-        "polling_interval_seconds": _int(policy, "polling_interval_seconds", 30, "autoscaling."),
-        "cooldown_period_seconds": _int(policy, "cooldown_period_seconds", 300, "autoscaling."),
+        "polling_interval_seconds": int_field(
+            policy, "polling_interval_seconds", 30, "autoscaling."
+        ),
+        "cooldown_period_seconds": int_field(
+            policy, "cooldown_period_seconds", 300, "autoscaling."
+        ),
         "scalers": [
-            _scaler(_object(raw, f"autoscaling.scalers[{i}]"), f"autoscaling.scalers[{i}].", now)
+            _scaler(
+                object_field(raw, f"autoscaling.scalers[{i}]"), f"autoscaling.scalers[{i}].", now
+            )
             | {"id": new_id(f"scaler/{i}")}
             for i, raw in enumerate(scalers)
         ],
@@ -318,7 +272,7 @@ def _autoscaling(body: Any, app_id: str, now: str, new_id: IdFactory) -> JSONObj
 
 
 def _scaler(scaler: Mapping[str, Any], where: str, now: str) -> JSONObject:
-    scaler_type = _str(scaler, "scaler_type", None, where)
+    scaler_type = str_field(scaler, "scaler_type", None, where)
     if not scaler_type:
         raise bad_request(f"{where}scaler_type is required")
     config_json = scaler.get("config_json")
@@ -328,11 +282,11 @@ def _scaler(scaler: Mapping[str, Any], where: str, now: str) -> JSONObject:
         "created_at": now,
         "updated_at": now,
         "scaler_type": scaler_type,
-        "enabled": _bool(scaler, "enabled", True, where),
-        "role": _enum(scaler, "role", ("PRIMARY", "SAFETY"), None, where)
+        "enabled": bool_field(scaler, "enabled", True, where),
+        "role": enum_field(scaler, "role", ("PRIMARY", "SAFETY"), None, where)
         or _missing(where, "role"),
         "config_json": copy.deepcopy(config_json),
-        "config_yaml": _str(scaler, "config_yaml", None, where, nullable=True),
+        "config_yaml": str_field(scaler, "config_yaml", None, where, nullable=True),
     }
 
 
@@ -360,9 +314,24 @@ def configure(
     and the ids of ports and storage entries the body refers to. ``groups`` maps
     ``"annotations_groups"`` and ``"labels_groups"`` to the organization's groups by id.
     """
-    app = _object(body, "the request body")
+    app = object_field(body, "the request body")
+    result = _identity_and_build(app, previous, environment_id, app_id, now, new_id)
+    result.update(_runtime(app, previous, app_id, now, new_id, groups))
+    _check_ranges(result)
+    return result
+
+
+def _identity_and_build(
+    app: Mapping[str, Any],
+    previous: Mapping[str, Any] | None,
+    environment_id: str,
+    app_id: str,
+    now: str,
+    new_id: IdFactory,
+) -> JSONObject:
+    """The fields of ``configure`` from ``id`` to ``ephemeral_storage_in_gib``, in order."""
     prev = previous or {}
-    name = _str(app, "name", prev.get("name"), "")
+    name = str_field(app, "name", prev.get("name"), "")
     if not name or not name.strip():
         raise bad_request("name is required")
     if app.get("git_repository") is not None:
@@ -375,48 +344,57 @@ def configure(
         "id": app_id,
         "created_at": prev.get("created_at", now),
         "updated_at": now,
-        "storage": _storage(_list(app, "storage"), _entries_of(previous, "storage"), new_id),
+        "storage": _storage(list_field(app, "storage"), _entries_of(previous, "storage"), new_id),
         "environment": {"id": environment_id},
         "git_repository": git,
         "maximum_cpu": MAXIMUM_CPU,
         "maximum_memory": MAXIMUM_MEMORY,
         "maximun_gpu": 0,
         "name": name,
-        "description": _str(app, "description", "", "") or "",
-        "build_mode": _enum(app, "build_mode", ("DOCKER",), "DOCKER"),
-        "dockerfile_path": _str(app, "dockerfile_path", "Dockerfile", "", nullable=True),
-        "cpu": _int(app, "cpu", 500),
-        "memory": _int(app, "memory", 512),
-        "gpu": _int(app, "gpu", 0),
+        "description": str_field(app, "description", "", "") or "",
+        "build_mode": enum_field(app, "build_mode", ("DOCKER",), "DOCKER"),
+        "dockerfile_path": str_field(app, "dockerfile_path", "Dockerfile", "", nullable=True),
+        "cpu": int_field(app, "cpu", 500),
+        "memory": int_field(app, "memory", 512),
+        "gpu": int_field(app, "gpu", 0),
     }
-    ephemeral = _int(app, "ephemeral_storage_in_gib", None)
+    ephemeral = int_field(app, "ephemeral_storage_in_gib", None)
     if ephemeral is not None:
         result["ephemeral_storage_in_gib"] = ephemeral
-    result.update(
-        {
-            "cpu_architecture": _enum(app, "cpu_architecture", CPU_ARCHITECTURES, "AMD64"),
-            "min_running_instances": _int(app, "min_running_instances", 1),
-            "max_running_instances": _int(app, "max_running_instances", 1),
-            "healthchecks": _healthchecks(app.get("healthchecks")),
-            "auto_preview": _bool(app, "auto_preview", True),
-            "ports": _ports(_list(app, "ports"), _entries_of(previous, "ports"), new_id),
-            "arguments": _arguments(app),
-        }
-    )
-    entrypoint = _str(app, "entrypoint", None)
+    return result
+
+
+def _runtime(
+    app: Mapping[str, Any],
+    previous: Mapping[str, Any] | None,
+    app_id: str,
+    now: str,
+    new_id: IdFactory,
+    groups: Mapping[str, Mapping[str, JSONObject]],
+) -> JSONObject:
+    """The fields of ``configure`` from ``cpu_architecture`` to ``autoscaling``, in order."""
+    result: JSONObject = {
+        "cpu_architecture": enum_field(app, "cpu_architecture", CPU_ARCHITECTURES, "AMD64"),
+        "min_running_instances": int_field(app, "min_running_instances", 1),
+        "max_running_instances": int_field(app, "max_running_instances", 1),
+        "healthchecks": _healthchecks(app.get("healthchecks")),
+        "auto_preview": bool_field(app, "auto_preview", True),
+        "ports": _ports(list_field(app, "ports"), _entries_of(previous, "ports"), new_id),
+        "arguments": _arguments(app),
+    }
+    entrypoint = str_field(app, "entrypoint", None)
     if entrypoint is not None:
         result["entrypoint"] = entrypoint
-    result["auto_deploy"] = _bool(app, "auto_deploy", True)
+    result["auto_deploy"] = bool_field(app, "auto_deploy", True)
     for kind in ("annotations_groups", "labels_groups"):
-        result[kind] = _groups(_list(app, kind), kind, groups.get(kind, {}))
-    result["icon_uri"] = _str(app, "icon_uri", ICON_URI)
+        result[kind] = _groups(list_field(app, kind), kind, groups.get(kind, {}))
+    result["icon_uri"] = str_field(app, "icon_uri", ICON_URI)
     result["service_type"] = "APPLICATION"
-    result["docker_target_build_stage"] = _str(
+    result["docker_target_build_stage"] = str_field(
         app, "docker_target_build_stage", None, "", nullable=True
     )
     if app.get("autoscaling") is not None:
         result["autoscaling"] = _autoscaling(app["autoscaling"], app_id, now, new_id)
-    _check_ranges(result)
     return result
 
 
@@ -425,7 +403,7 @@ def _entries_of(previous: Mapping[str, Any] | None, key: str) -> list[JSONObject
 
 
 def _arguments(app: Mapping[str, Any]) -> list[str]:
-    arguments = _list(app, "arguments")
+    arguments = list_field(app, "arguments")
     if not all(isinstance(a, str) for a in arguments):
         raise bad_request("arguments must be an array of strings")
     return list(arguments)

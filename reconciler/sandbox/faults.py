@@ -2,17 +2,22 @@
 
 ``Faults`` is set at start (``reconciler sandbox --latency ... --error-rate ...``) or at run
 time (``PUT /_sandbox/faults``). For each request on a Qovery path the server asks
-``Faults.decide(method, path)`` for a ``Decision``:
+``Faults.decide(method, path, template)`` for a ``Decision``:
 
 - a ``rule`` (first match wins; ``times`` uses it up): ``respond`` (canned status, body,
   content type, headers), ``drop`` (close before acting), ``drop_after`` (act, then close
   without answering), ``truncate`` (act, send status and headers, half the body, close),
   ``delay`` (sleep ``seconds``, then act normally), ``trickle`` (act, send the body a few bytes
   at a time over ``seconds``);
-- else the random faults, drawn from one ``random.Random(seed)``: ``latency`` (sleep),
-  ``rate_limit_rate`` (429 with ``Retry-After: retry_after``), ``error_rate`` (a 5xx), both
-  before acting, and ``ambiguous_clone_rate`` (a clone is performed, then the connection is
-  closed without an answer).
+- else the random faults: ``latency`` (sleep), ``rate_limit_rate`` (429 with
+  ``Retry-After: retry_after``), ``error_rate`` (a 5xx), both before acting, and
+  ``ambiguous_clone_rate`` (a clone is performed, then the connection is closed without an
+  answer).
+
+The random faults of a request come from its own generator, seeded with (seed, method, path
+template, how many requests of that method and template came before): the n-th clone call
+meets the same fault whatever the other requests and however the threads interleave. The
+template (``/application/{id}/clone``) is the server's route; no seed draws one at ``set``.
 
 Neighbours: ``server`` applies the decisions; this module does no I/O.
 """
@@ -21,7 +26,9 @@ from __future__ import annotations
 
 import fnmatch
 import random
+import secrets
 import threading
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -101,7 +108,8 @@ class Faults:
             )
             self.ambiguous_clone_rate, self.retry_after = ambiguous, retry_after
             self.seed, self.rules = seed, rules
-            self._random = random.Random(seed)
+            self._base = seed if seed is not None else secrets.randbits(64)
+            self._counts: Counter[tuple[str, str]] = Counter()
 
     def clear(self) -> None:
         self.set()
@@ -118,30 +126,35 @@ class Faults:
                 "rules": [vars(rule).copy() for rule in self.rules],
             }
 
-    def decide(self, method: str, path: str) -> Decision:
+    def decide(self, method: str, path: str, template: str | None = None) -> Decision:
+        """The fault for this request; ``template`` (default ``path``) keys its generator."""
+        key = (method, path if template is None else template)
         with self._lock:
+            count = self._counts[key]
+            self._counts[key] = count + 1
             for rule in self.rules:
                 if rule.matches(method, path):
                     if rule.times is not None:
                         rule.times -= 1
                     return Decision(rule=rule)
-            fail = None
-            if self.rate_limit_rate and self._random.random() < self.rate_limit_rate:
-                fail = 429
-            elif self.error_rate and self._random.random() < self.error_rate:
-                fail = self._random.choice(SERVER_ERRORS)
-            is_clone = method == "POST" and path.endswith("/clone")
-            lose = bool(
-                is_clone
-                and self.ambiguous_clone_rate
-                and self._random.random() < self.ambiguous_clone_rate
-            )
-            return Decision(
-                latency=self.latency,
-                fail_status=fail,
-                retry_after=self.retry_after,
-                lose_clone=lose,
-            )
+            rates = (self.rate_limit_rate, self.error_rate, self.ambiguous_clone_rate)
+            latency, retry_after = self.latency, self.retry_after
+            draw = random.Random(f"{self._base}|{key[0]}|{key[1]}|{count}")
+        # Always the same draws, in the same order: each rate has its own number.
+        limited, errored = draw.random(), draw.random()
+        status, lost = draw.choice(SERVER_ERRORS), draw.random()
+        fail = None
+        if limited < rates[0]:
+            fail = 429
+        elif errored < rates[1]:
+            fail = status
+        is_clone = method == "POST" and path.endswith("/clone")
+        return Decision(
+            latency=latency,
+            fail_status=fail,
+            retry_after=retry_after,
+            lose_clone=is_clone and lost < rates[2],
+        )
 
 
 def _number(settings: dict[str, Any], key: str, default: float) -> float:

@@ -44,8 +44,9 @@ from typing import Any
 import yaml
 
 from reconciler.sandbox.applications import JSONObject, configure
+from reconciler.sandbox.backends import empty_state
 from reconciler.sandbox.problems import ApiProblem, SandboxError
-from reconciler.sandbox.store import empty_state, new_environment
+from reconciler.sandbox.store import new_environment
 
 SEED_TIME = "2026-01-01T00:00:00.000Z"
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://reconciler.invalid/sandbox")

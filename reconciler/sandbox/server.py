@@ -96,6 +96,14 @@ def route(method: str, path: str) -> tuple[Operation, str] | None:
     return None
 
 
+def template(path: str) -> str:
+    """The route ``path`` belongs to, ids as ``{id}`` (``/application/{id}/clone``); else itself."""
+    for _method, pattern, _op in ROUTES:
+        if pattern.fullmatch(path):
+            return pattern.pattern.replace("([^/]+)", "{id}")
+    return path
+
+
 class Monitor:
     """The request log and the in-flight counters of Qovery paths."""
 
@@ -260,7 +268,7 @@ class Handler(BaseHTTPRequestHandler):
         return secrets.compare_digest(token.strip().encode(), self.server.token.encode())
 
     def _qovery(self, path: str, raw: bytes) -> int | None:
-        decision = self.server.faults.decide(self.command, path)
+        decision = self.server.faults.decide(self.command, path, template(path))
         rule = decision.rule
         if rule is not None and rule.action in ("respond", "drop"):
             return self._before_acting(rule)

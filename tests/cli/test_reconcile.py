@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from helpers_manifests import demo_manifest, write_manifest
+from helpers_sandbox import app_named
 
 from reconciler.rendering.log import EventLog
 from reconciler.sandbox import RunningSandbox, start
@@ -97,7 +98,7 @@ def test_reported_drift_is_logged_and_exits_2_only_when_detailed(
 ) -> None:
     manifest = write_previews(tmp_path, "report")
     assert cli("reconcile", manifest).code == 0
-    web = sandbox.application("preview-102", "web")
+    web = app_named(sandbox, "preview-102", "web")
     sandbox.edit_out_of_band(web["id"], memory=999)
 
     detailed = cli("reconcile", manifest, "--detailed-exitcode")
@@ -114,7 +115,7 @@ def test_reported_drift_is_logged_and_exits_2_only_when_detailed(
     plain = cli("reconcile", manifest)
     assert plain.code == 0, plain
     assert len(of_kind(events(plain.out), "drift")) == 1
-    assert sandbox.application("preview-102", "web")["memory"] == 999  # reported, not touched
+    assert app_named(sandbox, "preview-102", "web")["memory"] == 999  # reported, not touched
 
 
 def test_corrected_drift_is_a_change_and_the_field_is_restored(
@@ -122,7 +123,7 @@ def test_corrected_drift_is_a_change_and_the_field_is_restored(
 ) -> None:
     manifest = write_previews(tmp_path, "correct")
     assert cli("reconcile", manifest).code == 0
-    api = sandbox.application("preview-101", "api")
+    api = app_named(sandbox, "preview-101", "api")
     sandbox.edit_out_of_band(api["id"], cpu=999)
 
     result = cli("reconcile", manifest, "--detailed-exitcode")
@@ -133,7 +134,7 @@ def test_corrected_drift_is_a_change_and_the_field_is_restored(
     assert (change["action"], change["result"]) == ("update", "ok")
     assert of_kind(records, "drift") == []
     assert records[-1]["counts"]["updated"] == 1
-    assert sandbox.application("preview-101", "api")["cpu"] == 250
+    assert app_named(sandbox, "preview-101", "api")["cpu"] == 250
 
 
 def test_a_conflict_is_logged_and_exits_1_while_the_others_are_created(
@@ -162,7 +163,7 @@ def test_a_conflict_is_logged_and_exits_1_while_the_others_are_created(
     assert by_address["previews.api[shop/preview-101]"]["result"] == "conflict"
     assert sum(c["action"] == "create" and c["result"] == "ok" for c in by_address.values()) == 3
     assert records[-1]["exit_code"] == 1 and records[-1]["counts"]["conflicts"] == 1
-    assert sandbox.application("preview-101", "api")["cpu"] == 999  # never touched
+    assert app_named(sandbox, "preview-101", "api")["cpu"] == 999  # never touched
 
 
 def test_a_round_that_cannot_run_logs_one_error_line_and_exits_1(

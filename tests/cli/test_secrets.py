@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 from helpers_manifests import demo_manifest
+from helpers_sandbox import app_named
 
 from reconciler.cli import main
 from reconciler.core.ownership import read_marker
@@ -127,7 +128,7 @@ def test_no_command_leaks_the_token(
     assert run("drift", m, "--markdown")[0] == 2
     assert run("apply", "--plan", "plan.json")[0] == 0
     assert run("apply", "--plan", "plan.json")[0] == 1  # stale now: refused
-    api = sandbox.application("preview-101", "api")
+    api = app_named(sandbox, "preview-101", "api")
     sandbox.edit_out_of_band(api["id"], memory=999)
     assert run("apply", m, "--auto-approve", "--json")[0] == 0
     sandbox.edit_out_of_band(api["id"], memory=998)

@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 from helpers_manifests import demo_manifest, write_manifest
+from helpers_sandbox import app_named
 
 from reconciler.core.ownership import read_marker
 from reconciler.sandbox import RunningSandbox
@@ -343,7 +344,7 @@ def test_unknown_deployment_status_deploys_nothing(
     cli: Cli, sandbox: RunningSandbox, drifted: str
 ) -> None:
     """A status the tool does not know is not NEVER_DEPLOYED: no deploy is planned for it."""
-    sandbox.edit_out_of_band(sandbox.application("preview-102", "web")["id"], memory=384)
+    sandbox.edit_out_of_band(app_named(sandbox, "preview-102", "web")["id"], memory=384)
     cli("plan", drifted)  # records the reads
 
     def new_status(item: dict[str, Any]) -> None:
@@ -494,7 +495,7 @@ def test_unclear_clone_answers_are_read_back_and_make_no_duplicate(
 def test_edit_answered_with_the_wrong_shape_fails_that_change_only(
     cli: Cli, sandbox: RunningSandbox, drifted: str
 ) -> None:
-    web = sandbox.application("preview-102", "web")
+    web = app_named(sandbox, "preview-102", "web")
     respond(sandbox, f"/application/{web['id']}", '"ok"', method="PUT")
     result = cli("apply", drifted, "--auto-approve")
     assert result.code == 1, result

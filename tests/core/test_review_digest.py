@@ -99,8 +99,8 @@ def test_a_copied_marker_is_known_as_copied_after_the_source_is_applied_again() 
     apps = observed(observed_app(source), observed_app(target))
     change = only(plan(desired(desired_clone(source, manifest="previews")), apps).changes)
     assert (change.action, change.reason) == (Action.UPDATE, "finishing an interrupted create")
-    assert read_marker(change.description) is not None
-    assert read_marker(change.description).manifest == "previews"  # type: ignore[union-attr]
+    owner = read_marker(change.description)
+    assert owner is not None and owner.manifest == "previews"
 
 
 # ── carry_ignored: the write body ───────────────────────────────────────────────────────
@@ -117,7 +117,7 @@ def test_an_ignored_port_field_keeps_the_clones_value_and_the_rest_is_desired() 
     clone["ports"][1]["name"] = "renamed"
     have = _normal(clone)
     written = carry_ignored(want, have, ("ports[8080].publicly_accessible",))
-    ports = {port["internal_port"]: port for port in written["ports"]}  # type: ignore[union-attr]
+    ports = {port["internal_port"]: port for port in written["ports"]}
     assert ports[8080]["publicly_accessible"] is False
     assert ports[9090]["name"] == "p9090"
     assert written["cpu"] == 300
@@ -129,7 +129,7 @@ def test_an_ignored_port_the_clone_lacks_is_left_out_and_one_it_has_is_kept() ->
     clone["ports"] = [clone["ports"][1], {"internal_port": 7000, "publicly_accessible": False}]
     have = _normal(clone)
     written = carry_ignored(want, have, ("ports[8080]", "ports[7000]"))
-    keys = sorted(port["internal_port"] for port in written["ports"])  # type: ignore[union-attr]
+    keys = sorted(port["internal_port"] for port in written["ports"])
     assert keys == [7000, 9090]
 
 
@@ -139,7 +139,7 @@ def test_an_ignored_probe_timing_keeps_the_clones_value() -> None:
     clone["healthchecks"]["readiness_probe"]["period_seconds"] = 60
     clone["healthchecks"]["readiness_probe"]["type"]["http"]["path"] = "/other"
     written = carry_ignored(want, _normal(clone), ("healthchecks.readiness_probe.period_seconds",))
-    probe = written["healthchecks"]["readiness_probe"]  # type: ignore[index,call-overload]
+    probe = written["healthchecks"]["readiness_probe"]
     assert probe["period_seconds"] == 60
     assert probe["type"]["http"]["path"] == "/ready"
 

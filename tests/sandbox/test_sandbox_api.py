@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import pytest
+from helpers_manifests import demo_manifest, write_manifest
 from helpers_sandbox import app_named, client, edit_body
 
+from reconciler.core.ownership import read_marker
 from reconciler.sandbox import RunningSandbox
 
 
@@ -340,3 +345,24 @@ def test_seeded_applications_are_deployed(sandbox: RunningSandbox) -> None:
     assert {(s["state"], s["service_deployment_status"]) for s in statuses} == {
         ("DEPLOYED", "UP_TO_DATE")
     }
+
+
+def test_a_console_copy_of_an_owned_clone_keeps_its_description_verbatim(
+    sandbox: RunningSandbox, cli: Callable[..., Any], tmp_path: Path
+) -> None:
+    # A person copies an owned clone through the console's clone endpoint: the description
+    # (marker line included) is copied as it is, into another project's environment.
+    manifest = write_manifest(tmp_path, demo_manifest(applications=("api",)))
+    assert cli("apply", manifest, "--auto-approve").code == 0
+    owned = app_named(sandbox, "preview-101", "api")
+    assert read_marker(owned["description"]) is not None
+    qa = sandbox.environment_id("qa", project="data")
+    with client(sandbox) as http:
+        response = http.post(
+            f"/application/{owned['id']}/clone", json={"name": "api-copy", "environment_id": qa}
+        )
+    assert response.status_code == 202, response.text
+    copy = app_named(sandbox, "qa", "api-copy")
+    assert copy["id"] != owned["id"] and copy["environment"]["id"] == qa
+    assert copy["description"] == owned["description"]
+    assert app_named(sandbox, "preview-101", "api")["description"] == owned["description"]

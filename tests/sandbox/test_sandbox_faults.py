@@ -11,6 +11,7 @@ import pytest
 from helpers_sandbox import app_named, client
 
 from reconciler.sandbox import RunningSandbox, start
+from reconciler.sandbox.faults import Decision, Faults
 
 
 def _clone(http: httpx.Client, sandbox: RunningSandbox, name: str = "api") -> httpx.Response:
@@ -42,6 +43,40 @@ def test_random_faults_are_reproducible_with_a_seed() -> None:
     for _ in range(2):
         with start(faults={"error_rate": 0.5, "seed": 42}) as sandbox, client(sandbox) as http:
             outcomes.append([http.get("/organization").status_code for _ in range(20)])
+    assert outcomes[0] == outcomes[1]
+    assert {200} < set(outcomes[0])
+
+
+def test_a_routes_random_faults_do_not_depend_on_other_requests() -> None:
+    settings = {"error_rate": 0.5, "rate_limit_rate": 0.2, "ambiguous_clone_rate": 0.5, "seed": 9}
+
+    def clone_decisions(faults: Faults, others: int) -> list[Decision]:
+        decisions = []
+        for i in range(12):
+            for _ in range(others):  # other routes' requests in between: they draw nothing here
+                faults.decide(
+                    "GET", f"/environment/e{i}/application", "/environment/{id}/application"
+                )
+            path = f"/application/a{i}/clone"  # another id each time, the same route
+            decisions.append(faults.decide("POST", path, "/application/{id}/clone"))
+        return decisions
+
+    alone = clone_decisions(Faults(**settings), 0)
+    assert clone_decisions(Faults(**settings), 3) == alone
+    assert any(d.lose_clone for d in alone) and any(d.fail_status for d in alone)
+
+
+def test_seeded_faults_of_a_route_are_the_same_whatever_other_routes_get() -> None:
+    outcomes = []
+    for others in (0, 2):
+        with start(faults={"error_rate": 0.5, "seed": 42}) as sandbox, client(sandbox) as http:
+            staging = sandbox.environment_id("staging")
+            statuses = []
+            for _ in range(20):
+                for _ in range(others):  # another route's calls in between
+                    http.get(f"/environment/{staging}/application")
+                statuses.append(http.get("/organization").status_code)
+            outcomes.append(statuses)
     assert outcomes[0] == outcomes[1]
     assert {200} < set(outcomes[0])
 

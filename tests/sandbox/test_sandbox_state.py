@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from helpers_sandbox import app_named, client
 
-from reconciler.sandbox import SandboxError, embedded, start
+from reconciler.sandbox import RunningSandbox, SandboxError, embedded, start
 
 APP = {
     "git_repository": {"url": "https://github.com/acme/x.git", "provider": "GITHUB"},
@@ -52,7 +52,7 @@ def test_two_sandboxes_on_one_file_lose_no_write(tmp_path: Path) -> None:
     with start(state_path=state) as one, start(state_path=state) as two:
         env = one.environment_id("analytics")
 
-        def create(sandbox, prefix: str) -> None:  # type: ignore[no-untyped-def]
+        def create(sandbox: RunningSandbox, prefix: str) -> None:
             with client(sandbox) as http:
                 for i in range(15):
                     body = dict(APP, name=f"{prefix}-{i}")
@@ -77,7 +77,8 @@ def test_two_processes_on_one_file_lose_no_write(tmp_path: Path) -> None:
         env = sandbox.environment_id("analytics")
     script = (
         "import sys, json\n"
-        "from reconciler.sandbox.store import Store, FileBackend\n"
+        "from reconciler.sandbox.store import Store\n"
+        "from reconciler.sandbox.backends import FileBackend\n"
         "store = Store(FileBackend(sys.argv[1], dict))\n"
         "body = json.loads(sys.argv[3])\n"
         "for i in range(20):\n"
@@ -99,7 +100,7 @@ def test_a_corrupt_state_file_is_one_clear_error(tmp_path: Path) -> None:
         start(state_path=state)
 
 
-def test_state_is_read_and_replaced_through_the_admin_api(sandbox) -> None:  # type: ignore[no-untyped-def]
+def test_state_is_read_and_replaced_through_the_admin_api(sandbox: RunningSandbox) -> None:
     with client(sandbox) as http:
         state = http.get("/_sandbox/state").json()
         legacy = next(a for a in state["applications"].values() if a["name"] == "legacy")

@@ -87,8 +87,12 @@ def test_apply_converges_under_faults_with_exactly_one_clone_each(
     sandbox.clear_faults()
     assert_exactly_one_clone_each(sandbox)
     assert_plan_is_clean(sandbox, manifest)
-    clone_posts = [r for r in sandbox.requests() if r["path"].endswith("/clone")]
-    assert len(clone_posts) > len(TARGETS) * len(APPS), "no fault met a clone: weak test"
+    # Each request's fault is seeded by its method, route and rank among that route's calls,
+    # so with seed 7 the first clone calls lose their answers however the threads interleave.
+    clone_statuses = Counter(
+        r["status"] for r in sandbox.requests() if r["path"].endswith("/clone")
+    )
+    assert clone_statuses[None] >= 1, f"no clone answer was lost: weak test {clone_statuses}"
 
 
 def _env(sandbox: RunningSandbox) -> dict[str, str]:
