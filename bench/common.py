@@ -18,7 +18,7 @@ import platform
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -205,6 +205,28 @@ def unmanaged_touched(before: Mapping[str, str], state: Mapping[str, Any]) -> in
         for app_id, text in before.items()
         if app_id not in now or json.dumps(now[app_id], sort_keys=True) != text
     )
+
+
+WRITE_SUFFIXES = ("/deploy", "/stop", "/restart")
+
+
+def unowned_written(before: Mapping[str, str], log: Sequence[Mapping[str, Any]]) -> int:
+    """How many applications of ``before`` (unowned at the start) were WRITTEN by the run.
+
+    Stricter than ``unmanaged_touched``: a write that left the application as it was still
+    counts. A write is a PUT or DELETE of ``/application/{id}``, or a POST to its deploy,
+    stop or restart; cloning from an application (``POST .../clone``) does not write it.
+    """
+    written = set()
+    for request in log:
+        parts = str(request["path"]).strip("/").split("/")
+        if len(parts) < 2 or parts[0] != "application" or parts[1] not in before:
+            continue
+        plain = len(parts) == 2 and request["method"] in ("PUT", "DELETE")
+        action = request["method"] == "POST" and "/" + "/".join(parts[2:]) in WRITE_SUFFIXES
+        if plain or action:
+            written.add(parts[1])
+    return len(written)
 
 
 # -- the machine

@@ -38,6 +38,7 @@ from common import (
     plan_is_empty,
     unmanaged_snapshot,
     unmanaged_touched,
+    unowned_written,
     write_demo_manifests,
 )
 
@@ -133,6 +134,9 @@ def run_trial(
     touched = unmanaged_touched(before, sandbox.state())
     if touched:
         trial.problems.append(f"unowned applications changed: {touched}")
+    written = unowned_written(before, sandbox.requests())
+    if written:
+        trial.problems.append(f"unowned applications written: {written}")
     if not plan_is_empty(sandbox, manifests):
         trial.problems.append("the plan is not empty after the reruns")
     trial.ok = not trial.problems

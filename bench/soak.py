@@ -33,6 +33,7 @@ from common import (
     run_cli,
     unmanaged_snapshot,
     unmanaged_touched,
+    unowned_written,
     write_demo_manifests,
 )
 
@@ -44,6 +45,7 @@ COUNTERS = (
     "missing",
     "unowned_clones",
     "unmanaged_touched",
+    "unowned_written",
     "no_convergence",
     "tracebacks",
 )
@@ -147,6 +149,7 @@ def soak_run(
     totals.counts["missing"] += check.missing
     totals.counts["unowned_clones"] += check.unowned
     totals.counts["unmanaged_touched"] += unmanaged_touched(before, sandbox.state())
+    totals.counts["unowned_written"] += unowned_written(before, log)
 
 
 def soak(runs: int, seed: int, workdir: Path) -> SoakTotals:

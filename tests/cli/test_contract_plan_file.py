@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 from helpers_client import fast_client
 from helpers_manifests import demo_manifest, write_manifest
+from helpers_sandbox import app_named
 
 from reconciler.core.fingerprints import fingerprint
 from reconciler.sandbox import RunningSandbox
@@ -333,7 +334,7 @@ def test_a_targeted_saved_plan_is_checked_only_for_the_changes_it_carries_out(
         tmp_path, demo_manifest(applications=("api",), policy="{on_drift: correct}")
     )
     assert cli("apply", manifest, "--auto-approve").code == 0
-    clones = {env: sandbox.application(env, "api") for env in ("preview-101", "preview-102")}
+    clones = {env: app_named(sandbox, env, "api") for env in ("preview-101", "preview-102")}
     for clone in clones.values():
         assert clone is not None
         sandbox.edit_out_of_band(clone["id"], cpu=900)

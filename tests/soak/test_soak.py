@@ -25,6 +25,7 @@ from common import (
     run_cli,
     unmanaged_snapshot,
     unmanaged_touched,
+    unowned_written,
     write_demo_manifests,
 )
 from crash import PHASES, crash_soak
@@ -59,6 +60,7 @@ def test_the_checks_see_missing_duplicate_and_unowned_clones(
     assert run_cli(sandbox, "apply", manifests, "--auto-approve").code == 0
     assert vars(check_clones(sandbox)) == {"duplicates": 0, "missing": 0, "unowned": 0}
     assert unmanaged_touched(before, sandbox.state()) == 0
+    assert unowned_written(before, sandbox.requests()) == 0  # it cloned sources, wrote none
 
     clone = sandbox.application("preview-101", "api")
     assert clone is not None
@@ -71,6 +73,13 @@ def test_the_checks_see_missing_duplicate_and_unowned_clones(
     check = check_clones(sandbox)
     assert (check.duplicates, check.unowned) == (1, 1)
     assert unmanaged_touched(before, sandbox.state()) == 1
+    # a write counts even when it leaves the application as it was; cloning from it does not
+    same = [{"method": "PUT", "path": f"/application/{legacy['id']}"}]
+    assert unowned_written(before, same) == 1
+    assert (
+        unowned_written(before, [{"method": "POST", "path": f"/application/{legacy['id']}/clone"}])
+        == 0
+    )
 
 
 def _with_copy(state: dict, environment_id: str, name: str) -> dict:
