@@ -37,6 +37,7 @@ from reconciler.core.diffs import (
     without_ignored,
 )
 from reconciler.core.fingerprints import fingerprint
+from reconciler.core.kinds import APPLICATION, ServiceKind, kind_named
 from reconciler.core.model import (
     JSON,
     DesiredClone,
@@ -46,7 +47,7 @@ from reconciler.core.model import (
     ObservedState,
     OnDrift,
 )
-from reconciler.core.normalising import keep_compared_fields, normalise
+from reconciler.core.normalising import keep_compared_fields
 from reconciler.core.overrides import deep_merge
 from reconciler.core.ownership import Owner, read_marker, strip_marker, with_marker
 from reconciler.core.plans import Action, Change, DriftItem, Endpoint, Plan, Step
@@ -87,7 +88,9 @@ class _Observed:
         cached = self._normalised.get(app.id)
         if cached is None:
             known = app.normalised
-            cached = dict(known) if known is not None else normalise(app.config)
+            cached = (
+                dict(known) if known is not None else kind_named(app.kind).normalise(app.config)
+            )
             self._normalised[app.id] = cached
         return cached
 
@@ -117,7 +120,7 @@ class Planner:
         found = self._desired_configs.get(key)
         if found is None:
             found = self._desired_configs[key] = compute_desired(
-                source.config, clone.overrides, follow_source=follow
+                source.config, clone.overrides, follow_source=follow, kind=kind_named(clone.kind)
             )
         self._by_identity[same_object] = (clone.overrides, found)  # keeps the id alive
         return found
@@ -262,11 +265,13 @@ class Planner:
                 source.id if source else clone.source_app_id,
                 clone.source_app_name,
                 clone.source_env,
+                clone.kind,
             ),
             target=_endpoint(
                 target.id if target else None,
                 target.name if target else clone.name,
                 clone.target_env,
+                clone.kind,
             ),
             owned=False,
             deploy_commit=_deployed_commit(source),
@@ -313,8 +318,9 @@ class Planner:
                 None,
                 None,
                 source_app.environment_id if source_app else None,
+                app.kind,
             ),
-            target=_endpoint(app.id, app.name, env),
+            target=_endpoint(app.id, app.name, env, app.kind),
             owned=True,
             reason="no longer declared; prune: true",
             steps=(Step.DELETE,),
@@ -326,7 +332,11 @@ class Planner:
 
 
 def compute_desired(
-    source_config: Mapping[str, Any], overrides: Mapping[str, Any], *, follow_source: bool
+    source_config: Mapping[str, Any],
+    overrides: Mapping[str, Any],
+    *,
+    follow_source: bool,
+    kind: ServiceKind = APPLICATION,
 ) -> DesiredConfig:
     """The desired compared configuration of a clone of ``source_config``."""
     over_description = overrides.get("description")
@@ -338,8 +348,8 @@ def compute_desired(
     paths = paths_set_by(overrides)
     if follow_source:
         merged = deep_merge(keep_compared_fields(source_config), overrides)
-        return DesiredConfig(normalise(merged), True, paths, description)
-    return DesiredConfig(normalise(overrides, partial=True), False, paths, description)
+        return DesiredConfig(kind.normalise(merged), True, paths, description)
+    return DesiredConfig(kind.normalise(overrides, partial=True), False, paths, description)
 
 
 def declared_digest(desired: DesiredConfig, ignore: tuple[str, ...]) -> str:
@@ -421,8 +431,8 @@ def _marker_of(app: ObservedApplication) -> Owner | None:
     return read_marker(description if isinstance(description, str) else None)
 
 
-def _endpoint(app_id: str | None, name: str, env: EnvironmentRef) -> Endpoint:
-    return Endpoint(app_id, name, env.project_name, env.name, env.id)
+def _endpoint(app_id: str | None, name: str, env: EnvironmentRef, kind: str) -> Endpoint:
+    return Endpoint(app_id, name, env.project_name, env.name, env.id, kind)
 
 
 def _deployed_commit(source: ObservedApplication | None) -> str | None:

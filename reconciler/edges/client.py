@@ -46,6 +46,7 @@ from reconciler.core.errors import (
     TransportError,
     UnauthorizedError,
 )
+from reconciler.core.kinds import ServiceKind
 from reconciler.core.version import VERSION as __version__
 from reconciler.edges.connection import redact
 from reconciler.edges.retrying import (
@@ -454,6 +455,49 @@ class QoveryClient:
 
     def _excerpt(self, response: httpx.Response) -> str:
         return redact(error_excerpt(response.text), self._authorization)
+
+    # -- services of any kind (core.kinds): the paths come from the kind
+    def list_services(self, kind: ServiceKind, environment_id: str) -> list[JSONObject]:
+        """GET /environment/{id}/{kind} → ``results`` (full objects of that kind)."""
+        return self._list(kind.list_path(_id(environment_id)))
+
+    def list_service_statuses(self, kind: ServiceKind, environment_id: str) -> list[JSONObject]:
+        """GET /environment/{id}/{kind}/status → ``results`` (id + status)."""
+        return self._list(kind.statuses_path(_id(environment_id)), strings=("id",))
+
+    def get_service(self, kind: ServiceKind, service_id: str) -> JSONObject:
+        """GET /{kind}/{id}."""
+        path = kind.item_path(_id(service_id))
+        return _with_id(self._json("GET", path), "GET", path)
+
+    def get_service_status(self, kind: ServiceKind, service_id: str) -> JSONObject:
+        """GET /{kind}/{id}/status."""
+        return self._json("GET", kind.status_path(_id(service_id)))
+
+    def clone_service(
+        self, kind: ServiceKind, service_id: str, name: str, environment_id: str
+    ) -> JSONObject:
+        """POST /{kind}/{id}/clone {name, environment_id} → the new service (202).
+
+        A 409 raises ``ConflictError`` at once, as for ``clone_application``.
+        """
+        path = kind.clone_path(_id(service_id))
+        body = {"name": name, "environment_id": environment_id}
+        return _with_id(self._json("POST", path, body, retry_conflict=False), "POST", path)
+
+    def edit_service(self, kind: ServiceKind, service_id: str, body: JSONObject) -> JSONObject:
+        """PUT /{kind}/{id} with the kind's full edit body (``kind.edit_body``)."""
+        path = kind.item_path(_id(service_id))
+        return _with_id(self._json("PUT", path, body), "PUT", path)
+
+    def delete_service(self, kind: ServiceKind, service_id: str) -> None:
+        """DELETE /{kind}/{id} (204); a 404 after a retry counts as done."""
+        self._send("DELETE", kind.item_path(_id(service_id)))
+
+    def deploy_service(self, kind: ServiceKind, service_id: str, version: str) -> JSONObject:
+        """POST /{kind}/{id}/deploy ``kind.deploy_body(version)`` → Status (202)."""
+        path = kind.deploy_path(_id(service_id))
+        return self._json("POST", path, kind.deploy_body(version), retry_conflict=True)
 
 
 def parse_json(data: str | bytes) -> Any:

@@ -41,9 +41,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from reconciler.core.edits import edit_request
 from reconciler.core.errors import AmbiguousWriteError, ApiError, ConflictError, NotFoundError
 from reconciler.core.fingerprints import fingerprint
+from reconciler.core.kinds import ServiceKind, kind_named
 from reconciler.core.normalising import normalise
 from reconciler.core.outcomes import RESULTS, ApplyResult, Outcome
 from reconciler.core.ownership import Owner, read_marker, with_marker
@@ -264,7 +264,7 @@ class _Runner:
     def _create(self, change: Change) -> tuple[str | None, str]:
         app_id = self._clone(change)
         self.progress.step(change, "edit")
-        self._edit(change, self.client.get_application(app_id))
+        self._edit(change, self.client.get_service(kind_of(change), app_id))
         done = ["created"]
         if Step.DEPLOY in change.steps:
             done.append(self._deploy(change, app_id))
@@ -279,7 +279,9 @@ class _Runner:
             self.progress.step(change, "clone")
             try:
                 return str(
-                    self.client.clone_application(source_id, change.target.name, env_id)["id"]
+                    self.client.clone_service(
+                        kind_of(change), source_id, change.target.name, env_id
+                    )["id"]
                 )
             except (AmbiguousWriteError, ConflictError) as unclear:
                 error = unclear
@@ -295,13 +297,13 @@ class _Runner:
 
     def _read_back(self, change: Change, env_id: str) -> str | None:
         """After a clone with no clear answer: the id of our clone, None if there is none."""
-        found = find_named(self.client.list_applications(env_id), change.target.name)
+        found = find_named(self.client.list_services(kind_of(change), env_id), change.target.name)
         if found is None:
             return None
         owner = owner_of(found)
         if owned_by(owner, change):
             return str(found["id"])
-        source = self.client.get_application(str(change.source.application_id))
+        source = self.client.get_service(kind_of(change), str(change.source.application_id))
         if is_untouched_clone(found, source):
             return str(found["id"])
         raise _Refused(
@@ -346,21 +348,21 @@ class _Runner:
             owner = Owner(change.manifest, change.source.name, str(change.source.application_id))
             text = current.get("description")
             description = with_marker(text if isinstance(text, str) else None, owner)
-        body = edit_request(
+        body = kind_of(change).edit_body(
             current,
             change.desired,
             name=change.target.name,
             description=description,
             complete=change.desired_is_complete,
         )
-        self.client.edit_application(str(current["id"]), body)
+        self.client.edit_service(kind_of(change), str(current["id"]), body)
 
     # ── delete ─────────────────────────────────────────────────────────────────────────
 
     def _delete(self, change: Change) -> tuple[str | None, str]:
         app_id = self._target_id(change)
         try:
-            current = self.client.get_application(app_id)
+            current = self.client.get_service(kind_of(change), app_id)
         except NotFoundError:
             return app_id, "already gone"
         owner = owner_of(current)
@@ -368,7 +370,7 @@ class _Runner:
             raise _Refused(f"no longer owned by this manifest ({_describe(owner)}); not deleted")
         self.progress.step(change, "delete")
         try:
-            self.client.delete_application(app_id)
+            self.client.delete_service(kind_of(change), app_id)
         except NotFoundError:
             return app_id, "already gone"
         return app_id, "deleted"
@@ -381,11 +383,11 @@ class _Runner:
             raise _Failed("cannot deploy: the source application has no deployed commit")
         self.progress.step(change, "deploy")
         try:
-            status = self.client.deploy_application(app_id, commit)
+            status = self.client.deploy_service(kind_of(change), app_id, commit)
         except AmbiguousWriteError:
-            status = self.client.get_application_status(app_id)
+            status = self.client.get_service_status(kind_of(change), app_id)
             if status.get("state") in (None, "READY"):  # the request did not take
-                status = self.client.deploy_application(app_id, commit)
+                status = self.client.deploy_service(kind_of(change), app_id, commit)
         self.progress.step(change, "wait")
         request_id = status.get("deployment_request_id")
         return self._wait_until_deployed(
@@ -422,8 +424,13 @@ class _Runner:
 
     def _get_target(self, change: Change, app_id: str) -> Mapping[str, Any]:
         try:
-            return self.client.get_application(app_id)
+            return self.client.get_service(kind_of(change), app_id)
         except NotFoundError:
             raise _Refused(
                 "the application no longer exists; nothing written; plan again"
             ) from None
+
+
+def kind_of(change: Change) -> ServiceKind:
+    """The service kind (``core.kinds``) a change's calls and edit body are made for."""
+    return kind_named(change.target.kind)
