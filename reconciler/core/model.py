@@ -143,6 +143,7 @@ class DesiredClone:
     ignore: tuple[str, ...]
     policy: Policy
     position: Position | None = field(default=None, compare=False)
+    kind: str = "application"  # the source's service kind (core.kinds), and so the clone's
 
 
 @dataclass(frozen=True)
@@ -180,6 +181,7 @@ class ObservedApplication:
     environment_id: str
     config: Config
     deployment_status: str | None = None
+    kind: str = "application"  # its service kind (core.kinds): the listing it came from
     # ``normalising.normalise(config)`` and ``fingerprints.fingerprint(config)``, when the
     # observer computed them already (it does so in the thread that waited for the listing,
     # so that the work overlaps the network).

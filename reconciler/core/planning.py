@@ -43,6 +43,7 @@ from reconciler.core.diffs import (
 )
 from reconciler.core.edits import keeps_description
 from reconciler.core.fingerprints import fingerprint
+from reconciler.core.kinds import APPLICATION, DEFAULT_KIND, ServiceKind, kind_named
 from reconciler.core.model import (
     JSON,
     DesiredClone,
@@ -52,7 +53,7 @@ from reconciler.core.model import (
     ObservedState,
     OnDrift,
 )
-from reconciler.core.normalising import keep_compared_fields, normalise
+from reconciler.core.normalising import keep_compared_fields
 from reconciler.core.overrides import deep_merge
 from reconciler.core.ownership import (
     Application,
@@ -107,14 +108,16 @@ class _Observed:
         app = self.by_id.get(str(config.get("id", "")))
         if app is not None and app.config is config:
             return self.normalised(app)
-        return normalise(config)
+        return kind_named(app.kind if app is not None else DEFAULT_KIND).normalise(config)
 
     def normalised(self, app: ObservedApplication) -> dict[str, JSON]:
         """The app's compared configuration, computed once per application."""
         cached = self._normalised.get(app.id)
         if cached is None:
             known = app.normalised
-            cached = dict(known) if known is not None else normalise(app.config)
+            cached = (
+                dict(known) if known is not None else kind_named(app.kind).normalise(app.config)
+            )
             self._normalised[app.id] = cached
         return cached
 
@@ -145,7 +148,7 @@ class Planner:
         found = self._desired_configs.get(key)
         if found is None:
             found = self._desired_configs[key] = compute_desired(
-                source.config, clone.overrides, follow_source=follow
+                source.config, clone.overrides, follow_source=follow, kind=kind_named(clone.kind)
             )
         self._by_identity[same_object] = (clone.overrides, found)  # keeps the id alive
         return found
@@ -306,11 +309,13 @@ class Planner:
                 source.id if source else clone.source_app_id,
                 clone.source_app_name,
                 clone.source_env,
+                clone.kind,
             ),
             target=_endpoint(
                 target.id if target else None,
                 target.name if target else clone.name,
                 clone.target_env,
+                clone.kind,
             ),
             owned=False,
             deploy_commit=_deployed_commit(source),
@@ -363,8 +368,9 @@ class Planner:
                 None,
                 None,
                 source_app.environment_id if source_app else None,
+                app.kind,
             ),
-            target=_endpoint(app.id, app.name, env),
+            target=_endpoint(app.id, app.name, env, app.kind),
             owned=True,
             reason="no longer declared; prune: true",
             steps=(Step.DELETE,),
@@ -376,7 +382,11 @@ class Planner:
 
 
 def compute_desired(
-    source_config: Mapping[str, Any], overrides: Mapping[str, Any], *, follow_source: bool
+    source_config: Mapping[str, Any],
+    overrides: Mapping[str, Any],
+    *,
+    follow_source: bool,
+    kind: ServiceKind = APPLICATION,
 ) -> DesiredConfig:
     """The desired compared configuration of a clone of ``source_config``."""
     over_description = overrides.get("description")
@@ -388,8 +398,8 @@ def compute_desired(
     paths = paths_set_by(overrides)
     if follow_source:
         merged = deep_merge(keep_compared_fields(source_config), overrides)
-        return DesiredConfig(normalise(merged), True, paths, description)
-    return DesiredConfig(normalise(overrides, partial=True), False, paths, description)
+        return DesiredConfig(kind.normalise(merged), True, paths, description)
+    return DesiredConfig(kind.normalise(overrides, partial=True), False, paths, description)
 
 
 def declared_digest(desired: DesiredConfig, ignore: tuple[str, ...]) -> str:
@@ -464,8 +474,8 @@ def _config(app: ObservedApplication | None) -> Application | None:
     return app.config if app is not None else None
 
 
-def _endpoint(app_id: str | None, name: str, env: EnvironmentRef) -> Endpoint:
-    return Endpoint(app_id, name, env.project_name, env.name, env.id)
+def _endpoint(app_id: str | None, name: str, env: EnvironmentRef, kind: str) -> Endpoint:
+    return Endpoint(app_id, name, env.project_name, env.name, env.id, kind)
 
 
 def _deployed_commit(source: ObservedApplication | None) -> str | None:

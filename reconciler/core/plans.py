@@ -68,6 +68,7 @@ class Endpoint:
     project: str | None
     environment: str | None
     environment_id: str | None
+    kind: str = "application"  # the service kind (core.kinds) of both sides
 
 
 @dataclass(frozen=True)
@@ -202,6 +203,7 @@ def _endpoint_document(endpoint: Endpoint) -> dict[str, JSON]:
         "project": endpoint.project,
         "environment": endpoint.environment,
         "environment_id": endpoint.environment_id,
+        "kind": endpoint.kind,
     }
 
 
@@ -264,6 +266,7 @@ def _endpoint(data: Mapping[str, Any]) -> Endpoint:
         data.get("project"),
         data.get("environment"),
         data.get("environment_id"),
+        data.get("kind", "application"),  # documents written before kinds
     )
 
 

@@ -16,6 +16,7 @@ from typing import Any, NoReturn
 from urllib.parse import quote
 
 from reconciler.core.errors import AmbiguousWriteError, BadResponseError
+from reconciler.core.kinds import APPLICATION, ServiceKind
 from reconciler.edges.answers import NonFiniteNumber, kind, listed, parse_json, with_id
 from reconciler.edges.http import HttpChannel, Reply
 from reconciler.edges.retrying import RetryPolicy
@@ -100,48 +101,78 @@ class QoveryClient:
         path = f"/organization/{_id(organization_id)}/environments"
         return self._list(path, parents=("project",), named=True)
 
-    def list_applications(self, environment_id: str) -> list[JSONObject]:
-        """GET /environment/{id}/application → ``results`` (full Application objects)."""
-        return self._list(f"/environment/{_id(environment_id)}/application", named=True)
+    # -- services of any kind (core.kinds): the paths come from the kind
+    def list_services(self, kind: ServiceKind, environment_id: str) -> list[JSONObject]:
+        """GET /environment/{id}/{kind} → ``results`` (full objects of that kind)."""
+        return self._list(kind.list_path(_id(environment_id)), named=True)
 
-    def list_application_statuses(self, environment_id: str) -> list[JSONObject]:
-        """GET /environment/{id}/application/status → ``results`` (id + status)."""
-        path = f"/environment/{_id(environment_id)}/application/status"
-        return self._list(path, strings=("id",))
+    def list_service_statuses(self, kind: ServiceKind, environment_id: str) -> list[JSONObject]:
+        """GET /environment/{id}/{kind}/status → ``results`` (id + status)."""
+        return self._list(kind.statuses_path(_id(environment_id)), strings=("id",))
 
-    def get_application(self, application_id: str) -> JSONObject:
-        """GET /application/{id}."""
-        path = f"/application/{_id(application_id)}"
+    def get_service(self, kind: ServiceKind, service_id: str) -> JSONObject:
+        """GET /{kind}/{id}."""
+        path = kind.item_path(_id(service_id))
         return with_id(self._json("GET", path), "GET", path)
 
-    def get_application_status(self, application_id: str) -> JSONObject:
-        """GET /application/{id}/status."""
-        return self._json("GET", f"/application/{_id(application_id)}/status")
+    def get_service_status(self, kind: ServiceKind, service_id: str) -> JSONObject:
+        """GET /{kind}/{id}/status."""
+        return self._json("GET", kind.status_path(_id(service_id)))
 
-    # -- writes
-    def clone_application(self, application_id: str, name: str, environment_id: str) -> JSONObject:
-        """POST /application/{id}/clone {name, environment_id} → the new Application (202)."""
-        path = f"/application/{_id(application_id)}/clone"
+    def clone_service(
+        self, kind: ServiceKind, service_id: str, name: str, environment_id: str
+    ) -> JSONObject:
+        """POST /{kind}/{id}/clone {name, environment_id} → the new service (202).
+
+        A 409 ("operation in progress") raises ``ConflictError`` at once: the executor reads
+        the target environment again before anything is sent again (contract section 7).
+        """
+        path = kind.clone_path(_id(service_id))
         body = {"name": name, "environment_id": environment_id}
         return with_id(self._json("POST", path, body, retry_conflict=False), "POST", path)
 
-    def edit_application(self, application_id: str, body: JSONObject) -> JSONObject:
-        """PUT /application/{id} with a full ApplicationEditRequest → the Application."""
-        path = f"/application/{_id(application_id)}"
+    def edit_service(self, kind: ServiceKind, service_id: str, body: JSONObject) -> JSONObject:
+        """PUT /{kind}/{id} with the kind's full edit body (``kind.edit_body``)."""
+        path = kind.item_path(_id(service_id))
         return with_id(self._json("PUT", path, body), "PUT", path)
 
-    def delete_application(self, application_id: str) -> None:
-        """DELETE /application/{id} (204). A 404 is raised as NotFoundError.
+    def delete_service(self, kind: ServiceKind, service_id: str) -> None:
+        """DELETE /{kind}/{id} (204). A 404 is raised as NotFoundError.
 
         A 404 met on a retry, after an attempt that may have reached the server, means
         that attempt deleted it: it counts as done.
         """
-        self._http.send("DELETE", f"/application/{_id(application_id)}")
+        self._http.send("DELETE", kind.item_path(_id(service_id)))
+
+    def deploy_service(self, kind: ServiceKind, service_id: str, version: str) -> JSONObject:
+        """POST /{kind}/{id}/deploy ``kind.deploy_body(version)`` → Status (202)."""
+        path = kind.deploy_path(_id(service_id))
+        return self._json("POST", path, kind.deploy_body(version), retry_conflict=True)
+
+    # -- applications: the application kind's calls, by their familiar names
+    def list_applications(self, environment_id: str) -> list[JSONObject]:
+        return self.list_services(APPLICATION, environment_id)
+
+    def list_application_statuses(self, environment_id: str) -> list[JSONObject]:
+        return self.list_service_statuses(APPLICATION, environment_id)
+
+    def get_application(self, application_id: str) -> JSONObject:
+        return self.get_service(APPLICATION, application_id)
+
+    def get_application_status(self, application_id: str) -> JSONObject:
+        return self.get_service_status(APPLICATION, application_id)
+
+    def clone_application(self, application_id: str, name: str, environment_id: str) -> JSONObject:
+        return self.clone_service(APPLICATION, application_id, name, environment_id)
+
+    def edit_application(self, application_id: str, body: JSONObject) -> JSONObject:
+        return self.edit_service(APPLICATION, application_id, body)
+
+    def delete_application(self, application_id: str) -> None:
+        self.delete_service(APPLICATION, application_id)
 
     def deploy_application(self, application_id: str, git_commit_id: str) -> JSONObject:
-        """POST /application/{id}/deploy {git_commit_id} → Status (202)."""
-        path = f"/application/{_id(application_id)}/deploy"
-        return self._json("POST", path, {"git_commit_id": git_commit_id}, retry_conflict=True)
+        return self.deploy_service(APPLICATION, application_id, git_commit_id)
 
     # -- plumbing
     def _list(

@@ -49,10 +49,10 @@ from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from reconciler.core.diffs import carry_ignored, project_onto
-from reconciler.core.edits import edit_request, keeps_description
+from reconciler.core.edits import keeps_description
 from reconciler.core.errors import AmbiguousWriteError, ApiError, ConflictError, NotFoundError
 from reconciler.core.fingerprints import fingerprint
-from reconciler.core.normalising import normalise
+from reconciler.core.kinds import ServiceKind, kind_named
 from reconciler.core.outcomes import RESULTS, ApplyResult, Outcome
 from reconciler.core.ownership import (
     UNFINISHED,
@@ -167,7 +167,7 @@ def written_body(change: Change, current: Mapping[str, Any]) -> dict[str, Any]:
     """
     desired: Mapping[str, Any] = change.desired
     if change.ignore:
-        actual: Mapping[str, Any] = normalise(current)
+        actual: Mapping[str, Any] = kind_of(change).normalise(current)
         if not change.desired_is_complete:  # a partial write touches only what it declares
             actual = project_onto(actual, desired)
         desired = carry_ignored(desired, actual, change.ignore)
@@ -179,7 +179,7 @@ def written_body(change: Change, current: Mapping[str, Any]) -> dict[str, Any]:
         change.desired, complete=change.desired_is_complete, ignore=change.ignore
     )
     text = description_of(current) if kept else planned
-    return edit_request(
+    return kind_of(change).edit_body(
         current,
         desired,
         name=change.target.name,
@@ -295,7 +295,7 @@ class _Runner:
         self.progress.step(change, "edit")
         current: Mapping[str, Any] | None = None
         try:
-            current = self.client.get_application(app_id)
+            current = self.client.get_service(kind_of(change), app_id)
             self._edit(change, current)
         except ApiError as error:
             raise _Failed(self._mark_alone(change, app_id, current, error)) from None
@@ -312,7 +312,9 @@ class _Runner:
         for _ in range(MAX_CLONE_ATTEMPTS):
             self.progress.step(change, "clone")
             try:
-                answer = self.client.clone_application(source_id, change.target.name, env_id)
+                answer = self.client.clone_service(
+                    kind_of(change), source_id, change.target.name, env_id
+                )
                 if is_the_clone(answer, change):
                     return str(answer["id"])
                 error = _Failed(
@@ -333,15 +335,15 @@ class _Runner:
 
     def _read_back(self, change: Change, env_id: str) -> str | None:
         """After a clone with no clear answer: the id of our clone, None if there is none."""
-        found = find_named(self.client.list_applications(env_id), change.target.name)
+        found = find_named(self.client.list_services(kind_of(change), env_id), change.target.name)
         if found is None:
             return None
         source_id = str(change.source.application_id)
         if str(found.get("id")) != source_id:
-            source = self.client.get_application(source_id)
+            source = self.client.get_service(kind_of(change), source_id)
             if owned_by(found, change.manifest, source_id, source):
                 return str(found["id"])
-            if is_untouched_clone(found, source, normalise):
+            if is_untouched_clone(found, source, kind_of(change).normalise):
                 return str(found["id"])
         raise _Refused(
             f"an application named {found.get('name')!r} appeared in the target environment "
@@ -358,11 +360,12 @@ class _Runner:
             change.manifest, change.source.name, str(change.source.application_id), UNFINISHED
         )
         try:
-            current = current if current is not None else self.client.get_application(app_id)
+            kind = kind_of(change)
+            current = current if current is not None else self.client.get_service(kind, app_id)
             marked = with_marker(description_of(current), replace(owner, clone_id=app_id))
             name = str(current.get("name") or change.target.name)
-            self.client.edit_application(
-                app_id, edit_request(current, {}, name=name, description=marked)
+            self.client.edit_service(
+                kind, app_id, kind.edit_body(current, {}, name=name, description=marked)
             )
         except ApiError as second:
             return (
@@ -401,14 +404,14 @@ class _Runner:
 
     def _edit(self, change: Change, current: Mapping[str, Any]) -> None:
         """ONE full PUT: the desired configuration and the ownership marker."""
-        self.client.edit_application(str(current["id"]), written_body(change, current))
+        self.client.edit_service(kind_of(change), str(current["id"]), written_body(change, current))
 
     # ── delete ─────────────────────────────────────────────────────────────────────────
 
     def _delete(self, change: Change) -> tuple[str | None, str]:
         app_id = self._target_id(change)
         try:
-            current = self.client.get_application(app_id)
+            current = self.client.get_service(kind_of(change), app_id)
         except NotFoundError:
             return app_id, "already gone"
         owner = owner_of(current)
@@ -418,7 +421,7 @@ class _Runner:
             )
         self.progress.step(change, "delete")
         try:
-            self.client.delete_application(app_id)
+            self.client.delete_service(kind_of(change), app_id)
         except NotFoundError:
             return app_id, "already gone"
         return app_id, "deleted"
@@ -431,24 +434,24 @@ class _Runner:
             raise _Failed("cannot deploy: the source application has no deployed commit")
         self.progress.step(change, "deploy")
         try:
-            status = self.client.deploy_application(app_id, commit)
+            status = self.client.deploy_service(kind_of(change), app_id, commit)
         except AmbiguousWriteError:
-            status = self.client.get_application_status(app_id)
+            status = self.client.get_service_status(kind_of(change), app_id)
             if status.get("state") in (None, "READY"):  # the request did not take
-                status = self.client.deploy_application(app_id, commit)
+                status = self.client.deploy_service(kind_of(change), app_id, commit)
         self.progress.step(change, "wait")
         request_id = status.get("deployment_request_id")
         return self._wait_until_deployed(
-            app_id, request_id if isinstance(request_id, str) else None
+            kind_of(change), app_id, request_id if isinstance(request_id, str) else None
         )
 
-    def _wait_until_deployed(self, app_id: str, request_id: str | None) -> str:
+    def _wait_until_deployed(self, kind: ServiceKind, app_id: str, request_id: str | None) -> str:
         deadline = time.monotonic() + self.wait.timeout
         delay = self.wait.first_delay
         while True:
             if self.stop.is_set():
                 return "deploy requested (not waited for: the run was stopped)"
-            status = self.client.get_application_status(app_id)
+            status = self.client.get_service_status(kind, app_id)
             verdict = deployment_verdict(status, request_id)
             if verdict == "deployed":
                 return "deployed"
@@ -472,8 +475,13 @@ class _Runner:
 
     def _get_target(self, change: Change, app_id: str) -> Mapping[str, Any]:
         try:
-            return self.client.get_application(app_id)
+            return self.client.get_service(kind_of(change), app_id)
         except NotFoundError:
             raise _Refused(
                 "the application no longer exists; nothing written; plan again"
             ) from None
+
+
+def kind_of(change: Change) -> ServiceKind:
+    """The service kind (``core.kinds``) a change's calls and edit body are made for."""
+    return kind_named(change.target.kind)

@@ -26,9 +26,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, TypeVar
 
 from reconciler.core.fingerprints import fingerprint
+from reconciler.core.kinds import APPLICATION
 from reconciler.core.model import JSON, ObservedApplication, ObservedState
 from reconciler.core.normalising import normalise
 from reconciler.core.resolving import Catalog
@@ -104,7 +106,9 @@ def read_environments(
     reader: Reader, env_ids: Sequence[str], *, statuses: bool, parallelism: int = 8
 ) -> EnvironmentListings:
     """Stage 3: the applications of each of ``env_ids`` (and their statuses), in parallel."""
-    env_readers = {"applications": reader.list_applications}
+    env_readers: dict[str, Callable[[str], list[Any]]] = {
+        "applications": partial(reader.list_services, APPLICATION)
+    }
     if statuses:
         env_readers["statuses"] = reader.list_application_statuses
 

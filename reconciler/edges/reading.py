@@ -30,6 +30,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
+from reconciler.core.kinds import ServiceKind
+
 __all__ = ["MissingRecording", "Reader", "RecordedReader"]
 
 Listing = list[dict[str, Any]]
@@ -48,6 +50,8 @@ class Reader(Protocol):
     def list_applications(self, environment_id: str) -> Listing: ...
 
     def list_application_statuses(self, environment_id: str) -> Listing: ...
+
+    def list_services(self, kind: ServiceKind, environment_id: str) -> Listing: ...
 
 
 class MissingRecording(LookupError):
@@ -85,6 +89,9 @@ class RecordedReader:
 
     def list_application_statuses(self, environment_id: str) -> Listing:
         return self._answer("statuses", environment_id)
+
+    def list_services(self, kind: ServiceKind, environment_id: str) -> Listing:
+        return self._answer(kind.listing, environment_id)
 
     def _answer(self, kind: str, key: str | None) -> Listing:
         with self._lock:

@@ -1,0 +1,29 @@
+"""The application kind: a service built from a Git repository. Pure.
+
+Nothing here but wiring: the compared fields and ``normalise`` are ``normalising``'s, the
+edit body is ``edits.edit_request`` (a full ``ApplicationEditRequest``), and a deploy sends
+``{git_commit_id}`` (QOVERY-NOTES). Neighbour: ``kinds`` registers ``APPLICATION``.
+"""
+
+from __future__ import annotations
+
+from reconciler.core.edits import edit_request
+from reconciler.core.kinds.kind import ServiceKind
+from reconciler.core.model import JSON
+from reconciler.core.normalising import COMPARED_FIELDS, normalise
+
+
+def deploy_body(commit: str) -> dict[str, JSON]:
+    """``POST /application/{id}/deploy`` deploys one commit of the application's branch."""
+    return {"git_commit_id": commit}
+
+
+APPLICATION = ServiceKind(
+    name="application",
+    segment="application",
+    listing="applications",
+    compared_fields=COMPARED_FIELDS,
+    normalise=normalise,
+    edit_body=edit_request,
+    deploy_body=deploy_body,
+)

@@ -1,0 +1,85 @@
+"""The ``ServiceKind`` value: what one kind of Qovery service decides. Pure.
+
+A kind (``application`` today; ``container`` and ``job`` next, contract section 9) names its
+API path segment and derives every path from it (``GET /environment/{id}/<segment>``,
+``POST /<segment>/{id}/clone``, ``PUT``/``GET``/``DELETE /<segment>/{id}``, ``…/status``,
+``…/deploy``), and carries its compared fields, its ``normalise``, its edit-body builder and
+its deploy-body builder. Paths take ids already made safe as one path segment (the client
+quotes them). A kind holds functions, never logic of its own: the rules live in the modules
+it wraps (``normalising``, ``edits`` for applications).
+
+Neighbours: ``kinds.application`` describes the application kind; ``kinds`` (the package)
+holds the registry; ``edges.client`` builds its calls from these paths; ``planning``,
+``observing`` and ``executing`` look a kind up by name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from reconciler.core.model import JSON, Config
+
+
+class Normaliser(Protocol):
+    """``normalising.normalise``'s shape: a raw object (or overrides) → compared configuration."""
+
+    def __call__(self, config: Config, *, partial: bool = False) -> dict[str, JSON]: ...
+
+
+class EditBodyBuilder(Protocol):
+    """``edits.edit_request``'s shape: the full ``PUT`` body from ``current`` to ``desired``."""
+
+    def __call__(
+        self,
+        current: Config,
+        desired: Config,
+        *,
+        name: str,
+        description: str,
+        complete: bool = False,
+    ) -> dict[str, JSON]: ...
+
+
+@dataclass(frozen=True)
+class ServiceKind:
+    """One kind of Qovery service, and everything the layers ask of it.
+
+    ``name`` is the word of the plan document and manifests (``"application"``); ``segment``
+    the API path segment; ``listing`` the key of a recorded catalog's listings
+    (``"applications"``). ``deploy_body`` turns the version to deploy (a commit for an
+    application, an image tag for a container) into the deploy call's body.
+    """
+
+    name: str
+    segment: str
+    listing: str
+    compared_fields: tuple[str, ...]
+    normalise: Normaliser
+    edit_body: EditBodyBuilder
+    deploy_body: Callable[[str], dict[str, JSON]]
+
+    def list_path(self, environment_id: str) -> str:
+        """GET: every service of this kind in an environment."""
+        return f"/environment/{environment_id}/{self.segment}"
+
+    def statuses_path(self, environment_id: str) -> str:
+        """GET: the statuses of every service of this kind in an environment."""
+        return f"/environment/{environment_id}/{self.segment}/status"
+
+    def item_path(self, service_id: str) -> str:
+        """GET (read), PUT (edit) and DELETE of one service."""
+        return f"/{self.segment}/{service_id}"
+
+    def clone_path(self, service_id: str) -> str:
+        """POST ``{name, environment_id}``: clone one service."""
+        return f"/{self.segment}/{service_id}/clone"
+
+    def status_path(self, service_id: str) -> str:
+        """GET: one service's status."""
+        return f"/{self.segment}/{service_id}/status"
+
+    def deploy_path(self, service_id: str) -> str:
+        """POST ``deploy_body(version)``: deploy one service."""
+        return f"/{self.segment}/{service_id}/deploy"
