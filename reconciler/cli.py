@@ -19,6 +19,7 @@ import contextlib
 import importlib
 import logging
 import math
+import os
 import sys
 import traceback
 from collections.abc import Callable, Iterator, Sequence
@@ -27,6 +28,7 @@ from typing import Any, NoReturn
 from reconciler.commands import arguments, exits, signals
 from reconciler.core.errors import ExitCode, ReconcilerError, UsageError
 from reconciler.core.version import VERSION as __version__
+from reconciler.edges.connection import looks_like_secret, redact
 from reconciler.rendering.streams import Streams
 
 
@@ -252,6 +254,20 @@ def main(argv: Sequence[str] | None = None, streams: Streams | None = None) -> i
         return exits.INTERRUPTED
 
 
+def _scrubbed(message: str, argv: Sequence[str] | None, *, usage: bool) -> str:
+    """``message`` without the token, nor (in a usage error, which quotes the command line)
+    any word of the command line that looks like one: a token typed where a flag's value or
+    a path belongs is reported without its value (contract 18)."""
+    token = os.environ.get("QOVERY_API_TOKEN", "").strip()
+    if len(token) >= 8:
+        message = redact(message, token)
+    if usage:
+        words = sys.argv[1:] if argv is None else argv
+        for word in sorted({w for w in words if looks_like_secret(w)}, key=len, reverse=True):
+            message = message.replace(word, "<redacted>")
+    return message
+
+
 def _run(argv: Sequence[str] | None, streams: Streams | None) -> int:
     parser = build_parser()
     verbose = False
@@ -269,7 +285,7 @@ def _run(argv: Sequence[str] | None, streams: Streams | None) -> int:
             return int(module.run(options, streams))
     except ReconcilerError as exc:
         err = streams.err if streams else sys.stderr
-        print(f"error: {exc}", file=err)
+        print(f"error: {_scrubbed(str(exc), argv, usage=isinstance(exc, UsageError))}", file=err)
         return int(exc.exit_code)
     except KeyboardInterrupt:
         print("interrupted", file=streams.err if streams else sys.stderr)

@@ -33,6 +33,7 @@ from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from reconciler.core.errors import Diagnostic, Position
+from reconciler.edges.connection import looks_like_secret
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 """A manifest file larger than this is refused unread (manifests are a few kilobytes)."""
@@ -153,7 +154,7 @@ def find_manifest_files(paths: Sequence[str]) -> tuple[list[str], list[Diagnosti
         elif os.path.exists(path):
             found = [path]
         else:
-            diagnostics.append(Diagnostic(None, f"no such file or directory: '{path}'"))
+            diagnostics.append(Diagnostic(None, f"no such file or directory: {_shown(path)}"))
             continue
         for file in found:
             by_real_path.setdefault(os.path.realpath(file), os.path.normpath(file))
@@ -458,3 +459,11 @@ class _Builder:
             message = "a key must be text, not a list or a mapping"
         self.diagnostics.append(Diagnostic(self.at(node), message))
         return None
+
+
+def _shown(path: str) -> str:
+    """A path as a message quotes it; one that looks like a token (a JWT, a long opaque word)
+    is not shown: a token typed where a path belongs must not be echoed (contract 18)."""
+    if looks_like_secret(path):
+        return "(a path that looks like a token; not shown)"
+    return f"'{path}'"

@@ -68,3 +68,31 @@ def test_help_and_version_exit_0(argv: list[str]) -> None:
     )
     assert process.returncode == 0
     assert "reconciler" in process.stdout
+
+
+TOKEN = "qov_t0k3nV4lue9x8y7z6w5v4u3t2s1r0q"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["plan", "m/", "--token", TOKEN],
+        ["plan", "m/", "--parallelism", TOKEN],
+        ["validate", TOKEN],
+        ["plan", TOKEN, "--sandbox"],
+    ],
+    ids=["as --token", "as --parallelism", "as a manifest path", "as a path to plan"],
+)
+def test_a_token_typed_on_the_command_line_is_never_echoed(argv: list[str]) -> None:
+    env = {"PATH": "", "QOVERY_API_TOKEN": TOKEN, "NO_COLOR": "1"}
+    done = subprocess.run(
+        [sys.executable, "-m", "reconciler", *argv],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert done.returncode == 1, done
+    assert done.stderr.strip(), "one message, on stderr"
+    for fragment in (TOKEN, TOKEN[:12], TOKEN[-12:]):
+        assert fragment not in done.stdout + done.stderr
