@@ -26,7 +26,7 @@ from collections.abc import Sequence
 
 from reconciler.commands import exits
 from reconciler.commands.arguments import ApplyOptions
-from reconciler.commands.common import Session, connect
+from reconciler.commands.common import Session, connect, plan_for
 from reconciler.commands.signals import stopping_on_signals
 from reconciler.core.errors import UsageError
 from reconciler.core.model import CloneSet
@@ -54,9 +54,7 @@ def run(options: ApplyOptions, streams: Streams) -> int:
         raise UsageError(NO_TTY)
     clonesets = load(options.paths)
     with connect(options) as session:
-        plan = plan_manifests(
-            session, clonesets, options.target, allow_deletes=options.allow_deletes
-        ).plan
+        plan = plan_for(session, options, clonesets).plan
         view.plan(plan)
         if plan.has_pending_changes and not options.auto_approve and not _approved(streams):
             view.cancelled()

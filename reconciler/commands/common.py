@@ -1,17 +1,20 @@
-"""What the API-facing commands share: connecting per the flags (exit codes: ``exits``).
+"""What the API-facing commands share: connecting and planning per the flags (exit codes:
+``exits``).
 
 The pipeline itself (load → resolve → read → plan) is ``reconciler.pipeline``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from reconciler.commands.arguments import PlanningOptions
+from reconciler.core.model import CloneSet
 from reconciler.edges.session import Session, open_session
+from reconciler.pipeline import Planned, plan_manifests
 
-__all__ = ["Session", "connect"]
+__all__ = ["Session", "connect", "plan_for"]
 
 
 @contextmanager
@@ -24,3 +27,8 @@ def connect(options: PlanningOptions) -> Iterator[Session]:
         parallelism=options.parallelism,
     ) as session:
         yield session
+
+
+def plan_for(session: Session, options: PlanningOptions, clonesets: Sequence[CloneSet]) -> Planned:
+    """The pipeline as the flags ask: their ``--target`` and their mass-deletion guard."""
+    return plan_manifests(session, clonesets, options.target, allow_deletes=options.allow_deletes)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from reconciler.commands import exits
 from reconciler.commands.arguments import DriftOptions
-from reconciler.commands.common import connect
-from reconciler.pipeline import load, plan_manifests
+from reconciler.commands.common import connect, plan_for
+from reconciler.pipeline import load
 from reconciler.rendering.streams import Streams
 from reconciler.rendering.views import new_drift_view
 
@@ -20,8 +20,6 @@ def run(options: DriftOptions, streams: Streams) -> int:
     view = new_drift_view(options.view_type, streams)
     clonesets = load(options.paths)
     with connect(options) as session:
-        plan = plan_manifests(
-            session, clonesets, options.target, allow_deletes=options.allow_deletes
-        ).plan
+        plan = plan_for(session, options, clonesets).plan
     view.drift(plan)
     return exits.of_drift(plan)

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from reconciler.commands import exits
 from reconciler.commands.arguments import PlanOptions
-from reconciler.commands.common import connect
+from reconciler.commands.common import connect, plan_for
 from reconciler.core.errors import ConfigError
 from reconciler.edges.files import write_atomically
 from reconciler.edges.savedplans import saved_document
-from reconciler.pipeline import load, plan_manifests
+from reconciler.pipeline import load
 from reconciler.rendering.streams import Streams
 from reconciler.rendering.views import new_plan_view
 
@@ -23,9 +23,7 @@ def run(options: PlanOptions, streams: Streams) -> int:
     view = new_plan_view(options.view_type, streams)
     clonesets = load(options.paths)
     with connect(options) as session:
-        planned = plan_manifests(
-            session, clonesets, options.target, allow_deletes=options.allow_deletes
-        )
+        planned = plan_for(session, options, clonesets)
     plan = planned.plan
     if options.out:
         try:

@@ -35,13 +35,13 @@ from typing import TextIO
 
 from reconciler.commands import exits
 from reconciler.commands.arguments import ReconcileOptions
-from reconciler.commands.common import connect
+from reconciler.commands.common import connect, plan_for
 from reconciler.commands.signals import stopping_on_signals
 from reconciler.core.errors import ExitCode, ReconcilerError
 from reconciler.core.plans import Change, Plan, reported_drift
 from reconciler.edges.connection import resolve_connection
 from reconciler.edges.executing import ApplyResult, execute
-from reconciler.pipeline import load, plan_manifests
+from reconciler.pipeline import load
 from reconciler.rendering.log import ReconcileView
 from reconciler.rendering.streams import Streams
 from reconciler.rendering.views import new_reconcile_view
@@ -117,9 +117,7 @@ def _reconcile(
     clonesets = load(options.paths)
     view.add_secrets(_secrets(options))
     with connect(options) as session:
-        plan = plan_manifests(
-            session, clonesets, options.target, allow_deletes=options.allow_deletes
-        ).plan
+        plan = plan_for(session, options, clonesets).plan
         view.plan(number, plan)
         drifted = reported_drift(plan)
         for change in drifted:
