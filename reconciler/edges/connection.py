@@ -18,14 +18,13 @@ import base64
 import binascii
 import ipaddress
 import json
-import os
 import re
-import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import quote, quote_plus, urlsplit, urlunsplit
 
 from reconciler.core.errors import ConfigError
+from reconciler.edges.inputs import NotARegularFile, TooLarge, read_regular
 
 DEFAULT_API_URL = "https://api.qovery.com"
 _LOOPBACK_NAMES = frozenset({"localhost", "localhost."})
@@ -194,23 +193,14 @@ def _file_label(path: str, secrets: tuple[str, ...]) -> str:
 
 
 def _read_token_file(path: str, label: str) -> str:
-    """The token in ``path``: a regular file only (a FIFO or a device is never read).
-
-    ``os.stat`` says what it is before it is opened; it is opened non-blocking (a FIFO
-    swapped in after the check cannot hang the open) and checked again once open.
-    """
+    """The token in ``path``: a regular file only (a FIFO or a device is never read), by
+    the one rule of ``inputs.read_regular``."""
     try:
-        if not stat.S_ISREG(os.stat(path).st_mode):
-            raise _NotAFile
-        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
-        with os.fdopen(descriptor, "rb") as handle:
-            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-                raise _NotAFile
-            data = handle.read(MAX_TOKEN_FILE_BYTES + 1)
-        if len(data) > MAX_TOKEN_FILE_BYTES:
-            raise ConfigError(f"{label} is too large to hold a token")
+        data = read_regular(path, MAX_TOKEN_FILE_BYTES)
         token = data.decode("utf-8").strip()
-    except _NotAFile:
+    except TooLarge:
+        raise ConfigError(f"{label} is too large to hold a token") from None
+    except NotARegularFile:
         raise ConfigError(
             f"{label} is not a regular file (a directory, a FIFO or a "
             "device); give the path of a file that holds the token"
@@ -225,10 +215,6 @@ def _read_token_file(path: str, label: str) -> str:
     if not token:
         raise ConfigError(f"{label} is empty")
     return token
-
-
-class _NotAFile(Exception):
-    """The token file is not a regular file."""
 
 
 def _is_header_safe(token: str) -> bool:

@@ -34,6 +34,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from reconciler.core.errors import Diagnostic, Position
 from reconciler.edges.connection import looks_like_secret
+from reconciler.edges.inputs import NotARegularFile, TooLarge, read_regular
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 """A manifest file larger than this is refused unread (manifests are a few kilobytes)."""
@@ -178,21 +179,13 @@ def read_text(file: str) -> tuple[str | None, list[Diagnostic]]:
     """
     start = Position(file, 1, 1)
     try:
-        status = os.stat(file)
-        if not stat.S_ISREG(status.st_mode):
-            return None, [Diagnostic(None, not_a_file(file, status.st_mode))]
-        if status.st_size > MAX_FILE_BYTES:
-            return None, [Diagnostic(start, _too_large(status.st_size))]
-        descriptor = os.open(file, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
-        with open(descriptor, "rb") as handle:
-            mode = os.fstat(handle.fileno()).st_mode
-            if not stat.S_ISREG(mode):
-                return None, [Diagnostic(None, not_a_file(file, mode))]
-            data = handle.read(MAX_FILE_BYTES + 1)
+        data = read_regular(file, MAX_FILE_BYTES)
+    except NotARegularFile as refused:
+        return None, [Diagnostic(None, not_a_file(file, refused.mode))]
+    except TooLarge as large:
+        return None, [Diagnostic(start, _too_large(large.size))]
     except OSError as exc:
         return None, [Diagnostic(start, f"cannot read the file: {exc.strerror or exc}")]
-    if len(data) > MAX_FILE_BYTES:
-        return None, [Diagnostic(start, _too_large(len(data)))]
     return decode(data, file)
 
 
