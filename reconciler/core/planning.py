@@ -70,6 +70,7 @@ from reconciler.core.ownership import (
 )
 from reconciler.core.plans import Action, Change, DriftItem, Endpoint, Plan, Step
 from reconciler.core.prechecks import refused_values
+from reconciler.core.reasons import Because, Reason, text_of
 
 NEVER_DEPLOYED = "NEVER_DEPLOYED"
 
@@ -183,24 +184,26 @@ class Planner:
             renamed_from = target.name if target is not None else None
         base = self._base_change(clone, source, target)
         if source is None:
-            return _decided(base, Action.CONFLICT, "the source application was not observed")
+            return _decided(base, Action.CONFLICT, Because.of(Reason.SOURCE_NOT_OBSERVED))
         if env_id in self.observed.failed or env_id not in self.observed.environments:
             # never "does not exist" on the strength of a listing that failed or never ran
             failure = self.observed.failed.get(env_id, "it was not listed")
-            reason = f"the target environment could not be listed: {failure}"
+            reason = Because.of(Reason.TARGET_NOT_LISTED, failure=failure)
             return _decided(base, Action.CONFLICT, reason)
         if target is not None and target.id in self._sources:
-            reason = "a source of this run (sources are never edited by the run)"
+            reason = Because.of(Reason.IS_A_SOURCE)
             return _decided(base, Action.CONFLICT, reason)
         desired = self.desired_config(clone, source)
         refused = refused_values(desired.config, source.config, self._current(clone, target))
         if refused:
             where = f" ({clone.position})" if clone.position else ""
-            return _decided(base, Action.CONFLICT, f"the API would refuse it: {refused}{where}")
+            refusal = Because.of(Reason.API_WOULD_REFUSE, refused=refused, where=where)
+            return _decided(base, Action.CONFLICT, refusal)
         base = _with(base, **self._write(clone, source, target, desired))
         if target is None:
             steps = (Step.CLONE, Step.EDIT, *_deploy_step(clone.policy.deploy))
-            return _with(base, action=Action.CREATE, reason="does not exist", steps=steps)
+            why = _said(Because.of(Reason.DOES_NOT_EXIST))
+            return _with(base, action=Action.CREATE, steps=steps, **why)
         change = self._existing(clone, source, target, desired, base)
         return _as_rename(change, clone, renamed_from) if renamed_from else change
 
@@ -270,19 +273,22 @@ class Planner:
             if owner.source_id == clone.source_app_id:
                 changed = owner.applied is not None and owner.applied != self.digest(clone, desired)
                 return _owned(_with(base, owned=True, drift=items), clone, target, changed)
-            reason = f"owned by this manifest for another source ({owner.source_name})"
+            reason = Because.of(Reason.OWNED_FOR_ANOTHER_SOURCE, source=owner.source_name)
             return _decided(base, Action.CONFLICT, reason)
         if owner is not None and not copied:
-            reason = f"owned by manifest {owner.manifest!r} (source {owner.source_name})"
+            reason = Because.of(
+                Reason.OWNED_BY_ANOTHER_MANIFEST, manifest=owner.manifest, source=owner.source_name
+            )
             return _decided(base, Action.CONFLICT, reason)
         wants_deploy = clone.policy.deploy and target.deployment_status in (None, NEVER_DEPLOYED)
         steps = (Step.EDIT, *_deploy_step(wants_deploy))
         if is_untouched_clone(target.config, source.config, self.observed.compared):
-            reason = "finishing an interrupted create"
-            return _with(base, action=Action.UPDATE, reason=reason, steps=steps, drift=items)
+            why = _said(Because.of(Reason.INTERRUPTED_CREATE))
+            return _with(base, action=Action.UPDATE, steps=steps, drift=items, **why)
         if clone.policy.adopt and not copied:
-            return _with(base, action=Action.UPDATE, reason="adopting", steps=steps, drift=items)
-        reason = "exists and is not managed by the reconciler (adopt: true takes it over)"
+            why = _said(Because.of(Reason.ADOPTING))
+            return _with(base, action=Action.UPDATE, steps=steps, drift=items, **why)
+        reason = Because.of(Reason.NOT_MANAGED)
         return _decided(base, Action.CONFLICT, reason)
 
     def drift_of(
@@ -372,7 +378,7 @@ class Planner:
             ),
             target=_endpoint(app.id, app.name, env, app.kind),
             owned=True,
-            reason="no longer declared; prune: true",
+            **_said(Because.of(Reason.NO_LONGER_DECLARED)),
             steps=(Step.DELETE,),
             fingerprints={"source": self.fingerprint(source_app), "target": self.fingerprint(app)},
         )
@@ -427,35 +433,40 @@ def _owned(
     steps = (*((Step.EDIT,) if corrects or applies else ()), *_deploy_step(deploys))
     reasons = []
     if applies and not corrects:
-        reasons.append("the manifest or its source changed since the last apply")
+        reasons.append(Because.of(Reason.DECLARATION_CHANGED))
     elif base.drift:
-        reasons.append(f"drifted; on_drift: {clone.policy.on_drift.value}")
+        reasons.append(Because.of(Reason.DRIFTED, on_drift=clone.policy.on_drift.value))
     if deploys:
-        reasons.append("never deployed; deploy: true")
+        reasons.append(Because.of(Reason.NEVER_DEPLOYED))
     if steps:
-        return _with(base, action=Action.UPDATE, reason="; ".join(reasons), steps=steps)
-    return _with(base, action=Action.NOOP, reason="; ".join(reasons) or "up to date")
+        return _with(base, action=Action.UPDATE, steps=steps, **_said(*reasons))
+    return _with(base, action=Action.NOOP, **_said(*(reasons or [Because.of(Reason.UP_TO_DATE)])))
 
 
 def _as_rename(change: Change, clone: DesiredClone, old_name: str) -> Change:
     """An owned clone found under its old name: one edit renames it (and does the rest)."""
-    reason = f"renamed from {old_name!r} (the name template changed)"
+    renamed = Because.of(Reason.RENAMED, old_name=old_name)
     if change.action is Action.NOOP or change.action is Action.UPDATE:
         steps = change.steps if Step.EDIT in change.steps else (Step.EDIT, *change.steps)
-        detail = f"; {change.reason}" if change.action is Action.UPDATE else ""
+        detail = change.why if change.action is Action.UPDATE else ()
         return _with(
             change,
             action=Action.UPDATE,
-            reason=reason + detail,
+            **_said(renamed, *detail),
             steps=steps,
             target=replace(change.target, name=clone.name),
         )
     return change
 
 
-def _decided(base: Change, action: Action, reason: str) -> Change:
+def _decided(base: Change, action: Action, why: Because) -> Change:
     """A change that writes nothing: no desired config, no steps, no description."""
-    return _with(base, action=action, reason=reason, steps=(), desired={}, description=None)
+    return _with(base, action=action, steps=(), desired={}, description=None, **_said(why))
+
+
+def _said(*why: Because) -> dict[str, Any]:
+    """The Change fields of its reasons: the data, and the text people read."""
+    return {"why": why, "reason": text_of(why)}
 
 
 def _with(change: Change, **fields: Any) -> Change:

@@ -21,6 +21,7 @@ from enum import StrEnum
 from typing import Any
 
 from reconciler.core.model import JSON, Config, SelectorMatch
+from reconciler.core.reasons import Because, Reason
 
 FORMAT_VERSION = "1"
 
@@ -92,7 +93,7 @@ class Change:
     target: Endpoint
     owned: bool
     drift: tuple[DriftItem, ...] = ()
-    reason: str = ""
+    reason: str = ""  # for people: ``reasons.text_of(why)``, or as a saved plan read it
     steps: tuple[Step, ...] = ()
     desired: Config = field(default_factory=dict)
     desired_is_complete: bool = False
@@ -100,6 +101,12 @@ class Change:
     deploy_commit: str | None = None
     fingerprints: Mapping[str, str | None] = field(default_factory=dict)
     ignore: tuple[str, ...] = ()
+    why: tuple[Because, ...] = ()  # the reasons as data; the first one is ``reason_code``
+
+    @property
+    def reason_code(self) -> Reason | None:
+        """The first reason, as data (``None``: a saved plan that did not record it)."""
+        return self.why[0].reason if self.why else None
 
     @property
     def missing(self) -> bool:
@@ -227,6 +234,7 @@ def _change_document(change: Change) -> dict[str, JSON]:
         "owned": change.owned,
         "drift": [drift_document(item) for item in change.drift],
         "reason": change.reason,
+        **({"reason_code": change.reason_code.value} if change.reason_code else {}),
         "steps": [step.value for step in change.steps],
         "desired": json.loads(json.dumps(change.desired)),
         "desired_is_complete": change.desired_is_complete,
@@ -283,6 +291,7 @@ def _change(data: Mapping[str, Any]) -> Change:
             for item in data["drift"]
         ),
         reason=data["reason"],
+        why=(Because(Reason(data["reason_code"])),) if data.get("reason_code") else (),
         steps=tuple(Step(step) for step in data.get("steps", ())),
         desired=data.get("desired", {}),
         desired_is_complete=data.get("desired_is_complete", False),

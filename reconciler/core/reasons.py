@@ -1,0 +1,72 @@
+"""Why a change is what it is, as data: a closed ``Reason`` and its details (``Because``).
+
+The STYLE.md model is Terraform's ``plans.ActionReason``: the reason is for the UI, never
+for decisions. ``planning`` (and ``plans.Change``) carries ``Because`` values; ``text_of``
+is the one place that turns them into the English a person reads (the plan document's
+``reason``, the text and markdown views), and the document's ``reason_code`` is the first
+reason's value. Pure: no I/O. Neighbours: ``planning`` builds them, ``plans`` stores them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Reason(StrEnum):
+    """Every reason a planned change can have."""
+
+    SOURCE_NOT_OBSERVED = "source_not_observed"
+    TARGET_NOT_LISTED = "target_not_listed"
+    IS_A_SOURCE = "is_a_source"
+    API_WOULD_REFUSE = "api_would_refuse"
+    DOES_NOT_EXIST = "does_not_exist"
+    OWNED_FOR_ANOTHER_SOURCE = "owned_for_another_source"
+    OWNED_BY_ANOTHER_MANIFEST = "owned_by_another_manifest"
+    INTERRUPTED_CREATE = "interrupted_create"
+    ADOPTING = "adopting"
+    NOT_MANAGED = "not_managed"
+    NO_LONGER_DECLARED = "no_longer_declared"
+    DECLARATION_CHANGED = "declaration_changed"
+    DRIFTED = "drifted"
+    NEVER_DEPLOYED = "never_deployed"
+    UP_TO_DATE = "up_to_date"
+    RENAMED = "renamed"
+
+
+# The text of each reason; ``{…}`` names a detail of ``Because.details``.
+TEMPLATES: dict[Reason, str] = {
+    Reason.SOURCE_NOT_OBSERVED: "the source application was not observed",
+    Reason.TARGET_NOT_LISTED: "the target environment could not be listed: {failure}",
+    Reason.IS_A_SOURCE: "a source of this run (sources are never edited by the run)",
+    Reason.API_WOULD_REFUSE: "the API would refuse it: {refused}{where}",
+    Reason.DOES_NOT_EXIST: "does not exist",
+    Reason.OWNED_FOR_ANOTHER_SOURCE: "owned by this manifest for another source ({source})",
+    Reason.OWNED_BY_ANOTHER_MANIFEST: "owned by manifest {manifest!r} (source {source})",
+    Reason.INTERRUPTED_CREATE: "finishing an interrupted create",
+    Reason.ADOPTING: "adopting",
+    Reason.NOT_MANAGED: "exists and is not managed by the reconciler (adopt: true takes it over)",
+    Reason.NO_LONGER_DECLARED: "no longer declared; prune: true",
+    Reason.DECLARATION_CHANGED: "the manifest or its source changed since the last apply",
+    Reason.DRIFTED: "drifted; on_drift: {on_drift}",
+    Reason.NEVER_DEPLOYED: "never deployed; deploy: true",
+    Reason.UP_TO_DATE: "up to date",
+    Reason.RENAMED: "renamed from {old_name!r} (the name template changed)",
+}
+
+
+@dataclass(frozen=True)
+class Because:
+    """One reason and its details (the other manifest's name, the old name, the error…)."""
+
+    reason: Reason
+    details: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def of(cls, reason: Reason, **details: str) -> Because:
+        return cls(reason, tuple(sorted(details.items())))
+
+
+def text_of(why: tuple[Because, ...]) -> str:
+    """The one text a person reads for a change's reasons, joined by ``"; "``."""
+    return "; ".join(TEMPLATES[b.reason].format(**dict(b.details)) for b in why)
