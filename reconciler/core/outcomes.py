@@ -7,10 +7,21 @@ commands read them. Pure: no I/O.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from reconciler.core.plans import Action
 
-RESULTS = ("ok", "failed", "conflict", "skipped")
+
+class Result(StrEnum):
+    """What became of one change (a closed set; each compares equal to its text)."""
+
+    OK = "ok"
+    FAILED = "failed"
+    CONFLICT = "conflict"
+    SKIPPED = "skipped"
+
+
+RESULTS = tuple(result.value for result in Result)
 
 
 @dataclass(frozen=True)
@@ -19,7 +30,7 @@ class Outcome:
 
     address: str
     action: Action
-    result: str  # "ok" | "failed" | "conflict" | "skipped"
+    result: Result  # also given as its text ("ok", ...) by older callers
     message: str  # for people: what happened, or why it failed (never a token)
     duration_s: float
     application_id: str | None = None
@@ -33,19 +44,19 @@ class ApplyResult:
 
     def counts(self) -> dict[str, int]:
         """``created``, ``updated``, ``deleted`` (done), ``failed``, ``conflicts``."""
-        done = [o.action for o in self.outcomes if o.result == "ok"]
+        done = [o.action for o in self.outcomes if o.result == Result.OK]
         return {
             "created": done.count(Action.CREATE),
             "updated": done.count(Action.UPDATE),
             "deleted": done.count(Action.DELETE),
-            "failed": self._count("failed"),
-            "conflicts": self._count("conflict"),
+            "failed": self._count(Result.FAILED),
+            "conflicts": self._count(Result.CONFLICT),
         }
 
     @property
     def skipped(self) -> int:
         """Changes not started because the run was asked to stop."""
-        return self._count("skipped")
+        return self._count(Result.SKIPPED)
 
     @property
     def ok(self) -> bool:
@@ -62,5 +73,5 @@ class ApplyResult:
         )
         return f"{line}, {self.skipped} skipped" if self.skipped else line
 
-    def _count(self, result: str) -> int:
+    def _count(self, result: Result) -> int:
         return sum(1 for o in self.outcomes if o.result == result)

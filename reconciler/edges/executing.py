@@ -53,7 +53,7 @@ from reconciler.core.edits import keeps_description
 from reconciler.core.errors import AmbiguousWriteError, ApiError, ConflictError, NotFoundError
 from reconciler.core.fingerprints import fingerprint
 from reconciler.core.kinds import ServiceKind, kind_named
-from reconciler.core.outcomes import RESULTS, ApplyResult, Outcome
+from reconciler.core.outcomes import RESULTS, ApplyResult, Outcome, Result
 from reconciler.core.ownership import (
     UNFINISHED,
     Owner,
@@ -244,27 +244,27 @@ class _Runner:
 
     def run_change(self, change: Change) -> Outcome:
         if change.action is Action.CONFLICT:
-            return self._finish(change, "conflict", change.reason or "conflict", 0.0)
+            return self._finish(change, Result.CONFLICT, change.reason or "conflict", 0.0)
         if self.stop.is_set():
-            return self._finish(change, "skipped", "not started: the run was stopped", 0.0)
+            return self._finish(change, Result.SKIPPED, "not started: the run was stopped", 0.0)
         self.progress.started(change)
         started = time.monotonic()
         app_id = change.target.application_id
         try:
             app_id, message = self._carry_out(change)
-            result = "ok"
+            result = Result.OK
         except _Refused as refused:
-            result, message = "conflict", str(refused)
+            result, message = Result.CONFLICT, str(refused)
         except (ApiError, _Failed) as error:
-            result, message = "failed", str(error)
+            result, message = Result.FAILED, str(error)
         except Exception as bug:  # a bug must not stop the other changes
-            result, message = "failed", f"internal error: {type(bug).__name__}: {bug}"
+            result, message = Result.FAILED, f"internal error: {type(bug).__name__}: {bug}"
         return self._finish(change, result, message, time.monotonic() - started, app_id)
 
     def _finish(
         self,
         change: Change,
-        result: str,
+        result: Result,
         message: str,
         duration: float,
         app_id: str | None = None,
