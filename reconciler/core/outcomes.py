@@ -12,6 +12,18 @@ from enum import StrEnum
 from reconciler.core.plans import Action
 
 
+class Phase(StrEnum):
+    """A step of a change under way, as the progress views show it (a closed set; each
+    compares equal to its text, which the ``--json`` progress lines carry)."""
+
+    CLONE = "clone"
+    READ_BACK = "read back"
+    EDIT = "edit"
+    DEPLOY = "deploy"
+    WAIT = "wait"
+    DELETE = "delete"
+
+
 class Result(StrEnum):
     """What became of one change (a closed set; each compares equal to its text)."""
 

@@ -53,7 +53,7 @@ from reconciler.core.edits import keeps_description
 from reconciler.core.errors import AmbiguousWriteError, ApiError, ConflictError, NotFoundError
 from reconciler.core.fingerprints import fingerprint
 from reconciler.core.kinds import ServiceKind, kind_named
-from reconciler.core.outcomes import RESULTS, ApplyResult, Outcome, Result
+from reconciler.core.outcomes import RESULTS, ApplyResult, Outcome, Phase, Result
 from reconciler.core.ownership import (
     UNFINISHED,
     Owner,
@@ -87,7 +87,7 @@ class Progress(Protocol):
 
     def started(self, change: Change) -> None: ...
 
-    def step(self, change: Change, step: str) -> None: ...  # "clone", "edit", "deploy", ...
+    def step(self, change: Change, step: Phase) -> None: ...
 
     def finished(self, outcome: Outcome) -> None: ...
 
@@ -96,7 +96,7 @@ class _Silent:
     def started(self, change: Change) -> None:
         pass
 
-    def step(self, change: Change, step: str) -> None:
+    def step(self, change: Change, step: Phase) -> None:
         pass
 
     def finished(self, outcome: Outcome) -> None:
@@ -292,7 +292,7 @@ class _Runner:
 
     def _create(self, change: Change) -> tuple[str | None, str]:
         app_id = self._clone(change)
-        self.progress.step(change, "edit")
+        self.progress.step(change, Phase.EDIT)
         current: Mapping[str, Any] | None = None
         try:
             current = self.client.get_service(kind_of(change), app_id)
@@ -310,7 +310,7 @@ class _Runner:
             raise _Failed("the plan names no source application or target environment")
         error: Exception | None = None
         for _ in range(MAX_CLONE_ATTEMPTS):
-            self.progress.step(change, "clone")
+            self.progress.step(change, Phase.CLONE)
             try:
                 answer = self.client.clone_service(
                     kind_of(change), source_id, change.target.name, env_id
@@ -323,7 +323,7 @@ class _Runner:
                 )
             except (AmbiguousWriteError, ConflictError) as unclear:
                 error = unclear
-            self.progress.step(change, "read back")
+            self.progress.step(change, Phase.READ_BACK)
             found = self._read_back(change, env_id)
             if found is not None:
                 return found
@@ -385,7 +385,7 @@ class _Runner:
         self._check_still_expected(change, current)
         done = []
         if Step.EDIT in change.steps:
-            self.progress.step(change, "edit")
+            self.progress.step(change, Phase.EDIT)
             self._edit(change, current)
             done.append("updated")
         if Step.DEPLOY in change.steps:
@@ -419,7 +419,7 @@ class _Runner:
             raise _Refused(
                 f"no longer owned by this manifest ({describe_owner(current)}); not deleted"
             )
-        self.progress.step(change, "delete")
+        self.progress.step(change, Phase.DELETE)
         try:
             self.client.delete_service(kind_of(change), app_id)
         except NotFoundError:
@@ -432,14 +432,14 @@ class _Runner:
         commit = change.deploy_commit
         if not commit:
             raise _Failed("cannot deploy: the source application has no deployed commit")
-        self.progress.step(change, "deploy")
+        self.progress.step(change, Phase.DEPLOY)
         try:
             status = self.client.deploy_service(kind_of(change), app_id, commit)
         except AmbiguousWriteError:
             status = self.client.get_service_status(kind_of(change), app_id)
             if status.get("state") in (None, "READY"):  # the request did not take
                 status = self.client.deploy_service(kind_of(change), app_id, commit)
-        self.progress.step(change, "wait")
+        self.progress.step(change, Phase.WAIT)
         request_id = status.get("deployment_request_id")
         return self._wait_until_deployed(
             kind_of(change), app_id, request_id if isinstance(request_id, str) else None

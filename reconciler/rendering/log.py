@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Protocol, TextIO
 
-from reconciler.core.outcomes import ApplyResult, Outcome
+from reconciler.core.outcomes import ApplyResult, Outcome, Phase
 from reconciler.core.plans import Action, Change, Plan, drift_document
 from reconciler.rendering.json_document import outcome_document
 from reconciler.rendering.streams import Streams
@@ -114,7 +114,7 @@ class RoundProgress(Protocol):
 
     def started(self, change: Change) -> None: ...
 
-    def step(self, change: Change, step: str) -> None: ...
+    def step(self, change: Change, step: Phase) -> None: ...
 
     def finished(self, outcome: Outcome) -> None: ...
 
@@ -206,7 +206,7 @@ class LogProgress:
     def started(self, change: Change) -> None:
         pass
 
-    def step(self, change: Change, step: str) -> None:
+    def step(self, change: Change, step: Phase) -> None:
         pass
 
     def finished(self, outcome: Outcome) -> None:

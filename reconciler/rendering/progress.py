@@ -25,7 +25,7 @@ import time
 from collections.abc import Mapping
 from typing import Any, Protocol, TextIO
 
-from reconciler.core.outcomes import ApplyResult, Outcome
+from reconciler.core.outcomes import ApplyResult, Outcome, Phase
 from reconciler.core.plans import Action, Change, Plan
 from reconciler.rendering import text
 from reconciler.rendering.json_document import outcome_document
@@ -66,7 +66,7 @@ class LineProgress:
     def started(self, change: Change) -> None:
         self._write(f"{change.address}: {ING[change.action]}...")
 
-    def step(self, change: Change, step: str) -> None:
+    def step(self, change: Change, step: Phase) -> None:
         pass  # two lines a change are enough in a log; --json and the live view show steps
 
     def finished(self, outcome: Outcome) -> None:
@@ -92,7 +92,7 @@ class JsonProgress:
     def started(self, change: Change) -> None:
         self.emit({"event": "started", "address": change.address, "action": change.action.value})
 
-    def step(self, change: Change, step: str) -> None:
+    def step(self, change: Change, step: Phase) -> None:
         self.emit({"event": "step", "address": change.address, "step": step})
 
     def finished(self, outcome: Outcome) -> None:
@@ -136,7 +136,7 @@ class LiveProgress:
         with self._lock:
             self._active[change.address] = (ING[change.action] + "...", time.monotonic())
 
-    def step(self, change: Change, step: str) -> None:
+    def step(self, change: Change, step: Phase) -> None:
         with self._lock:
             _, started = self._active.get(change.address, ("", time.monotonic()))
             self._active[change.address] = (step, started)
@@ -161,7 +161,7 @@ class ProgressView(Protocol):
 
     def started(self, change: Change) -> None: ...
 
-    def step(self, change: Change, step: str) -> None: ...
+    def step(self, change: Change, step: Phase) -> None: ...
 
     def finished(self, outcome: Outcome) -> None: ...
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from reconciler.commands import exits
-from reconciler.core.outcomes import ApplyResult, Outcome
+from reconciler.core.outcomes import ApplyResult, Outcome, Result
 from reconciler.core.plans import Action, Change, DriftItem, Endpoint, Origin, Plan
 
 SIDE = Endpoint(None, "api", "shop", "preview-1", "e1")
@@ -20,7 +20,9 @@ def plan_of(*actions: Action, drift: tuple[DriftItem, ...] = ()) -> Plan:
 
 
 def result(*outcomes: tuple[Action, str]) -> ApplyResult:
-    return ApplyResult(tuple(Outcome(f"a{i}", a, r, "", 0.0) for i, (a, r) in enumerate(outcomes)))
+    return ApplyResult(
+        tuple(Outcome(f"a{i}", a, Result(r), "", 0.0) for i, (a, r) in enumerate(outcomes))
+    )
 
 
 def test_plan_and_drift() -> None:

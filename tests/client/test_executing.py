@@ -11,6 +11,7 @@ import pytest
 from helpers_executing import Demo, add_stranger, marker_manifest
 
 from reconciler.core.model import OnDrift, Policy
+from reconciler.core.outcomes import Result
 from reconciler.core.ownership import Owner, with_marker
 from reconciler.core.plans import Action, Change, Endpoint
 from reconciler.edges.executing import (
@@ -77,12 +78,12 @@ def test_deployment_verdict(status: dict[str, object], verdict: str | None) -> N
 
 def test_apply_result_counts_and_summary() -> None:
     outcomes = (
-        Outcome("a", Action.CREATE, "ok", "created", 0.1),
-        Outcome("b", Action.CREATE, "failed", "boom", 0.1),
-        Outcome("c", Action.UPDATE, "ok", "updated", 0.1),
-        Outcome("d", Action.DELETE, "ok", "deleted", 0.1),
-        Outcome("e", Action.CONFLICT, "conflict", "owned by x", 0.0),
-        Outcome("f", Action.UPDATE, "conflict", "changed", 0.0),
+        Outcome("a", Action.CREATE, Result.OK, "created", 0.1),
+        Outcome("b", Action.CREATE, Result.FAILED, "boom", 0.1),
+        Outcome("c", Action.UPDATE, Result.OK, "updated", 0.1),
+        Outcome("d", Action.DELETE, Result.OK, "deleted", 0.1),
+        Outcome("e", Action.CONFLICT, Result.CONFLICT, "owned by x", 0.0),
+        Outcome("f", Action.UPDATE, Result.CONFLICT, "changed", 0.0),
     )
     result = ApplyResult(outcomes)
     assert result.counts() == {
@@ -95,7 +96,7 @@ def test_apply_result_counts_and_summary() -> None:
     assert result.summary_line() == "1 created, 1 updated, 1 deleted, 1 failed, 2 conflicts"
     assert not result.ok
     assert ApplyResult(outcomes[:1]).ok
-    skipped = ApplyResult((Outcome("g", Action.CREATE, "skipped", "stopped", 0.0),))
+    skipped = ApplyResult((Outcome("g", Action.CREATE, Result.SKIPPED, "stopped", 0.0),))
     assert skipped.ok and skipped.skipped == 1
     assert skipped.summary_line().endswith(", 1 skipped")
 

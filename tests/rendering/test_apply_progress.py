@@ -6,6 +6,7 @@ import io
 import json
 import re
 
+from reconciler.core.outcomes import Phase, Result
 from reconciler.core.plans import Action, Change, Endpoint
 from reconciler.edges.executing import Outcome
 from reconciler.rendering.progress import JsonProgress, LineProgress, LiveProgress
@@ -18,15 +19,15 @@ CHANGE = Change(
     Endpoint(None, "api", "shop", "preview-1", "e1"),
     owned=False,
 )
-DONE = Outcome(CHANGE.address, Action.CREATE, "ok", "created", 1.25, "app-1")
-FAILED = Outcome(CHANGE.address, Action.CREATE, "failed", "POST …: quota (HTTP 400)", 0.5)
+DONE = Outcome(CHANGE.address, Action.CREATE, Result.OK, "created", 1.25, "app-1")
+FAILED = Outcome(CHANGE.address, Action.CREATE, Result.FAILED, "POST …: quota (HTTP 400)", 0.5)
 
 
 def test_line_view_writes_a_line_when_a_change_starts_and_when_it_ends() -> None:
     err = io.StringIO()
     view = LineProgress(err)
     view.started(CHANGE)
-    view.step(CHANGE, "clone")
+    view.step(CHANGE, Phase.CLONE)
     view.finished(DONE)
     view.finished(FAILED)
     assert err.getvalue().splitlines() == [
@@ -58,7 +59,7 @@ def test_live_view_prints_finished_changes_with_their_brackets() -> None:
     err = io.StringIO()
     view = LiveProgress(err, color=False)
     view.started(CHANGE)
-    view.step(CHANGE, "edit")
+    view.step(CHANGE, Phase.EDIT)
     view.finished(DONE)
     view.close()
     shown = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", err.getvalue())

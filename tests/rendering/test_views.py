@@ -10,7 +10,7 @@ import pytest
 from helpers_planning import PREVIEW_1, application, desired, desired_clone, observed
 from helpers_planning import observed_app as obs
 
-from reconciler.core.outcomes import ApplyResult, Outcome
+from reconciler.core.outcomes import ApplyResult, Outcome, Result
 from reconciler.core.planning import plan
 from reconciler.core.plans import Action
 from reconciler.rendering import views
@@ -20,7 +20,7 @@ from reconciler.rendering.views import ViewType
 SRC = application("app-src", "api", "env-staging")
 PLAN = plan(desired(desired_clone(SRC)), observed(obs(SRC)))
 ADDRESS = f"previews.api[shop/{PREVIEW_1.name}]"
-RESULT = ApplyResult((Outcome(ADDRESS, Action.CREATE, "ok", "created", 1.0, "app-1"),))
+RESULT = ApplyResult((Outcome(ADDRESS, Action.CREATE, Result.OK, "created", 1.0, "app-1"),))
 
 
 def streams() -> Streams:
@@ -110,7 +110,7 @@ def test_a_view_type_a_command_does_not_offer_is_a_bug_not_a_silent_fallback() -
 
 
 def test_an_outcome_reads_the_same_in_apply_json_and_in_the_reconcile_log() -> None:
-    outcome = Outcome(ADDRESS, Action.CREATE, "ok", "created", 1.23456, None)
+    outcome = Outcome(ADDRESS, Action.CREATE, Result.OK, "created", 1.23456, None)
     apply_out, log_out = streams(), streams()
     views.new_apply_view(ViewType.JSON, apply_out).progress().finished(outcome)
     views.new_reconcile_view(ViewType.JSON, log_out).progress(1).finished(outcome)
