@@ -13,6 +13,7 @@ Neighbours: ``validating`` and ``resolving`` call it; ``overrides.deep_merge`` m
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -106,6 +107,12 @@ def address(manifest: str, app_name: str, target: EnvironmentRef) -> str:
     return f"{manifest}.{app_name}[{target.project_name}/{target.name}]"
 
 
+def overrides_key(overrides: Mapping[str, Any]) -> str:
+    """The canonical text of merged overrides: equal overrides, equal key (the planner keys
+    its cache of desired configurations on it, never on object identity)."""
+    return json.dumps(overrides, sort_keys=True, separators=(",", ":"), default=str)
+
+
 def desired_clone(
     cloneset: CloneSet,
     application: SourceApplication,
@@ -113,13 +120,18 @@ def desired_clone(
     source_env: EnvironmentRef,
     target_env: EnvironmentRef,
     overrides: Mapping[str, Any] | None = None,
+    key: str | None = None,
 ) -> DesiredClone:
     """The clone of one source application (as Qovery lists it) in one target environment.
 
-    ``overrides``: the application's merged overrides when the caller has them already; the
-    clones of one application share that one value (the planner caches by it).
+    ``overrides`` and ``key``: the application's merged overrides and their
+    ``overrides_key``, when the caller has them already (it makes them once for all the
+    application's targets).
     """
     app_name = str(source_app.get("name", ""))
+    merged = (
+        deep_merge(cloneset.overrides, application.overrides) if overrides is None else overrides
+    )
     return DesiredClone(
         address=address(cloneset.name, app_name, target_env),
         manifest=cloneset.name,
@@ -133,11 +145,8 @@ def desired_clone(
             environment=target_env.name,
             project=target_env.project_name,
         ),
-        overrides=(
-            deep_merge(cloneset.overrides, application.overrides)
-            if overrides is None
-            else overrides
-        ),
+        overrides=merged,
+        overrides_key=overrides_key(merged) if key is None else key,
         ignore=cloneset.ignore,
         policy=cloneset.policy,
         position=application.position or cloneset.position,

@@ -144,6 +144,8 @@ class DesiredClone:
     policy: Policy
     position: Position | None = field(default=None, compare=False)
     kind: str = "application"  # the source's service kind (core.kinds), and so the clone's
+    # ``desired.overrides_key(overrides)``, made once per application by resolution
+    overrides_key: str = field(default="", compare=False, repr=False)
 
 
 @dataclass(frozen=True)

@@ -31,9 +31,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from reconciler.core.desired import overrides_key
 from reconciler.core.diffs import (
     carry_ignored,
     drift,
@@ -83,6 +84,8 @@ class DesiredConfig:
     complete: bool
     override_paths: tuple[str, ...]
     description: str  # without marker
+    # ``declared_digest`` per ignore list, filled in by ``Planner.digest`` (a cache, not data)
+    digests: dict[tuple[str, ...], str] = field(default_factory=dict, compare=False, repr=False)
 
 
 class _Observed:
@@ -129,37 +132,33 @@ class Planner:
     def __init__(self, desired: DesiredState, observed: ObservedState) -> None:
         self.desired = desired
         self.observed = _Observed(observed)
-        self._desired_configs: dict[tuple[str, bool, str], DesiredConfig] = {}
+        self._desired_configs: dict[tuple[str, bool, str, str], DesiredConfig] = {}
         self._fingerprints: dict[str, str | None] = {}
-        self._digests: dict[tuple[int, tuple[str, ...]], str] = {}
         self._declared = {(c.target_env.id, name_key(c.name)) for c in desired.clones}
         self._renamed: set[str] = set()  # application ids a desired clone took over by rename
         self._sources = {c.source_app_id for c in desired.clones}  # never edited nor deleted
-        self._by_identity: dict[tuple[str, bool, int], tuple[object, DesiredConfig]] = {}
 
     # ── desired configuration ──────────────────────────────────────────────────────────
 
     def desired_config(self, clone: DesiredClone, source: ObservedApplication) -> DesiredConfig:
+        """The clone's desired configuration, computed once per (source, policy, overrides):
+        keyed on values (the overrides' canonical text, made once per application by
+        resolution), so equal declarations share one computation."""
         follow = clone.policy.follow_source
-        same_object = (source.id, follow, id(clone.overrides))
-        cached = self._by_identity.get(same_object)
-        if cached is not None:
-            return cached[1]
-        key = (source.id, follow, json.dumps(clone.overrides, sort_keys=True, default=str))
+        overrides = clone.overrides_key or overrides_key(clone.overrides)
+        key = (source.id, follow, clone.kind, overrides)
         found = self._desired_configs.get(key)
         if found is None:
             found = self._desired_configs[key] = compute_desired(
                 source.config, clone.overrides, follow_source=follow, kind=kind_named(clone.kind)
             )
-        self._by_identity[same_object] = (clone.overrides, found)  # keeps the id alive
         return found
 
     def digest(self, clone: DesiredClone, desired: DesiredConfig) -> str:
         """``declared_digest`` of a clone's desired configuration, once per (config, ignore)."""
-        key = (id(desired), clone.ignore)
-        found = self._digests.get(key)
+        found = desired.digests.get(clone.ignore)
         if found is None:
-            found = self._digests[key] = declared_digest(desired, clone.ignore)
+            found = desired.digests[clone.ignore] = declared_digest(desired, clone.ignore)
         return found
 
     def fingerprint(self, app: ObservedApplication | None) -> str | None:

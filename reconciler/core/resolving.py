@@ -29,7 +29,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from reconciler.core.desired import TemplateError, desired_clone, glob_matches, name_problem
+from reconciler.core.desired import (
+    TemplateError,
+    desired_clone,
+    glob_matches,
+    name_problem,
+    overrides_key,
+)
 from reconciler.core.errors import Diagnostic, Position, ResolutionError
 from reconciler.core.model import (
     JSON,
@@ -416,9 +422,10 @@ def _clones_of(scope: _Scope, catalog: Catalog, problems: _Problems) -> list[Des
             problems.add(application.position or cloneset.position, found)
             continue
         merged = deep_merge(cloneset.overrides, application.overrides)  # one for every target
+        key = overrides_key(merged)
         for target in scope.targets:
             for env in target.environments:
-                clone = _clone(scope, target, application, found, env, problems, merged)
+                clone = _clone(scope, target, application, found, env, problems, merged, key)
                 if clone is not None:
                     clones.append(clone)
     return clones
@@ -432,10 +439,11 @@ def _clone(
     env: EnvironmentRef,
     problems: _Problems,
     overrides: Mapping[str, Any],
+    key: str,
 ) -> DesiredClone | None:
     cloneset = scope.cloneset
     try:
-        clone = desired_clone(cloneset, application, source_app, scope.source, env, overrides)
+        clone = desired_clone(cloneset, application, source_app, scope.source, env, overrides, key)
     except TemplateError as exc:
         problems.add(_at(cloneset, "spec.name"), str(exc))
         return None
