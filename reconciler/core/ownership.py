@@ -52,7 +52,7 @@ class Owner:
     """Who owns a clone: the manifest, and the source application it was cloned from.
 
     ``applied`` is the digest of the declared configuration the reconciler last wrote
-    (``planning.declared_digest``): it tells a changed declaration (the manifest, or the
+    (``declaring.declared_digest``): it tells a changed declaration (the manifest, or the
     source it follows) from drift made behind the reconciler's back. ``clone_id`` is the id
     of the application the marker was written on. Either is ``None`` on markers written
     before it existed, or by hand.

@@ -23,28 +23,26 @@ before any clone is made.
 
 Desired configuration: ``follow_source: true`` → the source's configuration with the clone's
 overrides deep-merged over it, normalised; ``false`` → the normalised overrides alone.
-Neighbours: ``normalising``, ``diffs``, ``ownership``, ``fingerprints``; builds ``plans.Plan``.
+Neighbours: ``declaring`` (the desired configuration and its digest), ``ownership``, ``diffs``,
+``fingerprints``, ``prechecks``, ``reasons``; builds ``plans.Plan``.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
+from reconciler.core.declaring import DesiredConfig, compute_desired, declared_digest
 from reconciler.core.desired import overrides_key
 from reconciler.core.diffs import (
     carry_ignored,
     drift,
-    paths_set_by,
     project_onto,
-    without_ignored,
 )
 from reconciler.core.edits import keeps_description
 from reconciler.core.fingerprints import fingerprint
-from reconciler.core.kinds import APPLICATION, DEFAULT_KIND, ServiceKind, kind_named
+from reconciler.core.kinds import DEFAULT_KIND, kind_named
 from reconciler.core.model import (
     JSON,
     DesiredClone,
@@ -54,8 +52,6 @@ from reconciler.core.model import (
     ObservedState,
     OnDrift,
 )
-from reconciler.core.normalising import keep_compared_fields
-from reconciler.core.overrides import deep_merge
 from reconciler.core.ownership import (
     Application,
     Owner,
@@ -74,18 +70,6 @@ from reconciler.core.prechecks import refused_values
 from reconciler.core.reasons import Because, Reason, text_of
 
 NEVER_DEPLOYED = "NEVER_DEPLOYED"
-
-
-@dataclass(frozen=True)
-class DesiredConfig:
-    """What one clone should look like, computed once per (source, overrides)."""
-
-    config: Mapping[str, JSON]  # normalised; complete or only the overrides
-    complete: bool
-    override_paths: tuple[str, ...]
-    description: str  # without marker
-    # ``declared_digest`` per ignore list, filled in by ``Planner.digest`` (a cache, not data)
-    digests: dict[tuple[str, ...], str] = field(default_factory=dict, compare=False, repr=False)
 
 
 class _Observed:
@@ -384,41 +368,6 @@ class Planner:
 
 
 # ── helpers ─────────────────────────────────────────────────────────────────────────────
-
-
-def compute_desired(
-    source_config: Mapping[str, Any],
-    overrides: Mapping[str, Any],
-    *,
-    follow_source: bool,
-    kind: ServiceKind = APPLICATION,
-) -> DesiredConfig:
-    """The desired compared configuration of a clone of ``source_config``."""
-    over_description = overrides.get("description")
-    raw_description = over_description if isinstance(over_description, str) else None
-    if raw_description is None and follow_source:
-        source_description = source_config.get("description")
-        raw_description = source_description if isinstance(source_description, str) else None
-    description = strip_marker(raw_description)
-    paths = paths_set_by(overrides)
-    if follow_source:
-        merged = deep_merge(keep_compared_fields(source_config), overrides)
-        return DesiredConfig(kind.normalise(merged), True, paths, description)
-    return DesiredConfig(kind.normalise(overrides, partial=True), False, paths, description)
-
-
-def declared_digest(desired: DesiredConfig, ignore: tuple[str, ...]) -> str:
-    """A short digest of what is declared for a clone: its desired fields, ignored ones aside.
-
-    The marker records it at every write (``Owner.applied``). When the declaration changes
-    afterwards (an override edited in the manifest, or the source that ``follow_source``
-    follows), the clone's drift is the manifest's to apply, whatever ``on_drift`` says; when
-    it has not, drift was made behind the reconciler's back and ``on_drift`` decides.
-    """
-    description = None if "description" in ignore else desired.description
-    payload = [without_ignored(desired.config, ignore), description]  # dict keys get sorted
-    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 def _owned(

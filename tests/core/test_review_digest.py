@@ -18,9 +18,10 @@ from helpers_planning import (
     application as api_application,
 )
 
+from reconciler.core.declaring import compute_desired, declared_digest
 from reconciler.core.diffs import carry_ignored
 from reconciler.core.ownership import Owner, read_marker, with_marker
-from reconciler.core.planning import compute_desired, declared_digest, plan
+from reconciler.core.planning import plan
 from reconciler.core.plans import Action, Change
 
 SRC = api_application("app-src", "api", "env-staging")
