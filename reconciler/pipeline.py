@@ -35,7 +35,15 @@ from reconciler.edges.reading import Reader
 from reconciler.edges.session import Session
 from reconciler.edges.validating import load_manifests
 
-__all__ = ["Observation", "Planned", "load", "observe", "plan_manifests", "plan_with"]
+__all__ = [
+    "Observation",
+    "Planned",
+    "guard_deletes",
+    "load",
+    "observe",
+    "plan_manifests",
+    "plan_with",
+]
 
 
 @dataclass(frozen=True)
@@ -98,6 +106,13 @@ def plan_with(
     if not allow_deletes:
         check_deletes(plan, observation.desired, clonesets, whole=whole)
     return Planned(plan, observation, tuple(clonesets))
+
+
+def guard_deletes(plan: Plan, fresh: Planned) -> None:
+    """Hold ``plan`` (a saved plan about to be carried out) to the mass-deletion guard, judged
+    against ``fresh``, a plan of the same manifests just made: a plan file is not a licence,
+    so one saved with ``--allow-deletes``, or edited to delete more, needs the flag again."""
+    check_deletes(plan, fresh.observation.desired, fresh.clonesets, whole=fresh.plan)
 
 
 def plan_manifests(

@@ -33,7 +33,7 @@ from reconciler.core.model import CloneSet
 from reconciler.core.plans import Plan
 from reconciler.edges.executing import execute
 from reconciler.edges.savedplans import read_saved_plan
-from reconciler.pipeline import load, plan_manifests
+from reconciler.pipeline import Planned, guard_deletes, load, plan_manifests
 from reconciler.rendering.progress import ApplyView
 from reconciler.rendering.streams import Streams
 from reconciler.rendering.views import new_apply_view
@@ -65,16 +65,20 @@ def run(options: ApplyOptions, streams: Streams) -> int:
 def _apply_saved(path: str, options: ApplyOptions, view: ApplyView) -> int:
     """``apply --plan FILE``: carried out only where a fresh plan agrees, without asking.
 
-    The fresh plan is for comparison only: the saved plan met the mass-deletion guard when
-    ``plan --out`` made it, so it is not guarded again here.
+    The fresh plan is made unguarded, for comparison; the saved changes to be carried out
+    then meet the mass-deletion guard against it, unless this run passes --allow-deletes.
     """
     saved = read_saved_plan(path)
     with connect(options) as session:
+        fresh: list[Planned] = []
 
         def fresh_plan(clonesets: Sequence[CloneSet]) -> Plan:
-            return plan_manifests(session, clonesets, allow_deletes=True).plan
+            fresh.append(plan_manifests(session, clonesets, allow_deletes=True))
+            return fresh[-1].plan
 
         plan = saved.check(session, fresh_plan, options.target)
+        if not options.allow_deletes and fresh:
+            guard_deletes(plan, fresh[-1])
         return _apply(plan, session, view)
 
 

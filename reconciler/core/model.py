@@ -164,6 +164,8 @@ class DesiredState:
     prune_environments: Mapping[str, tuple[EnvironmentRef, ...]]
     selectors: tuple[SelectorMatch, ...] = ()
     notes: tuple[str, ...] = ()  # e.g. "previews: selector 'pr-*' in shop matched no environment"
+    # every source application of the run, declared clones or not: never written by it
+    source_ids: tuple[str, ...] = ()
 
 
 # ── Observed state ───────────────────────────────────────────────────────────────────────

@@ -120,7 +120,8 @@ class Planner:
         self._fingerprints: dict[str, str | None] = {}
         self._declared = {(c.target_env.id, name_key(c.name)) for c in desired.clones}
         self._renamed: set[str] = set()  # application ids a desired clone took over by rename
-        self._sources = {c.source_app_id for c in desired.clones}  # never edited nor deleted
+        # every source of the run, whether its manifest declares clones or not: never written
+        self._sources = {c.source_app_id for c in desired.clones} | set(desired.source_ids)
 
     # ── desired configuration ──────────────────────────────────────────────────────────
 

@@ -18,13 +18,12 @@ pinned to the manifest's ``file:line:column``) and go on with the manifests that
 and ``resolve_clones`` raises one ``ResolutionError`` holding them all. ``resolve`` runs the
 three stages over a catalog read in full.
 
-Neighbours: ``desired`` (templates, globs, DesiredClone), ``suggesting`` (closest names),
+Neighbours: ``desired`` (templates, globs, DesiredClone), ``finding`` (one entry by name or id),
 ``model`` (the values), ``pipeline`` (the caller, between ``observing``'s reads).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,6 +36,10 @@ from reconciler.core.desired import (
     overrides_key,
 )
 from reconciler.core.errors import Diagnostic, Position, ResolutionError
+from reconciler.core.finding import Entry, find
+from reconciler.core.finding import entry_id as _id
+from reconciler.core.finding import entry_name as _name
+from reconciler.core.finding import parent_id as _parent_id
 from reconciler.core.model import (
     JSON,
     CloneSet,
@@ -48,14 +51,6 @@ from reconciler.core.model import (
     TargetSelector,
 )
 from reconciler.core.overrides import deep_merge
-from reconciler.core.suggesting import closest
-
-Entry = Mapping[str, Any]
-"""One object of an API list (organization, project, environment, application)."""
-
-_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
-_LISTED_NAMES = 10
-"""How many existing names a "matches nothing" message lists when none is close."""
 
 
 @dataclass(frozen=True)
@@ -154,8 +149,9 @@ def resolve_clones(scopes: Scopes, catalog: Catalog) -> DesiredState:
     """
     problems = _Problems(scopes.problems)
     clones: list[DesiredClone] = []
+    sources: set[str] = set()
     for scope in scopes.resolved:
-        clones.extend(_clones_of(scope, catalog, problems))
+        clones.extend(_clones_of(scope, catalog, problems, sources))
     _check_duplicates(clones, {s.cloneset.name: s for s in scopes.resolved}, problems)
     problems.raise_if_any()
     resolved = scopes.resolved
@@ -168,6 +164,7 @@ def resolve_clones(scopes: Scopes, catalog: Catalog) -> DesiredState:
         },
         selectors=tuple(t.match for s in resolved for t in s.targets if t.match is not None),
         notes=tuple(note for s in resolved for note in s.notes),
+        source_ids=tuple(sorted(sources)),
     )
 
 
@@ -177,12 +174,7 @@ def resolve(clonesets: Sequence[CloneSet], catalog: Catalog) -> DesiredState:
     return resolve_clones(resolve_scopes(organizations, catalog), catalog)
 
 
-def is_uuid(ref: str) -> bool:
-    """Whether a reference is UUID-shaped (then it is matched by id, never by name)."""
-    return _UUID.match(ref) is not None
-
-
-# ── finding one entry by name or id ──────────────────────────────────────────────────────
+# ── the problems of one resolution ───────────────────────────────────────────────────────
 
 
 class _Problems:
@@ -197,49 +189,6 @@ class _Problems:
     def raise_if_any(self) -> None:
         if self.items:
             raise ResolutionError(list(dict.fromkeys(self.items)))
-
-
-def find(kind: str, ref: str, entries: Iterable[JSON], within: str = "") -> Entry | str:
-    """The one entry that ``ref`` names (by id when UUID-shaped, else by name, ignoring
-    case), or the message saying why there is none. ``within`` is e.g. ``" in project shop"``.
-    """
-    candidates = [e for e in entries if isinstance(e, Mapping)]
-    if is_uuid(ref):
-        matches = [e for e in candidates if _id(e).casefold() == ref.casefold()]
-        if not matches:
-            return f"no {kind} with id {ref}{within}"
-    else:
-        matches = [e for e in candidates if _name(e).casefold() == ref.casefold()]
-        if not matches:
-            return f"no {kind} '{ref}'{within}{_hint(kind, ref, candidates, within)}"
-    if len(matches) > 1:
-        both = " and ".join(f"'{_name(m)}' (id {_id(m)})" for m in matches)
-        return f"{kind} '{ref}'{within} is ambiguous: {both} both match"
-    return matches[0]
-
-
-def _hint(kind: str, ref: str, candidates: Sequence[Entry], within: str) -> str:
-    names = sorted({_name(e) for e in candidates if _name(e)}, key=str.casefold)
-    close = closest(ref, names)
-    if close:
-        return f"; did you mean: {', '.join(close)}?"
-    if not names:
-        return f"; there is no {kind}{within}"
-    more = ", …" if len(names) > _LISTED_NAMES else ""
-    return f"; existing: {', '.join(names[:_LISTED_NAMES])}{more}"
-
-
-def _id(entry: Entry) -> str:
-    return str(entry.get("id", ""))
-
-
-def _name(entry: Entry) -> str:
-    return str(entry.get("name", ""))
-
-
-def _parent_id(entry: Entry, key: str) -> str:
-    parent = entry.get(key)
-    return str(parent.get("id", "")) if isinstance(parent, Mapping) else ""
 
 
 # ── one manifest's organization, source and targets ──────────────────────────────────────
@@ -405,7 +354,10 @@ def _target(
 # ── clones ───────────────────────────────────────────────────────────────────────────────
 
 
-def _clones_of(scope: _Scope, catalog: Catalog, problems: _Problems) -> list[DesiredClone]:
+def _clones_of(
+    scope: _Scope, catalog: Catalog, problems: _Problems, sources: set[str]
+) -> list[DesiredClone]:
+    """The manifest's desired clones; each source it names goes into ``sources``."""
     cloneset, source = scope.cloneset, scope.source
     listed = catalog.applications.get(source.id)
     if listed is None:
@@ -421,6 +373,7 @@ def _clones_of(scope: _Scope, catalog: Catalog, problems: _Problems) -> list[Des
         if isinstance(found, str):
             problems.add(application.position or cloneset.position, found)
             continue
+        sources.add(_id(found))
         merged = deep_merge(cloneset.overrides, application.overrides)  # one for every target
         key = overrides_key(merged)
         for target in scope.targets:

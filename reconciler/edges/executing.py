@@ -4,7 +4,7 @@ Like Terraform's apply and Argo CD's sync, this module consumes the plan value a
 plans again. Each change runs its planned ``steps`` (``plans.Step``):
 
 - ``create``: clone the source into the target environment, GET the clone, ONE full edit
-  (``edits.edit_request``: desired configuration + ownership marker), then, when planned,
+  (``writing.written_body``: desired configuration + ownership marker), then, when planned,
   deploy the source's deployed commit and wait for the status to settle;
 - ``update``: GET the target, check that it is still this manifest's (or, when the plan
   adopts or finishes it, that it is still exactly what was planned: same fingerprint),
@@ -34,8 +34,8 @@ environment and name) run one after the other in one task. A failing change beco
 others. ``stop`` set: no new change starts, the calls in flight finish, the rest are
 ``skipped``.
 
-Neighbours: ``plans`` (the input), ``client`` (the calls), ``edits``, ``ownership``, ``diffs``,
-``normalising`` and ``fingerprints`` (pure helpers); ``commands.apply`` and
+Neighbours: ``plans`` (the input), ``client`` (the calls), ``writing`` (the pure rules of a
+write: edit bodies, answers, groups, verdicts), ``ownership``; ``commands.apply`` and
 ``commands.reconcile`` call ``execute``; ``rendering.progress`` shows the ``Progress`` events.
 """
 
@@ -43,16 +43,14 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
-from reconciler.core.diffs import carry_ignored, project_onto
-from reconciler.core.edits import keeps_description
 from reconciler.core.errors import AmbiguousWriteError, ApiError, ConflictError, NotFoundError
 from reconciler.core.fingerprints import fingerprint
-from reconciler.core.kinds import ServiceKind, kind_named
+from reconciler.core.kinds import ServiceKind
 from reconciler.core.outcomes import RESULTS, ApplyResult, Outcome, Phase, Result
 from reconciler.core.ownership import (
     UNFINISHED,
@@ -61,25 +59,33 @@ from reconciler.core.ownership import (
     description_of,
     find_named,
     is_untouched_clone,
-    name_key,
+    marker_of,
     owned_by,
-    owner_of,
-    read_marker,
     with_marker,
 )
 from reconciler.core.plans import Action, Change, Plan, Step
+from reconciler.core.writing import (
+    deployment_verdict,
+    group_changes,
+    is_the_clone,
+    kind_of,
+    sources_of,
+    written_body,
+)
 from reconciler.edges.client import QoveryClient
 
-__all__ = ["RESULTS", "ApplyResult", "Outcome", "Progress", "execute"]
+__all__ = [
+    "RESULTS",
+    "ApplyResult",
+    "Outcome",
+    "Progress",
+    "deployment_verdict",
+    "execute",
+    "group_changes",
+]
 
 MAX_CLONE_ATTEMPTS = 3
 CONFLICT_PAUSE = 0.2  # seconds before a clone that met a 409 is sent again
-
-DEPLOYED_STATES = frozenset({"DEPLOYED", "RUNNING"})
-FAILED_STATES = frozenset(
-    {"BUILD_ERROR", "DEPLOYMENT_ERROR", "CANCELED", "CANCELING", "DELETED", "DELETE_ERROR"}
-    | {"STOP_ERROR", "RESTART_ERROR", "STOPPED", "UNAVAILABLE"}
-)
 
 
 class Progress(Protocol):
@@ -121,86 +127,6 @@ class DeployWait:
     factor: float = 1.5
 
 
-# ── pure helpers ────────────────────────────────────────────────────────────────────────
-
-
-def group_changes(changes: Iterable[Change]) -> list[list[Change]]:
-    """The changes that write or conflict, grouped so that one application is one group.
-
-    Two changes touch the same application when they target the same environment and name
-    (case-insensitively); each group runs in one task, in plan order.
-    """
-    groups: dict[tuple[str | None, str], list[Change]] = {}
-    for change in changes:
-        if change.action is Action.NOOP:
-            continue
-        key = (change.target.environment_id, name_key(change.target.name))
-        groups.setdefault(key, []).append(change)
-    return list(groups.values())
-
-
-def deployment_verdict(status: Mapping[str, Any], request_id: str | None) -> str | None:
-    """``"deployed"``, ``"failed: <why>"``, or ``None`` while the deployment is not settled.
-
-    A status read right after the deploy request can still describe the previous state
-    (QOVERY-NOTES): when the deploy answered with a ``deployment_request_id``, a status of
-    another request is not settled yet.
-    """
-    seen_request = status.get("deployment_request_id")
-    if request_id and seen_request and seen_request != request_id:
-        return None
-    state = str(status.get("state") or "")
-    details = status.get("status_details")
-    action_status = details.get("status") if isinstance(details, Mapping) else None
-    if state in FAILED_STATES or state.endswith("_ERROR") or action_status == "ERROR":
-        return f"failed: the deployment ended in state {state or action_status}"
-    if state in DEPLOYED_STATES:
-        return "deployed"
-    return None
-
-
-def written_body(change: Change, current: Mapping[str, Any]) -> dict[str, Any]:
-    """The full edit body of ``change`` over ``current``, the application just read.
-
-    Ignored paths keep ``current``'s values and a kept description is ``current``'s, so that
-    what someone else set between plan and apply stays; the marker names ``current``.
-    """
-    desired: Mapping[str, Any] = change.desired
-    if change.ignore:
-        actual: Mapping[str, Any] = kind_of(change).normalise(current)
-        if not change.desired_is_complete:  # a partial write touches only what it declares
-            actual = project_onto(actual, desired)
-        desired = carry_ignored(desired, actual, change.ignore)
-    planned = change.description
-    owner = read_marker(planned) or Owner(
-        change.manifest, change.source.name, str(change.source.application_id)
-    )
-    kept = planned is None or keeps_description(
-        change.desired, complete=change.desired_is_complete, ignore=change.ignore
-    )
-    text = description_of(current) if kept else planned
-    return kind_of(change).edit_body(
-        current,
-        desired,
-        name=change.target.name,
-        description=with_marker(text, replace(owner, clone_id=str(current["id"]))),
-        complete=change.desired_is_complete,
-    )
-
-
-def is_the_clone(answer: Mapping[str, Any], change: Change) -> bool:
-    """Whether a clone answer describes a new application of the target environment with
-    the desired name (and not, say, the source)."""
-    environment = answer.get("environment")
-    env_id = environment.get("id") if isinstance(environment, Mapping) else None
-    return (
-        bool(answer.get("id"))
-        and str(answer.get("id")) != change.source.application_id
-        and env_id == change.target.environment_id
-        and name_key(answer.get("name")) == name_key(change.target.name)
-    )
-
-
 # ── the execution ───────────────────────────────────────────────────────────────────────
 
 
@@ -217,6 +143,7 @@ def execute(
     """Carry out every change of ``plan``; one Outcome per change that is not a noop."""
     wait = deploy_wait or DeployWait(timeout=deploy_timeout)
     runner = _Runner(client, progress or _Silent(), stop or threading.Event(), wait)
+    runner.sources = sources_of(plan)
     groups = group_changes(plan.changes)
     outcomes: list[Outcome] = []
     if groups:
@@ -238,6 +165,7 @@ class _Runner:
         self.progress = progress
         self.stop = stop
         self.wait = wait
+        self.sources: frozenset[str] = frozenset()  # the plan's sources: never written
 
     def run_group(self, group: Sequence[Change]) -> list[Outcome]:
         return [self.run_change(change) for change in group]
@@ -379,8 +307,8 @@ class _Runner:
 
     def _update(self, change: Change) -> tuple[str | None, str]:
         app_id = self._target_id(change)
-        if app_id == change.source.application_id:
-            raise _Refused("the target is the source application; sources are never edited")
+        if app_id in self.sources or app_id == change.source.application_id:
+            raise _Refused("the target is a source application; sources are never edited")
         current = self._get_target(change, app_id)
         self._check_still_expected(change, current)
         done = []
@@ -394,13 +322,28 @@ class _Runner:
 
     def _check_still_expected(self, change: Change, current: Mapping[str, Any]) -> None:
         """Owned: still this manifest's. Adopting or finishing: still what was planned."""
-        if owned_by(current, change.manifest, change.source.application_id):
+        source = self._source_to_compare(change, current)
+        if owned_by(current, change.manifest, change.source.application_id, source):
             return
         owner = describe_owner(current)
         if change.owned:
             raise _Refused(f"no longer owned by this manifest ({owner}); nothing written")
         if fingerprint(current) != change.fingerprints.get("target"):
             raise _Refused(f"changed since it was planned ({owner}); nothing written; plan again")
+
+    def _source_to_compare(
+        self, change: Change, current: Mapping[str, Any]
+    ) -> Mapping[str, Any] | None:
+        """The source, read again only when ``current``'s marker names no id: then only its
+        source's marker tells a copy from the clone itself (``ownership.is_copied_marker``)."""
+        marker = marker_of(current)
+        source_id = change.source.application_id
+        if marker is None or marker.clone_id is not None or not source_id:
+            return None
+        try:
+            return self.client.get_service(kind_of(change), str(source_id))
+        except NotFoundError:
+            return None
 
     def _edit(self, change: Change, current: Mapping[str, Any]) -> None:
         """ONE full PUT: the desired configuration and the ownership marker."""
@@ -414,8 +357,10 @@ class _Runner:
             current = self.client.get_service(kind_of(change), app_id)
         except NotFoundError:
             return app_id, "already gone"
-        owner = owner_of(current)
-        if owner is None or owner.manifest != change.manifest:
+        if app_id in self.sources:
+            raise _Refused("it is a source application of this run; sources are never deleted")
+        source = self._source_to_compare(change, current)
+        if not owned_by(current, change.manifest, change.source.application_id, source):
             raise _Refused(
                 f"no longer owned by this manifest ({describe_owner(current)}); not deleted"
             )
@@ -480,8 +425,3 @@ class _Runner:
             raise _Refused(
                 "the application no longer exists; nothing written; plan again"
             ) from None
-
-
-def kind_of(change: Change) -> ServiceKind:
-    """The service kind (``core.kinds``) a change's calls and edit body are made for."""
-    return kind_named(change.target.kind)

@@ -164,3 +164,23 @@ def test_policy_max_deletes_must_be_a_whole_number_of_zero_or_more(
     assert result.code == 1, result
     assert "max_deletes" in result.err
     assert cli("validate", write(tmp_path, policy=", max_deletes: 0, allow_empty: true")).code == 0
+
+
+def test_a_saved_plan_is_held_to_the_guard_again_when_it_is_applied(
+    cli: Cli, sandbox: RunningSandbox, tmp_path: Path, six_owned: list[str]
+) -> None:
+    """A plan file is not a licence: one saved with --allow-deletes deletes nothing when it is
+    applied without the flag, and everything it planned with it."""
+    manifest = write(tmp_path, targets=(TYPO,))
+    saved = tmp_path / "plan.json"
+    made = cli("plan", manifest, "--allow-deletes", "--out", str(saved))
+    assert made.code == 0, made
+
+    refused = cli("apply", "--plan", str(saved))
+    assert refused.code == 1, refused
+    assert "manifest previews" in refused.err and "--allow-deletes" in refused.err
+    assert deletes(sandbox) == [] and owned(sandbox) == six_owned
+
+    allowed = cli("apply", "--plan", str(saved), "--allow-deletes")
+    assert allowed.code == 0, allowed
+    assert owned(sandbox) == []

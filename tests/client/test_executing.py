@@ -312,3 +312,22 @@ def test_progress_hears_every_change_and_step(demo: Demo) -> None:
     address = "previews.api[shop/preview-101]"
     mine = [kind for kind, a in events if a == address]
     assert mine == ["started", "clone", "edit", "finished"]
+
+
+def test_a_delete_of_a_source_of_the_plan_is_refused_at_the_write(demo: Demo) -> None:
+    """The last line of defence, for a plan the planner did not make (a saved plan edited by
+    hand): a change that would delete one of the plan's own sources is refused, unwritten."""
+    execute(demo.plan(demo.desired(apps=("api",), targets=("preview-101",))), demo.client)
+    clone = demo.clone_of("preview-101", "api")
+    plan = demo.plan(
+        demo.desired(apps=("web",), targets=("preview-101",), policy=Policy(prune=True))
+    )
+    delete = next(c for c in plan.changes if c.action is Action.DELETE)
+    assert delete.target.application_id == clone["id"]
+    create = next(c for c in plan.changes if c.action is Action.CREATE)
+    as_source = replace(create, source=replace(create.source, application_id=clone["id"]))
+    tampered = replace(plan, changes=(as_source, delete))  # the clone is a source of it too
+    outcomes = {o.action: o for o in execute(tampered, demo.client).outcomes}
+    assert outcomes[Action.DELETE].result == "conflict", outcomes
+    assert "source" in outcomes[Action.DELETE].message
+    assert demo.clone_of("preview-101", "api")["id"] == clone["id"]  # still there

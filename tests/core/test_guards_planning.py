@@ -73,3 +73,23 @@ def test_refused_values() -> None:
     assert "memory (9000)" in refused_values({"memory": 9000}, source, {})
     assert not refused_values({"cpu": 4000, "memory": 8192}, source, {})
     assert not refused_values({"cpu": 10**6}, {}, {})  # no known maximum: the API decides
+
+
+def test_a_source_is_not_pruned_when_its_manifest_declares_no_clone_of_it() -> None:
+    """The manifest now clones from its own former clone, but its selector matches nothing
+    (allowed empty): no desired clone names the source, and still it is never deleted."""
+    first = fresh_clone(SRC, "app-1", "api", PREVIEW_1.id)
+    first["description"] = with_marker("", dataclasses.replace(OWNER, clone_id="app-1"))
+    state = dataclasses.replace(
+        desired(
+            policies={"previews": Policy(prune=True, allow_empty=True)},
+            prune={"previews": (PREVIEW_1,)},
+        ),
+        source_ids=("app-1",),
+    )
+    changes = plan(state, observed(observed_app(SRC), observed_app(first))).changes
+    assert [c for c in changes if c.action is Action.DELETE] == []
+    without = dataclasses.replace(state, source_ids=())  # what main planned before
+    assert [c.action for c in plan(without, observed(observed_app(first))).changes] == [
+        Action.DELETE
+    ]

@@ -234,6 +234,8 @@ def test_a_selector_matching_nothing_yields_no_clone_and_a_note() -> None:
     (selector,) = state.selectors
     assert selector.environment_ids == ()
     assert state.notes == ("previews: selector 'pr-*' in shop matched no environment",)
+    # its sources are still the run's sources: never written, though no clone names them
+    assert set(state.source_ids) >= {APP_IDS[(STAGING, "api")]}
 
 
 def test_cloning_onto_itself_is_an_error_but_a_renamed_copy_is_not() -> None:

@@ -1,0 +1,122 @@
+"""Writing: the pure rules of what a write sends and what its answer means. Pure.
+
+``edges.executing`` carries a plan out and calls these: which changes run in one task
+(``group_changes``), the full edit body built over the application just read, with the
+ignored paths and a kept description taken from that read (``written_body``), whether a
+clone answer is the new clone at all (``is_the_clone``), whether a deployment settled
+(``deployment_verdict``), the plan's sources, which no write may touch (``sources_of``), and
+the change's service kind (``kind_of``).
+
+Neighbours: ``plans`` (the changes), ``kinds`` (edit bodies, normalising), ``ownership``
+(the marker), ``diffs`` (ignored paths), ``edits`` (what a kept description is).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from typing import Any
+
+from reconciler.core.diffs import carry_ignored, project_onto
+from reconciler.core.edits import keeps_description
+from reconciler.core.kinds import ServiceKind, kind_named
+from reconciler.core.ownership import Owner, description_of, name_key, read_marker, with_marker
+from reconciler.core.plans import Action, Change, Plan
+
+DEPLOYED_STATES = frozenset({"DEPLOYED", "RUNNING"})
+FAILED_STATES = frozenset(
+    {"BUILD_ERROR", "DEPLOYMENT_ERROR", "CANCELED", "CANCELING", "DELETED", "DELETE_ERROR"}
+    | {"STOP_ERROR", "RESTART_ERROR", "STOPPED", "UNAVAILABLE"}
+)
+
+
+def group_changes(changes: Iterable[Change]) -> list[list[Change]]:
+    """The changes that write or conflict, grouped so that one application is one group.
+
+    Two changes touch the same application when they target the same environment and name
+    (case-insensitively); each group runs in one task, in plan order.
+    """
+    groups: dict[tuple[str | None, str], list[Change]] = {}
+    for change in changes:
+        if change.action is Action.NOOP:
+            continue
+        key = (change.target.environment_id, name_key(change.target.name))
+        groups.setdefault(key, []).append(change)
+    return list(groups.values())
+
+
+def deployment_verdict(status: Mapping[str, Any], request_id: str | None) -> str | None:
+    """``"deployed"``, ``"failed: <why>"``, or ``None`` while the deployment is not settled.
+
+    A status read right after the deploy request can still describe the previous state
+    (QOVERY-NOTES): when the deploy answered with a ``deployment_request_id``, a status of
+    another request is not settled yet.
+    """
+    seen_request = status.get("deployment_request_id")
+    if request_id and seen_request and seen_request != request_id:
+        return None
+    state = str(status.get("state") or "")
+    details = status.get("status_details")
+    action_status = details.get("status") if isinstance(details, Mapping) else None
+    if state in FAILED_STATES or state.endswith("_ERROR") or action_status == "ERROR":
+        return f"failed: the deployment ended in state {state or action_status}"
+    if state in DEPLOYED_STATES:
+        return "deployed"
+    return None
+
+
+def written_body(change: Change, current: Mapping[str, Any]) -> dict[str, Any]:
+    """The full edit body of ``change`` over ``current``, the application just read.
+
+    Ignored paths keep ``current``'s values and a kept description is ``current``'s, so that
+    what someone else set between plan and apply stays; the marker names ``current``.
+    """
+    desired: Mapping[str, Any] = change.desired
+    if change.ignore:
+        actual: Mapping[str, Any] = kind_of(change).normalise(current)
+        if not change.desired_is_complete:  # a partial write touches only what it declares
+            actual = project_onto(actual, desired)
+        desired = carry_ignored(desired, actual, change.ignore)
+    planned = change.description
+    owner = read_marker(planned) or Owner(
+        change.manifest, change.source.name, str(change.source.application_id)
+    )
+    kept = planned is None or keeps_description(
+        change.desired, complete=change.desired_is_complete, ignore=change.ignore
+    )
+    text = description_of(current) if kept else planned
+    return kind_of(change).edit_body(
+        current,
+        desired,
+        name=change.target.name,
+        description=with_marker(text, replace(owner, clone_id=str(current["id"]))),
+        complete=change.desired_is_complete,
+    )
+
+
+def is_the_clone(answer: Mapping[str, Any], change: Change) -> bool:
+    """Whether a clone answer describes a new application of the target environment with
+    the desired name (and not, say, the source)."""
+    environment = answer.get("environment")
+    env_id = environment.get("id") if isinstance(environment, Mapping) else None
+    return (
+        bool(answer.get("id"))
+        and str(answer.get("id")) != change.source.application_id
+        and env_id == change.target.environment_id
+        and name_key(answer.get("name")) == name_key(change.target.name)
+    )
+
+
+def sources_of(plan: Plan) -> frozenset[str]:
+    """The source applications the plan's declared clones are made from (a delete names the
+    source its marker records, which is not one of them): never edited nor deleted."""
+    return frozenset(
+        str(c.source.application_id)
+        for c in plan.changes
+        if c.action is not Action.DELETE and c.source.application_id
+    )
+
+
+def kind_of(change: Change) -> ServiceKind:
+    """The service kind (``core.kinds``) a change's calls and edit body are made for."""
+    return kind_named(change.target.kind)
