@@ -236,8 +236,13 @@ def test_a_stop_during_a_round_finishes_the_change_in_flight_and_skips_the_rest(
     def signal_once_a_clone_is_in_flight() -> None:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
-            listed = [r for r in sandbox.requests() if r["path"].endswith("/application")]
-            if len(listed) >= 3 and sandbox.stats()["in_flight"] >= 1:
+            # the sandbox logs a request as it arrives; its status stays None until answered
+            cloning = [
+                r
+                for r in sandbox.requests()
+                if r["path"].endswith("/clone") and r["status"] is None
+            ]
+            if cloning:
                 os.kill(os.getpid(), signal.SIGTERM)  # our own handler is installed by now
                 return
             time.sleep(0.01)
