@@ -115,8 +115,8 @@ class Monitor:
 
     def begin(self, method: str, path: str, started: float) -> dict[str, Any]:
         """Log a request as it arrives, so that it is in the log before its answer is sent:
-        a client that got its answer always finds its request there (status and duration
-        are filled in by ``end``)."""
+        a client that got its answer always finds its request there (its status is set
+        as the answer is sent, by ``answering``, and its duration by ``end``)."""
         entry: dict[str, Any] = {
             "method": method,
             "path": path,
@@ -129,6 +129,13 @@ class Monitor:
             self._peak = max(self._peak, self._in_flight)
             self._log.append(entry)
         return entry
+
+    def answering(self, entry: dict[str, Any] | None, status: int) -> None:
+        """The status of an answer about to be sent: a client that has its answer finds it
+        in the log (``end`` has the last word: a truncated answer ends with ``None``)."""
+        if entry is not None:
+            with self._lock:
+                entry["status"] = status
 
     def end(self, entry: dict[str, Any], status: int | None, clock: float) -> None:
         with self._lock:
@@ -195,6 +202,8 @@ class SandboxServer(ThreadingHTTPServer):
 class Handler(BaseHTTPRequestHandler):
     """One connection; each request is authenticated, then faulted, logged and served."""
 
+    _log_entry: dict[str, Any] | None = None  # the log entry of the request being served
+
     protocol_version = "HTTP/1.1"
     server_version = "reconciler-sandbox"
     timeout = 60
@@ -244,11 +253,12 @@ class Handler(BaseHTTPRequestHandler):
             serve()
             return
         monitor, clock = self.server.monitor, time.perf_counter()
-        entry = monitor.begin(self.command, path, time.time())
+        entry = self._log_entry = monitor.begin(self.command, path, time.time())
         status = None
         try:
             status = serve()
         finally:
+            self._log_entry = None
             monitor.end(entry, status, clock)
 
     def _unauthorized(self) -> int:
@@ -379,6 +389,7 @@ class Handler(BaseHTTPRequestHandler):
         *,
         length: int | None = None,
     ) -> None:
+        self.server.monitor.answering(self._log_entry, status)
         self.send_response(status)
         if content_type:
             self.send_header("Content-Type", content_type)
