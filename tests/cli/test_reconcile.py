@@ -427,8 +427,11 @@ def test_the_loop_survives_failed_rounds_rereads_manifests_and_stops_on_sigterm(
     finally:
         loop.close()
     assert time.monotonic() - stopped_at < 3
-    assert loop.records[-1]["event"] == "round_end"
-    assert code == loop.records[-1]["exit_code"] == 0
+    stopped, last_round = loop.records[-1], loop.records[-2]
+    assert stopped["event"] == "stopped" and stopped["level"] == "info"  # the shutdown line
+    assert stopped["rounds"] == last_round["round"]
+    assert last_round["event"] == "round_end"
+    assert code == last_round["exit_code"] == 0
     assert "Traceback" not in err and err == ""
     assert len(of_kind(loop.records, "round_start")) >= 4
     output = "".join(loop.raw)
@@ -459,7 +462,9 @@ def test_sigint_ends_the_loop_cleanly_with_0_whatever_the_last_round_did(
     finally:
         loop.close()
     assert code == 0  # contract section 18: the loop ends cleanly; round_end said how it went
-    assert loop.records[-1]["event"] == "round_end" and loop.records[-1]["exit_code"] == 1
+    assert loop.records[-1]["event"] == "stopped"
+    end = loop.records[-2]
+    assert end["event"] == "round_end" and end["exit_code"] == 1 and end["level"] == "warning"
     assert "Traceback" not in err and "interrupted" not in err
 
 
@@ -476,6 +481,7 @@ def test_a_signal_during_a_rounds_writes_ends_the_loop_with_0_and_the_round_inte
     finally:
         loop.close()
     assert code == 0, err
-    end = loop.records[-1]
+    assert loop.records[-1]["event"] == "stopped"
+    end = loop.records[-2]
     assert end["event"] == "round_end" and end["interrupted"] is True and end["exit_code"] == 1
     assert "Traceback" not in err
