@@ -143,12 +143,20 @@ def clone_rows(plan: Plan, result: ApplyResult | None) -> tuple[CloneRow, ...]:
                 change=change,
                 state=_state_after(change, outcome),
                 action=str(change.action),
-                result=str(outcome.result) if outcome is not None else "planned",
+                result=_result_of(change, outcome, applied=result is not None),
                 message=outcome.message if outcome is not None else change.reason,
                 expires_at=getattr(change, "expires_at", None),
             )
         )
     return tuple(rows)
+
+
+def _result_of(change: Change, outcome: Outcome | None, *, applied: bool) -> str:
+    """The outcome's result; ``ok`` for a noop of a round that applied (nothing to do, done);
+    ``planned`` for a change the round did not get to."""
+    if outcome is not None:
+        return str(outcome.result)
+    return "ok" if applied and change.action is Action.NOOP else "planned"
 
 
 def state_counts(rows: Iterable[CloneRow]) -> dict[CloneState, int]:

@@ -7,7 +7,8 @@ one process, or two tests, do not share counters) and the metrics of contract se
   what the policies allow), ``changes_failed`` (it ran, but a change failed or met a
   conflict), ``error`` (it could not run: the API, a manifest);
 - ``reconciler_round_duration_seconds``: a histogram of round durations;
-- ``reconciler_changes_total{action,result}``: every change's outcome;
+- ``reconciler_changes_total{action,result}``: every change's outcome (as the log's
+  ``change`` lines: a noop that did nothing is not one);
 - ``reconciler_clones{state}``: clones per state after the last round that planned
   (``in_sync``, ``drifted``, ``missing``, ``conflict``, ``expired``);
 - ``reconciler_last_success_timestamp_seconds``: when the last round that ran ended;
@@ -35,6 +36,7 @@ from prometheus_client import (
 
 from reconciler.core.events import CloneState
 from reconciler.core.outcomes import Outcome
+from reconciler.core.plans import Action
 
 ROUND_RESULTS = ("ok", "changes_failed", "error")
 DURATION_BUCKETS = (0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800)
@@ -87,6 +89,8 @@ class LoopMetrics:
         self.rounds.labels(result=result).inc()
         self.duration.observe(duration_s)
         for outcome in outcomes:
+            if outcome.action is Action.NOOP and outcome.result in ("ok", "skipped"):
+                continue  # nothing happened to it
             self.changes.labels(action=str(outcome.action), result=str(outcome.result)).inc()
         if states is not None:
             for state, count in states.items():

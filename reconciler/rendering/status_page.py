@@ -140,10 +140,11 @@ def _summary_html(status: LoopStatus) -> str:
         for state, n in sorted(counts.items())
     )
     duration = f"{status.duration_s:.1f}s" if status.duration_s is not None else "?"
+    ended = (status.ended_at or "?").replace("T", " ").rsplit(".", 1)[0] + " UTC"
     every = f", every {status.interval_s:g}s" if status.interval_s else ""
     result = escape(status.result or "?")
     return (
-        f'<p class="summary">Round {status.round} ended {escape(status.ended_at or "?")} '
+        f'<p class="summary">Round {status.round} ended {escape(ended)} '
         f'after {duration}{every}: <span class="round {result}">{result}</span></p>'
         f"<p>{chips}</p>"
     )
@@ -177,7 +178,11 @@ main{padding:12px 32px 32px}
 section{background:#fff;border:1px solid #e2e5eb;border-radius:8px;margin:18px 0;
 overflow:hidden}
 h2{font-size:17px;margin:0;padding:12px 16px;border-bottom:1px solid #e2e5eb}
-table{border-collapse:collapse;width:100%}
+table{border-collapse:collapse;width:100%;table-layout:fixed}
+th:nth-child(1){width:19%}th:nth-child(2){width:12%}th:nth-child(3){width:9%}
+th:nth-child(4){width:8%}th:nth-child(5){width:20%}th:nth-child(6){width:16%}
+th:nth-child(7){width:7%}th:nth-child(8){width:9%}
+td{overflow-wrap:anywhere}
 th{text-align:left;font-weight:600;font-size:12px;text-transform:uppercase;color:#687082;
 padding:8px 12px;background:#fafbfc}
 td{padding:10px 12px;border-top:1px solid #eef0f3;vertical-align:top}
