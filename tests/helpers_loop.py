@@ -1,6 +1,7 @@
 """Test helper: ``reconciler reconcile --interval`` in a child process, its JSON lines read
-as they come (``Loop``), and ``round_end``, a condition on them. Used by test_reconcile and
-test_watching."""
+as they come (``Loop``), and ``round_end``, a condition on them. ``make_trouble`` sets up a
+conflict and two failing creates for the demo manifest. Used by test_reconcile,
+test_watching, test_budget and test_status_page."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from reconciler.sandbox import RunningSandbox
@@ -91,3 +93,22 @@ def round_end(exit_code: int | None = None, **counts: int) -> Callable[[dict[str
         return all(record["counts"].get(k) == v for k, v in counts.items())
 
     return matches
+
+
+def make_trouble(sandbox: RunningSandbox) -> None:
+    """A stranger where api[preview-101] goes (a conflict), and every clone of web refused (two
+    failed creates, every round)."""
+    source = sandbox.application("staging", "api")
+    web = sandbox.application("staging", "web")
+    assert source is not None and web is not None
+    with httpx.Client(base_url=sandbox.url, headers={"Authorization": sandbox.authorization}) as h:
+        answer = h.post(
+            f"/application/{source['id']}/clone",
+            json={"name": "api", "environment_id": sandbox.environment_id("preview-101")},
+        )
+        assert answer.status_code == 202, answer.text
+    sandbox.edit_out_of_band(answer.json()["id"], description="hand-made")
+    refuse = {"status": 400, "body": '{"detail": "refused for the test"}', "action": "respond"}
+    sandbox.set_faults(
+        rules=[{"method": "POST", "path": f"/application/{web['id']}/clone", **refuse}]
+    )

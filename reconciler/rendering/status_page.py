@@ -143,9 +143,10 @@ def _summary_html(status: LoopStatus) -> str:
     ended = (status.ended_at or "?").replace("T", " ").rsplit(".", 1)[0] + " UTC"
     every = f", every {status.interval_s:g}s" if status.interval_s else ""
     result = escape(status.result or "?")
+    said = result.replace("_", " ")
     return (
         f'<p class="summary">Round {status.round} ended {escape(ended)} '
-        f'after {duration}{every}: <span class="round {result}">{result}</span></p>'
+        f'after {duration}{every}: <span class="round {result}">{said}</span></p>'
         f"<p>{chips}</p>"
     )
 
@@ -179,10 +180,10 @@ section{background:#fff;border:1px solid #e2e5eb;border-radius:8px;margin:18px 0
 overflow:hidden}
 h2{font-size:17px;margin:0;padding:12px 16px;border-bottom:1px solid #e2e5eb}
 table{border-collapse:collapse;width:100%;table-layout:fixed}
-th:nth-child(1){width:19%}th:nth-child(2){width:12%}th:nth-child(3){width:9%}
-th:nth-child(4){width:8%}th:nth-child(5){width:20%}th:nth-child(6){width:16%}
-th:nth-child(7){width:7%}th:nth-child(8){width:9%}
-td{overflow-wrap:anywhere}
+th:nth-child(1){width:18%}th:nth-child(2){width:12%}th:nth-child(3){width:9%}
+th:nth-child(4){width:8%}th:nth-child(5){width:22%}th:nth-child(6){width:15%}
+th:nth-child(7){width:6%}th:nth-child(8){width:10%}
+td{overflow-wrap:break-word}
 th{text-align:left;font-weight:600;font-size:12px;text-transform:uppercase;color:#687082;
 padding:8px 12px;background:#fafbfc}
 td{padding:10px 12px;border-top:1px solid #eef0f3;vertical-align:top}
@@ -200,7 +201,7 @@ tr.result-failed,tr.result-conflict{background:#fff6f6}
 tr.state-drifted{background:#fffbf0}
 ul.drift{margin:0;padding-left:18px;font-size:13px}
 code{background:#f0f2f5;padding:1px 4px;border-radius:4px}
-.links a{color:#2a53b5;margin-right:8px}
+.links a{color:#2a53b5;display:block;white-space:nowrap}
 .error{margin:18px 32px 0;padding:12px 16px;border-radius:8px;background:#fde4e4;
 color:#7d1212;border:1px solid #f3b7b7}
 """

@@ -14,9 +14,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-from helpers_loop import Loop, round_end
+from helpers_loop import Loop, make_trouble, round_end
 from helpers_manifests import demo_manifest, write_manifest
 from helpers_receiver import Receiver
 from helpers_sandbox import app_named
@@ -32,25 +31,6 @@ KEYS = {"event", "at", "manifest", "address", "action", "result", "message", "dr
 def sandbox() -> Any:
     with start(token=TOKEN) as running:
         yield running
-
-
-def make_trouble(sandbox: RunningSandbox) -> None:
-    """A stranger where api[preview-101] goes (a conflict), and every clone of web refused (two
-    failed creates, every round)."""
-    source = sandbox.application("staging", "api")
-    web = sandbox.application("staging", "web")
-    assert source is not None and web is not None
-    with httpx.Client(base_url=sandbox.url, headers={"Authorization": sandbox.authorization}) as h:
-        answer = h.post(
-            f"/application/{source['id']}/clone",
-            json={"name": "api", "environment_id": sandbox.environment_id("preview-101")},
-        )
-        assert answer.status_code == 202, answer.text
-    sandbox.edit_out_of_band(answer.json()["id"], description="hand-made")
-    refuse = {"status": 400, "body": '{"detail": "refused for the test"}', "action": "respond"}
-    sandbox.set_faults(
-        rules=[{"method": "POST", "path": f"/application/{web['id']}/clone", **refuse}]
-    )
 
 
 def get(url: str) -> tuple[int, str]:
