@@ -19,9 +19,15 @@ Exit code of a round (``exits``): 1 on an error, a failed change, a conflict, or
 stopped before its writes were done; with ``--detailed-exitcode``, 2 when reported drift
 remains; else 0.
 
-Neighbours: ``commands.common`` (connect), ``pipeline`` (load, plan), ``executing``
-(execute), ``rendering.log`` (the view: ``ReconcileJSON``), ``cli`` (flags, and the exit
-code of a usage error).
+The loop's ``Watch`` (``commands.watching``) sees every round: before it, whether it fits
+the API's budget and ``--max-requests-per-hour`` (else a ``budget_wait`` line and a wait for
+the reset, which a signal cuts short); after it, the requests it made (in ``round_end``), the
+notifications (``--notify``), the metrics (``--listen``, ``--metrics-file``) and the status
+page. The loop ends with a ``stopped`` line.
+
+Neighbours: ``commands.common`` (connect), ``commands.watching``, ``pipeline`` (load,
+plan), ``executing`` (execute), ``rendering.log`` (the view: ``ReconcileJSON``), ``cli``
+(flags, and the exit code of a usage error).
 """
 
 from __future__ import annotations

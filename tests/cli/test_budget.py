@@ -16,7 +16,7 @@ from helpers_manifests import demo_manifest, write_manifest
 from reconciler.sandbox import RunningSandbox
 
 
-def noop_round_requests(cli, manifest: str) -> int:  # type: ignore[no-untyped-def]
+def noop_round_requests(cli, manifest: str) -> int:
     """Create the clones, then count the requests of a round that has nothing to do."""
     assert cli("apply", manifest, "--auto-approve").code == 0
     result = cli("reconcile", manifest)
@@ -92,3 +92,13 @@ def test_plan_json_counts_its_requests(cli, sandbox: RunningSandbox, tmp_path: P
     requests = json.loads(result.out)["requests"]
     assert requests["total"] == len(sandbox.requests()) > 0
     assert requests["by_status"] == {"200": requests["total"]}
+
+
+def test_the_rate_limit_is_set_and_cleared_through_the_admin_api(sandbox: RunningSandbox) -> None:
+    with httpx.Client(base_url=sandbox.url, headers={"Authorization": sandbox.authorization}) as h:
+        assert h.put("/_sandbox/rate_limit", json={"limit": 5}).json()["limit"] == 5
+        assert h.get("/organization").headers["X-RateLimit-Remaining"] == "4"
+        assert h.put("/_sandbox/rate_limit", json={"limit": 0}).status_code == 400
+        assert h.put("/_sandbox/rate_limit", json={"limt": 5}).status_code == 400
+        assert h.delete("/_sandbox/rate_limit").json()["limit"] is None
+        assert "X-RateLimit-Limit" not in h.get("/organization").headers

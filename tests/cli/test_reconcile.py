@@ -130,9 +130,31 @@ def test_corrected_drift_is_a_change_and_the_field_is_restored(
     (change,) = of_kind(records, "change")
     assert change["address"] == "previews.api[shop/preview-101]"
     assert (change["action"], change["result"]) == ("update", "ok")
+    # what the correction wrote over: the field, the value it held, the declared one
+    assert change["overwrote"] == [{"path": "cpu", "expected": 250, "actual": 999}]
     assert of_kind(records, "drift") == []
     assert records[-1]["counts"]["updated"] == 1
     assert app_named(sandbox, "preview-101", "api")["cpu"] == 250
+
+
+def test_every_line_has_a_level_that_says_how_bad_it_is(
+    cli, sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    manifest = write_previews(tmp_path, "report")
+    created = events(cli("reconcile", manifest).out)
+    assert {r["level"] for r in created} == {"info"}
+    sandbox.edit_out_of_band(app_named(sandbox, "preview-102", "web")["id"], memory=999)
+    drifted = events(cli("reconcile", manifest, "--detailed-exitcode").out)
+    assert [(r["event"], r["level"]) for r in drifted if r["level"] != "info"] == [
+        ("drift", "warning"),
+        ("round_end", "warning"),  # exit code 2: drift remains
+    ]
+    failed = events(cli("reconcile", write_previews(tmp_path, overrides="cpus: 250")).out)
+    assert [(r["event"], r["level"]) for r in failed] == [
+        ("round_start", "info"),
+        ("error", "error"),
+        ("round_end", "warning"),
+    ]
 
 
 def test_a_conflict_is_logged_and_exits_1_while_the_others_are_created(
@@ -159,6 +181,7 @@ def test_a_conflict_is_logged_and_exits_1_while_the_others_are_created(
     by_address = {c["address"]: c for c in of_kind(records, "change")}
     assert by_address["previews.api[shop/preview-101]"]["action"] == "conflict"
     assert by_address["previews.api[shop/preview-101]"]["result"] == "conflict"
+    assert by_address["previews.api[shop/preview-101]"]["level"] == "warning"
     assert sum(c["action"] == "create" and c["result"] == "ok" for c in by_address.values()) == 3
     assert records[-1]["exit_code"] == 1 and records[-1]["counts"]["conflicts"] == 1
     assert app_named(sandbox, "preview-101", "api")["cpu"] == 999  # never touched
