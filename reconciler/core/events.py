@@ -179,12 +179,10 @@ def events_of_round(
         if (event := _outcome_event(outcome, manifests.get(outcome.address), at)) is not None
     ]
     events.extend(
-        Event(
+        _change_event(
             EventKind.DRIFT,
+            change,
             at,
-            manifest=change.manifest,
-            address=change.address,
-            action=str(change.action),
             result="reported",
             message=change.reason,
             drift=tuple(drift_document(item) for item in change.drift),
@@ -192,6 +190,28 @@ def events_of_round(
         for change in drifted
     )
     return tuple(events)
+
+
+def _change_event(
+    kind: EventKind,
+    change: Change,
+    at: str,
+    *,
+    result: str,
+    message: str,
+    drift: tuple[Mapping[str, JSON], ...] = (),
+) -> Event:
+    """An event about one clone of the plan."""
+    return Event(
+        kind,
+        at,
+        manifest=change.manifest,
+        address=change.address,
+        action=str(change.action),
+        result=result,
+        message=message,
+        drift=drift,
+    )
 
 
 def _outcome_event(outcome: Outcome, manifest: str | None, at: str) -> Event | None:
@@ -231,14 +251,8 @@ def round_failed_event(message: str, at: str) -> Event:
 
 def expiring_event(change: Change, expires_at: str, at: str) -> Event:
     """A temporary clone that expires within its manifest's warning (section 13)."""
-    return Event(
-        EventKind.EXPIRING,
-        at,
-        manifest=change.manifest,
-        address=change.address,
-        action=str(change.action),
-        result="expiring",
-        message=f"expires at {expires_at}",
+    return _change_event(
+        EventKind.EXPIRING, change, at, result="expiring", message=f"expires at {expires_at}"
     )
 
 

@@ -4,6 +4,8 @@ how long to wait before the next round."""
 
 from __future__ import annotations
 
+from helpers_planning import plan_change
+
 from reconciler.core.budget import (
     RateLimit,
     parse_rate_limit,
@@ -23,15 +25,13 @@ from reconciler.core.events import (
     state_counts,
 )
 from reconciler.core.outcomes import ApplyResult, Outcome, Result
-from reconciler.core.plans import Action, Change, DriftItem, Endpoint, Origin, Plan, reported_drift
+from reconciler.core.plans import Action, DriftItem, Origin, Plan, reported_drift
 
 DRIFT = (DriftItem("cpu", 250, 900, Origin.OVERRIDE),)
 AT = "2026-08-20T12:00:00.000Z"
 
 
-def change(name: str, action: Action, drift: tuple[DriftItem, ...] = ()) -> Change:
-    side = Endpoint(None, name, "shop", "preview-1", "e1")
-    return Change(f"m.{name}[shop/preview-1]", action, "m", side, side, owned=True, drift=drift)
+change = plan_change
 
 
 PLAN = Plan.of(
