@@ -97,7 +97,7 @@ def round_end(exit_code: int | None = None, **counts: int) -> Callable[[dict[str
 
 def make_trouble(sandbox: RunningSandbox) -> None:
     """A stranger where api[preview-101] goes (a conflict), and every clone of web refused (two
-    failed creates, every round)."""
+    failed creates, every round) by an answer that quotes the token."""
     source = sandbox.application("staging", "api")
     web = sandbox.application("staging", "web")
     assert source is not None and web is not None
@@ -108,7 +108,8 @@ def make_trouble(sandbox: RunningSandbox) -> None:
         )
         assert answer.status_code == 202, answer.text
     sandbox.edit_out_of_band(answer.json()["id"], description="hand-made")
-    refuse = {"status": 400, "body": '{"detail": "refused for the test"}', "action": "respond"}
+    detail = f"refused for the test (the API echoes the token {sandbox.token})"
+    refuse = {"status": 400, "body": json.dumps({"detail": detail}), "action": "respond"}
     sandbox.set_faults(
         rules=[{"method": "POST", "path": f"/application/{web['id']}/clone", **refuse}]
     )

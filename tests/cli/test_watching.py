@@ -113,7 +113,9 @@ def test_a_listening_loop_notifies_once_serves_metrics_and_health(
         {"path": "memory", "expected": 512, "actual": 999, "origin": "source"}
     ]
     assert drift["manifest"] == "previews" and drift["at"].endswith("Z")
-    assert not any(TOKEN in text for text in raw)  # never the token
+    failed = [b for b in bodies if b["event"] == "failed"]
+    assert all("refused for the test" in b["message"] for b in failed)
+    assert not any(TOKEN in text for text in raw)  # never the token, though the API echoed it
 
     # the metrics scraped agree with the log's first rounds
     rounds = int(sum(scraped["reconciler_rounds_total"].values()))
@@ -200,3 +202,25 @@ def test_slack_gets_its_text_form_and_a_bad_notify_url_is_refused_before_any_cha
     assert "notification URL #2" in result.err and "secret" not in result.err
     assert sandbox.application("preview-101", "api") is None  # nothing was done
     assert json.dumps(slack).count("secret") == 0  # the webhook URL never in the body
+
+
+def test_a_delivery_given_up_is_reported_with_the_host_only() -> None:
+    from reconciler.core.events import Event, EventKind
+    from reconciler.edges.notifying import DeliveryFailure, Notifier
+
+    failures: list[DeliveryFailure] = []
+    with Receiver(statuses=(500,) * 100) as receiver:
+        notifier = Notifier(
+            [receiver.url + "?key=webhook-secret"],
+            on_failure=failures.append,
+            deadline=1.0,
+            backoff=0.05,
+        )
+        started = time.monotonic()
+        notifier.send([Event(EventKind.ROUND_FAILED, "2026-08-20T12:00:00.000Z", message="down")])
+        notifier.close()
+    assert time.monotonic() - started < 3  # bounded in time
+    (failure,) = failures
+    assert failure.host == "127.0.0.1" and failure.event == "round_failed"
+    assert failure.attempts == len(receiver.raw) >= 3  # retried with backoff
+    assert failure.problem == "answered HTTP 500" and "webhook-secret" not in repr(failure)
