@@ -224,3 +224,24 @@ def test_a_delivery_given_up_is_reported_with_the_host_only() -> None:
     assert failure.host == "127.0.0.1" and failure.event == "round_failed"
     assert failure.attempts == len(receiver.raw) >= 3  # retried with backoff
     assert failure.problem == "answered HTTP 500" and "webhook-secret" not in repr(failure)
+
+
+@pytest.mark.parametrize(
+    ("listen", "said"),
+    [("nonsense", "--listen expects HOST:PORT"), ("127.0.0.1:99999", "--listen expects")],
+)
+def test_a_bad_listen_address_is_one_clear_error_before_any_round(
+    cli, sandbox: RunningSandbox, tmp_path: Path, listen: str, said: str
+) -> None:
+    manifest = write_manifest(tmp_path, demo_manifest())
+    sandbox.clear_requests()
+    result = cli("reconcile", manifest, "--listen", listen)
+    assert result.code == 1 and said in result.err and "Traceback" not in result.err
+    assert result.out == "" and sandbox.requests() == []
+
+
+def test_a_port_in_use_is_one_clear_error(cli, sandbox: RunningSandbox, tmp_path: Path) -> None:
+    manifest = write_manifest(tmp_path, demo_manifest())
+    port = sandbox.url.rsplit(":", 1)[1]  # taken by the sandbox itself
+    result = cli("reconcile", manifest, "--listen", f"127.0.0.1:{port}")
+    assert result.code == 1 and f"--listen cannot listen on 127.0.0.1:{port}" in result.err
