@@ -35,7 +35,10 @@ def browser() -> str:
             return found
     if os.environ.get("CI") == "true":
         pytest.fail(f"no headless browser in CI (looked for {', '.join(BROWSERS)})")
-    pytest.skip(f"no headless browser here: apt-get install chromium-headless-shell ({BROWSERS})")
+    pytest.skip(
+        f"no headless browser here (looked for {', '.join(BROWSERS)}); "
+        "apt-get install chromium-headless-shell to run it"
+    )
 
 
 def headless(binary: str, *args: str) -> str:
