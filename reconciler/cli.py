@@ -116,6 +116,36 @@ def _add_guard_flags(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_notify_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--notify",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="POST each event as JSON to URL (repeatable; also $RECONCILER_NOTIFY_URL, "
+        "comma-separated; a Slack incoming webhook gets Slack's form)",
+    )
+
+
+def _add_watch_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--listen",
+        metavar="HOST:PORT",
+        help="serve /metrics, /healthz and a status page at / while the loop runs",
+    )
+    p.add_argument(
+        "--metrics-file",
+        metavar="PATH",
+        help="write the metrics to PATH after each round (node_exporter's textfile collector)",
+    )
+    p.add_argument(
+        "--max-requests-per-hour",
+        type=_positive_int,
+        metavar="N",
+        help="a request budget of the tool's own: wait rather than exceed it",
+    )
+
+
 def _add_paths(p: argparse.ArgumentParser, *, required: bool = True) -> None:
     p.add_argument(
         "paths",
@@ -150,6 +180,7 @@ def _apply(p: argparse.ArgumentParser) -> None:
     p.add_argument("--plan", dest="plan_file", metavar="FILE", help="apply a saved plan")
     p.add_argument("--auto-approve", action="store_true", help="do not ask for confirmation")
     p.add_argument("--json", action="store_true", help="progress as JSON lines")
+    _add_notify_flag(p)
 
 
 def _drift(p: argparse.ArgumentParser) -> None:
@@ -177,6 +208,8 @@ def _reconcile(p: argparse.ArgumentParser) -> None:
         help="exit 2 when reported drift remains",
     )
     p.add_argument("--json", action="store_true", help="JSON lines (always on; accepted)")
+    _add_notify_flag(p)
+    _add_watch_flags(p)
 
 
 def _sandbox(p: argparse.ArgumentParser) -> None:

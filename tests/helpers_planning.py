@@ -21,6 +21,7 @@ from reconciler.core.model import (
     ObservedState,
     Policy,
 )
+from reconciler.core.plans import Action, Change, DriftItem, Endpoint
 
 _ids = itertools.count(1)
 
@@ -202,3 +203,10 @@ def desired(
         policies=all_policies,
         prune_environments=dict(prune or {}),
     )
+
+
+def plan_change(name: str, action: Action, drift: tuple[DriftItem, ...] = ()) -> Change:
+    """A ``Change`` of manifest ``m`` for a clone ``name`` in shop/preview-1 (owned); used by
+    test_plan_queries and test_events."""
+    side = Endpoint(None, name, "shop", "preview-1", "e1")
+    return Change(f"m.{name}[shop/preview-1]", action, "m", side, side, owned=True, drift=drift)

@@ -7,5 +7,7 @@ no logic of their own. Beside them, one home per rule of the command layer:
   ``ViewType`` the output flags ask for (the view itself: ``rendering.views``);
 - ``exits``: every exit-code rule (only 0, 1 and 2);
 - ``signals``: what SIGINT and SIGTERM do;
-- ``common``: connecting per the flags.
+- ``common``: connecting per the flags;
+- ``watching``: what a reconcile loop reports besides its log (notifications, metrics,
+  health, status page) and its wait for the API's budget.
 """

@@ -17,21 +17,30 @@ N failed, N conflicts`` ends the output. Exit 1 when a change failed, met a conf
 skipped, else 0. SIGINT/SIGTERM (``commands.signals``): before the execution they interrupt
 (no change made, exit 1); during it they stop the run after the calls in flight (the rest
 are skipped) and the apply ends with ``Apply ended: ...`` and exit 1.
+
+``--notify URL`` (and ``RECONCILER_NOTIFY_URL``): once the changes are done, each event
+(``created``, ``updated``, ``deleted``, ``failed``, ``conflict``) is POSTed to every URL
+(``commands.watching.notify_apply``); an undelivered one is a warning, never a failure.
 """
 
 from __future__ import annotations
 
+import functools
+import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from reconciler.commands import exits
 from reconciler.commands.arguments import ApplyOptions
 from reconciler.commands.common import Session, connect, plan_for
 from reconciler.commands.signals import stopping_on_signals
+from reconciler.commands.watching import notify_apply, token_strings
 from reconciler.core.errors import UsageError
 from reconciler.core.model import CloneSet
+from reconciler.core.outcomes import ApplyResult
 from reconciler.core.plans import Plan
 from reconciler.edges.executing import execute
+from reconciler.edges.notifying import notify_urls
 from reconciler.edges.savedplans import read_saved_plan
 from reconciler.pipeline import Planned, guard_deletes, load, plan_manifests
 from reconciler.rendering.progress import ApplyView
@@ -48,8 +57,9 @@ NO_TTY = (
 
 def run(options: ApplyOptions, streams: Streams) -> int:
     view = new_apply_view(options.view_type, streams)
+    notify = _notifying(options, streams)  # a bad URL is refused before anything is read
     if options.plan_file:
-        return _apply_saved(options.plan_file, options, view)
+        return _apply_saved(options.plan_file, options, view, notify)
     if not options.auto_approve and not streams.interactive:
         raise UsageError(NO_TTY)
     clonesets = load(options.paths)
@@ -59,10 +69,25 @@ def run(options: ApplyOptions, streams: Streams) -> int:
         if plan.has_pending_changes and not options.auto_approve and not _approved(streams):
             view.cancelled()
             return exits.CANCELLED
-        return _apply(plan, session, view)
+        return _apply(plan, session, view, notify)
 
 
-def _apply_saved(path: str, options: ApplyOptions, view: ApplyView) -> int:
+def _notifying(options: ApplyOptions, streams: Streams) -> Callable[[Plan, ApplyResult], None]:
+    """``--notify`` / ``RECONCILER_NOTIFY_URL``: the events of this apply, sent once it ends
+    (a receiver that fails is a warning on stderr, never a failed apply)."""
+
+    urls = notify_urls(options.notify, os.environ)
+
+    def send(plan: Plan, result: ApplyResult) -> None:
+        warn = functools.partial(print, file=streams.err)
+        notify_apply(urls, plan, result, token_strings(options), warn)
+
+    return send
+
+
+def _apply_saved(
+    path: str, options: ApplyOptions, view: ApplyView, notify: Callable[[Plan, ApplyResult], None]
+) -> int:
     """``apply --plan FILE``: carried out only where a fresh plan agrees, without asking.
 
     The fresh plan is made unguarded, for comparison; the saved changes to be carried out
@@ -79,7 +104,7 @@ def _apply_saved(path: str, options: ApplyOptions, view: ApplyView) -> int:
         plan = saved.check(session, fresh_plan, options.target)
         if not options.allow_deletes and fresh:
             guard_deletes(plan, fresh[-1])
-        return _apply(plan, session, view)
+        return _apply(plan, session, view, notify)
 
 
 def _approved(streams: Streams) -> bool:
@@ -90,7 +115,12 @@ def _approved(streams: Streams) -> bool:
     return answer.strip() == "yes"
 
 
-def _apply(plan: Plan, session: Session, view: ApplyView) -> int:
+def _apply(
+    plan: Plan,
+    session: Session,
+    view: ApplyView,
+    notify: Callable[[Plan, ApplyResult], None] | None = None,
+) -> int:
     stop = threading.Event()
     progress = view.progress()
     try:
@@ -106,4 +136,6 @@ def _apply(plan: Plan, session: Session, view: ApplyView) -> int:
         progress.close()
     stopped = stop.is_set()
     view.summary(result, ok=exits.apply_succeeded(result, stopped=stopped))
+    if notify is not None:
+        notify(plan, result)
     return exits.of_apply(result, stopped=stopped)

@@ -65,6 +65,7 @@ class PlanOptions(PlanningOptions):
 class ApplyOptions(PlanningOptions):
     plan_file: str | None = None
     auto_approve: bool = False
+    notify: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -83,6 +84,10 @@ class DriftOptions(PlanningOptions):
 class ReconcileOptions(PlanningOptions):
     interval: float | None = None
     detailed_exitcode: bool = False
+    notify: tuple[str, ...] = ()
+    listen: str | None = None
+    metrics_file: str | None = None
+    max_requests_per_hour: int | None = None
 
 
 @dataclass(frozen=True)

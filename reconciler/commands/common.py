@@ -11,6 +11,7 @@ from contextlib import contextmanager
 
 from reconciler.commands.arguments import PlanningOptions
 from reconciler.core.model import CloneSet
+from reconciler.edges.budget import RequestLedger
 from reconciler.edges.session import Session, open_session
 from reconciler.pipeline import Planned, plan_manifests
 
@@ -18,9 +19,11 @@ __all__ = ["Session", "connect", "plan_for"]
 
 
 @contextmanager
-def connect(options: PlanningOptions) -> Iterator[Session]:
-    """Open a session per the connection flags; ``--sandbox`` starts the embedded sandbox."""
+def connect(options: PlanningOptions, ledger: RequestLedger | None = None) -> Iterator[Session]:
+    """Open a session per the connection flags; ``--sandbox`` starts the embedded sandbox.
+    ``ledger``: where its requests are recorded (``reconcile`` keeps one across rounds)."""
     with open_session(
+        ledger=ledger,
         api_url=options.api_url,
         token_file=options.token_file,
         sandbox=options.sandbox,

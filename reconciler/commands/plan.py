@@ -3,10 +3,13 @@
 Exit codes (contract section 5): 1 when a change is a conflict (or on any error); with
 ``--detailed-exitcode``, 2 when apply would write something; else 0. Reported drift alone
 is not a pending change. The plan is shown by its view (``rendering.views``: the text plan,
-or with ``--json`` the plan document); ``--out FILE`` also saves the document.
+or with ``--json`` the plan document, with the ``requests`` observing made: ``total``,
+``by_method``, ``by_status``); ``--out FILE`` also saves the document.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from reconciler.commands import exits
 from reconciler.commands.arguments import PlanOptions
@@ -24,7 +27,8 @@ def run(options: PlanOptions, streams: Streams) -> int:
     clonesets = load(options.paths)
     with connect(options) as session:
         planned = plan_for(session, options, clonesets)
-    plan = planned.plan
+        requests = session.client.ledger.document()
+    plan = replace(planned.plan, requests=requests)
     if options.out:
         try:
             write_atomically(options.out, saved_document(plan, options.paths))

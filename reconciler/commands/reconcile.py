@@ -19,27 +19,32 @@ Exit code of a round (``exits``): 1 on an error, a failed change, a conflict, or
 stopped before its writes were done; with ``--detailed-exitcode``, 2 when reported drift
 remains; else 0.
 
-Neighbours: ``commands.common`` (connect), ``pipeline`` (load, plan), ``executing``
-(execute), ``rendering.log`` (the view: ``ReconcileJSON``), ``cli`` (flags, and the exit
-code of a usage error).
+The loop's ``Watch`` (``commands.watching``) sees every round: before it, whether it fits
+the API's budget and ``--max-requests-per-hour`` (else a ``budget_wait`` line and a wait for
+the reset, which a signal cuts short); after it, the requests it made (in ``round_end``), the
+notifications (``--notify``), the metrics (``--listen``, ``--metrics-file``) and the status
+page. The loop ends with a ``stopped`` line.
+
+Neighbours: ``commands.common`` (connect), ``commands.watching``, ``pipeline`` (load,
+plan), ``executing`` (execute), ``rendering.log`` (the view: ``ReconcileJSON``), ``cli``
+(flags, and the exit code of a usage error).
 """
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TextIO
 
 from reconciler.commands import exits
 from reconciler.commands.arguments import ReconcileOptions
 from reconciler.commands.common import connect, plan_for
 from reconciler.commands.signals import stopping_on_signals
+from reconciler.commands.watching import RoundReport, Watch, console_places, token_strings
 from reconciler.core.errors import ExitCode, ReconcilerError
 from reconciler.core.plans import Change, Plan, reported_drift
-from reconciler.edges.connection import resolve_connection
 from reconciler.edges.executing import ApplyResult, execute
 from reconciler.pipeline import load
 from reconciler.rendering.log import ReconcileView
@@ -52,24 +57,57 @@ COUNT_KEYS = ("created", "updated", "deleted", "failed", "conflicts")
 def run(options: ReconcileOptions, streams: Streams) -> int:
     view = new_reconcile_view(options.view_type, streams)
     stop = threading.Event()
-    with stopping_on_signals(stop):
-        return _loop(options, view, stop, streams.err)
+    watch = Watch(
+        notify=options.notify,
+        listen=options.listen,
+        metrics_file=options.metrics_file,
+        max_requests_per_hour=options.max_requests_per_hour,
+        interval=options.interval,
+        log=view.event,
+    )
+    if watch.server is not None:
+        host, port = watch.server.address
+        view.event("listening", url=f"http://{host}:{port}/", interval_s=options.interval)
+    try:
+        with stopping_on_signals(stop):
+            return _loop(options, view, stop, streams.err, watch)
+    finally:
+        watch.close()
 
 
 def _loop(
-    options: ReconcileOptions, view: ReconcileView, stop: threading.Event, err: TextIO
+    options: ReconcileOptions,
+    view: ReconcileView,
+    stop: threading.Event,
+    err: TextIO,
+    watch: Watch | None = None,
 ) -> int:
-    """One round (its code), or with ``--interval`` rounds until a stop (``LOOP_STOPPED``)."""
+    """One round (its code), or with ``--interval`` rounds until a stop (``LOOP_STOPPED``,
+    after a ``stopped`` line)."""
     interval = options.interval
     number = 0
     while True:
         number += 1
         started = time.monotonic()
-        code = run_round(options, view, number, stop, err)
+        if watch is not None and not _wait_for_budget(watch, view, stop):
+            view.event("stopped", reason="signal", rounds=number - 1)
+            return exits.LOOP_STOPPED
+        code = run_round(options, view, number, stop, err, watch)
         if interval is None:
             return code
         if stop.is_set() or stop.wait(max(0.0, started + interval - time.monotonic())):
+            view.event("stopped", reason="signal", rounds=number)
             return exits.LOOP_STOPPED
+
+
+def _wait_for_budget(watch: Watch, view: ReconcileView, stop: threading.Event) -> bool:
+    """Wait, logging why, until the next round fits the API's budget and the tool's own;
+    False when a stop came during the wait."""
+    seconds, why = watch.budget_wait()
+    if seconds <= 0:
+        return True
+    view.event("budget_wait", **why)
+    return not stop.wait(seconds)
 
 
 # ── one round ─────────────────────────────────────────────────────────────────────────────
@@ -77,15 +115,26 @@ def _loop(
 
 @dataclass
 class RoundOutcome:
-    """What a round did: the counts for ``round_end`` and its exit code."""
+    """What a round did: the counts for ``round_end`` and its exit code; for ``Watch``, the
+    plan and the result it came from, and why it could not run."""
 
     exit_code: int
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNT_KEYS, 0))
     interrupted: bool = False
+    plan: Plan | None = None
+    result: ApplyResult | None = None
+    drifted: tuple[Change, ...] = ()
+    error: str | None = None
+    places: dict[str, tuple[str, str]] | None = None
 
 
 def run_round(
-    options: ReconcileOptions, view: ReconcileView, number: int, stop: threading.Event, err: TextIO
+    options: ReconcileOptions,
+    view: ReconcileView,
+    number: int,
+    stop: threading.Event,
+    err: TextIO,
+    watch: Watch | None = None,
 ) -> int:
     """Run round ``number``, logging it from ``round_start`` to ``round_end``; its exit code.
 
@@ -95,41 +144,73 @@ def run_round(
     started = time.monotonic()
     view.round_start(number)
     try:
-        outcome = _reconcile(options, view, number, stop)
+        outcome = _reconcile(options, view, number, stop, watch)
     except ReconcilerError as exc:
         view.error(number, exc)
-        outcome = RoundOutcome(int(exc.exit_code))
+        outcome = RoundOutcome(int(exc.exit_code), error=str(exc))
     except Exception as exc:  # a bug: logged as one line, and the next round still runs
         view.error(number, exc, internal=True)
-        outcome = RoundOutcome(int(ExitCode.ERROR))
+        outcome = RoundOutcome(int(ExitCode.ERROR), error=f"internal error: {type(exc).__name__}")
         if options.verbose:
             traceback.print_exc(file=err)
     duration = time.monotonic() - started
+    requests = watch.requests_of_round() if watch is not None else None
     view.round_end(
-        number, outcome.counts, outcome.exit_code, duration, interrupted=outcome.interrupted
+        number,
+        outcome.counts,
+        outcome.exit_code,
+        duration,
+        interrupted=outcome.interrupted,
+        requests=requests,
     )
+    if watch is not None:
+        watch.round_done(_report(number, duration, outcome))
     return outcome.exit_code
 
 
+def _report(number: int, duration: float, outcome: RoundOutcome) -> RoundReport:
+    return RoundReport(
+        number,
+        outcome.exit_code,
+        duration,
+        plan=outcome.plan,
+        result=outcome.result,
+        drifted=outcome.drifted,
+        error=outcome.error,
+        places=outcome.places,
+    )
+
+
 def _reconcile(
-    options: ReconcileOptions, view: ReconcileView, number: int, stop: threading.Event
+    options: ReconcileOptions,
+    view: ReconcileView,
+    number: int,
+    stop: threading.Event,
+    watch: Watch | None = None,
 ) -> RoundOutcome:
     clonesets = load(options.paths)
-    view.add_secrets(_secrets(options))
-    with connect(options) as session:
-        plan = plan_for(session, options, clonesets).plan
+    secrets = token_strings(options)
+    view.add_secrets(secrets)
+    if watch is not None:
+        watch.add_secrets(secrets)
+    with connect(options, watch.ledger if watch is not None else None) as session:
+        planned = plan_for(session, options, clonesets)
+        plan = planned.plan
         view.plan(number, plan)
         drifted = reported_drift(plan)
         for change in drifted:
             view.drift(number, change)
+        places = console_places(planned.observation.catalog.environments)
         if stop.is_set():
-            return _stopped_before_apply(plan, drifted, detailed=options.detailed_exitcode)
+            outcome = _stopped_before_apply(plan, drifted, detailed=options.detailed_exitcode)
+            return replace(outcome, plan=plan, drifted=drifted, places=places)
         progress = view.progress(number)
         result = execute(
             plan, session.client, parallelism=session.parallelism, progress=progress, stop=stop
         )
     progress.log_unreported(result)
-    return _judge(plan, result, drifted, detailed=options.detailed_exitcode)
+    outcome = _judge(plan, result, drifted, detailed=options.detailed_exitcode)
+    return replace(outcome, plan=plan, result=result, drifted=drifted, places=places)
 
 
 def _judge(
@@ -150,17 +231,3 @@ def _stopped_before_apply(
     code = exits.of_round_stopped_before_apply(plan, detailed=detailed)
     interrupted = plan.has_pending_changes or plan.summary.conflict > 0
     return RoundOutcome(code, counts, interrupted=interrupted)
-
-
-def _secrets(options: ReconcileOptions) -> tuple[str, ...]:
-    """The token of this round (read again: a mounted secret may rotate), to keep off the log."""
-    if options.sandbox:
-        return ()
-    try:
-        connection = resolve_connection(
-            api_url=options.api_url, token_file=options.token_file, environ=os.environ
-        )
-    except ReconcilerError:
-        return ()  # ``connect`` raises the same error, and the round logs it
-    authorization = connection.authorization
-    return (authorization, authorization.partition(" ")[2])

@@ -170,6 +170,7 @@ class Plan:
     api_url: str | None = None
     selectors: tuple[SelectorMatch, ...] = ()
     notes: tuple[str, ...] = ()
+    requests: Mapping[str, JSON] | None = None  # what observing cost (``plan --json``)
 
     @classmethod
     def of(
@@ -264,6 +265,7 @@ def to_document(plan: Plan) -> dict[str, JSON]:
         "summary": plan.summary.as_dict(),
         "selectors": [_selector_document(selector) for selector in plan.selectors],
         "notes": list(plan.notes),
+        **({"requests": dict(plan.requests)} if plan.requests is not None else {}),
     }
 
 

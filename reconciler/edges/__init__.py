@@ -5,6 +5,9 @@
 answers); ``loading`` + ``validating`` read manifests; ``observing`` reads what Qovery
 holds through a ``reading.Reader`` (the client, or a recorded catalog); ``executing``
 carries out a plan; ``staleness`` and ``savedplans`` re-read for a saved plan; ``session``
-opens a connection (or the embedded sandbox); ``files`` writes atomically. Each calls the
-pure ``reconciler.core`` for its decisions.
+opens a connection (or the embedded sandbox); ``files`` writes atomically; ``budget``
+records every request and the API's rate-limit headers. For ``reconcile``'s watchers:
+``notifying`` posts events to webhooks (through ``http.post_json``), ``metrics`` keeps the
+Prometheus metrics, ``serving`` serves them with ``/healthz`` and the status page. Each calls
+the pure ``reconciler.core`` for its decisions.
 """

@@ -18,6 +18,7 @@ from urllib.parse import quote
 from reconciler.core.errors import AmbiguousWriteError, BadResponseError
 from reconciler.core.kinds import APPLICATION, ServiceKind
 from reconciler.edges.answers import NonFiniteNumber, kind, listed, parse_json, with_id
+from reconciler.edges.budget import RequestLedger
 from reconciler.edges.http import HttpChannel, Reply
 from reconciler.edges.retrying import RetryPolicy
 
@@ -53,6 +54,7 @@ class QoveryClient:
         backoff_base: float = 0.2,
         backoff_max: float = 10.0,
         user_agent: str | None = None,
+        ledger: RequestLedger | None = None,
     ) -> None:
         self._base_url = base_url.rstrip("/")
         self._http = HttpChannel(
@@ -62,6 +64,7 @@ class QoveryClient:
             timeout=timeout,
             policy=RetryPolicy(max(0, max_retries), backoff_base, backoff_max),
             user_agent=user_agent,
+            ledger=ledger,
         )
 
     def __repr__(self) -> str:
@@ -81,6 +84,11 @@ class QoveryClient:
     def request_count(self) -> int:
         """How many HTTP requests this client sent (retries included)."""
         return self._http.request_count
+
+    @property
+    def ledger(self) -> RequestLedger:
+        """The requests sent, by method and status, and the API's last rate-limit headers."""
+        return self._http.ledger
 
     # -- reads
     def list_organizations(self) -> list[JSONObject]:

@@ -7,6 +7,10 @@ body, content type) of a 2xx answer. httpx exceptions never leave this module: e
 turned into an ``ApiError`` raised ``from None``, so that nothing chained to it can carry
 request headers.
 
+Every attempt is recorded in a ``budget.RequestLedger`` (method, status, the API's
+``X-RateLimit-*`` headers). ``post_json`` is the one other HTTP call: a notification POSTed
+to a webhook (``notifying``), with no Authorization header.
+
 The token never appears in an exception, a log line or a ``repr``: messages are built from
 the method, the path (ids only, no query string), the status and a short excerpt of the body,
 from which the Authorization value is redacted (before it is cut to length). With ``-v`` the
@@ -47,6 +51,7 @@ from reconciler.core.errors import (
 )
 from reconciler.core.version import VERSION as __version__
 from reconciler.edges.answers import parse_json
+from reconciler.edges.budget import RequestLedger
 from reconciler.edges.connection import redact
 from reconciler.edges.retrying import (
     Failure,
@@ -118,6 +123,7 @@ class HttpChannel:
         timeout: float,
         policy: RetryPolicy,
         user_agent: str | None,
+        ledger: RequestLedger | None = None,
     ) -> None:
         if not authorization or not all("\x20" <= c <= "\x7e" for c in authorization):
             raise ConfigError("the Authorization value cannot be sent in an HTTP header")
@@ -128,6 +134,7 @@ class HttpChannel:
         self._count = 0
         self._count_lock = threading.Lock()
         self._deadline = timeout  # for a whole exchange, the body included
+        self.ledger = ledger if ledger is not None else RequestLedger()
         try:
             self._http = self._open(timeout, max_connections, user_agent)
         except (httpx.InvalidURL, ValueError, TypeError):
@@ -246,12 +253,14 @@ class HttpChannel:
         except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError) as exc:
             failure, description = _classify(exc, self._authorization)
         else:
+            self.ledger.record(method, response.status_code, response.headers)
             elapsed = time.monotonic() - started
             _log.debug("%s %s -> %s in %.3fs", method, path, response.status_code, elapsed)
             headers = [(k, v) for k, v in response.headers.items() if k != "content-encoding"]
             return httpx.Response(
                 response.status_code, headers=headers, content=body, request=request
             )
+        self.ledger.record(method, None)
         elapsed = time.monotonic() - started
         _log.debug("%s %s -> %s after %.3fs", method, path, description, elapsed)
         return failure, description
@@ -318,6 +327,29 @@ class HttpChannel:
 
     def _excerpt(self, response: httpx.Response) -> str:
         return error_excerpt(response.text, self._authorization)
+
+
+def post_json(url: str, body: JSONObject, *, timeout: float) -> int:
+    """POST ``body`` to a webhook ``url`` (no Authorization header, no redirect, proxies per
+    the environment); the status of its answer, or a ``TransportError`` naming only its host
+    (a webhook URL may hold a secret of its own)."""
+    try:
+        with httpx.Client(timeout=httpx.Timeout(timeout), follow_redirects=False) as http:
+            response = http.post(
+                url, json=body, headers={"User-Agent": f"reconciler/{__version__}"}
+            )
+            return response.status_code
+    except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError, ValueError) as exc:
+        host = httpx.URL(url).host if _parses(url) else "?"
+        raise TransportError(f"no answer from {host} ({type(exc).__name__})") from None
+
+
+def _parses(url: str) -> bool:
+    try:
+        httpx.URL(url)
+    except (httpx.InvalidURL, ValueError, TypeError):
+        return False
+    return True
 
 
 def error_excerpt(text: str, secret: str = "", limit: int = EXCERPT_LENGTH) -> str:

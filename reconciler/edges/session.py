@@ -11,6 +11,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from reconciler.edges.budget import RequestLedger
 from reconciler.edges.client import QoveryClient
 from reconciler.edges.connection import resolve_connection
 
@@ -34,20 +35,24 @@ def open_session(
     sandbox: bool = False,
     parallelism: int = 8,
     environ: Mapping[str, str] | None = None,
+    ledger: RequestLedger | None = None,
 ) -> Iterator[Session]:
     """Open a client (pool sized for ``parallelism``); closed when the block ends.
 
     ``sandbox``: the embedded sandbox, its state in ``.reconciler/sandbox.json`` of the
     current directory (seeded with the demo organization on first use). Otherwise the URL
     and token come from ``api_url``/``token_file`` or ``environ`` (default ``os.environ``),
-    per contract section 2.
+    per contract section 2. ``ledger``: where the client records its requests (a new one
+    when not given; ``reconcile`` keeps one across its rounds).
     """
     if sandbox:
         from reconciler.sandbox import embedded
 
         with (
             embedded(SANDBOX_STATE) as running,
-            QoveryClient(running.url, running.authorization, max_connections=parallelism) as client,
+            QoveryClient(
+                running.url, running.authorization, max_connections=parallelism, ledger=ledger
+            ) as client,
         ):
             yield Session(client, f"sandbox:{os.path.abspath(SANDBOX_STATE)}", parallelism)
         return
@@ -57,6 +62,6 @@ def open_session(
         environ=os.environ if environ is None else environ,
     )
     with QoveryClient(
-        connection.base_url, connection.authorization, max_connections=parallelism
+        connection.base_url, connection.authorization, max_connections=parallelism, ledger=ledger
     ) as client:
         yield Session(client, connection.base_url, parallelism)

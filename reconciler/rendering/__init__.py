@@ -7,7 +7,8 @@ stream they are handed (``Streams.out`` in commands). Colour only when the calle
 - ``json_document.render_plan``: the plan document (contract section 6);
 - ``markdown.render_plan`` / ``markdown.render_drift``: a pull-request comment or a CI step
   summary (``$GITHUB_STEP_SUMMARY``);
-- ``progress``: apply's progress and its views; ``log``: reconcile's JSON lines and its view.
+- ``progress``: apply's progress and its views; ``log``: reconcile's JSON lines and its view;
+- ``status_page``: the HTML status page of ``reconcile --listen``.
 
 ``views`` holds what each command must show (a Protocol per command) and the table of the
 classes that show it, one per ``ViewType``: the commands pick their view there, once.

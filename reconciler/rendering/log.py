@@ -1,15 +1,22 @@
 """The JSON-lines log of ``reconciler reconcile``: one JSON object per line, flushed at once.
 
-Every line holds ``ts`` (RFC 3339, UTC, milliseconds), ``event`` and the event's fields::
+Every line holds ``ts`` (RFC 3339, UTC, milliseconds), ``level`` (``info``, ``warning``,
+``error``: ``level_of``), ``event`` and the event's fields (``level`` left out below)::
 
-    {"ts": "2026-08-20T12:00:00.123Z", "event": "round_start", "round": 1}
+    {"ts": "2026-08-20T12:00:00.123Z", "level": "info", "event": "round_start", "round": 1}
     {"ts": "…", "event": "plan", "round": 1, "summary": {"create": 2, …}, "notes": []}
     {"ts": "…", "event": "drift", "round": 1, "address": "…", "drift": [{"path": …}]}
     {"ts": "…", "event": "change", "round": 1, "address": "…", "action": "create",
      "result": "ok", "message": "…", "duration_s": 1.234}
     {"ts": "…", "event": "error", "round": 1, "kind": "ApiError", "message": "…"}
     {"ts": "…", "event": "round_end", "round": 1, "counts": {…}, "exit_code": 0,
-     "duration_s": 2.5}
+     "duration_s": 2.5, "requests": {"total": 12, "by_method": {…}, "by_status": {…}}}
+    {"ts": "…", "event": "stopped", "reason": "signal", "rounds": 7}
+
+A ``change`` line of a corrected drift holds ``overwrote``: each field's ``path``, the
+``actual`` value it held and the ``expected`` one written over it. Other lines:
+``listening`` (``--listen``), ``budget_wait`` (why the next round waits), ``notify_failed``
+(a notification given up) and ``metrics_file_failed``.
 
 ``EventLog`` is safe to call from the executor's worker threads (one lock, one write and one
 flush per line, so lines never interleave) and replaces any string it was told is secret by
@@ -68,15 +75,39 @@ class EventLog:
             known = {*self._secrets, *(s for s in secrets if s)}
             self._secrets = tuple(sorted(known, key=len, reverse=True))
 
-    def write(self, event: str, **fields: Any) -> None:
-        """Write ``{"ts", "event", **fields}`` as one line, then flush."""
-        record = {"ts": self._clock(), "event": event, **fields}
+    def write(self, event: str, level: str | None = None, **fields: Any) -> None:
+        """Write ``{"ts", "level", "event", **fields}`` as one line, then flush; the level is
+        the event's own (``level_of``) unless given."""
+        level = level or level_of(event, fields)
+        record = {"ts": self._clock(), "level": level, "event": event, **fields}
         line = json.dumps(record, ensure_ascii=False, default=str)
         with self._lock:
             for secret in self._secrets:
                 line = line.replace(secret, REDACTED)
             self._out.write(line + "\n")
             self._out.flush()
+
+
+def level_of(event: str, fields: Mapping[str, Any]) -> str:
+    """``error`` for a round that could not run and a failed change; ``warning`` for a
+    conflict, a skipped change, reported drift and a round that did not do all it should;
+    else ``info``."""
+    if event == "error" or (event == "change" and fields.get("result") == "failed"):
+        return "error"
+    if event == "drift" or (event == "change" and fields.get("result") in ("conflict", "skipped")):
+        return "warning"
+    if event == "round_end" and fields.get("exit_code", 0) != 0:
+        return "warning"
+    return "info"
+
+
+def overwritten(change: Change) -> list[dict[str, Any]]:
+    """What correcting ``change``'s drift overwrote: each field's path, the value it held
+    (``actual``) and the declared one written over it (``expected``)."""
+    return [
+        {"path": item.path, "expected": item.expected, "actual": item.actual}
+        for item in change.drift
+    ]
 
 
 def plan_fields(plan: Plan) -> dict[str, Any]:
@@ -144,7 +175,10 @@ class ReconcileView(Protocol):
         duration_s: float,
         *,
         interrupted: bool,
+        requests: Mapping[str, object] | None = None,
     ) -> None: ...
+
+    def event(self, event: str, level: str | None = None, **fields: Any) -> None: ...
 
 
 class ReconcileJSON:
@@ -152,6 +186,7 @@ class ReconcileJSON:
 
     def __init__(self, streams: Streams) -> None:
         self.log = EventLog(streams.out)
+        self._drift: dict[tuple[str, Action], list[dict[str, Any]]] = {}
 
     def add_secrets(self, secrets: Iterable[str]) -> None:
         self.log.add_secrets(secrets)
@@ -160,13 +195,14 @@ class ReconcileJSON:
         self.log.write("round_start", round=number)
 
     def plan(self, number: int, plan: Plan) -> None:
+        self._drift = {(c.address, c.action): overwritten(c) for c in plan.changes if c.drift}
         self.log.write("plan", round=number, **plan_fields(plan))
 
     def drift(self, number: int, change: Change) -> None:
         self.log.write("drift", round=number, **drift_fields(change))
 
     def progress(self, number: int) -> RoundProgress:
-        return LogProgress(self.log, number)
+        return LogProgress(self.log, number, self._drift)
 
     def error(self, number: int, exc: BaseException, *, internal: bool = False) -> None:
         if internal:  # a bug: its kind is not the user's business, its message is
@@ -186,19 +222,32 @@ class ReconcileJSON:
         duration_s: float,
         *,
         interrupted: bool,
+        requests: Mapping[str, object] | None = None,
     ) -> None:
         fields = round_end_fields(counts, exit_code, duration_s)
         if interrupted:
             fields["interrupted"] = True
+        if requests is not None:
+            fields["requests"] = dict(requests)
         self.log.write("round_end", round=number, **fields)
+
+    def event(self, event: str, level: str | None = None, **fields: Any) -> None:
+        """Any other line: ``listening``, ``budget_wait``, ``notify_failed``, ``stopped``."""
+        self.log.write(event, level, **fields)
 
 
 class LogProgress:
     """The executor's progress hook: one ``change`` line per finished change, live."""
 
-    def __init__(self, log: EventLog, number: int) -> None:
+    def __init__(
+        self,
+        log: EventLog,
+        number: int,
+        drift: Mapping[tuple[str, Action], list[dict[str, Any]]] | None = None,
+    ) -> None:
         self._log = log
         self._number = number
+        self._drift = drift or {}
         # outcomes, not addresses: a renamed clone's create and its old clone's delete share one
         self._reported: set[Outcome] = set()
         self._lock = threading.Lock()
@@ -216,7 +265,11 @@ class LogProgress:
             if outcome in self._reported:
                 return
             self._reported.add(outcome)
-        self._log.write("change", round=self._number, **change_fields(outcome))
+        fields = change_fields(outcome)
+        overwrote = self._drift.get((outcome.address, outcome.action))
+        if overwrote and outcome.action is Action.UPDATE and outcome.result == "ok":
+            fields["overwrote"] = overwrote  # a corrected drift: what it wrote over
+        self._log.write("change", round=self._number, **fields)
 
     def log_unreported(self, result: ApplyResult) -> None:
         """Log the outcomes the executor returned without announcing them (skipped ones)."""

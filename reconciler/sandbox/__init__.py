@@ -93,6 +93,11 @@ class RunningSandbox:
     def clear_faults(self) -> None:
         self.faults.clear()
 
+    def set_rate_limit(self, limit: int | None, window: float = 3600.0) -> None:
+        """Answer with ``X-RateLimit-*`` headers, and 429 past ``limit`` requests per
+        ``window`` seconds (``None``: no limit, no headers)."""
+        self._server.rate_limit.set(limit, window)
+
     @property
     def deploy_seconds(self) -> float:
         return self.store.deploy_seconds

@@ -4,7 +4,9 @@ A stdlib ``ThreadingHTTPServer`` on 127.0.0.1 speaking HTTP/1.1 (keep-alive), on
 thread per connection. Every path needs ``Authorization: Token <t>`` or ``Bearer <t>`` with
 the sandbox's token (401 otherwise). Qovery paths (``ROUTES``) go through the faults, are
 logged and counted in flight, then call the ``store``; ``/_sandbox/...`` paths are the admin
-API (request log, stats, faults, state), neither faulted nor logged.
+API (request log, stats, faults, rate limit, state), neither faulted nor logged. With a rate
+limit set (``ratelimit``), Qovery paths answer with ``X-RateLimit-*`` headers, and 429 past
+the budget.
 
 Neighbours: ``store`` (the operations), ``faults`` (what to break), ``__init__`` (starts it).
 """
@@ -27,6 +29,7 @@ from urllib.parse import urlsplit
 
 from reconciler.sandbox.faults import Decision, Faults, Rule
 from reconciler.sandbox.problems import ApiProblem, bad_request
+from reconciler.sandbox.ratelimit import RateLimit
 from reconciler.sandbox.store import Store
 
 Payload = Any
@@ -170,6 +173,7 @@ class SandboxServer(ThreadingHTTPServer):
     def __init__(self, port: int, store: Store, faults: Faults, token: str) -> None:
         self.store, self.faults, self.token = store, faults, token
         self.monitor = Monitor()
+        self.rate_limit = RateLimit()
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
         super().__init__(("127.0.0.1", port), Handler)
@@ -203,6 +207,7 @@ class Handler(BaseHTTPRequestHandler):
     """One connection; each request is authenticated, then faulted, logged and served."""
 
     _log_entry: dict[str, Any] | None = None  # the log entry of the request being served
+    _budget_headers: dict[str, str] = {}  # noqa: RUF012  (X-RateLimit-* of a Qovery answer)
 
     protocol_version = "HTTP/1.1"
     server_version = "reconciler-sandbox"
@@ -235,6 +240,7 @@ class Handler(BaseHTTPRequestHandler):
 
     # -- the request
     def _handle(self) -> None:
+        self._budget_headers = {}
         path = urlsplit(self.path).path
         if len(path) > 1:
             path = path.rstrip("/")
@@ -278,6 +284,11 @@ class Handler(BaseHTTPRequestHandler):
         return secrets.compare_digest(token.strip().encode(), self.server.token.encode())
 
     def _qovery(self, path: str, raw: bytes) -> int | None:
+        allowed, self._budget_headers = self.server.rate_limit.take()
+        if not allowed:
+            body = json.dumps({"status": 429, "detail": "rate limit exceeded"}).encode()
+            self._send(429, body, "application/json", {})
+            return 429
         decision = self.server.faults.decide(self.command, path, template(path))
         rule = decision.rule
         if rule is not None and rule.action in ("respond", "drop"):
@@ -359,6 +370,8 @@ class Handler(BaseHTTPRequestHandler):
             return 200, server.monitor.stats()
         if path == "/_sandbox/faults" and method in ("GET", "PUT", "DELETE"):
             return 200, self._admin_faults(method, body)
+        if path == "/_sandbox/rate_limit" and method in ("GET", "PUT", "DELETE"):
+            return 200, self._admin_rate_limit(method, body)
         if path == "/_sandbox/state" and method == "GET":
             return 200, server.store.snapshot()
         if path == "/_sandbox/state" and method == "PUT":
@@ -375,6 +388,16 @@ class Handler(BaseHTTPRequestHandler):
         elif method == "DELETE":
             faults.clear()
         return faults.describe()
+
+    def _admin_rate_limit(self, method: str, body: Any) -> dict[str, Any]:
+        budget = self.server.rate_limit
+        if method == "PUT":
+            if not isinstance(body, dict) or set(body) - {"limit", "window"}:
+                raise bad_request('the rate limit must be {"limit": N, "window": SECONDS}')
+            budget.set(body.get("limit"), body.get("window", 3600.0))
+        elif method == "DELETE":
+            budget.set()
+        return budget.describe()
 
     # -- writing
     def _send_json(self, status: int, payload: Payload) -> None:
@@ -393,7 +416,7 @@ class Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         if content_type:
             self.send_header("Content-Type", content_type)
-        for name, value in headers.items():
+        for name, value in {**self._budget_headers, **headers}.items():
             self.send_header(name, value)
         if status != 204:
             self.send_header("Content-Length", str(len(body) if length is None else length))

@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 from jsonschema import Draft202012Validator
 
-from reconciler.cli import main
+from reconciler.cli import build_parser, main
 from reconciler.edges.client import QoveryClient
 from reconciler.edges.validating import load_manifests, manifest_schema
 from reconciler.pipeline import observe
@@ -61,3 +61,40 @@ def test_the_examples_resolve_against_the_demo_seed(sandbox: RunningSandbox) -> 
     qa_api = next(c for c in desired.clones if c.manifest == "qa")
     assert qa_api.overrides["git_repository"] == {"branch": "develop"}
     assert desired.notes == ()
+
+
+# ── the Kubernetes Deployment: the loop with --listen ─────────────────────────────────────
+
+KUBERNETES = REPO / "examples" / "kubernetes"
+
+
+def test_the_deployment_runs_one_listening_loop_probed_on_healthz_and_scraped() -> None:
+    (deployment,) = [
+        d for d in yaml.safe_load_all((KUBERNETES / "deployment.yaml").read_text()) if d
+    ]
+    assert deployment["kind"] == "Deployment"
+    spec = deployment["spec"]
+    assert spec["replicas"] == 1 and spec["strategy"]["type"] == "Recreate"  # one loop only
+    template = spec["template"]
+    annotations = template["metadata"]["annotations"]
+    assert annotations["prometheus.io/scrape"] == "true"
+    (container,) = template["spec"]["containers"]
+    args = container["args"]
+    port = int(annotations["prometheus.io/port"])
+    assert args[:2] == ["reconcile", "/manifests"]
+    assert args[args.index("--listen") + 1] == f"0.0.0.0:{port}"
+    assert float(args[args.index("--interval") + 1]) > 0
+    assert annotations["prometheus.io/path"] == "/metrics"
+    assert container["ports"] == [{"name": "http", "containerPort": port}]
+    for probe in ("livenessProbe", "readinessProbe"):
+        assert container[probe]["httpGet"] == {"path": "/healthz", "port": "http"}
+    # the same manifests and token as the CronJob beside it
+    cronjob_docs = list(yaml.safe_load_all((KUBERNETES / "cronjob.yaml").read_text()))
+    (cronjob,) = [d for d in cronjob_docs if d and d["kind"] == "CronJob"]
+    job_pod = cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    assert template["spec"]["volumes"] == job_pod["volumes"]
+    assert container["env"] == job_pod["containers"][0]["env"]
+    # and the arguments are ones the CLI accepts
+    err = io.StringIO()
+    parsed = build_parser().parse_args(args)
+    assert (parsed.listen, parsed.interval, err.getvalue()) == (f"0.0.0.0:{port}", 300.0, "")

@@ -6,18 +6,16 @@ from __future__ import annotations
 import io
 import json
 import os
-import queue
 import re
 import signal
-import subprocess
-import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers_loop import Loop, round_end
 from helpers_manifests import demo_manifest, write_manifest
 from helpers_sandbox import app_named
 
@@ -132,9 +130,31 @@ def test_corrected_drift_is_a_change_and_the_field_is_restored(
     (change,) = of_kind(records, "change")
     assert change["address"] == "previews.api[shop/preview-101]"
     assert (change["action"], change["result"]) == ("update", "ok")
+    # what the correction wrote over: the field, the value it held, the declared one
+    assert change["overwrote"] == [{"path": "cpu", "expected": 250, "actual": 999}]
     assert of_kind(records, "drift") == []
     assert records[-1]["counts"]["updated"] == 1
     assert app_named(sandbox, "preview-101", "api")["cpu"] == 250
+
+
+def test_every_line_has_a_level_that_says_how_bad_it_is(
+    cli, sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    manifest = write_previews(tmp_path, "report")
+    created = events(cli("reconcile", manifest).out)
+    assert {r["level"] for r in created} == {"info"}
+    sandbox.edit_out_of_band(app_named(sandbox, "preview-102", "web")["id"], memory=999)
+    drifted = events(cli("reconcile", manifest, "--detailed-exitcode").out)
+    assert [(r["event"], r["level"]) for r in drifted if r["level"] != "info"] == [
+        ("drift", "warning"),
+        ("round_end", "warning"),  # exit code 2: drift remains
+    ]
+    failed = events(cli("reconcile", write_previews(tmp_path, overrides="cpus: 250")).out)
+    assert [(r["event"], r["level"]) for r in failed] == [
+        ("round_start", "info"),
+        ("error", "error"),
+        ("round_end", "warning"),
+    ]
 
 
 def test_a_conflict_is_logged_and_exits_1_while_the_others_are_created(
@@ -161,6 +181,7 @@ def test_a_conflict_is_logged_and_exits_1_while_the_others_are_created(
     by_address = {c["address"]: c for c in of_kind(records, "change")}
     assert by_address["previews.api[shop/preview-101]"]["action"] == "conflict"
     assert by_address["previews.api[shop/preview-101]"]["result"] == "conflict"
+    assert by_address["previews.api[shop/preview-101]"]["level"] == "warning"
     assert sum(c["action"] == "create" and c["result"] == "ok" for c in by_address.values()) == 3
     assert records[-1]["exit_code"] == 1 and records[-1]["counts"]["conflicts"] == 1
     assert app_named(sandbox, "preview-101", "api")["cpu"] == 999  # never touched
@@ -321,79 +342,6 @@ def test_lines_written_from_many_threads_never_interleave() -> None:
 # ── the loop, as a subprocess ─────────────────────────────────────────────────────────────
 
 
-class Loop:
-    """``reconciler reconcile --interval`` in a child process; its lines read as they come."""
-
-    def __init__(self, sandbox: RunningSandbox, cwd: Path, *argv: str) -> None:
-        env = {**os.environ, **sandbox.env}
-        env.pop("QOVERY_TOKEN_TYPE", None)
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "reconciler", "reconcile", *argv],
-            cwd=cwd,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        self.lines: queue.Queue[str] = queue.Queue()
-        self.records: list[dict[str, Any]] = []
-        self.raw: list[str] = []
-        self._pump_thread = threading.Thread(target=self._pump, daemon=True)
-        self._pump_thread.start()
-
-    def _pump(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            self.lines.put(line)
-
-    def until(self, condition: Callable[[dict[str, Any]], bool], timeout: float = 10) -> None:
-        """Read lines until one satisfies ``condition``."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                line = self.lines.get(timeout=0.1)
-            except queue.Empty:
-                assert self.process.poll() is None, self.process.stderr.read()  # type: ignore[union-attr]
-                continue
-            self.raw.append(line)
-            record = json.loads(line)
-            self.records.append(record)
-            if condition(record):
-                return
-        pytest.fail(f"no such line within {timeout}s; got {self.raw}")
-
-    def stop(self, signum: int) -> tuple[int, str]:
-        self.process.send_signal(signum)
-        code = self.process.wait(timeout=5)
-        assert self.process.stderr is not None
-        self._pump_thread.join(timeout=5)  # the child is gone: its stdout is at its end
-        while not self.lines.empty():
-            line = self.lines.get()
-            self.raw.append(line)
-            self.records.append(json.loads(line))
-        return code, self.process.stderr.read()
-
-    def close(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
-        self._pump_thread.join(timeout=5)
-        for pipe in (self.process.stdout, self.process.stderr):
-            if pipe is not None:
-                pipe.close()
-
-
-def round_end(exit_code: int | None = None, **counts: int) -> Callable[[dict[str, Any]], bool]:
-    def matches(record: dict[str, Any]) -> bool:
-        if record["event"] != "round_end":
-            return False
-        if exit_code is not None and record["exit_code"] != exit_code:
-            return False
-        return all(record["counts"].get(k) == v for k, v in counts.items())
-
-    return matches
-
-
 def test_the_loop_survives_failed_rounds_rereads_manifests_and_stops_on_sigterm(
     recognisable_sandbox: RunningSandbox, tmp_path: Path
 ) -> None:
@@ -427,8 +375,11 @@ def test_the_loop_survives_failed_rounds_rereads_manifests_and_stops_on_sigterm(
     finally:
         loop.close()
     assert time.monotonic() - stopped_at < 3
-    assert loop.records[-1]["event"] == "round_end"
-    assert code == loop.records[-1]["exit_code"] == 0
+    stopped, last_round = loop.records[-1], loop.records[-2]
+    assert stopped["event"] == "stopped" and stopped["level"] == "info"  # the shutdown line
+    assert stopped["rounds"] == last_round["round"]
+    assert last_round["event"] == "round_end"
+    assert code == last_round["exit_code"] == 0
     assert "Traceback" not in err and err == ""
     assert len(of_kind(loop.records, "round_start")) >= 4
     output = "".join(loop.raw)
@@ -459,7 +410,9 @@ def test_sigint_ends_the_loop_cleanly_with_0_whatever_the_last_round_did(
     finally:
         loop.close()
     assert code == 0  # contract section 18: the loop ends cleanly; round_end said how it went
-    assert loop.records[-1]["event"] == "round_end" and loop.records[-1]["exit_code"] == 1
+    assert loop.records[-1]["event"] == "stopped"
+    end = loop.records[-2]
+    assert end["event"] == "round_end" and end["exit_code"] == 1 and end["level"] == "warning"
     assert "Traceback" not in err and "interrupted" not in err
 
 
@@ -476,6 +429,7 @@ def test_a_signal_during_a_rounds_writes_ends_the_loop_with_0_and_the_round_inte
     finally:
         loop.close()
     assert code == 0, err
-    end = loop.records[-1]
+    assert loop.records[-1]["event"] == "stopped"
+    end = loop.records[-2]
     assert end["event"] == "round_end" and end["interrupted"] is True and end["exit_code"] == 1
     assert "Traceback" not in err

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from helpers_planning import plan_change
+
 from reconciler.core import plans
-from reconciler.core.plans import Action, Change, DriftItem, Endpoint, Origin, Plan
+from reconciler.core.plans import Action, Change, DriftItem, Origin, Plan
 
 DRIFT = (DriftItem("cpu", 250, 900, Origin.OVERRIDE),)
 
 
-def change(name: str, action: Action, drift: tuple[DriftItem, ...] = ()) -> Change:
-    side = Endpoint(None, name, "shop", "preview-1", "e1")
-    return Change(f"m.{name}[shop/preview-1]", action, "m", side, side, owned=True, drift=drift)
+change = plan_change
 
 
 PLAN = Plan.of(
