@@ -22,6 +22,7 @@ class Phase(StrEnum):
     DEPLOY = "deploy"
     WAIT = "wait"
     DELETE = "delete"
+    STOP = "stop"
 
 
 class Result(StrEnum):
@@ -63,6 +64,8 @@ class ApplyResult:
             "deleted": done.count(Action.DELETE),
             "failed": self._count(Result.FAILED),
             "conflicts": self._count(Result.CONFLICT),
+            # only when some clone expired: outputs of runs without expiry stay as they were
+            **({"expired": done.count(Action.EXPIRE)} if Action.EXPIRE in done else {}),
         }
 
     @property

@@ -29,7 +29,8 @@ def summary_line(summary: Summary) -> str:
     return (
         f"Plan: {summary.create} to create, {summary.update} to update, "
         f"{summary.delete} to delete, {_plural(summary.conflict, 'conflict', 'conflicts')}; "
-        f"{summary.drifted} drifted, {summary.missing} missing."
+        f"{summary.drifted} drifted, {summary.missing} missing"
+        + (f"; {summary.expire} to expire." if summary.expire else ".")
     )
 
 
@@ -43,7 +44,9 @@ def drift_line(summary: Summary) -> str:
 def has_nothing_to_show(plan: Plan) -> bool:
     """No change to make, no conflict, no drift: "No changes."."""
     s = plan.summary
-    return not (s.create or s.update or s.delete or s.conflict or s.drifted or s.missing)
+    return not (
+        s.create or s.update or s.delete or s.conflict or s.drifted or s.missing or s.expire
+    )
 
 
 def no_changes_line(plan: Plan) -> str:

@@ -25,6 +25,7 @@ ICONS = {
     Action.DELETE: "🗑️ delete",
     Action.CONFLICT: "⛔ conflict",
     Action.NOOP: "⚠️ drifted",
+    Action.EXPIRE: "💤 expire",
 }
 
 

@@ -6,8 +6,10 @@ Neighbours: ``plans`` (what is shown), ``formatting`` (values, summary line); co
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TextIO
 
+from reconciler.core.expiry import expires_text, parse_instant
 from reconciler.core.plans import (
     Action,
     Change,
@@ -32,6 +34,7 @@ SYMBOLS = {
     Action.DELETE: "-",
     Action.CONFLICT: "!",
     Action.NOOP: "#",
+    Action.EXPIRE: "z",
 }
 COLOURS = {
     Action.CREATE: "32",  # green
@@ -39,6 +42,7 @@ COLOURS = {
     Action.DELETE: "31",  # red
     Action.CONFLICT: "35",  # magenta
     Action.NOOP: "36",  # cyan: reported drift
+    Action.EXPIRE: "34",  # blue: stopped, not deleted
 }
 BOLD = "1"
 
@@ -60,9 +64,11 @@ def _label(change: Change) -> str:
     return label
 
 
-def _change_lines(change: Change, paint: _Painter) -> list[str]:
+def _change_lines(change: Change, paint: _Painter, now: datetime | None) -> list[str]:
     symbol = paint(SYMBOLS[change.action], COLOURS[change.action])
-    lines = [f"  {symbol} {paint(change.address, BOLD)}  {_label(change)}"]
+    expires = expires_text(change.expires_at, now) if now and change.expires_at else None
+    label = f"{_label(change)} ({expires})" if expires else _label(change)
+    lines = [f"  {symbol} {paint(change.address, BOLD)}  {label}"]
     if change.drift:
         lines.append("      drift (expected → actual):")
     for item in change.drift:
@@ -82,8 +88,9 @@ def render_plan(plan: Plan, out: TextIO, *, color: bool = False) -> None:
         out.write(no_changes_line(plan) + "\n")
         return
     out.write("Reconciler will perform the following actions:\n\n")
+    now = parse_instant(plan.now)
     for change in shown(plan):
-        out.write("\n".join(_change_lines(change, paint)) + "\n")
+        out.write("\n".join(_change_lines(change, paint, now)) + "\n")
     out.write("\n" + summary_line(plan.summary) + "\n")
     reported = len(reported_drift(plan))
     if reported:
@@ -114,5 +121,5 @@ def render_drift(plan: Plan, out: TextIO, *, color: bool = False) -> None:
             f"  {paint('+', COLOURS[Action.CREATE])} {paint(change.address, BOLD)}  missing\n"
         )
     for change in conflicts(plan):  # why drift exits 1: the clone cannot be compared or managed
-        out.write("\n".join(_change_lines(change, paint)) + "\n")
+        out.write("\n".join(_change_lines(change, paint, None)) + "\n")
     out.write("\n" + drift_line(plan.summary) + "\n")
