@@ -97,7 +97,9 @@ def remaining_text(seconds: float) -> str:
     hours, minutes = divmod(rest, 60)
     if days:
         return f"{days}d {hours}h" if hours else f"{days}d"
-    return f"{hours}h {minutes}m" if hours else f"{minutes}m"
+    if hours:
+        return f"{hours}h {minutes}m" if minutes else f"{hours}h"
+    return f"{minutes}m"
 
 
 def is_past(until: str | None, now: datetime) -> bool:
@@ -185,10 +187,12 @@ def _quiet(change: Change, action: Action, why: tuple[Because, ...], *, expires_
 
 
 def _shown(seconds: int) -> str:
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds % size == 0:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
+    """A duration as a manifest would write it: ``7d``, ``24h``, ``90m``."""
+    if seconds % 86400 == 0 and seconds >= 2 * 86400:
+        return f"{seconds // 86400}d"
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600}h"
+    return f"{seconds // 60}m" if seconds % 60 == 0 else f"{seconds}s"
 
 
 def expires_text(expires_at: str | None, now: datetime) -> str | None:

@@ -175,7 +175,8 @@ class Plan:
     api_url: str | None = None
     selectors: tuple[SelectorMatch, ...] = ()
     notes: tuple[str, ...] = ()
-    now: str | None = None  # the clock it was planned at (ISO 8601 UTC), for "expires in"
+    # the clock it was planned at (ISO 8601 UTC), for "expires in"; not what it does
+    now: str | None = field(default=None, compare=False)
 
     @classmethod
     def of(
