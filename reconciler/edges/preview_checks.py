@@ -68,8 +68,8 @@ def _placeholders(spec: Mapping[str, Any]) -> list[tuple[Path, str]]:
                 found.append(((*base, *path), f"overrides.{field}: {unknown}"))
             elif not _is_string_field(path):
                 message = (
-                    f"overrides.{field} holds the placeholder text {text!r}, but its value is "
-                    "not a string: placeholders work only in string values"
+                    f"overrides.{field} is not a text field, so {text!r} cannot be rendered "
+                    "there: placeholders work only in string values"
                 )
                 found.append(((*base, *path), message))
     return found

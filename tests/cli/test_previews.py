@@ -69,7 +69,8 @@ def test_a_templated_branch_builds_each_preview_from_its_own_branch(
 ) -> None:
     targets = (
         "environment: preview-101",
-        "environment: preview-102\noverrides: {memory: 768, description: 'preview of {app} as {name}'}",
+        "environment: preview-102\n"
+        "overrides: {memory: 768, description: 'preview of {app} as {name}'}",
         "environment: preview-103",
     )
     overrides = 'cpu: 250\ngit_repository: {branch: "{environment}"}'
