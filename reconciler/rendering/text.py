@@ -6,10 +6,8 @@ Neighbours: ``plans`` (what is shown), ``formatting`` (values, summary line); co
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TextIO
 
-from reconciler.core.expiry import expires_text, parse_instant
 from reconciler.core.plans import (
     Action,
     Change,
@@ -22,6 +20,7 @@ from reconciler.core.plans import (
 )
 from reconciler.rendering.formatting import (
     drift_line,
+    expiry_suffix,
     format_value,
     has_nothing_to_show,
     no_changes_line,
@@ -64,10 +63,9 @@ def _label(change: Change) -> str:
     return label
 
 
-def _change_lines(change: Change, paint: _Painter, now: datetime | None) -> list[str]:
+def _change_lines(change: Change, paint: _Painter, now: str | None) -> list[str]:
     symbol = paint(SYMBOLS[change.action], COLOURS[change.action])
-    expires = expires_text(change.expires_at, now) if now and change.expires_at else None
-    label = f"{_label(change)} ({expires})" if expires else _label(change)
+    label = _label(change) + expiry_suffix(change, now)
     lines = [f"  {symbol} {paint(change.address, BOLD)}  {label}"]
     if change.drift:
         lines.append("      drift (expected → actual):")
@@ -88,9 +86,8 @@ def render_plan(plan: Plan, out: TextIO, *, color: bool = False) -> None:
         out.write(no_changes_line(plan) + "\n")
         return
     out.write("Reconciler will perform the following actions:\n\n")
-    now = parse_instant(plan.now)
     for change in shown(plan):
-        out.write("\n".join(_change_lines(change, paint, now)) + "\n")
+        out.write("\n".join(_change_lines(change, paint, plan.now)) + "\n")
     out.write("\n" + summary_line(plan.summary) + "\n")
     reported = len(reported_drift(plan))
     if reported:

@@ -121,6 +121,8 @@ def test_clones_expire_stay_stopped_and_wake_when_their_declaration_changes(
         assert writes(sandbox) == []
 
     woken = write(tmp_path, policy="{expire_after: 2h, on_drift: correct}", overrides="cpu: 300")
+    shown = cli("plan", woken)
+    assert "~ previews.api[shop/preview-101]" in shown.out and "(expires in 2h)" in shown.out
     result = cli("apply", woken, "--auto-approve")
     assert result.code == 0 and "4 updated" in result.out, result
     api = clone(sandbox, "preview-101", "api")
