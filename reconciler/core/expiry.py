@@ -27,7 +27,14 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from reconciler.core.model import CloneSet, Policy
-from reconciler.core.ownership import Owner, description_of, has_keep_line, marker_of, with_marker
+from reconciler.core.ownership import (
+    Owner,
+    description_of,
+    has_keep_line,
+    marker_of,
+    read_marker,
+    with_marker,
+)
 from reconciler.core.plans import Action, Change, Step
 from reconciler.core.reasons import Because, Reason, text_of
 
@@ -170,6 +177,16 @@ def decide(
         steps=(Step.STOP,),
         description=with_marker(description_of(target), marked),
     )
+
+
+def timeless(description: str | None) -> str | None:
+    """``description`` with its marker's ``active`` and ``expired`` times left out: what a
+    saved plan and a fresh one must agree on (their clocks differ by the time between)."""
+    owner = read_marker(description)
+    if owner is None or not (owner.active or owner.expired):
+        return description
+    plain = replace(owner, active=None, expired=None)
+    return with_marker(description, plain, keep=has_keep_line(description))
 
 
 def _quiet(change: Change, action: Action, why: tuple[Because, ...], *, expires_at: str) -> Change:

@@ -220,3 +220,16 @@ def test_a_plan_with_nothing_to_write_reads_no_statuses(
     sandbox.clear_requests()
     assert cli("plan", manifest).code == 0
     assert not [r for r in sandbox.requests() if "status" in r["path"]]
+
+
+def test_a_saved_plan_of_temporary_clones_is_not_stale_a_few_minutes_later(
+    cli: Cli, sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    manifest = write(tmp_path, policy="{expire_after: 7d}")
+    saved = str(tmp_path / "plan.json")
+    assert cli("plan", manifest, "--out", saved).code == 0
+    sandbox.advance_clock(600)  # the fresh plan's activity time is ten minutes later
+    result = cli("apply", "--plan", saved, "--auto-approve")
+    assert result.code == 0 and "4 created" in result.out, result
+    marker = read_marker(clone(sandbox, "preview-101", "api")["description"])
+    assert marker is not None and marker.active is not None
