@@ -3,8 +3,9 @@
 String values of ``overrides`` (manifest-wide, per application, per target) may use
 ``{app}`` (the source application's name), ``{name}`` (the clone's name), ``{environment}``
 and ``{project}`` (the target's). A placeholder is ``{`` + a word + ``}``; any other brace is
-text (``{"a": 1}`` stays as written), and ``{{`` / ``}}`` write a literal brace where a word
-follows (``${{PORT}}`` gives ``${PORT}``). An unknown word is an error (``unknown_in``).
+text (``{"a": 1}`` and ``{{.Status}}`` stay as written), and a word in double braces is the
+word in single braces, as text (``${{PORT}}`` gives ``${PORT}``). An unknown word is an
+error (``unknown_in``).
 
 ``substitute`` is the one place that replaces placeholders: the clone-name template of
 ``desired`` (``{app}``, ``{environment}``, ``{project}``) renders through it too.
@@ -20,12 +21,13 @@ from typing import Any
 VALUE_PLACEHOLDERS = ("app", "name", "environment", "project")
 """The placeholders an override value may use."""
 
-_TOKEN = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_WORD = r"[A-Za-z_][A-Za-z0-9_]*"
+_TOKEN = re.compile(rf"\{{\{{(?P<escaped>{_WORD})\}}\}}|\{{(?P<word>{_WORD})\}}")
 
 
 def words(text: str) -> tuple[str, ...]:
     """The placeholder words of ``text``, in order (escaped braces aside)."""
-    return tuple(m.group(1) for m in _TOKEN.finditer(text) if m.group(1))
+    return tuple(m["word"] for m in _TOKEN.finditer(text) if m["word"])
 
 
 def unknown_in(text: str, known: tuple[str, ...] = VALUE_PLACEHOLDERS) -> str | None:
@@ -36,19 +38,18 @@ def unknown_in(text: str, known: tuple[str, ...] = VALUE_PLACEHOLDERS) -> str | 
     shown = ", ".join("{" + p + "}" for p in known)
     return (
         f"unknown placeholder '{{{unknown[0]}}}' (placeholders: {shown}; "
-        "write {{ and }} for a literal brace)"
+        f"write {{{{{unknown[0]}}}}} for the text '{{{unknown[0]}}}')"
     )
 
 
 def substitute(text: str, values: Mapping[str, str]) -> str:
-    """``text`` with each placeholder of ``values`` replaced and ``{{``/``}}`` unescaped;
-    a word not in ``values`` is left as written (callers check first)."""
+    """``text`` with each placeholder of ``values`` replaced and each ``{{word}}`` made
+    ``{word}``; a word not in ``values`` is left as written (callers check first)."""
 
     def one(match: re.Match[str]) -> str:
-        word = match.group(1)
-        if word is None:
-            return match.group(0)[0]
-        return values.get(word, match.group(0))
+        if match["escaped"]:
+            return "{" + match["escaped"] + "}"
+        return values.get(match["word"], match.group(0))
 
     return _TOKEN.sub(one, text)
 

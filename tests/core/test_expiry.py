@@ -80,7 +80,7 @@ def test_the_keep_line_is_never_compared_and_survives_writes() -> None:
 def test_placeholders_render_and_braces_escape() -> None:
     values = {"app": "api", "name": "api-pr", "environment": "pr-7", "project": "shop"}
     assert substitute("{app}@{environment}/{project} {name}", values) == "api@pr-7/shop api-pr"
-    assert substitute('${{PORT}} {"a": 1}', values) == '${PORT} {"a": 1}'
+    assert substitute('${{PORT}} {"a": 1} {{.Status}}', values) == '${PORT} {"a": 1} {{.Status}}'
     assert render({"git_repository": {"branch": "{environment}"}, "cpu": 250}, values) == {
         "git_repository": {"branch": "pr-7"},
         "cpu": 250,
