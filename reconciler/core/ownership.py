@@ -96,7 +96,9 @@ def _is_keep_line(line: str) -> bool:
 
 def has_keep_line(description: str | None) -> bool:
     """Whether a person marked the clone ``[reconciler: keep]``: it never expires."""
-    return any(_is_keep_line(line) for line in (description or "").splitlines())
+    if not description or KEEP_LINE not in description:
+        return False
+    return any(_is_keep_line(line) for line in description.splitlines())
 
 
 def _without_keep_lines(description: str) -> str:
