@@ -80,12 +80,14 @@ class ApplyResult:
         return counts["failed"] == 0 and counts["conflicts"] == 0
 
     def summary_line(self) -> str:
-        """``N created, N updated, N deleted, N failed, N conflicts`` (``, N skipped``)."""
+        """``N created, N updated, N deleted, N failed, N conflicts`` (``, N expired``,
+        ``, N skipped``)."""
         c = self.counts()
         line = (
             f"{c['created']} created, {c['updated']} updated, {c['deleted']} deleted, "
             f"{c['failed']} failed, {c['conflicts']} conflicts"
         )
+        line += f", {c['expired']} expired" if "expired" in c else ""
         return f"{line}, {self.skipped} skipped" if self.skipped else line
 
     def _count(self, result: Result) -> int:

@@ -107,7 +107,9 @@ def test_clones_expire_stay_stopped_and_wake_when_their_declaration_changes(
     assert due["summary"]["expire"] == 4 and set(actions(due).values()) == {"expire"}
     assert cli("plan", manifest, "--detailed-exitcode").code == 2  # a pending change
 
-    assert cli("apply", manifest, "--auto-approve").code == 0
+    stopped = cli("apply", manifest, "--auto-approve")
+    assert stopped.code == 0 and "0 conflicts, 4 expired" in stopped.out, stopped
+    assert "previews.api[shop/preview-101]: stopped (expired)" in stopped.err
     api = clone(sandbox, "preview-101", "api")
     assert state_of(sandbox, api["id"]) == "STOPPED"
     marker = read_marker(api["description"])
