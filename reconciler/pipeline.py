@@ -18,7 +18,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 
+from reconciler.core.expiry import current_targets
 from reconciler.core.guarding import check as check_deletes
 from reconciler.core.model import CloneSet, DesiredState, ObservedState
 from reconciler.core.planning import plan as make_plan
@@ -33,6 +35,7 @@ from reconciler.core.targeting import select
 from reconciler.edges.observing import read_containers, read_environments, read_organizations
 from reconciler.edges.reading import Reader
 from reconciler.edges.session import Session
+from reconciler.edges.states import environments_to_read, read_states, with_states
 from reconciler.edges.validating import load_manifests
 
 __all__ = [
@@ -53,6 +56,7 @@ class Observation:
     desired: DesiredState
     observed: ObservedState
     catalog: Catalog
+    now: datetime | None = None  # the API's clock when the manifests were resolved
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,8 @@ def observe(reader: Reader, clonesets: Sequence[CloneSet], *, parallelism: int =
     ``ResolutionError``, once the last stage has been read.
     """
     listed = read_organizations(reader)
+    now = clock_of(reader)
+    clonesets, passed = current_targets(clonesets, now)  # a target past its until: gone
     organizations = resolve_organizations(clonesets, listed)
     catalog = read_containers(reader, listed, organizations.ids, parallelism=parallelism)
     scopes = resolve_scopes(organizations, catalog)
@@ -83,7 +89,18 @@ def observe(reader: Reader, clonesets: Sequence[CloneSet], *, parallelism: int =
         reader, scopes.environment_ids, statuses=scopes.statuses_needed, parallelism=parallelism
     )
     catalog = replace(catalog, applications=listings.applications)
-    return Observation(resolve_clones(scopes, catalog), listings.observed, catalog)
+    desired = resolve_clones(scopes, catalog)
+    desired = replace(desired, notes=(*desired.notes, *passed)) if passed else desired
+    return Observation(desired, listings.observed, catalog, now)
+
+
+def clock_of(reader: Reader) -> datetime:
+    """Now, by the API's clock: the ``Date`` of its latest answer (``QoveryClient.server_time``),
+    so that expiry is judged by the server that keeps the clones (and a sandbox whose clock a
+    test moves); the machine's clock for a reader that has none (a recorded catalog)."""
+    server_time = getattr(reader, "server_time", None)
+    moment = server_time() if callable(server_time) else None
+    return moment if isinstance(moment, datetime) else datetime.now(UTC)
 
 
 def plan_with(
@@ -101,7 +118,13 @@ def plan_with(
     ``allow_deletes``.
     """
     observation = observe(reader, clonesets, parallelism=parallelism)
-    whole = make_plan(observation.desired, observation.observed, api_url=api_url)
+    now = clock_of(reader)
+    whole = make_plan(observation.desired, observation.observed, api_url=api_url, now=now)
+    unknown = environments_to_read(whole, observation.observed)
+    states = read_states(reader, unknown, parallelism=parallelism) if unknown else {}
+    if states:  # a service being deleted is neither a conflict nor a create: plan again
+        observation = replace(observation, observed=with_states(observation.observed, states))
+        whole = make_plan(observation.desired, observation.observed, api_url=api_url, now=now)
     plan = select(whole, targets) if targets else whole
     if not allow_deletes:
         check_deletes(plan, observation.desired, clonesets, whole=whole)

@@ -25,7 +25,7 @@ INTERRUPTED = int(ExitCode.ERROR)
 CANCELLED = int(ExitCode.ERROR)
 LOOP_STOPPED = int(ExitCode.OK)
 NOT_DONE = ("failed", "conflict")
-WRITES = (Action.CREATE, Action.UPDATE, Action.DELETE)
+WRITES = (Action.CREATE, Action.UPDATE, Action.DELETE, Action.EXPIRE)
 
 
 def of_validation(valid: bool) -> int:

@@ -21,6 +21,7 @@ from typing import Any
 
 from reconciler.core.model import CloneSet, DesiredClone, EnvironmentRef, SourceApplication
 from reconciler.core.overrides import deep_merge
+from reconciler.core.templating import is_templated, render, substitute
 
 PLACEHOLDERS = ("app", "environment", "project")
 """The placeholders a name template may use."""
@@ -57,8 +58,7 @@ def placeholders(template: str) -> tuple[str, ...]:
 def render_name(template: str, *, app: str, environment: str, project: str) -> str:
     """The template with its placeholders replaced; ``TemplateError`` when malformed."""
     placeholders(template)
-    values = {"app": app, "environment": environment, "project": project}
-    return _PLACEHOLDER.sub(lambda m: values[m.group(1)], template)
+    return substitute(template, {"app": app, "environment": environment, "project": project})
 
 
 def name_problem(name: str) -> str | None:
@@ -121,17 +121,30 @@ def desired_clone(
     target_env: EnvironmentRef,
     overrides: Mapping[str, Any] | None = None,
     key: str | None = None,
+    target_overrides: Mapping[str, Any] | None = None,
 ) -> DesiredClone:
     """The clone of one source application (as Qovery lists it) in one target environment.
 
     ``overrides`` and ``key``: the application's merged overrides and their
     ``overrides_key``, when the caller has them already (it makes them once for all the
-    application's targets).
+    application's targets). ``target_overrides`` (the target's own) are laid over them, and
+    placeholders in their strings are rendered for this clone (``templating``).
     """
     app_name = str(source_app.get("name", ""))
     merged = (
         deep_merge(cloneset.overrides, application.overrides) if overrides is None else overrides
     )
+    name = render_name(
+        cloneset.name_template,
+        app=app_name,
+        environment=target_env.name,
+        project=target_env.project_name,
+    )
+    if target_overrides:
+        merged, key = deep_merge(merged, target_overrides), None
+    if is_templated(merged):
+        values = {"app": app_name, "name": name, "environment": target_env.name}
+        merged, key = render(merged, {**values, "project": target_env.project_name}), None
     return DesiredClone(
         address=address(cloneset.name, app_name, target_env),
         manifest=cloneset.name,
@@ -139,12 +152,7 @@ def desired_clone(
         source_app_name=app_name,
         source_env=source_env,
         target_env=target_env,
-        name=render_name(
-            cloneset.name_template,
-            app=app_name,
-            environment=target_env.name,
-            project=target_env.project_name,
-        ),
+        name=name,
         overrides=merged,
         overrides_key=overrides_key(merged) if key is None else key,
         ignore=cloneset.ignore,

@@ -47,6 +47,8 @@ class Policy:
     deploy: bool = False
     max_deletes: int = 10  # more deletes in one run are refused (core.guarding)
     allow_empty: bool = False  # its selectors may match nothing (and it then retires)
+    expire_after: int | None = None  # seconds: its clones are temporary (core.expiry)
+    expiry_warning: int = 86400  # seconds: plan lists the clones expiring within it
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,8 @@ class TargetSelector:
     environment: str | None = None
     match: str | None = None
     position: Position | None = None
+    overrides: Config = field(default_factory=dict)  # laid over the application's (section 11)
+    until: str | None = None  # ISO 8601: from then on no longer declared (core.expiry)
 
 
 @dataclass(frozen=True)
@@ -186,6 +190,7 @@ class ObservedApplication:
     config: Config
     deployment_status: str | None = None
     kind: str = "application"  # its service kind (core.kinds): the listing it came from
+    state: str | None = None  # Qovery's ``state`` (DELETING, STOPPED…) when statuses were read
     # ``normalising.normalise(config)`` and ``fingerprints.fingerprint(config)``, when the
     # observer computed them already (it does so in the thread that waited for the listing,
     # so that the work overlaps the network).

@@ -22,6 +22,7 @@ class Phase(StrEnum):
     DEPLOY = "deploy"
     WAIT = "wait"
     DELETE = "delete"
+    STOP = "stop"
 
 
 class Result(StrEnum):
@@ -63,6 +64,8 @@ class ApplyResult:
             "deleted": done.count(Action.DELETE),
             "failed": self._count(Result.FAILED),
             "conflicts": self._count(Result.CONFLICT),
+            # only when some clone expired: outputs of runs without expiry stay as they were
+            **({"expired": done.count(Action.EXPIRE)} if Action.EXPIRE in done else {}),
         }
 
     @property
@@ -77,12 +80,14 @@ class ApplyResult:
         return counts["failed"] == 0 and counts["conflicts"] == 0
 
     def summary_line(self) -> str:
-        """``N created, N updated, N deleted, N failed, N conflicts`` (``, N skipped``)."""
+        """``N created, N updated, N deleted, N failed, N conflicts`` (``, N expired``,
+        ``, N skipped``)."""
         c = self.counts()
         line = (
             f"{c['created']} created, {c['updated']} updated, {c['deleted']} deleted, "
             f"{c['failed']} failed, {c['conflicts']} conflicts"
         )
+        line += f", {c['expired']} expired" if "expired" in c else ""
         return f"{line}, {self.skipped} skipped" if self.skipped else line
 
     def _count(self, result: Result) -> int:

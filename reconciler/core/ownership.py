@@ -6,6 +6,13 @@ the application the marker was written on::
 
     [managed-by: reconciler; manifest: previews; source: api (6f1c…); id: 0b7e…; applied: 9a8b…]
 
+A temporary clone's marker (contract section 13) also records its ``active`` time (its
+creation, or the last write because its declaration changed) and, once stopped, when it
+``expired``: ``…; applied: 9a8b…; active: 2026-12-07T06:00:00Z; expired: 2026-12-14T06:00:00Z]``.
+Markers without them still read. A line ``[reconciler: keep]`` (``KEEP_LINE``) that a person
+adds anywhere in the description is never compared, survives every write, and keeps the
+clone from expiring; the marker is the last line but for it.
+
 The rules, used by ``planning`` (on what was listed) and ``executing`` (on what it just
 read), both on raw ``Application`` mappings:
 
@@ -32,6 +39,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 MARKER_PREFIX = "[managed-by: reconciler;"
+KEEP_LINE = "[reconciler: keep]"
 UNFINISHED = "0" * 12
 """The ``applied`` digest of a marker written alone on a clone whose edit failed: no
 declaration has it, so the next plan applies the declaration (the clone is finished)."""
@@ -40,7 +48,9 @@ _MARKER_LINE = re.compile(
     r"^\s*\[managed-by:\s*reconciler;\s*manifest:\s*(?P<manifest>[^;\]]+?)\s*;"
     r"\s*source:\s*(?P<name>.*?)\s*\((?P<id>[^()\s]+)\)"
     r"(?:\s*;\s*id:\s*(?P<clone>[^;\]\s]+))?"
-    r"(?:\s*;\s*applied:\s*(?P<applied>[0-9a-f]+))?\s*\]\s*$"
+    r"(?:\s*;\s*applied:\s*(?P<applied>[0-9a-f]+))?"
+    r"(?:\s*;\s*active:\s*(?P<active>[0-9TZ:.+-]+))?"
+    r"(?:\s*;\s*expired:\s*(?P<expired>[0-9TZ:.+-]+))?\s*\]\s*$"
 )
 
 Application = Mapping[str, Any]
@@ -55,7 +65,8 @@ class Owner:
     (``declaring.declared_digest``): it tells a changed declaration (the manifest, or the
     source it follows) from drift made behind the reconciler's back. ``clone_id`` is the id
     of the application the marker was written on. Either is ``None`` on markers written
-    before it existed, or by hand.
+    before it existed, or by hand. ``active`` and ``expired`` (ISO 8601 UTC instants) are
+    set on temporary clones only (``core.expiry``).
     """
 
     manifest: str
@@ -63,16 +74,37 @@ class Owner:
     source_id: str
     applied: str | None = None
     clone_id: str | None = None
+    active: str | None = None
+    expired: str | None = None
 
 
 def make_marker(owner: Owner) -> str:
     """The marker line for ``owner`` (no newline)."""
     clone_id = f"; id: {owner.clone_id}" if owner.clone_id else ""
     applied = f"; applied: {owner.applied}" if owner.applied else ""
+    active = f"; active: {owner.active}" if owner.active else ""
+    expired = f"; expired: {owner.expired}" if owner.expired else ""
     return (
         f"[managed-by: reconciler; manifest: {owner.manifest}; "
-        f"source: {owner.source_name} ({owner.source_id}){clone_id}{applied}]"
+        f"source: {owner.source_name} ({owner.source_id}){clone_id}{applied}{active}{expired}]"
     )
+
+
+def _is_keep_line(line: str) -> bool:
+    return line.strip() == KEEP_LINE
+
+
+def has_keep_line(description: str | None) -> bool:
+    """Whether a person marked the clone ``[reconciler: keep]``: it never expires."""
+    if not description or KEEP_LINE not in description:
+        return False
+    return any(_is_keep_line(line) for line in description.splitlines())
+
+
+def _without_keep_lines(description: str) -> str:
+    if KEEP_LINE not in description:
+        return description  # as it is, line endings included
+    return "\n".join(line for line in description.splitlines() if not _is_keep_line(line))
 
 
 def _split_last_line(description: str) -> tuple[str, str]:
@@ -86,16 +118,25 @@ def read_marker(description: str | None) -> Owner | None:
     """The owner named by the last line of ``description``, or ``None`` when there is none."""
     if not description:
         return None
-    _, last = _split_last_line(description)
+    _, last = _split_last_line(_without_keep_lines(description))
     match = _MARKER_LINE.match(last)
     if match is None:
         return None
-    return Owner(match["manifest"], match["name"], match["id"], match["applied"], match["clone"])
+    return Owner(
+        match["manifest"],
+        match["name"],
+        match["id"],
+        match["applied"],
+        match["clone"],
+        match["active"],
+        match["expired"],
+    )
 
 
 def strip_marker(description: str | None) -> str:
-    """``description`` without its trailing marker line(s) and the blank space before them."""
-    text = (description or "").rstrip()
+    """``description`` without its trailing marker line(s) and the blank space before them,
+    and without any ``KEEP_LINE`` (never compared: a person may add it in the console)."""
+    text = _without_keep_lines(description or "").rstrip()
     while True:
         head, last = _split_last_line(text)
         if _MARKER_LINE.match(last) is None:
@@ -103,10 +144,11 @@ def strip_marker(description: str | None) -> str:
         text = head.rstrip()
 
 
-def with_marker(description: str | None, owner: Owner) -> str:
-    """``description`` with any marker replaced by ``owner``'s, as its last line."""
+def with_marker(description: str | None, owner: Owner, *, keep: bool = False) -> str:
+    """``description`` with any marker replaced by ``owner``'s, as its last line; ``keep``:
+    with the ``KEEP_LINE`` just before it (written where the application had one)."""
     body = strip_marker(description)
-    marker = make_marker(owner)
+    marker = f"{KEEP_LINE}\n{make_marker(owner)}" if keep else make_marker(owner)
     return f"{body}\n{marker}" if body else marker
 
 
@@ -127,8 +169,11 @@ def marker_of(application: Application | None) -> Owner | None:
 def _same_owner(first: Owner, second: Owner | None) -> bool:
     """Same manifest and source, whatever digest and id each records: the source's own
     digest moves each time its manifest applies it, a copy of its marker keeps the older."""
-    plain = replace(first, applied=None, clone_id=None)
-    return second is not None and plain == replace(second, applied=None, clone_id=None)
+    return second is not None and _plain(first) == _plain(second)
+
+
+def _plain(owner: Owner) -> Owner:
+    return replace(owner, applied=None, clone_id=None, active=None, expired=None)
 
 
 def is_copied_marker(application: Application, source: Application | None = None) -> bool:

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 from reconciler.core.declaring import DesiredConfig, compute_desired, declared_digest
@@ -41,6 +42,7 @@ from reconciler.core.diffs import (
     project_onto,
 )
 from reconciler.core.edits import keeps_description
+from reconciler.core.expiry import active_for_write, decide, expiry_notes, iso
 from reconciler.core.fingerprints import fingerprint
 from reconciler.core.kinds import DEFAULT_KIND, kind_named
 from reconciler.core.model import (
@@ -56,6 +58,7 @@ from reconciler.core.ownership import (
     Application,
     Owner,
     description_of,
+    has_keep_line,
     is_copied_marker,
     is_untouched_clone,
     marker_of,
@@ -70,6 +73,8 @@ from reconciler.core.prechecks import refused_values
 from reconciler.core.reasons import Because, Reason, text_of
 
 NEVER_DEPLOYED = "NEVER_DEPLOYED"
+BEING_DELETED = frozenset({"DELETE_QUEUED", "DELETING", "WAITING_DELETING"})
+"""Qovery states of a service whose delete is under way: neither a conflict nor missing."""
 
 
 class _Observed:
@@ -113,8 +118,12 @@ class _Observed:
 class Planner:
     """Plans one (desired, observed) pair; caches per source what every clone shares."""
 
-    def __init__(self, desired: DesiredState, observed: ObservedState) -> None:
+    def __init__(
+        self, desired: DesiredState, observed: ObservedState, now: datetime | None = None
+    ) -> None:
         self.desired = desired
+        # the API's clock, passed in by ``pipeline``; the machine's only when none is given
+        self.now = now if now is not None else datetime.now(UTC)
         self.observed = _Observed(observed)
         self._desired_configs: dict[tuple[str, bool, str, str], DesiredConfig] = {}
         self._fingerprints: dict[str, str | None] = {}
@@ -174,6 +183,9 @@ class Planner:
             failure = self.observed.failed.get(env_id, "it was not listed")
             reason = Because.of(Reason.TARGET_NOT_LISTED, failure=failure)
             return _decided(base, Action.CONFLICT, reason)
+        if target is not None and target.state in BEING_DELETED:
+            reason = Because.of(Reason.BEING_DELETED, state=target.state)
+            return _decided(base, Action.NOOP, reason)
         if target is not None and target.id in self._sources:
             reason = Because.of(Reason.IS_A_SOURCE)
             return _decided(base, Action.CONFLICT, reason)
@@ -187,9 +199,11 @@ class Planner:
         if target is None:
             steps = (Step.CLONE, Step.EDIT, *_deploy_step(clone.policy.deploy))
             why = _said(Because.of(Reason.DOES_NOT_EXIST))
-            return _with(base, action=Action.CREATE, steps=steps, **why)
+            created = _with(base, action=Action.CREATE, steps=steps, **why)
+            return decide(created, clone.policy, None, "", self.now)
         change = self._existing(clone, source, target, desired, base)
-        return _as_rename(change, clone, renamed_from) if renamed_from else change
+        change = _as_rename(change, clone, renamed_from) if renamed_from else change
+        return decide(change, clone.policy, target.config, self.digest(clone, desired), self.now)
 
     def _current(self, clone: DesiredClone, target: ObservedApplication | None) -> Application:
         """What a partial write lays its values over: the target, or the source it clones."""
@@ -215,11 +229,14 @@ class Planner:
         if keeps_description(desired.config, complete=desired.complete, ignore=clone.ignore):
             # kept as it is found: the target's, or the source's that a clone copies
             description = strip_marker(description_of((target or source).config))
-        owner = _owner(clone, self.digest(clone, desired), target.id if target else None)
+        digest, found = self.digest(clone, desired), _config(target)
+        owner = _owner(clone, digest, target.id if target else None)
+        owner = replace(owner, active=active_for_write(clone.policy, found, digest, self.now))
+        keep = has_keep_line(description_of(found))
         return {
             "desired": written,
             "desired_is_complete": desired.complete,
-            "description": with_marker(description, owner),
+            "description": with_marker(description, owner, keep=keep),
             "ignore": clone.ignore,
         }
 
@@ -237,6 +254,7 @@ class Planner:
                 and (env_id, name_key(app.name)) not in self._declared
                 and app.id not in self._renamed
                 and app.id not in self._sources
+                and app.state not in BEING_DELETED
             ):
                 self._renamed.add(app.id)
                 return app
@@ -332,6 +350,8 @@ class Planner:
                         continue
                     if app.id in self._renamed or app.id in self._sources:
                         continue  # renamed by a declared clone; a source is sacred
+                    if app.state in BEING_DELETED:
+                        continue  # going away already
                     if (manifest, env.id, name_key(app.name)) in declared:
                         continue
                     seen.add(app.id)
@@ -446,9 +466,18 @@ def _deployed_commit(source: ObservedApplication | None) -> str | None:
     return commit if isinstance(commit, str) else None
 
 
-def plan(desired: DesiredState, observed: ObservedState, *, api_url: str | None = None) -> Plan:
-    """The plan that brings ``observed`` to ``desired`` under the manifests' policies."""
-    planner = Planner(desired, observed)
+def plan(
+    desired: DesiredState,
+    observed: ObservedState,
+    *,
+    api_url: str | None = None,
+    now: datetime | None = None,
+) -> Plan:
+    """The plan that brings ``observed`` to ``desired`` under the manifests' policies, at
+    ``now`` (the API's clock: temporary clones expire by it, ``core.expiry``)."""
+    planner = Planner(desired, observed, now)
     changes = [planner.change_for(clone) for clone in desired.clones]
     changes.extend(planner.prunes())
-    return Plan.of(changes, api_url=api_url, selectors=desired.selectors, notes=desired.notes)
+    notes = (*desired.notes, *expiry_notes(changes, desired.policies, planner.now))
+    made = Plan.of(changes, api_url=api_url, selectors=desired.selectors, notes=notes)
+    return made.with_now(iso(planner.now))

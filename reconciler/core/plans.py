@@ -32,6 +32,7 @@ class Action(StrEnum):
     DELETE = "delete"
     NOOP = "noop"
     CONFLICT = "conflict"
+    EXPIRE = "expire"  # stop a temporary clone past its time (core.expiry)
 
 
 class Origin(StrEnum):
@@ -48,6 +49,7 @@ class Step(StrEnum):
     EDIT = "edit"
     DEPLOY = "deploy"
     DELETE = "delete"
+    STOP = "stop"  # stop the service, then mark it expired (core.expiry)
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,7 @@ class Change:
     fingerprints: Mapping[str, str | None] = field(default_factory=dict)
     ignore: tuple[str, ...] = ()
     why: tuple[Because, ...] = ()  # the reasons as data; the first one is ``reason_code``
+    expires_at: str | None = None  # a temporary clone's end (core.expiry), ISO 8601 UTC
 
     @property
     def reason_code(self) -> Reason | None:
@@ -116,7 +119,7 @@ class Change:
     @property
     def writes(self) -> bool:
         """Whether applying this change writes anything."""
-        return self.action in (Action.CREATE, Action.UPDATE, Action.DELETE)
+        return self.action in (Action.CREATE, Action.UPDATE, Action.DELETE, Action.EXPIRE)
 
 
 @dataclass(frozen=True)
@@ -130,6 +133,7 @@ class Summary:
     conflict: int = 0
     drifted: int = 0
     missing: int = 0
+    expire: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return {
@@ -138,6 +142,7 @@ class Summary:
             "delete": self.delete,
             "noop": self.noop,
             "conflict": self.conflict,
+            "expire": self.expire,
             "drifted": self.drifted,
             "missing": self.missing,
         }
@@ -171,6 +176,8 @@ class Plan:
     selectors: tuple[SelectorMatch, ...] = ()
     notes: tuple[str, ...] = ()
     requests: Mapping[str, JSON] | None = None  # what observing cost (``plan --json``)
+    # the clock it was planned at (ISO 8601 UTC), for "expires in"; not what it does
+    now: str | None = field(default=None, compare=False)
 
     @classmethod
     def of(
@@ -184,6 +191,10 @@ class Plan:
         """A plan over ``changes`` (sorted by address), its summary computed."""
         ordered = tuple(sorted(changes, key=_address_order))
         return cls(ordered, summarise(ordered), api_url, tuple(selectors), tuple(notes))
+
+    def with_now(self, now: str | None) -> Plan:
+        """The same plan, made at ``now``."""
+        return replace(self, now=now)
 
     def with_changes(self, changes: Sequence[Change]) -> Plan:
         """The same plan over other changes (``--target``), its summary recomputed."""
@@ -243,6 +254,7 @@ def _change_document(change: Change) -> dict[str, JSON]:
         "deploy_commit": change.deploy_commit,
         "fingerprints": dict(change.fingerprints),
         "ignore": list(change.ignore),
+        **({"expires_at": change.expires_at} if change.expires_at else {}),
     }
 
 
@@ -266,7 +278,13 @@ def to_document(plan: Plan) -> dict[str, JSON]:
         "selectors": [_selector_document(selector) for selector in plan.selectors],
         "notes": list(plan.notes),
         **({"requests": dict(plan.requests)} if plan.requests is not None else {}),
+        **({"now": plan.now} if plan.now and _temporary(plan) else {}),
     }
+
+
+def _temporary(plan: Plan) -> bool:
+    """Whether a clone of the plan expires (only then does its document say when it was made)."""
+    return any(change.expires_at for change in plan.changes)
 
 
 def _endpoint(data: Mapping[str, Any]) -> Endpoint:
@@ -301,6 +319,7 @@ def _change(data: Mapping[str, Any]) -> Change:
         deploy_commit=data.get("deploy_commit"),
         fingerprints=data.get("fingerprints", {}),
         ignore=tuple(data.get("ignore", ())),
+        expires_at=data.get("expires_at"),
     )
 
 
@@ -322,7 +341,7 @@ def plan_of_document(document: Mapping[str, Any]) -> Plan:
         api_url=document.get("api_url"),
         selectors=[_selector(item) for item in document.get("selectors", ())],
         notes=document.get("notes", ()),
-    )
+    ).with_now(document.get("now"))
 
 
 # ── queries every view asks of a plan (one home: views and commands call these) ─────────

@@ -32,6 +32,9 @@ class Reason(StrEnum):
     NEVER_DEPLOYED = "never_deployed"
     UP_TO_DATE = "up_to_date"
     RENAMED = "renamed"
+    EXPIRED = "expired"
+    EXPIRED_STAYS = "expired_stays"
+    BEING_DELETED = "being_deleted"
 
 
 # The text of each reason; ``{…}`` names a detail of ``Because.details``.
@@ -52,6 +55,9 @@ TEMPLATES: dict[Reason, str] = {
     Reason.NEVER_DEPLOYED: "never deployed; deploy: true",
     Reason.UP_TO_DATE: "up to date",
     Reason.RENAMED: "renamed from {old_name!r} (the name template changed)",
+    Reason.EXPIRED: "expired: no activity for {after} (policy.expire_after); stopped, not deleted",
+    Reason.EXPIRED_STAYS: ("expired at {expired}: stays stopped until its declaration changes"),
+    Reason.BEING_DELETED: "being deleted ({state}): waiting until it is gone",
 }
 
 

@@ -396,7 +396,16 @@ def _clone(
 ) -> DesiredClone | None:
     cloneset = scope.cloneset
     try:
-        clone = desired_clone(cloneset, application, source_app, scope.source, env, overrides, key)
+        clone = desired_clone(
+            cloneset,
+            application,
+            source_app,
+            scope.source,
+            env,
+            overrides,
+            key,
+            target_overrides=target.selector.overrides,
+        )
     except TemplateError as exc:
         problems.add(_at(cloneset, "spec.name"), str(exc))
         return None

@@ -20,7 +20,14 @@ from typing import Any
 from reconciler.core.diffs import carry_ignored, project_onto
 from reconciler.core.edits import keeps_description
 from reconciler.core.kinds import ServiceKind, kind_named
-from reconciler.core.ownership import Owner, description_of, name_key, read_marker, with_marker
+from reconciler.core.ownership import (
+    Owner,
+    description_of,
+    has_keep_line,
+    name_key,
+    read_marker,
+    with_marker,
+)
 from reconciler.core.plans import Action, Change, Plan
 
 DEPLOYED_STATES = frozenset({"DEPLOYED", "RUNNING"})
@@ -89,7 +96,11 @@ def written_body(change: Change, current: Mapping[str, Any]) -> dict[str, Any]:
         current,
         desired,
         name=change.target.name,
-        description=with_marker(text, replace(owner, clone_id=str(current["id"]))),
+        description=with_marker(
+            text,
+            replace(owner, clone_id=str(current["id"])),
+            keep=has_keep_line(description_of(current)),  # a person's line stays
+        ),
         complete=change.desired_is_complete,
     )
 

@@ -12,6 +12,7 @@ sends; ``answers`` checks; ``errors`` holds the exceptions it raises; ``observin
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, NoReturn
 from urllib.parse import quote
 
@@ -156,6 +157,18 @@ class QoveryClient:
         """POST /{kind}/{id}/deploy ``kind.deploy_body(version)`` → Status (202)."""
         path = kind.deploy_path(_id(service_id))
         return self._json("POST", path, kind.deploy_body(version), retry_conflict=True)
+
+    def stop_service(self, kind: ServiceKind, service_id: str) -> JSONObject:
+        """POST /{kind}/{id}/stop (202): the service goes to STOPPED (expiry)."""
+        return self._json("POST", f"{kind.item_path(_id(service_id))}/stop", retry_conflict=True)
+
+    def environment_statuses(self, environment_id: str) -> JSONObject:
+        """GET /environment/{id}/statuses: every kind's statuses of one environment."""
+        return self._json("GET", f"/environment/{_id(environment_id)}/statuses")
+
+    def server_time(self) -> datetime | None:
+        """The API's clock: the ``Date`` of its latest answer (``None`` before any)."""
+        return self._http.server_time
 
     # -- applications: the application kind's calls, by their familiar names
     def list_applications(self, environment_id: str) -> list[JSONObject]:

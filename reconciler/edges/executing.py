@@ -58,9 +58,11 @@ from reconciler.core.ownership import (
     describe_owner,
     description_of,
     find_named,
+    has_keep_line,
     is_untouched_clone,
     marker_of,
     owned_by,
+    read_marker,
     with_marker,
 )
 from reconciler.core.plans import Action, Change, Plan, Step
@@ -213,6 +215,7 @@ class _Runner:
             Action.CREATE: self._create,
             Action.UPDATE: self._update,
             Action.DELETE: self._delete,
+            Action.EXPIRE: self._expire,
         }
         return handlers[change.action](change)
 
@@ -370,6 +373,31 @@ class _Runner:
         except NotFoundError:
             return app_id, "already gone"
         return app_id, "deleted"
+
+    # ── expire ─────────────────────────────────────────────────────────────────────────
+
+    def _expire(self, change: Change) -> tuple[str | None, str]:
+        """Stop a temporary clone past its time, then mark it expired (core.expiry): stopped
+        first, so that a failure leaves it unmarked and the next run stops it again."""
+        app_id = self._target_id(change)
+        if app_id in self.sources or app_id == change.source.application_id:
+            raise _Refused("the target is a source application; sources are never stopped")
+        current = self._get_target(change, app_id)
+        self._check_still_expected(change, current)
+        if has_keep_line(description_of(current)):
+            raise _Refused("marked [reconciler: keep] since the plan; not stopped")
+        self.progress.step(change, Phase.STOP)
+        kind = kind_of(change)
+        self.client.stop_service(kind, app_id)
+        owner = read_marker(change.description)
+        if owner is None:
+            raise _Failed("stopped, but the plan holds no marker to record the expiry in")
+        marked = with_marker(description_of(current), replace(owner, clone_id=app_id))
+        name = str(current.get("name") or change.target.name)
+        self.client.edit_service(
+            kind, app_id, kind.edit_body(current, {}, name=name, description=marked)
+        )
+        return app_id, "stopped (expired)"
 
     # ── deploy ─────────────────────────────────────────────────────────────────────────
 

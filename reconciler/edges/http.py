@@ -31,6 +31,8 @@ import re
 import threading
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any, NoReturn
 
 import httpx
@@ -135,6 +137,7 @@ class HttpChannel:
         self._count_lock = threading.Lock()
         self._deadline = timeout  # for a whole exchange, the body included
         self.ledger = ledger if ledger is not None else RequestLedger()
+        self._server_time: datetime | None = None
         try:
             self._http = self._open(timeout, max_connections, user_agent)
         except (httpx.InvalidURL, ValueError, TypeError):
@@ -177,8 +180,23 @@ class HttpChannel:
     ) -> Reply:
         """Send one call, retrying as ``retrying`` allows; a 2xx reply or an ApiError."""
         response = self._send(_Call(method, path, body, retry_conflict))
+        self._note_date(response.headers.get("date"))
         content_type = response.headers.get("content-type", "no content type")
         return Reply(response.status_code, response.content, content_type)
+
+    @property
+    def server_time(self) -> datetime | None:
+        """The ``Date`` of the latest answer: the API's clock (expiry is judged by it)."""
+        return self._server_time
+
+    def _note_date(self, header: str | None) -> None:
+        if not header:
+            return
+        try:
+            moment = parsedate_to_datetime(header)
+        except (TypeError, ValueError):
+            return  # a malformed Date is no clock; the machine's is used
+        self._server_time = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
     def excerpt(self, reply: Reply) -> str:
         """A short, redacted account of a reply's body, for a message."""

@@ -149,11 +149,9 @@ def observed_state(
     """
     by_env: dict[str, tuple[ObservedApplication, ...]] = {}
     for env_id, apps in applications.items():
-        status_of = {
-            s.get("id"): s.get("service_deployment_status")
-            for s in (statuses or {}).get(env_id, [])
-            if isinstance(s, dict)
-        }
+        listed = [s for s in (statuses or {}).get(env_id, []) if isinstance(s, dict)]
+        status_of = {s.get("id"): s.get("service_deployment_status") for s in listed}
+        state_of = {s.get("id"): s.get("state") for s in listed}
         by_env[env_id] = tuple(
             ObservedApplication(
                 id=str(app["id"]),
@@ -161,6 +159,7 @@ def observed_state(
                 environment_id=env_id,
                 config=app,
                 deployment_status=status_of.get(app["id"]),
+                state=state_of.get(app["id"]),
                 normalised=(derived or {}).get(app["id"], (None, None))[0],
                 fingerprint=(derived or {}).get(app["id"], (None, None))[1],
             )

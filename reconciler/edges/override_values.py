@@ -1,15 +1,17 @@
 """Override values the API would refuse, refused first: offline, at the manifest's line.
 
 Each application's overrides are the manifest's ``spec.overrides`` with its own laid over
-them (``core.overrides.deep_merge``); on that merged value, as the clone's edit would carry
-it, this checks what the schema cannot: two ports with one ``internal_port``, two volumes
-with one ``mount_point``, more than one port with ``is_default: true``, and
-``min_running_instances`` above ``max_running_instances`` (unless max is -1, no limit).
+them, and each target's own over those (contract section 11; ``core.overrides.deep_merge``);
+on that merged value, as the clone's edit would carry it, this checks what the schema
+cannot: two ports with one ``internal_port``, two volumes with one ``mount_point``, more
+than one port with ``is_default: true``, and ``min_running_instances`` above
+``max_running_instances`` (unless max is -1, no limit).
 
 Lists (``ports``, ``storage``) replace whole, so each list of the merged value was written in
-one place: the application's overrides if it has the key, else the manifest's; that is where
-a problem is pinned. A problem of the manifest's overrides is the same for every application
-that inherits it, and is reported once (``validating.sort_diagnostics`` drops repeats).
+one place: the target's overrides if they have the key, else the application's, else the
+manifest's; that is where a problem is pinned. A problem of the manifest's overrides is the
+same for every application that inherits it, and is reported once
+(``validating.sort_diagnostics`` drops repeats).
 
 Neighbours: ``validating`` above (calls ``override_value_problems`` among its checks),
 ``loading`` for positions, ``core.overrides`` for the merge.
@@ -33,14 +35,40 @@ def override_value_problems(document: Document, spec: Mapping[str, Any]) -> list
     base = base if isinstance(base, dict) else {}
     problems: list[Diagnostic] = []
     for own_path, own in _own_overrides(spec):
-        merged = deep_merge(base, own)
-        origins = {key: own_path if key in own else MANIFEST_OVERRIDES for key in merged}
-        checked = _Checked(document, merged, origins)
+        for target_path, target in [((), {}), *_target_overrides(spec)]:
+            merged = deep_merge(deep_merge(base, own), target)
+            origins = {
+                key: target_path
+                if key in target
+                else own_path
+                if key in own
+                else MANIFEST_OVERRIDES
+                for key in merged
+            }
+            problems.extend(_problems(_Checked(document, merged, origins)))
+    return problems
+
+
+def _problems(checked: _Checked) -> list[Diagnostic]:
+    """What the API would refuse in one clone's merged overrides."""
+    problems: list[Diagnostic] = []
+    if checked.merged:
         problems.extend(checked.unique("ports", "internal_port", _port_message))
         problems.extend(checked.unique("storage", "mount_point", _mount_message))
         problems.extend(checked.one_default_port())
         problems.extend(checked.instances())
     return problems
+
+
+def _target_overrides(spec: Mapping[str, Any]) -> list[tuple[Path, dict[str, Any]]]:
+    """Each target's own overrides (contract section 11), with their path; none when empty."""
+    targets = spec.get("targets")
+    found: list[tuple[Path, dict[str, Any]]] = []
+    for i, target in enumerate(targets if isinstance(targets, list) else []):
+        own = target.get("overrides") if isinstance(target, dict) else None
+        if isinstance(own, dict) and own:
+            found.append((("spec", "targets", i, "overrides"), own))
+    return found
 
 
 def _own_overrides(spec: Mapping[str, Any]) -> list[tuple[Path, dict[str, Any]]]:

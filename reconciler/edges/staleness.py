@@ -26,6 +26,7 @@ from typing import Any
 
 from reconciler.core.desired import glob_matches
 from reconciler.core.errors import StalePlanError
+from reconciler.core.expiry import timeless
 from reconciler.core.fingerprints import fingerprint
 from reconciler.core.model import SelectorMatch
 from reconciler.core.plans import Change, Plan
@@ -146,7 +147,7 @@ def _carried(change: Change) -> tuple[object, ...]:
         change.steps,
         json.dumps(change.desired, sort_keys=True),
         change.desired_is_complete,
-        change.description,
+        timeless(change.description),  # the clocks of the two plans differ (core.expiry)
         change.deploy_commit,
     )
 

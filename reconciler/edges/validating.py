@@ -26,6 +26,7 @@ from reconciler.core.desired import (
     render_name,
 )
 from reconciler.core.errors import Diagnostic, ManifestError, Position
+from reconciler.core.expiry import parse_duration
 from reconciler.core.model import CloneSet, OnDrift, Policy, SourceApplication, TargetSelector
 from reconciler.edges.humanising import describe, dotted, schema_problems
 from reconciler.edges.humanising import manifest_schema as manifest_schema  # re-exported
@@ -33,6 +34,7 @@ from reconciler.edges.ignoring import ignore_path_problem as ignore_path_problem
 from reconciler.edges.ignoring import ignore_problems
 from reconciler.edges.loading import Document, Path, read_documents
 from reconciler.edges.override_values import override_value_problems
+from reconciler.edges.preview_checks import placeholder_positions, preview_problems
 
 API_VERSION = "reconciler/v1"
 KIND = "CloneSet"
@@ -87,10 +89,18 @@ def check_document(document: Document) -> tuple[CloneSet | None, list[Diagnostic
     wrong_kind = kind_problems(document)
     if wrong_kind:
         return None, wrong_kind
-    problems = schema_problems(document) + semantic_problems(document)
+    problems = _schema_problems(document) + semantic_problems(document)
     if any(p.is_error for p in problems):
         return None, problems
     return build_cloneset(document), problems  # warnings only
+
+
+def _schema_problems(document: Document) -> list[Diagnostic]:
+    """The schema's problems, but where ``preview_checks`` says it better (a placeholder in
+    a value that is not a string)."""
+    spec = document.value.get("spec")
+    spoken = placeholder_positions(document, spec) if isinstance(spec, dict) else set()
+    return [p for p in schema_problems(document) if p.position not in spoken]
 
 
 def sort_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
@@ -130,6 +140,7 @@ def semantic_problems(document: Document) -> list[Diagnostic]:
         *target_problems(document, spec),
         *ignore_problems(document, spec),
         *override_value_problems(document, spec),
+        *preview_problems(document, spec),
     ]
 
 
@@ -259,6 +270,7 @@ def build_cloneset(document: Document) -> CloneSet:
             deploy=policy.get("deploy", False),
             max_deletes=policy.get("max_deletes", Policy.max_deletes),
             allow_empty=policy.get("allow_empty", False),
+            **_expiry_policy(policy),
         ),
         position=document.start,
         positions={dotted(path): at for path, at in document.positions.items() if path},
@@ -284,4 +296,16 @@ def _target(document: Document, i: int, target: Mapping[str, Any]) -> TargetSele
         environment=environment if isinstance(environment, str) else None,
         match=match,
         position=document.position_of(("spec", "targets", i)),
+        overrides=target.get("overrides", {}),
+        until=target.get("until"),
     )
+
+
+def _expiry_policy(policy: Mapping[str, Any]) -> dict[str, Any]:
+    """``expire_after`` and ``expiry_warning`` in seconds (checked by ``preview_checks``)."""
+    found: dict[str, Any] = {}
+    if "expire_after" in policy:
+        found["expire_after"] = parse_duration(policy["expire_after"])
+    if "expiry_warning" in policy:
+        found["expiry_warning"] = parse_duration(policy["expiry_warning"])
+    return found

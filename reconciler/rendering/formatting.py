@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from reconciler.core.plans import Plan, Summary
+from reconciler.core.expiry import expires_text, parse_instant
+from reconciler.core.plans import Change, Plan, Summary
 
 MAX_VALUE_LENGTH = 80
 
@@ -29,8 +30,16 @@ def summary_line(summary: Summary) -> str:
     return (
         f"Plan: {summary.create} to create, {summary.update} to update, "
         f"{summary.delete} to delete, {_plural(summary.conflict, 'conflict', 'conflicts')}; "
-        f"{summary.drifted} drifted, {summary.missing} missing."
+        f"{summary.drifted} drifted, {summary.missing} missing"
+        + (f"; {summary.expire} to expire." if summary.expire else ".")
     )
+
+
+def expiry_suffix(change: Change, now: str | None) -> str:
+    """`` (expires in 5h 12m)`` for a temporary clone of a plan made at ``now``, else ``""``."""
+    moment = parse_instant(now)
+    text = expires_text(change.expires_at, moment) if moment and change.expires_at else None
+    return f" ({text})" if text else ""
 
 
 def drift_line(summary: Summary) -> str:
@@ -43,7 +52,9 @@ def drift_line(summary: Summary) -> str:
 def has_nothing_to_show(plan: Plan) -> bool:
     """No change to make, no conflict, no drift: "No changes."."""
     s = plan.summary
-    return not (s.create or s.update or s.delete or s.conflict or s.drifted or s.missing)
+    return not (
+        s.create or s.update or s.delete or s.conflict or s.drifted or s.missing or s.expire
+    )
 
 
 def no_changes_line(plan: Plan) -> str:

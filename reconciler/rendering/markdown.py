@@ -13,6 +13,7 @@ from typing import TextIO
 from reconciler.core.plans import Action, Change, Plan, conflicts, drifted, missing, shown
 from reconciler.rendering.formatting import (
     drift_line,
+    expiry_suffix,
     format_value,
     has_nothing_to_show,
     no_changes_line,
@@ -25,6 +26,7 @@ ICONS = {
     Action.DELETE: "🗑️ delete",
     Action.CONFLICT: "⛔ conflict",
     Action.NOOP: "⚠️ drifted",
+    Action.EXPIRE: "💤 expire",
 }
 
 
@@ -75,7 +77,10 @@ def render_plan(plan: Plan, out: TextIO) -> None:
     if has_nothing_to_show(plan):
         out.write(no_changes_line(plan) + "\n")
         return
-    rows = [[ICONS[c.action], code(c.address), cell(c.reason)] for c in shown(plan)]
+    rows = [
+        [ICONS[c.action], code(c.address), cell(c.reason + expiry_suffix(c, plan.now))]
+        for c in shown(plan)
+    ]
     _table(out, ("Action", "Clone", "Reason"), rows)
     drift_rows = _drift_rows(drifted(plan))
     if drift_rows:

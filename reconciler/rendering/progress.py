@@ -37,6 +37,7 @@ ING = {
     Action.DELETE: "Deleting",
     Action.NOOP: "Checking",
     Action.CONFLICT: "Checking",
+    Action.EXPIRE: "Stopping",
 }
 
 

@@ -20,6 +20,7 @@ from reconciler.core.plans import (
 )
 from reconciler.rendering.formatting import (
     drift_line,
+    expiry_suffix,
     format_value,
     has_nothing_to_show,
     no_changes_line,
@@ -32,6 +33,7 @@ SYMBOLS = {
     Action.DELETE: "-",
     Action.CONFLICT: "!",
     Action.NOOP: "#",
+    Action.EXPIRE: "z",
 }
 COLOURS = {
     Action.CREATE: "32",  # green
@@ -39,6 +41,7 @@ COLOURS = {
     Action.DELETE: "31",  # red
     Action.CONFLICT: "35",  # magenta
     Action.NOOP: "36",  # cyan: reported drift
+    Action.EXPIRE: "34",  # blue: stopped, not deleted
 }
 BOLD = "1"
 
@@ -60,9 +63,10 @@ def _label(change: Change) -> str:
     return label
 
 
-def _change_lines(change: Change, paint: _Painter) -> list[str]:
+def _change_lines(change: Change, paint: _Painter, now: str | None) -> list[str]:
     symbol = paint(SYMBOLS[change.action], COLOURS[change.action])
-    lines = [f"  {symbol} {paint(change.address, BOLD)}  {_label(change)}"]
+    label = _label(change) + expiry_suffix(change, now)
+    lines = [f"  {symbol} {paint(change.address, BOLD)}  {label}"]
     if change.drift:
         lines.append("      drift (expected → actual):")
     for item in change.drift:
@@ -83,7 +87,7 @@ def render_plan(plan: Plan, out: TextIO, *, color: bool = False) -> None:
         return
     out.write("Reconciler will perform the following actions:\n\n")
     for change in shown(plan):
-        out.write("\n".join(_change_lines(change, paint)) + "\n")
+        out.write("\n".join(_change_lines(change, paint, plan.now)) + "\n")
     out.write("\n" + summary_line(plan.summary) + "\n")
     reported = len(reported_drift(plan))
     if reported:
@@ -114,5 +118,5 @@ def render_drift(plan: Plan, out: TextIO, *, color: bool = False) -> None:
             f"  {paint('+', COLOURS[Action.CREATE])} {paint(change.address, BOLD)}  missing\n"
         )
     for change in conflicts(plan):  # why drift exits 1: the clone cannot be compared or managed
-        out.write("\n".join(_change_lines(change, paint)) + "\n")
+        out.write("\n".join(_change_lines(change, paint, None)) + "\n")
     out.write("\n" + drift_line(plan.summary) + "\n")

@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from reconciler.sandbox.backends import FileBackend, MemoryBackend
+from reconciler.sandbox.clock import SandboxClock
 from reconciler.sandbox.faults import Faults
 from reconciler.sandbox.problems import ApiProblem, SandboxError
 from reconciler.sandbox.seeding import SeedError, build_state
@@ -106,6 +107,19 @@ class RunningSandbox:
     def deploy_seconds(self, seconds: float) -> None:
         self.store.deploy_seconds = seconds
 
+    @property
+    def delete_seconds(self) -> float:
+        """How long a delete stays under way (DELETE_QUEUED, DELETING) by the clock."""
+        return self.store.delete_seconds
+
+    @delete_seconds.setter
+    def delete_seconds(self, seconds: float) -> None:
+        self.store.delete_seconds = seconds
+
+    def advance_clock(self, seconds: float) -> float:
+        """Move the sandbox's clock forward (``POST /_sandbox/clock``); the new time."""
+        return self._server.clock.advance(seconds)
+
     # -- the state
     def state(self) -> JSONObject:
         return self.store.snapshot()
@@ -142,6 +156,7 @@ def start(
     token: str | None = None,
     faults: JSONObject | None = None,
     deploy_seconds: float = 0.3,
+    delete_seconds: float = 0.0,
 ) -> RunningSandbox:
     """Seed a sandbox and serve it on 127.0.0.1 in a background thread.
 
@@ -160,10 +175,13 @@ def start(
         fault_settings = Faults(**(faults or {}))
     except ApiProblem as problem:
         raise SandboxError(problem.detail) from None
-    store = Store(backend, deploy_seconds=deploy_seconds)
+    clock = SandboxClock()
+    store = Store(
+        backend, deploy_seconds=deploy_seconds, clock=clock.now, delete_seconds=delete_seconds
+    )
     token = token or "sbx_" + secrets.token_urlsafe(24)
     try:
-        server = SandboxServer(port, store, fault_settings, token)
+        server = SandboxServer(port, store, fault_settings, token, clock)
     except OSError as exc:
         raise SandboxError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}") from None
     thread = threading.Thread(

@@ -22,11 +22,13 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from email.utils import formatdate
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
+from reconciler.sandbox.clock import SandboxClock
 from reconciler.sandbox.faults import Decision, Faults, Rule
 from reconciler.sandbox.problems import ApiProblem, bad_request
 from reconciler.sandbox.ratelimit import RateLimit
@@ -81,6 +83,12 @@ ROUTES: list[tuple[str, re.Pattern[str], Operation]] = [
         ("POST", r"/application/([^/]+)/clone", lambda s, i, b: (202, s.clone_application(i, b))),
         ("POST", r"/application/([^/]+)/deploy", lambda s, i, b: (202, s.deploy_application(i, b))),
         ("GET", r"/application/([^/]+)/status", lambda s, i, b: (200, s.get_application_status(i))),
+        ("POST", r"/application/([^/]+)/stop", lambda s, i, b: (202, s.stop_application(i))),
+        (
+            "GET",
+            r"/environment/([^/]+)/statuses",
+            lambda s, i, b: (200, s.environment_statuses(i)),
+        ),
     ]
 ]
 
@@ -170,8 +178,11 @@ class SandboxServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
 
-    def __init__(self, port: int, store: Store, faults: Faults, token: str) -> None:
+    def __init__(
+        self, port: int, store: Store, faults: Faults, token: str, clock: SandboxClock | None = None
+    ) -> None:
         self.store, self.faults, self.token = store, faults, token
+        self.clock = clock or SandboxClock()  # the Date of every answer
         self.monitor = Monitor()
         self.rate_limit = RateLimit()
         self._connections: set[socket.socket] = set()
@@ -222,6 +233,10 @@ class Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the request log is kept by ``Monitor``."""
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The ``Date`` header, by the sandbox's clock (which tests move), as APIs send it."""
+        return formatdate(self.server.clock.now() if timestamp is None else timestamp, usegmt=True)
 
     def do_GET(self) -> None:
         self._handle()
@@ -372,12 +387,23 @@ class Handler(BaseHTTPRequestHandler):
             return 200, self._admin_faults(method, body)
         if path == "/_sandbox/rate_limit" and method in ("GET", "PUT", "DELETE"):
             return 200, self._admin_rate_limit(method, body)
+        if path == "/_sandbox/clock" and method in ("GET", "POST"):
+            return 200, self._admin_clock(method, body)
         if path == "/_sandbox/state" and method == "GET":
             return 200, server.store.snapshot()
         if path == "/_sandbox/state" and method == "PUT":
             server.store.replace(body)
             return 204, None
         raise ApiProblem(404, f"no such admin path: {method} {path}")
+
+    def _admin_clock(self, method: str, body: Any) -> dict[str, Any]:
+        """``POST {"advance_seconds": N}`` moves the clock forward; both answer the time."""
+        if method == "POST":
+            seconds = body.get("advance_seconds") if isinstance(body, dict) else None
+            if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
+                raise bad_request("advance_seconds must be a number of seconds, 0 or more")
+            self.server.clock.advance(float(seconds))
+        return self.server.clock.describe()
 
     def _admin_faults(self, method: str, body: Any) -> dict[str, Any]:
         faults = self.server.faults

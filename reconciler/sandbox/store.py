@@ -22,6 +22,15 @@ from typing import Any
 
 from reconciler.sandbox.applications import JSONObject, clone_of, configure
 from reconciler.sandbox.backends import Backend, Transaction, check_state
+from reconciler.sandbox.lifecycle import (
+    check_writable,
+    environment_statuses,
+    finish_deletes,
+    overlay,
+    start_delete,
+    stop,
+)
+from reconciler.sandbox.lifecycle import never_deployed as _never_deployed
 from reconciler.sandbox.problems import bad_request, conflict, not_found
 
 
@@ -43,15 +52,18 @@ class Store:
         *,
         deploy_seconds: float = 0.3,
         clock: Callable[[], float] = time.time,
+        delete_seconds: float = 0.0,
     ) -> None:
         self.backend = backend
         self.deploy_seconds = deploy_seconds
+        self.delete_seconds = delete_seconds  # how long a delete stays under way (lifecycle)
         self._clock = clock
 
     @contextlib.contextmanager
     def _txn(self) -> Iterator[Transaction]:
         with self.backend.transaction() as txn:
-            if _settle(txn.state, self._clock()):
+            now = self._clock()
+            if _settle(txn.state, now) | finish_deletes(txn.state, now):
                 txn.dirty = True
             yield txn
 
@@ -123,6 +135,7 @@ class Store:
         with self._txn() as txn:
             state = txn.state
             old = _get(state, "applications", application_id, "application")
+            check_writable(state, application_id, self._clock())
             env_id = old["environment"]["id"]
             app = configure(
                 body,
@@ -144,9 +157,19 @@ class Store:
     def delete_application(self, application_id: str) -> None:
         with self._txn() as txn:
             _get(txn.state, "applications", application_id, "application")
-            del txn.state["applications"][application_id]
-            txn.state["deployments"].pop(application_id, None)
+            start_delete(txn.state, application_id, self._clock(), self.delete_seconds)
             txn.dirty = True
+
+    def stop_application(self, application_id: str) -> JSONObject:
+        with self._txn() as txn:
+            _get(txn.state, "applications", application_id, "application")
+            now = self._clock()
+            record = stop(txn.state, application_id, now)
+            txn.dirty = True
+            return render_status(application_id, record, now)
+
+    def environment_statuses(self, environment_id: str) -> JSONObject:
+        return environment_statuses(environment_id, self.list_application_statuses(environment_id))
 
     def clone_application(self, application_id: str, body: Any) -> JSONObject:
         with self._txn() as txn:
@@ -180,7 +203,9 @@ class Store:
             state = txn.state
             _get(state, "applications", application_id, "application")
             now = self._clock()
+            check_writable(state, application_id, now)
             record = state["deployments"].setdefault(application_id, _never_deployed())
+            record.pop("stopped", None)  # a deploy starts it again
             if record["pending"]:
                 raise conflict("a deployment of this application is already in progress")
             record.update(
@@ -343,19 +368,6 @@ def _find_environment(state: JSONObject, environment: str, project: str | None) 
     return str(matches[0])
 
 
-def _never_deployed() -> JSONObject:
-    return {
-        "count": 0,
-        "request_id": None,
-        "requested_at": None,
-        "seconds": 0.0,
-        "commit": None,
-        "finished_date": None,
-        "pending": False,
-        "out_of_date": False,
-    }
-
-
 def _settle(state: JSONObject, now: float) -> bool:
     """Finish the deployments whose time is up; True when the state changed."""
     changed = False
@@ -393,4 +405,4 @@ def render_status(app_id: str, record: JSONObject, now: float) -> JSONObject:
     status["status_details"] = {"action": "DEPLOY", "status": action_status, "sub_action": "NONE"}
     status["deployment_request_id"] = record["request_id"]
     status["deployment_requests_count"] = count
-    return status
+    return overlay(status, record, now)

@@ -285,6 +285,7 @@ def test_a_changed_name_template_renames_clones_in_place(cli, sandbox, tmp_path)
         "conflict": 0,
         "drifted": 0,
         "missing": 0,
+        "expire": 0,
     }
     assert all(c["reason"].startswith("renamed from") for c in document["changes"])
 

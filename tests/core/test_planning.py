@@ -345,6 +345,7 @@ def test_summary_and_pending_changes() -> None:
         "conflict": 0,
         "drifted": 1,
         "missing": 1,
+        "expire": 0,
     }
     assert result.has_pending_changes
     assert [c.address for c in result.changes] == sorted(c.address for c in result.changes)

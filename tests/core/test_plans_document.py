@@ -51,6 +51,7 @@ def test_document_validates_and_round_trips() -> None:
         "conflict": 0,
         "drifted": 0,
         "missing": 2,
+        "expire": 0,
     }
     assert from_document(document) == original
 

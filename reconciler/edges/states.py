@@ -1,0 +1,73 @@
+"""States: which services are being deleted, read only when a plan would act on one.
+
+Qovery deletes asynchronously (QOVERY-NOTES, "Delete and stop"): after the 204 the service
+is still listed, ``DELETE_QUEUED`` or ``DELETING``, until it is gone. The listing does not
+carry a state, and a plan in which every listed application is a ``noop`` (or every clone a
+``create``) loses nothing by not knowing it. So the states are read only for the
+environments where the first plan would write to, stop, delete or conflict with a listed
+application: one ``GET /environment/{id}/statuses`` each (every kind's statuses in one
+call), then ``pipeline`` plans again with the states known (``ObservedApplication.state``),
+and ``planning`` treats a service being deleted as neither a conflict nor a create.
+
+Where the statuses were read already (a manifest deploys), their ``state`` serves, and no
+further read is made. A reader without the call (a recorded catalog) plans without states.
+Neighbours: ``pipeline`` (the caller), ``observing`` (``fetch_all``), ``core.planning``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from typing import Any
+
+from reconciler.core.model import ObservedState
+from reconciler.core.plans import Action, Plan
+from reconciler.edges.observing import fetch_all
+
+ACTS_ON_LISTED = frozenset({Action.UPDATE, Action.CONFLICT, Action.DELETE, Action.EXPIRE})
+STATUS_LISTS = ("applications", "containers", "jobs", "databases", "helms", "terraforms")
+
+
+def environments_to_read(plan: Plan, observed: ObservedState) -> tuple[str, ...]:
+    """The environments where ``plan`` acts on a listed application whose state is unknown."""
+    known = {
+        app.id for apps in observed.applications.values() for app in apps if app.state is not None
+    }
+    wanted = [
+        str(change.target.environment_id)
+        for change in plan.changes
+        if change.action in ACTS_ON_LISTED
+        and change.target.application_id
+        and change.target.application_id not in known
+        and change.target.environment_id in observed.applications
+    ]
+    return tuple(dict.fromkeys(wanted))
+
+
+def read_states(reader: Any, env_ids: tuple[str, ...], *, parallelism: int) -> dict[str, str]:
+    """Service id → state, for every service of ``env_ids``; ``{}`` when the reader cannot."""
+    read: Callable[[str], Mapping[str, Any]] | None = getattr(reader, "environment_statuses", None)
+    if read is None or not env_ids:
+        return {}
+    answers = fetch_all(env_ids, read, parallelism=parallelism)
+    states: dict[str, str] = {}
+    for answer in answers.values():
+        for key in STATUS_LISTS:
+            entries = answer.get(key) if isinstance(answer, Mapping) else None
+            for entry in entries if isinstance(entries, list) else []:
+                if isinstance(entry, Mapping) and isinstance(entry.get("state"), str):
+                    states[str(entry.get("id"))] = entry["state"]
+    return states
+
+
+def with_states(observed: ObservedState, states: Mapping[str, str]) -> ObservedState:
+    """``observed`` with each listed application's state, where ``states`` knows it."""
+    return replace(
+        observed,
+        applications={
+            env_id: tuple(
+                replace(app, state=states[app.id]) if app.id in states else app for app in apps
+            )
+            for env_id, apps in observed.applications.items()
+        },
+    )
