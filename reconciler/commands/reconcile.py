@@ -155,6 +155,8 @@ def run_round(
             traceback.print_exc(file=err)
     duration = time.monotonic() - started
     requests = watch.requests_of_round() if watch is not None else None
+    if watch is not None:  # metrics, page and health first: once round_end is logged, they agree
+        watch.round_done(_report(number, duration, outcome))
     view.round_end(
         number,
         outcome.counts,
@@ -163,8 +165,6 @@ def run_round(
         interrupted=outcome.interrupted,
         requests=requests,
     )
-    if watch is not None:
-        watch.round_done(_report(number, duration, outcome))
     return outcome.exit_code
 
 
