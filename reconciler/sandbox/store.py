@@ -23,6 +23,8 @@ from typing import Any
 from reconciler.sandbox.applications import JSONObject, clone_of, configure
 from reconciler.sandbox.backends import Backend, Transaction, check_state
 from reconciler.sandbox.problems import bad_request, conflict, not_found
+from reconciler.sandbox.variable_writes import copy_service_variables, drop_service_variables
+from reconciler.sandbox.variables import tables
 
 
 def iso(seconds: float) -> str:
@@ -146,6 +148,7 @@ class Store:
             _get(txn.state, "applications", application_id, "application")
             del txn.state["applications"][application_id]
             txn.state["deployments"].pop(application_id, None)
+            drop_service_variables(txn.state, application_id)
             txn.dirty = True
 
     def clone_application(self, application_id: str, body: Any) -> JSONObject:
@@ -168,8 +171,31 @@ class Store:
                 new_id=_fresh_id,
             )
             state["applications"][new_id] = app
+            same_env = env_id == source_env["id"]
+            now = iso(self._clock())
+            copy_service_variables(state, source["id"], new_id, same_environment=same_env, now=now)
             txn.dirty = True
             return copy.deepcopy(app)
+
+    # -- variables (sandbox.variables, sandbox.variable_writes) and databases
+    def read_variables(self, operation: Callable[..., Any], *args: Any) -> Any:
+        """``operation(state, *args)`` in one transaction; its answer, copied."""
+        with self._txn() as txn:
+            return copy.deepcopy(operation(txn.state, *args))
+
+    def write_variables(self, operation: Callable[..., Any], *args: Any) -> Any:
+        """``operation(state, *args, now)`` in one transaction that saves; its answer, copied."""
+        with self._txn() as txn:
+            answer = operation(txn.state, *args, iso(self._clock()))
+            txn.dirty = True
+            return copy.deepcopy(answer)
+
+    def list_databases(self, environment_id: str) -> list[JSONObject]:
+        with self._txn() as txn:
+            _get(txn.state, "environments", environment_id, "environment")
+            _, databases = tables(txn.state)
+            found = [d for d in databases.values() if d["environment"]["id"] == environment_id]
+            return copy.deepcopy(found)
 
     # -- deployments
     def deploy_application(self, application_id: str, body: Any) -> JSONObject:
