@@ -32,8 +32,10 @@ from reconciler.core.resolving import (
 from reconciler.core.targeting import select
 from reconciler.edges.observing import read_containers, read_environments, read_organizations
 from reconciler.edges.reading import Reader
+from reconciler.edges.secrets import SecretReader
 from reconciler.edges.session import Session
 from reconciler.edges.validating import load_manifests
+from reconciler.edges.variable_observing import read_variables
 
 __all__ = [
     "Observation",
@@ -83,7 +85,9 @@ def observe(reader: Reader, clonesets: Sequence[CloneSet], *, parallelism: int =
         reader, scopes.environment_ids, statuses=scopes.statuses_needed, parallelism=parallelism
     )
     catalog = replace(catalog, applications=listings.applications)
-    return Observation(resolve_clones(scopes, catalog), listings.observed, catalog)
+    desired = resolve_clones(scopes, catalog)
+    observed = read_variables(reader, desired, listings.observed, parallelism=parallelism)
+    return Observation(desired, observed, catalog)
 
 
 def plan_with(
@@ -94,14 +98,20 @@ def plan_with(
     parallelism: int = 8,
     targets: Sequence[str] = (),
     allow_deletes: bool = False,
+    secrets: SecretReader | None = None,
 ) -> Planned:
     """Observe what the manifests involve through ``reader`` and plan.
 
     ``DeletionRefused`` when the plan deletes more than the guard lets through, unless
-    ``allow_deletes``.
+    ``allow_deletes``. ``secrets`` reads every declared secret (before any change: a
+    missing one is a ``SecretError``); without it, a declared secret cannot be planned.
     """
     observation = observe(reader, clonesets, parallelism=parallelism)
-    whole = make_plan(observation.desired, observation.observed, api_url=api_url)
+    declared = [d for clone in observation.desired.clones for d in clone.variables]
+    digests = secrets.digests(declared) if secrets is not None else {}
+    whole = make_plan(
+        observation.desired, observation.observed, api_url=api_url, secret_digests=digests
+    )
     plan = select(whole, targets) if targets else whole
     if not allow_deletes:
         check_deletes(plan, observation.desired, clonesets, whole=whole)
@@ -130,4 +140,5 @@ def plan_manifests(
         parallelism=session.parallelism,
         targets=targets,
         allow_deletes=allow_deletes,
+        secrets=session.secrets,
     )

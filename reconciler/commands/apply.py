@@ -99,6 +99,7 @@ def _apply(plan: Plan, session: Session, view: ApplyView) -> int:
                 plan,
                 session.client,
                 parallelism=session.parallelism,
+                secrets=session.secrets,
                 progress=progress,
                 stop=stop,
             )

@@ -126,7 +126,12 @@ def _reconcile(
             return _stopped_before_apply(plan, drifted, detailed=options.detailed_exitcode)
         progress = view.progress(number)
         result = execute(
-            plan, session.client, parallelism=session.parallelism, progress=progress, stop=stop
+            plan,
+            session.client,
+            parallelism=session.parallelism,
+            progress=progress,
+            stop=stop,
+            secrets=session.secrets,
         )
     progress.log_unreported(result)
     return _judge(plan, result, drifted, detailed=options.detailed_exitcode)

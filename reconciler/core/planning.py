@@ -68,6 +68,8 @@ from reconciler.core.ownership import (
 from reconciler.core.plans import Action, Change, DriftItem, Endpoint, Plan, Step
 from reconciler.core.prechecks import refused_values
 from reconciler.core.reasons import Because, Reason, text_of
+from reconciler.core.variable_plans import VariablePlan, applied, for_clone, marker_digest
+from reconciler.core.variables import VariableWrite
 
 NEVER_DEPLOYED = "NEVER_DEPLOYED"
 
@@ -113,8 +115,15 @@ class _Observed:
 class Planner:
     """Plans one (desired, observed) pair; caches per source what every clone shares."""
 
-    def __init__(self, desired: DesiredState, observed: ObservedState) -> None:
+    def __init__(
+        self,
+        desired: DesiredState,
+        observed: ObservedState,
+        secret_digests: Mapping[str, str] | None = None,
+    ) -> None:
         self.desired = desired
+        self.variables = observed.variables
+        self.secret_digests = secret_digests or {}
         self.observed = _Observed(observed)
         self._desired_configs: dict[tuple[str, bool, str, str], DesiredConfig] = {}
         self._fingerprints: dict[str, str | None] = {}
@@ -144,7 +153,7 @@ class Planner:
         found = desired.digests.get(clone.ignore)
         if found is None:
             found = desired.digests[clone.ignore] = declared_digest(desired, clone.ignore)
-        return found
+        return marker_digest(found, clone.variables, clone.ignore)
 
     def fingerprint(self, app: ObservedApplication | None) -> str | None:
         if app is None:
@@ -185,9 +194,11 @@ class Planner:
             return _decided(base, Action.CONFLICT, refusal)
         base = _with(base, **self._write(clone, source, target, desired))
         if target is None:
-            steps = (Step.CLONE, Step.EDIT, *_deploy_step(clone.policy.deploy))
+            variables = (Step.VARIABLES,) if clone.variables else ()
+            steps = (Step.CLONE, Step.EDIT, *variables, *_deploy_step(clone.policy.deploy))
             why = _said(Because.of(Reason.DOES_NOT_EXIST))
-            return _with(base, action=Action.CREATE, steps=steps, **why)
+            declared = {"declared_variables": clone.variables}
+            return _with(base, action=Action.CREATE, steps=steps, **why, **declared)
         change = self._existing(clone, source, target, desired, base)
         return _as_rename(change, clone, renamed_from) if renamed_from else change
 
@@ -251,12 +262,20 @@ class Planner:
         base: Change,
     ) -> Change:
         owner = marker_of(target.config)
+        found = self.variables_of(clone, target)
+        if found.problems:
+            problem = "; ".join(found.problems)
+            return _decided(
+                base, Action.CONFLICT, Because.of(Reason.VARIABLE_UNRESOLVED, problem=problem)
+            )
         items = self.drift_of(clone, target, desired)
+        base = _with(base, variables=found.writes)
         copied = is_copied_marker(target.config, source.config)  # cloned with it, or copied
         if owner is not None and owner.manifest == clone.manifest and not copied:
             if owner.source_id == clone.source_app_id:
                 changed = owner.applied is not None and owner.applied != self.digest(clone, desired)
-                return _owned(_with(base, owned=True, drift=items), clone, target, changed)
+                drifted = _with(base, owned=True, drift=items + found.drift)
+                return _owned(drifted, clone, target, changed, found)
             reason = Because.of(Reason.OWNED_FOR_ANOTHER_SOURCE, source=owner.source_name)
             return _decided(base, Action.CONFLICT, reason)
         if owner is not None and not copied:
@@ -265,7 +284,8 @@ class Planner:
             )
             return _decided(base, Action.CONFLICT, reason)
         wants_deploy = clone.policy.deploy and target.deployment_status in (None, NEVER_DEPLOYED)
-        steps = (Step.EDIT, *_deploy_step(wants_deploy))
+        steps = (Step.EDIT, *_variables_step(found.writes), *_deploy_step(wants_deploy))
+        items = items + found.drift
         if is_untouched_clone(target.config, source.config, self.observed.compared):
             why = _said(Because.of(Reason.INTERRUPTED_CREATE))
             return _with(base, action=Action.UPDATE, steps=steps, drift=items, **why)
@@ -274,6 +294,10 @@ class Planner:
             return _with(base, action=Action.UPDATE, steps=steps, drift=items, **why)
         reason = Because.of(Reason.NOT_MANAGED)
         return _decided(base, Action.CONFLICT, reason)
+
+    def variables_of(self, clone: DesiredClone, target: ObservedApplication) -> VariablePlan:
+        """The clone's variable writes and drift (nothing when it declares no variable)."""
+        return for_clone(clone, self.variables.get(target.id), self.secret_digests)
 
     def drift_of(
         self, clone: DesiredClone, target: ObservedApplication, desired: DesiredConfig
@@ -372,18 +396,28 @@ class Planner:
 
 
 def _owned(
-    base: Change, clone: DesiredClone, target: ObservedApplication, declared_changed: bool
+    base: Change,
+    clone: DesiredClone,
+    target: ObservedApplication,
+    declared_changed: bool,
+    variables: VariablePlan,
 ) -> Change:
     corrects = bool(base.drift) and clone.policy.on_drift is OnDrift.CORRECT
     # A changed declaration the clone already matches needs no write: its marker keeps the
     # older digest, and the next difference is applied as the latest declaration.
     applies = declared_changed and bool(base.drift)
     deploys = clone.policy.deploy and target.deployment_status == NEVER_DEPLOYED
-    steps = (*((Step.EDIT,) if corrects or applies else ()), *_deploy_step(deploys))
+    writes = applied(variables, everything=corrects or applies)
+    config_drift = len(base.drift) > len(variables.drift)
+    edits = (corrects or applies) and (config_drift or declared_changed)
+    steps = (*((Step.EDIT,) if edits else ()), *_variables_step(writes), *_deploy_step(deploys))
+    base = _with(base, variables=writes)
     reasons = []
+    if variables.secrets_changed and not (corrects or applies):
+        reasons.append(Because.of(Reason.SECRET_CHANGED, keys=", ".join(variables.secrets_changed)))
     if applies and not corrects:
         reasons.append(Because.of(Reason.DECLARATION_CHANGED))
-    elif base.drift:
+    elif len(base.drift) > len(variables.secrets_changed):  # more than the secrets to rewrite
         reasons.append(Because.of(Reason.DRIFTED, on_drift=clone.policy.on_drift.value))
     if deploys:
         reasons.append(Because.of(Reason.NEVER_DEPLOYED))
@@ -422,6 +456,10 @@ def _with(change: Change, **fields: Any) -> Change:
     return replace(change, **fields)
 
 
+def _variables_step(writes: tuple[VariableWrite, ...]) -> tuple[Step, ...]:
+    return (Step.VARIABLES,) if writes else ()
+
+
 def _deploy_step(wanted: bool) -> tuple[Step, ...]:
     return (Step.DEPLOY,) if wanted else ()
 
@@ -446,9 +484,16 @@ def _deployed_commit(source: ObservedApplication | None) -> str | None:
     return commit if isinstance(commit, str) else None
 
 
-def plan(desired: DesiredState, observed: ObservedState, *, api_url: str | None = None) -> Plan:
-    """The plan that brings ``observed`` to ``desired`` under the manifests' policies."""
-    planner = Planner(desired, observed)
+def plan(
+    desired: DesiredState,
+    observed: ObservedState,
+    *,
+    api_url: str | None = None,
+    secret_digests: Mapping[str, str] | None = None,
+) -> Plan:
+    """The plan that brings ``observed`` to ``desired`` under the manifests' policies;
+    ``secret_digests``: each declared secret's keyed digest (``variable_plans.secret_ref``)."""
+    planner = Planner(desired, observed, secret_digests)
     changes = [planner.change_for(clone) for clone in desired.clones]
     changes.extend(planner.prunes())
     return Plan.of(changes, api_url=api_url, selectors=desired.selectors, notes=desired.notes)

@@ -32,6 +32,8 @@ class Reason(StrEnum):
     NEVER_DEPLOYED = "never_deployed"
     UP_TO_DATE = "up_to_date"
     RENAMED = "renamed"
+    VARIABLE_UNRESOLVED = "variable_unresolved"
+    SECRET_CHANGED = "secret_changed"
 
 
 # The text of each reason; ``{…}`` names a detail of ``Because.details``.
@@ -52,6 +54,8 @@ TEMPLATES: dict[Reason, str] = {
     Reason.NEVER_DEPLOYED: "never deployed; deploy: true",
     Reason.UP_TO_DATE: "up to date",
     Reason.RENAMED: "renamed from {old_name!r} (the name template changed)",
+    Reason.VARIABLE_UNRESOLVED: "its variables cannot be resolved: {problem}",
+    Reason.SECRET_CHANGED: "secret changed: {keys}",
 }
 
 

@@ -183,3 +183,91 @@ def merge_layers(*layers: Mapping[str, Any] | None) -> dict[str, Any]:
 def declare(raw: Mapping[str, Any], values: Mapping[str, str]) -> tuple[Declared, ...]:
     """Every declaration of one clone, rendered with its placeholder ``values``, by key."""
     return tuple(parse(key, raw[key], values) for key in sorted(raw))
+
+
+# ── planned writes ──────────────────────────────────────────────────────────────────────
+
+
+class Op(StrEnum):
+    """What the executor does about one declared variable of a clone."""
+
+    CREATE = "create"  # POST /variable, …/alias or …/override
+    EDIT = "edit"  # PUT /variable/{id}, the whole variable
+    DELETE = "delete"  # DELETE /variable/{id} (a 404 is done)
+    RECREATE = "recreate"  # delete, then create: an alias's target or a variable's sort changed
+
+
+@dataclass(frozen=True)
+class VariableWrite:
+    """One planned write of one variable of a clone: everything the executor needs, and what
+    a person reads (``before`` → ``after``, a secret only as ``(secret)``). Never a secret's
+    value: a secret carries where its value is read and its ``digest``.
+
+    ``variable_id``: the clone's own variable of that key (edit, delete, recreate);
+    ``parent_id``: the variable an alias points at, or a higher-scope variable an override
+    overrides (``override``: true); ``description``: what an edit keeps.
+    """
+
+    key: str
+    op: Op
+    declared: Declared
+    before: str | None = None
+    after: str | None = None
+    variable_id: str | None = None
+    parent_id: str | None = None
+    override: bool = False
+    digest: str | None = None
+    description: str | None = None
+
+    @property
+    def secret(self) -> bool:
+        return self.declared.sort is Sort.SECRET
+
+
+# ── in the plan document ────────────────────────────────────────────────────────────────
+
+
+def declared_of_document(data: Mapping[str, Any]) -> Declared:
+    """The ``Declared`` of ``Declared.as_document``."""
+    return Declared(
+        data["key"],
+        Sort(data["sort"]),
+        data.get("value"),
+        data.get("service"),
+        data.get("from_env"),
+        data.get("from_file"),
+    )
+
+
+def write_document(write: VariableWrite) -> dict[str, Any]:
+    """One planned variable write in the plan document (a secret never by its value)."""
+    found: dict[str, Any] = {
+        "key": write.key,
+        "op": write.op.value,
+        "secret": write.secret,
+        "before": write.before,
+        "after": write.after,
+        "declared": write.declared.as_document(),
+    }
+    for name in ("variable_id", "parent_id", "digest", "description"):
+        if getattr(write, name) is not None:
+            found[name] = getattr(write, name)
+    if write.override:
+        found["override"] = True
+    return found
+
+
+def write_of_document(data: Mapping[str, Any]) -> VariableWrite:
+    """The ``VariableWrite`` of ``write_document``."""
+    return VariableWrite(
+        data["key"],
+        Op(data["op"]),
+        declared_of_document(data["declared"]),
+        data.get("before"),
+        data.get("after"),
+        data.get("variable_id"),
+        data.get("parent_id"),
+        bool(data.get("override", False)),
+        data.get("digest"),
+        data.get("description"),
+    )

@@ -1,0 +1,48 @@
+"""Observing variables: one read per existing clone of a manifest that declares variables.
+
+After the environments are listed and the clones resolved, ``read_variables`` reads
+``GET /variable?parent_id=<clone id>&scope=<KIND>`` for each existing clone (found by name in
+its target environment, as the planner pairs them) whose manifest declares variables: no
+request at all for manifests that declare none, and one per clone otherwise, in parallel
+(contract section 10, "Reading"). A read that fails stops the run, as a listing does.
+
+Neighbours: ``observing`` (``fetch_all``), ``pipeline`` (the caller), ``core.variable_plans``
+(what the planner does with the answers).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from reconciler.core.model import DesiredState, ObservedState
+from reconciler.core.ownership import name_key
+from reconciler.core.variables import scope_of
+from reconciler.edges.observing import fetch_all
+from reconciler.edges.reading import Reader
+
+
+def clones_to_read(desired: DesiredState, observed: ObservedState) -> dict[str, str]:
+    """The id and variable scope of every existing clone that declares variables."""
+    wanted: dict[str, str] = {}
+    for clone in desired.clones:
+        if not clone.variables:
+            continue
+        for app in observed.applications.get(clone.target_env.id, ()):
+            if name_key(app.name) == name_key(clone.name):
+                wanted[app.id] = scope_of(clone.kind)
+    return wanted
+
+
+def read_variables(
+    reader: Reader, desired: DesiredState, observed: ObservedState, *, parallelism: int = 8
+) -> ObservedState:
+    """``observed`` with the variables each existing, variable-declaring clone sees."""
+    wanted = clones_to_read(desired, observed)
+    if not wanted:
+        return observed
+    found = fetch_all(
+        wanted,
+        lambda clone_id: reader.list_variables(clone_id, wanted[clone_id]),
+        parallelism=parallelism,
+    )
+    return replace(observed, variables={key: tuple(value) for key, value in found.items()})
