@@ -175,6 +175,8 @@ def _decide(item: Declared, seen: _Seen, digests: Mapping[str, str]) -> Variable
         fits = _shaped(own, higher, secret=True)
         if fits and recorded_digest(own.get("description") if own else None) == digest:
             return None
+        if own is not None and before != SECRET:  # what becomes a secret shows no value
+            before = "(not a secret)"
         after = SECRET if own is None or not fits else "(secret changed)"
         return _write(item, own, fits, before, after, parent, digest=digest)
     fits = _shaped(own, higher, secret=False)

@@ -7,6 +7,7 @@ import json
 import shutil
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from reconciler.edges.reading import RecordedReader
 from reconciler.pipeline import load, plan_with
@@ -15,7 +16,7 @@ GOLDEN = Path(__file__).parents[1] / "manifests" / "golden"
 CASE = GOLDEN / "create-and-noop"
 
 
-def counted(manifests: Path, catalog: dict[str, object]) -> Counter[str]:
+def counted(manifests: Path, catalog: dict[str, Any]) -> Counter[str]:
     reader = RecordedReader(catalog)
     plan_with(reader, load([str(manifests)]), api_url="https://api.qovery.com")
     return Counter(kind for kind, _ in reader.calls)
@@ -34,7 +35,7 @@ def test_a_manifest_without_variables_reads_none_and_with_variables_one_per_clon
     existing = ["api-1", "web-1", "web-2"]  # three of the four clones exist (the golden plan)
     ids = [
         app["id"]
-        for apps in catalog["applications"].values()  # type: ignore[attr-defined]
+        for apps in catalog["applications"].values()
         for app in apps
         if app["name"] in ("api", "web") and app.get("description", "").find("previews") >= 0
     ]
