@@ -68,6 +68,28 @@ def _check_key_free(state: JSONObject, scope: str, parent_id: str, key: str) -> 
         )
 
 
+def _record(
+    key: str,
+    value: str | None,
+    secret: bool,
+    where: tuple[str, str],
+    link: tuple[str, str | None],
+    description: str | None,
+) -> JSONObject:
+    """A stored variable: ``where`` is (scope, parent id), ``link`` (type, what it points at)."""
+    (scope, parent_id), (kind, target_id) = where, link
+    return {
+        "key": key,
+        "value": value,
+        "is_secret": secret,
+        "scope": scope,
+        "parent_id": parent_id,
+        "variable_type": kind,
+        "target_id": target_id,
+        "description": description,
+    }
+
+
 def _store(state: JSONObject, record: JSONObject, now: str, ident: str | None) -> JSONObject:
     stored, _ = tables(state)
     record |= {"id": ident or str(uuid.uuid4()), "created_at": now, "updated_at": now}
@@ -86,16 +108,8 @@ def create_variable(state: JSONObject, body: Any, now: str, ident: str | None = 
     if not key:
         raise bad_request("key cannot be empty")
     _check_key_free(state, scope, parent_id, key)
-    record = {
-        "key": key,
-        "value": value,
-        "is_secret": body["is_secret"],
-        "scope": scope,
-        "parent_id": parent_id,
-        "variable_type": "VALUE",
-        "target_id": None,
-        "description": _description(body),
-    }
+    where = (scope, parent_id)
+    record = _record(key, value, body["is_secret"], where, ("VALUE", None), _description(body))
     return _store(state, record, now, ident)
 
 
@@ -124,16 +138,8 @@ def create_alias(
     target = _linkable(state, target_id, scope, parent_id)
     assert key is not None
     _check_key_free(state, scope, parent_id, key)
-    record = {
-        "key": key,
-        "value": None,
-        "is_secret": target["is_secret"],
-        "scope": scope,
-        "parent_id": parent_id,
-        "variable_type": "ALIAS",
-        "target_id": target_id,
-        "description": _description(body),
-    }
+    link = ("ALIAS", target_id)
+    record = _record(key, None, target["is_secret"], (scope, parent_id), link, _description(body))
     return _store(state, record, now, ident)
 
 
@@ -150,16 +156,9 @@ def create_override(
     for other in visible(state, scope, parent_id):
         if other["key"] == target["key"] and other["parent_id"] == parent_id:
             raise bad_request(f"a variable {target['key']} already exists here")
-    record = {
-        "key": target["key"],
-        "value": value,
-        "is_secret": target["is_secret"],
-        "scope": scope,
-        "parent_id": parent_id,
-        "variable_type": "OVERRIDE",
-        "target_id": target_id,
-        "description": _description(body),
-    }
+    link, where = ("OVERRIDE", target_id), (scope, parent_id)
+    description = _description(body)
+    record = _record(target["key"], value, target["is_secret"], where, link, description)
     return _store(state, record, now, ident)
 
 

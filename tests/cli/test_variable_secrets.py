@@ -111,16 +111,9 @@ def test_no_command_leaks_a_secret_variable(
     assert any(p.name == "plan.json" for p in written)
     haystacks = [s.encode() for s in run.outputs]
     haystacks += [p.read_bytes() for p in written]
-    haystacks += [_record_text(r).encode() for r in caplog.records]
+    haystacks += [(r.getMessage() + repr(r.__dict__)).encode() for r in caplog.records]
     haystacks.append(json.dumps(sandbox.requests()).encode())
     assert caplog.records, "the client logs its requests at DEBUG"
     for needle in needles():
         for haystack in haystacks:
             assert needle not in haystack, needle
-
-
-def _record_text(record: logging.LogRecord) -> str:
-    parts = [record.getMessage(), repr(record.args), repr(record.__dict__)]
-    if record.exc_info and record.exc_info[1] is not None:
-        parts.append(repr(record.exc_info[1]))
-    return "\n".join(parts)
