@@ -2,7 +2,8 @@
 
 After the environments are listed and the clones resolved, ``read_variables`` reads
 ``GET /variable?parent_id=<clone id>&scope=<KIND>`` for each existing clone (found by name in
-its target environment, as the planner pairs them) whose manifest declares variables: no
+its target environment, as the planner pairs them, or by its marker, for a clone the planner
+renames) whose manifest declares variables: no
 request at all for manifests that declare none, and one per clone otherwise, in parallel
 (contract section 10, "Reading"). A read that fails stops the run, as a listing does.
 
@@ -15,7 +16,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from reconciler.core.model import DesiredState, ObservedState
-from reconciler.core.ownership import name_key
+from reconciler.core.ownership import marker_of, name_key
 from reconciler.core.variables import scope_of
 from reconciler.edges.observing import fetch_all
 from reconciler.edges.reading import Reader
@@ -28,7 +29,12 @@ def clones_to_read(desired: DesiredState, observed: ObservedState) -> dict[str, 
         if not clone.variables:
             continue
         for app in observed.applications.get(clone.target_env.id, ()):
-            if name_key(app.name) == name_key(clone.name):
+            owner = marker_of(app.config)
+            ours = owner is not None and (owner.manifest, owner.source_id) == (
+                clone.manifest,
+                clone.source_app_id,
+            )
+            if ours or name_key(app.name) == name_key(clone.name):  # ours: renamed maybe
                 wanted[app.id] = scope_of(clone.kind)
     return wanted
 

@@ -146,3 +146,16 @@ def test_variables_cost_one_read_per_existing_clone_and_none_without(
     reads = [r for r in sandbox.requests() if r["path"] == "/variable"]
     assert len(reads) == len(PREVIEWS)
     assert len(sandbox.requests()) == without + len(PREVIEWS)
+
+
+def test_a_renamed_clone_keeps_its_variables_read_and_managed(
+    cli: Cli, sandbox: RunningSandbox, tmp_path: Path, stripe: Callable[[str], None]
+) -> None:
+    assert cli("apply", "--auto-approve", manifest(tmp_path)).code == 0
+    renamed = demo_manifest(applications=("api",), template="{app}-pr") + VARIABLES
+    path = write_manifest(tmp_path, renamed)
+    planned = cli("plan", path)
+    assert planned.code == 0 and "renamed from 'api'" in planned.out, planned.out
+    assert ", 0 conflicts" in planned.out
+    assert cli("apply", "--auto-approve", path).code == 0
+    assert "No changes" in cli("plan", path).out
