@@ -15,6 +15,7 @@ from reconciler.core.variables import Declared, Sort
 from reconciler.rendering.formatting import format_value
 
 SECRET_SHOWN = ("(secret)", "(secret changed)")
+ALIAS = "alias of "  # how ``variable_plans.shown`` reads an alias
 PREFIX = "variables."
 
 
@@ -50,7 +51,14 @@ def _differing(item: DriftItem) -> str:
     if item.expected is None:
         return f"- {key}"
     if item.actual is None:
-        return f"+ {key} (secret)" if secret else f"+ {key}: {format_value(item.expected)}"
+        return f"+ {key} (secret)" if secret else f"+ {key}: {_value(item.expected)}"
     if secret:
         return f"~ {key} {item.expected}"
-    return f"~ {key}: {format_value(item.actual)} → {format_value(item.expected)}"
+    return f"~ {key}: {_value(item.actual)} → {_value(item.expected)}"
+
+
+def _value(shown: object) -> str:
+    """A value as text (quoted), an alias as what it points at."""
+    if isinstance(shown, str) and shown.startswith(ALIAS):
+        return shown
+    return format_value(shown)
