@@ -23,8 +23,8 @@ before any clone is made.
 
 Desired configuration: ``follow_source: true`` → the source's configuration with the clone's
 overrides deep-merged over it, normalised; ``false`` → the normalised overrides alone.
-Neighbours: ``declaring`` (the desired configuration and its digest), ``ownership``, ``diffs``,
-``fingerprints``, ``prechecks``, ``reasons``; builds ``plans.Plan``.
+Neighbours: ``declaring``, ``ownership``, ``diffs``, ``fingerprints``, ``prechecks``,
+``reasons``, ``variable_plans`` (a clone's variables); builds ``plans.Plan``.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+from reconciler.core import variable_plans
 from reconciler.core.declaring import DesiredConfig, compute_desired, declared_digest
 from reconciler.core.desired import overrides_key
 from reconciler.core.diffs import (
@@ -68,7 +69,7 @@ from reconciler.core.ownership import (
 from reconciler.core.plans import Action, Change, DriftItem, Endpoint, Plan, Step
 from reconciler.core.prechecks import refused_values
 from reconciler.core.reasons import Because, Reason, text_of
-from reconciler.core.variable_plans import VariablePlan, applied, for_clone, marker_digest
+from reconciler.core.variable_plans import VariablePlan
 from reconciler.core.variables import VariableWrite
 
 NEVER_DEPLOYED = "NEVER_DEPLOYED"
@@ -122,8 +123,7 @@ class Planner:
         secret_digests: Mapping[str, str] | None = None,
     ) -> None:
         self.desired = desired
-        self.variables = observed.variables
-        self.secret_digests = secret_digests or {}
+        self.seen, self.digests = observed.variables, secret_digests or {}  # variables
         self.observed = _Observed(observed)
         self._desired_configs: dict[tuple[str, bool, str, str], DesiredConfig] = {}
         self._fingerprints: dict[str, str | None] = {}
@@ -153,7 +153,7 @@ class Planner:
         found = desired.digests.get(clone.ignore)
         if found is None:
             found = desired.digests[clone.ignore] = declared_digest(desired, clone.ignore)
-        return marker_digest(found, clone.variables, clone.ignore)
+        return variable_plans.marker_digest(found, clone.variables, clone.ignore)
 
     def fingerprint(self, app: ObservedApplication | None) -> str | None:
         if app is None:
@@ -193,6 +193,10 @@ class Planner:
             refusal = Because.of(Reason.API_WOULD_REFUSE, refused=refused, where=where)
             return _decided(base, Action.CONFLICT, refusal)
         base = _with(base, **self._write(clone, source, target, desired))
+        problem = variable_plans.unresolved(clone, target, self.seen, self.digests)
+        if problem:
+            unresolved = Because.of(Reason.VARIABLE_UNRESOLVED, problem=problem)
+            return _decided(base, Action.CONFLICT, unresolved)
         if target is None:
             variables = (Step.VARIABLES,) if clone.variables else ()
             steps = (Step.CLONE, Step.EDIT, *variables, *_deploy_step(clone.policy.deploy))
@@ -262,12 +266,7 @@ class Planner:
         base: Change,
     ) -> Change:
         owner = marker_of(target.config)
-        found = self.variables_of(clone, target)
-        if found.problems:
-            problem = "; ".join(found.problems)
-            return _decided(
-                base, Action.CONFLICT, Because.of(Reason.VARIABLE_UNRESOLVED, problem=problem)
-            )
+        found = variable_plans.for_clone(clone, self.seen.get(target.id), self.digests)
         items = self.drift_of(clone, target, desired)
         base = _with(base, variables=found.writes)
         copied = is_copied_marker(target.config, source.config)  # cloned with it, or copied
@@ -294,10 +293,6 @@ class Planner:
             return _with(base, action=Action.UPDATE, steps=steps, drift=items, **why)
         reason = Because.of(Reason.NOT_MANAGED)
         return _decided(base, Action.CONFLICT, reason)
-
-    def variables_of(self, clone: DesiredClone, target: ObservedApplication) -> VariablePlan:
-        """The clone's variable writes and drift (nothing when it declares no variable)."""
-        return for_clone(clone, self.variables.get(target.id), self.secret_digests)
 
     def drift_of(
         self, clone: DesiredClone, target: ObservedApplication, desired: DesiredConfig
@@ -407,7 +402,7 @@ def _owned(
     # older digest, and the next difference is applied as the latest declaration.
     applies = declared_changed and bool(base.drift)
     deploys = clone.policy.deploy and target.deployment_status == NEVER_DEPLOYED
-    writes = applied(variables, everything=corrects or applies)
+    writes = variable_plans.applied(variables, everything=corrects or applies)
     config_drift = len(base.drift) > len(variables.drift)
     edits = (corrects or applies) and (config_drift or declared_changed)
     steps = (*((Step.EDIT,) if edits else ()), *_variables_step(writes), *_deploy_step(deploys))

@@ -28,7 +28,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.core.model import DesiredClone
+from reconciler.core.model import DesiredClone, ObservedApplication
 from reconciler.core.plans import DriftItem, Origin
 from reconciler.core.secrets import recorded_digest
 from reconciler.core.variables import Declared, Op, Sort, VariableWrite, scope_of
@@ -260,6 +260,32 @@ def for_clone(
         return VariablePlan(problems=("the clone's variables were not read",))
     scope = scope_of(clone.kind)
     return compare(clone.variables, visible, scope=scope, digests=digests, ignore=clone.ignore)
+
+
+def unresolved(
+    clone: DesiredClone,
+    target: ObservedApplication | None,
+    seen: Mapping[str, Sequence[Variable]],
+    digests: Mapping[str, str],
+) -> str:
+    """Why the clone's variables cannot be planned (an alias with no target…), or ``""``;
+    for a clone still to be made, from what its environment holds (read when it declares an
+    alias)."""
+    if target is not None:
+        problems = for_clone(clone, seen.get(target.id), digests).problems
+    else:
+        problems = new_clone_problems(clone, seen.get(clone.target_env.id))
+    return "; ".join(problems)
+
+
+def new_clone_problems(clone: DesiredClone, visible: Sequence[Variable] | None) -> tuple[str, ...]:
+    """Why a clone still to be made could not have its aliases, from what its environment
+    holds (``visible``: read at environment scope when it declares one; else ``None``)."""
+    aliases = [d for d in clone.variables if d.sort in (Sort.ALIAS, Sort.BUILTIN)]
+    if visible is None or not aliases:
+        return ()
+    found = compare(aliases, visible, scope=scope_of(clone.kind), digests={}, ignore=clone.ignore)
+    return found.problems
 
 
 def marker_digest(config_digest: str, declared: Sequence[Declared], ignore: Sequence[str]) -> str:

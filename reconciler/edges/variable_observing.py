@@ -3,9 +3,12 @@
 After the environments are listed and the clones resolved, ``read_variables`` reads
 ``GET /variable?parent_id=<clone id>&scope=<KIND>`` for each existing clone (found by name in
 its target environment, as the planner pairs them, or by its marker, for a clone the planner
-renames) whose manifest declares variables: no
-request at all for manifests that declare none, and one per clone otherwise, in parallel
-(contract section 10, "Reading"). A read that fails stops the run, as a listing does.
+renames) whose manifest declares variables: no request at all for manifests that declare
+none, and one per clone otherwise, in parallel (contract section 10, "Reading"). A clone
+still to be made that declares an alias costs one read of its target environment
+(``scope=ENVIRONMENT``: the environment's and project's variables and the built-ins), once
+per environment, so that an alias with no target there is a conflict before the clone is
+made, not a failure after. A read that fails stops the run, as a listing does.
 
 Neighbours: ``observing`` (``fetch_all``), ``pipeline`` (the caller), ``core.variable_plans``
 (what the planner does with the answers).
@@ -15,11 +18,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from reconciler.core.model import DesiredState, ObservedState
+from reconciler.core.model import DesiredClone, DesiredState, ObservedState
 from reconciler.core.ownership import marker_of, name_key
-from reconciler.core.variables import scope_of
+from reconciler.core.variables import Sort, scope_of
 from reconciler.edges.observing import fetch_all
 from reconciler.edges.reading import Reader
+
+ALIASES = (Sort.ALIAS, Sort.BUILTIN)
+ENVIRONMENT = "ENVIRONMENT"
 
 
 def clones_to_read(desired: DesiredState, observed: ObservedState) -> dict[str, str]:
@@ -28,6 +34,8 @@ def clones_to_read(desired: DesiredState, observed: ObservedState) -> dict[str, 
     for clone in desired.clones:
         if not clone.variables:
             continue
+        if not _exists(clone, observed) and any(d.sort in ALIASES for d in clone.variables):
+            wanted[clone.target_env.id] = ENVIRONMENT  # where its aliases must resolve
         for app in observed.applications.get(clone.target_env.id, ()):
             owner = marker_of(app.config)
             ours = owner is not None and (owner.manifest, owner.source_id) == (
@@ -37,6 +45,11 @@ def clones_to_read(desired: DesiredState, observed: ObservedState) -> dict[str, 
             if ours or name_key(app.name) == name_key(clone.name):  # ours: renamed maybe
                 wanted[app.id] = scope_of(clone.kind)
     return wanted
+
+
+def _exists(clone: DesiredClone, observed: ObservedState) -> bool:
+    names = {name_key(app.name) for app in observed.applications.get(clone.target_env.id, ())}
+    return name_key(clone.name) in names
 
 
 def read_variables(

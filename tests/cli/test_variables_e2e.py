@@ -159,3 +159,17 @@ def test_a_renamed_clone_keeps_its_variables_read_and_managed(
     assert ", 0 conflicts" in planned.out
     assert cli("apply", "--auto-approve", path).code == 0
     assert "No changes" in cli("plan", path).out
+
+
+def test_a_clone_to_make_whose_alias_has_no_target_is_a_conflict_and_never_made(
+    cli: Cli, sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    wrong = "  variables: {CACHE_HOST: {alias: REDIS_HOST}}\n"
+    path = manifest(tmp_path, wrong)
+    planned = cli("plan", path)
+    assert planned.out.count("no variable REDIS_HOST at environment or project scope") == 2
+    reads = [r for r in sandbox.requests() if r["path"] == "/variable"]
+    assert len(reads) == len(PREVIEWS)  # one per target environment, at environment scope
+    applied = cli("apply", "--auto-approve", path)
+    assert applied.code != 0
+    assert not [r for r in sandbox.requests() if r["method"] != "GET"]
