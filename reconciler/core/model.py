@@ -211,6 +211,6 @@ class ObservedState:
     applications: Mapping[str, tuple[ObservedApplication, ...]]
     failed: Mapping[str, str] = field(default_factory=dict)  # environment id → error message
     # clone id → the ``VariableResponse`` objects visible at its scope (read only for clones
-    # of manifests that declare variables); clone id → why its read failed
+    # of manifests that declare variables); environment id → those visible at environment
+    # scope (read for clones still to be made that declare an alias)
     variables: Mapping[str, tuple[Config, ...]] = field(default_factory=dict)
-    variables_failed: Mapping[str, str] = field(default_factory=dict)
