@@ -55,4 +55,10 @@ def plan(
 
 def apply(plan: Plan, session: Session, *, progress: Progress | None = None) -> ApplyResult:
     """Carry out ``plan``'s changes, as ``reconciler apply`` does (without the prompt)."""
-    return execute(plan, session.client, parallelism=session.parallelism, progress=progress)
+    return execute(
+        plan,
+        session.client,
+        parallelism=session.parallelism,
+        progress=progress,
+        secrets=session.secrets,
+    )

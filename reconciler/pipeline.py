@@ -34,9 +34,11 @@ from reconciler.core.resolving import (
 from reconciler.core.targeting import select
 from reconciler.edges.observing import read_containers, read_environments, read_organizations
 from reconciler.edges.reading import Reader
+from reconciler.edges.secrets import SecretReader
 from reconciler.edges.session import Session
 from reconciler.edges.states import environments_to_read, read_states, with_states
 from reconciler.edges.validating import load_manifests
+from reconciler.edges.variable_observing import read_variables
 
 __all__ = [
     "Observation",
@@ -91,7 +93,8 @@ def observe(reader: Reader, clonesets: Sequence[CloneSet], *, parallelism: int =
     catalog = replace(catalog, applications=listings.applications)
     desired = resolve_clones(scopes, catalog)
     desired = replace(desired, notes=(*desired.notes, *passed)) if passed else desired
-    return Observation(desired, listings.observed, catalog, now)
+    observed = read_variables(reader, desired, listings.observed, parallelism=parallelism)
+    return Observation(desired, observed, catalog, now)
 
 
 def clock_of(reader: Reader) -> datetime:
@@ -111,20 +114,30 @@ def plan_with(
     parallelism: int = 8,
     targets: Sequence[str] = (),
     allow_deletes: bool = False,
+    secrets: SecretReader | None = None,
 ) -> Planned:
     """Observe what the manifests involve through ``reader`` and plan.
 
     ``DeletionRefused`` when the plan deletes more than the guard lets through, unless
-    ``allow_deletes``.
+    ``allow_deletes``. ``secrets`` reads every declared secret (before any change: a
+    missing one is a ``SecretError``); without it, a declared secret cannot be planned.
     """
     observation = observe(reader, clonesets, parallelism=parallelism)
     now = clock_of(reader)
-    whole = make_plan(observation.desired, observation.observed, api_url=api_url, now=now)
+    declared = [d for clone in observation.desired.clones for d in clone.variables]
+    digests = secrets.digests(declared) if secrets is not None else {}
+
+    def planned(observed: ObservedState) -> Plan:
+        return make_plan(
+            observation.desired, observed, api_url=api_url, now=now, secret_digests=digests
+        )
+
+    whole = planned(observation.observed)
     unknown = environments_to_read(whole, observation.observed)
     states = read_states(reader, unknown, parallelism=parallelism) if unknown else {}
     if states:  # a service being deleted is neither a conflict nor a create: plan again
         observation = replace(observation, observed=with_states(observation.observed, states))
-        whole = make_plan(observation.desired, observation.observed, api_url=api_url, now=now)
+        whole = planned(observation.observed)
     plan = select(whole, targets) if targets else whole
     if not allow_deletes:
         check_deletes(plan, observation.desired, clonesets, whole=whole)
@@ -153,4 +166,5 @@ def plan_manifests(
         parallelism=session.parallelism,
         targets=targets,
         allow_deletes=allow_deletes,
+        secrets=session.secrets,
     )

@@ -129,6 +129,7 @@ def _apply(
                 plan,
                 session.client,
                 parallelism=session.parallelism,
+                secrets=session.secrets,
                 progress=progress,
                 stop=stop,
             )

@@ -206,7 +206,12 @@ def _reconcile(
             return replace(outcome, plan=plan, drifted=drifted, places=places)
         progress = view.progress(number)
         result = execute(
-            plan, session.client, parallelism=session.parallelism, progress=progress, stop=stop
+            plan,
+            session.client,
+            parallelism=session.parallelism,
+            progress=progress,
+            stop=stop,
+            secrets=session.secrets,
         )
     progress.log_unreported(result)
     outcome = _judge(plan, result, drifted, detailed=options.detailed_exitcode)

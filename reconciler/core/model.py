@@ -7,9 +7,9 @@ Data flows one way (STYLE.md)::
     Qovery lists ──observe──► ObservedState ────────┘
 
 This module holds only the values; it does no I/O and imports nothing of the project but
-``errors.Position``. Configuration dictionaries are plain JSON-like values (``dict``, ``list``,
-``str``, ``int``, ``float``, ``bool``, ``None``) taken as read-only by convention: nothing may
-mutate a dict once it is inside one of these dataclasses.
+``errors.Position`` and ``variables.Declared``. Configuration dictionaries are plain JSON-like
+values (``dict``, ``list``, ``str``, ``int``, ``float``, ``bool``, ``None``) taken as read-only
+by convention: nothing may mutate a dict once it is inside one of these dataclasses.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from enum import StrEnum
 from typing import Any
 
 from reconciler.core.errors import Position
+from reconciler.core.variables import Declared
 
 JSON = Any
 """A JSON-like value, as parsed from YAML or from an API response."""
@@ -58,6 +59,7 @@ class SourceApplication:
     ref: str
     overrides: Config = field(default_factory=dict)
     position: Position | None = None
+    variables: Config = field(default_factory=dict)  # raw declarations (core.variables)
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,7 @@ class TargetSelector:
     position: Position | None = None
     overrides: Config = field(default_factory=dict)  # laid over the application's (section 11)
     until: str | None = None  # ISO 8601: from then on no longer declared (core.expiry)
+    variables: Config = field(default_factory=dict)  # raw declarations, win over the others
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,7 @@ class CloneSet:
     overrides: Config = field(default_factory=dict)
     ignore: tuple[str, ...] = ()
     policy: Policy = field(default_factory=Policy)
+    variables: Config = field(default_factory=dict)  # spec.variables, raw (core.variables)
     position: Position | None = None  # of the document's first line
     # Where each field was written, by dotted path ("spec.organization", "spec.source.project",
     # "spec.source.environment", "metadata.name", "spec.name", ...), for resolution errors.
@@ -150,6 +154,8 @@ class DesiredClone:
     kind: str = "application"  # the source's service kind (core.kinds), and so the clone's
     # ``desired.overrides_key(overrides)``, made once per application by resolution
     overrides_key: str = field(default="", compare=False, repr=False)
+    # the merged, rendered ``variables`` declarations (contract section 10), by key
+    variables: tuple[Declared, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -209,3 +215,7 @@ class ObservedState:
 
     applications: Mapping[str, tuple[ObservedApplication, ...]]
     failed: Mapping[str, str] = field(default_factory=dict)  # environment id → error message
+    # clone id → the ``VariableResponse`` objects visible at its scope (read only for clones
+    # of manifests that declare variables); environment id → those visible at environment
+    # scope (read for clones still to be made that declare an alias)
+    variables: Mapping[str, tuple[Config, ...]] = field(default_factory=dict)

@@ -19,6 +19,7 @@ class Phase(StrEnum):
     CLONE = "clone"
     READ_BACK = "read back"
     EDIT = "edit"
+    VARIABLES = "variables"
     DEPLOY = "deploy"
     WAIT = "wait"
     DELETE = "delete"

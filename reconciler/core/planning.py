@@ -23,8 +23,8 @@ before any clone is made.
 
 Desired configuration: ``follow_source: true`` → the source's configuration with the clone's
 overrides deep-merged over it, normalised; ``false`` → the normalised overrides alone.
-Neighbours: ``declaring`` (the desired configuration and its digest), ``ownership``, ``diffs``,
-``fingerprints``, ``prechecks``, ``reasons``; builds ``plans.Plan``.
+Neighbours: ``declaring``, ``ownership``, ``diffs``, ``fingerprints``, ``prechecks``,
+``reasons``, ``variable_plans`` (a clone's variables); builds ``plans.Plan``.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
+from reconciler.core import variable_plans
 from reconciler.core.declaring import DesiredConfig, compute_desired, declared_digest
 from reconciler.core.desired import overrides_key
 from reconciler.core.diffs import (
@@ -71,6 +72,8 @@ from reconciler.core.ownership import (
 from reconciler.core.plans import Action, Change, DriftItem, Endpoint, Plan, Step
 from reconciler.core.prechecks import refused_values
 from reconciler.core.reasons import Because, Reason, text_of
+from reconciler.core.variable_plans import VariablePlan
+from reconciler.core.variables import VariableWrite
 
 NEVER_DEPLOYED = "NEVER_DEPLOYED"
 BEING_DELETED = frozenset({"DELETE_QUEUED", "DELETING", "WAITING_DELETING"})
@@ -119,11 +122,16 @@ class Planner:
     """Plans one (desired, observed) pair; caches per source what every clone shares."""
 
     def __init__(
-        self, desired: DesiredState, observed: ObservedState, now: datetime | None = None
+        self,
+        desired: DesiredState,
+        observed: ObservedState,
+        now: datetime | None = None,
+        secret_digests: Mapping[str, str] | None = None,
     ) -> None:
         self.desired = desired
         # the API's clock, passed in by ``pipeline``; the machine's only when none is given
         self.now = now if now is not None else datetime.now(UTC)
+        self.seen, self.digests = observed.variables, secret_digests or {}  # variables
         self.observed = _Observed(observed)
         self._desired_configs: dict[tuple[str, bool, str, str], DesiredConfig] = {}
         self._fingerprints: dict[str, str | None] = {}
@@ -153,7 +161,7 @@ class Planner:
         found = desired.digests.get(clone.ignore)
         if found is None:
             found = desired.digests[clone.ignore] = declared_digest(desired, clone.ignore)
-        return found
+        return variable_plans.marker_digest(found, clone.variables, clone.ignore)
 
     def fingerprint(self, app: ObservedApplication | None) -> str | None:
         if app is None:
@@ -196,10 +204,16 @@ class Planner:
             refusal = Because.of(Reason.API_WOULD_REFUSE, refused=refused, where=where)
             return _decided(base, Action.CONFLICT, refusal)
         base = _with(base, **self._write(clone, source, target, desired))
+        problem = variable_plans.unresolved(clone, target, self.seen, self.digests)
+        if problem:
+            unresolved = Because.of(Reason.VARIABLE_UNRESOLVED, problem=problem)
+            return _decided(base, Action.CONFLICT, unresolved)
         if target is None:
-            steps = (Step.CLONE, Step.EDIT, *_deploy_step(clone.policy.deploy))
+            variables = (Step.VARIABLES,) if clone.variables else ()
+            steps = (Step.CLONE, Step.EDIT, *variables, *_deploy_step(clone.policy.deploy))
             why = _said(Because.of(Reason.DOES_NOT_EXIST))
-            created = _with(base, action=Action.CREATE, steps=steps, **why)
+            declared = {"declared_variables": clone.variables}
+            created = _with(base, action=Action.CREATE, steps=steps, **why, **declared)
             return decide(created, clone.policy, None, "", self.now)
         change = self._existing(clone, source, target, desired, base)
         change = _as_rename(change, clone, renamed_from) if renamed_from else change
@@ -269,12 +283,15 @@ class Planner:
         base: Change,
     ) -> Change:
         owner = marker_of(target.config)
+        found = variable_plans.for_clone(clone, self.seen.get(target.id), self.digests)
         items = self.drift_of(clone, target, desired)
+        base = _with(base, variables=found.writes)
         copied = is_copied_marker(target.config, source.config)  # cloned with it, or copied
         if owner is not None and owner.manifest == clone.manifest and not copied:
             if owner.source_id == clone.source_app_id:
                 changed = owner.applied is not None and owner.applied != self.digest(clone, desired)
-                return _owned(_with(base, owned=True, drift=items), clone, target, changed)
+                drifted = _with(base, owned=True, drift=items + found.drift)
+                return _owned(drifted, clone, target, changed, found)
             reason = Because.of(Reason.OWNED_FOR_ANOTHER_SOURCE, source=owner.source_name)
             return _decided(base, Action.CONFLICT, reason)
         if owner is not None and not copied:
@@ -283,7 +300,8 @@ class Planner:
             )
             return _decided(base, Action.CONFLICT, reason)
         wants_deploy = clone.policy.deploy and target.deployment_status in (None, NEVER_DEPLOYED)
-        steps = (Step.EDIT, *_deploy_step(wants_deploy))
+        steps = (Step.EDIT, *_variables_step(found.writes), *_deploy_step(wants_deploy))
+        items = items + found.drift
         if is_untouched_clone(target.config, source.config, self.observed.compared):
             why = _said(Because.of(Reason.INTERRUPTED_CREATE))
             return _with(base, action=Action.UPDATE, steps=steps, drift=items, **why)
@@ -392,18 +410,28 @@ class Planner:
 
 
 def _owned(
-    base: Change, clone: DesiredClone, target: ObservedApplication, declared_changed: bool
+    base: Change,
+    clone: DesiredClone,
+    target: ObservedApplication,
+    declared_changed: bool,
+    variables: VariablePlan,
 ) -> Change:
     corrects = bool(base.drift) and clone.policy.on_drift is OnDrift.CORRECT
     # A changed declaration the clone already matches needs no write: its marker keeps the
     # older digest, and the next difference is applied as the latest declaration.
     applies = declared_changed and bool(base.drift)
     deploys = clone.policy.deploy and target.deployment_status == NEVER_DEPLOYED
-    steps = (*((Step.EDIT,) if corrects or applies else ()), *_deploy_step(deploys))
+    writes = variable_plans.applied(variables, everything=corrects or applies)
+    config_drift = len(base.drift) > len(variables.drift)
+    edits = (corrects or applies) and (config_drift or declared_changed)
+    steps = (*((Step.EDIT,) if edits else ()), *_variables_step(writes), *_deploy_step(deploys))
+    base = _with(base, variables=writes)
     reasons = []
+    if variables.secrets_changed and not (corrects or applies):
+        reasons.append(Because.of(Reason.SECRET_CHANGED, keys=", ".join(variables.secrets_changed)))
     if applies and not corrects:
         reasons.append(Because.of(Reason.DECLARATION_CHANGED))
-    elif base.drift:
+    elif len(base.drift) > len(variables.secrets_changed):  # more than the secrets to rewrite
         reasons.append(Because.of(Reason.DRIFTED, on_drift=clone.policy.on_drift.value))
     if deploys:
         reasons.append(Because.of(Reason.NEVER_DEPLOYED))
@@ -442,6 +470,10 @@ def _with(change: Change, **fields: Any) -> Change:
     return replace(change, **fields)
 
 
+def _variables_step(writes: tuple[VariableWrite, ...]) -> tuple[Step, ...]:
+    return (Step.VARIABLES,) if writes else ()
+
+
 def _deploy_step(wanted: bool) -> tuple[Step, ...]:
     return (Step.DEPLOY,) if wanted else ()
 
@@ -472,10 +504,12 @@ def plan(
     *,
     api_url: str | None = None,
     now: datetime | None = None,
+    secret_digests: Mapping[str, str] | None = None,
 ) -> Plan:
     """The plan that brings ``observed`` to ``desired`` under the manifests' policies, at
-    ``now`` (the API's clock: temporary clones expire by it, ``core.expiry``)."""
-    planner = Planner(desired, observed, now)
+    ``now`` (the API's clock: temporary clones expire by it, ``core.expiry``);
+    ``secret_digests``: each declared secret's keyed digest (``variable_plans.secret_ref``)."""
+    planner = Planner(desired, observed, now, secret_digests)
     changes = [planner.change_for(clone) for clone in desired.clones]
     changes.extend(planner.prunes())
     notes = (*desired.notes, *expiry_notes(changes, desired.policies, planner.now))

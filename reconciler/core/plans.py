@@ -22,6 +22,13 @@ from typing import Any
 
 from reconciler.core.model import JSON, Config, SelectorMatch
 from reconciler.core.reasons import Because, Reason
+from reconciler.core.variables import (
+    Declared,
+    VariableWrite,
+    declared_of_document,
+    write_document,
+    write_of_document,
+)
 
 FORMAT_VERSION = "1"
 
@@ -40,6 +47,7 @@ class Origin(StrEnum):
 
     SOURCE = "source"
     OVERRIDE = "override"
+    VARIABLE = "variable"  # a declared variable (``path: variables.KEY``)
 
 
 class Step(StrEnum):
@@ -47,6 +55,7 @@ class Step(StrEnum):
 
     CLONE = "clone"
     EDIT = "edit"
+    VARIABLES = "variables"  # the clone's declared variables (core.variable_plans)
     DEPLOY = "deploy"
     DELETE = "delete"
     STOP = "stop"  # stop the service, then mark it expired (core.expiry)
@@ -105,6 +114,10 @@ class Change:
     ignore: tuple[str, ...] = ()
     why: tuple[Because, ...] = ()  # the reasons as data; the first one is ``reason_code``
     expires_at: str | None = None  # a temporary clone's end (core.expiry), ISO 8601 UTC
+    # the variable writes planned for an existing clone, and (for a clone still to be made,
+    # whose writes are decided once it exists) the declarations they come from
+    variables: tuple[VariableWrite, ...] = ()
+    declared_variables: tuple[Declared, ...] = ()
 
     @property
     def reason_code(self) -> Reason | None:
@@ -255,7 +268,18 @@ def _change_document(change: Change) -> dict[str, JSON]:
         "fingerprints": dict(change.fingerprints),
         "ignore": list(change.ignore),
         **({"expires_at": change.expires_at} if change.expires_at else {}),
+        **_variables_document(change),
     }
+
+
+def _variables_document(change: Change) -> dict[str, JSON]:
+    """A change's variables, present only when it has some (older documents stay as they were)."""
+    found: dict[str, JSON] = {}
+    if change.variables:
+        found["variables"] = [write_document(write) for write in change.variables]
+    if change.declared_variables:
+        found["declared_variables"] = [d.as_document() for d in change.declared_variables]
+    return found
 
 
 def _selector_document(selector: SelectorMatch) -> dict[str, JSON]:
@@ -320,6 +344,10 @@ def _change(data: Mapping[str, Any]) -> Change:
         fingerprints=data.get("fingerprints", {}),
         ignore=tuple(data.get("ignore", ())),
         expires_at=data.get("expires_at"),
+        variables=tuple(write_of_document(item) for item in data.get("variables", ())),
+        declared_variables=tuple(
+            declared_of_document(item) for item in data.get("declared_variables", ())
+        ),
     )
 
 

@@ -35,6 +35,8 @@ class Reason(StrEnum):
     EXPIRED = "expired"
     EXPIRED_STAYS = "expired_stays"
     BEING_DELETED = "being_deleted"
+    VARIABLE_UNRESOLVED = "variable_unresolved"
+    SECRET_CHANGED = "secret_changed"
 
 
 # The text of each reason; ``{…}`` names a detail of ``Because.details``.
@@ -58,6 +60,8 @@ TEMPLATES: dict[Reason, str] = {
     Reason.EXPIRED: "expired: no activity for {after} (policy.expire_after); stopped, not deleted",
     Reason.EXPIRED_STAYS: ("expired at {expired}: stays stopped until its declaration changes"),
     Reason.BEING_DELETED: "being deleted ({state}): waiting until it is gone",
+    Reason.VARIABLE_UNRESOLVED: "its variables cannot be resolved: {problem}",
+    Reason.SECRET_CHANGED: "secret changed: {keys}",
 }
 
 

@@ -25,7 +25,7 @@ Neighbours: ``desired`` (templates, globs, DesiredClone), ``finding`` (one entry
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from reconciler.core.desired import (
@@ -51,6 +51,7 @@ from reconciler.core.model import (
     TargetSelector,
 )
 from reconciler.core.overrides import deep_merge
+from reconciler.core.variables import declare, merge_layers
 
 
 @dataclass(frozen=True)
@@ -409,6 +410,7 @@ def _clone(
     except TemplateError as exc:
         problems.add(_at(cloneset, "spec.name"), str(exc))
         return None
+    clone = _with_variables(clone, cloneset, application, target.selector)
     problem = name_problem(clone.name)
     if problem:
         problems.add(_at(cloneset, "spec.name"), f"{clone.address}: {problem}")
@@ -421,6 +423,26 @@ def _clone(
         )
         return None
     return clone
+
+
+def _with_variables(
+    clone: DesiredClone,
+    cloneset: CloneSet,
+    application: SourceApplication,
+    selector: TargetSelector,
+) -> DesiredClone:
+    """The clone with its variables: target over application over manifest, rendered."""
+    raw = merge_layers(cloneset.variables, application.variables, selector.variables)
+    if not raw:
+        return clone
+    env = clone.target_env
+    values = {
+        "app": clone.source_app_name,
+        "name": clone.name,
+        "environment": env.name,
+        "project": env.project_name,
+    }
+    return replace(clone, variables=declare(raw, values))
 
 
 def _target_position(cloneset: CloneSet, target: _Target) -> Position | None:

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any, NoReturn
 from urllib.parse import quote
 
-from reconciler.core.errors import AmbiguousWriteError, BadResponseError
+from reconciler.core.errors import AmbiguousWriteError, ApiError, BadResponseError
 from reconciler.core.kinds import APPLICATION, ServiceKind
 from reconciler.edges.answers import NonFiniteNumber, kind, listed, parse_json, with_id
 from reconciler.edges.budget import RequestLedger
@@ -194,6 +194,48 @@ class QoveryClient:
 
     def deploy_application(self, application_id: str, git_commit_id: str) -> JSONObject:
         return self.deploy_service(APPLICATION, application_id, git_commit_id)
+
+    # -- variables: the unified API (contract section 10); a secret never leaves in an error
+    def list_variables(self, parent_id: str, scope: str) -> list[JSONObject]:
+        """GET /variable?parent_id=&scope= → what the parent sees (higher scopes, built-ins)."""
+        path = f"/variable?parent_id={_id(parent_id)}&scope={_id(scope)}"
+        return self._list(path, strings=("id", "key", "scope"))
+
+    def create_variable(self, body: JSONObject, *, secret: str | None = None) -> JSONObject:
+        """POST /variable (``VariableRequest``) → the new variable (201)."""
+        return self._variable("POST", "/variable", body, secret)
+
+    def create_variable_alias(self, variable_id: str, body: JSONObject) -> JSONObject:
+        """POST /variable/{id}/alias (``VariableAliasRequest``) → the alias (201)."""
+        return self._variable("POST", f"/variable/{_id(variable_id)}/alias", body, None)
+
+    def create_variable_override(
+        self, variable_id: str, body: JSONObject, *, secret: str | None = None
+    ) -> JSONObject:
+        """POST /variable/{id}/override (``VariableOverrideRequest``) → the override (201)."""
+        return self._variable("POST", f"/variable/{_id(variable_id)}/override", body, secret)
+
+    def edit_variable(
+        self, variable_id: str, body: JSONObject, *, secret: str | None = None
+    ) -> JSONObject:
+        """PUT /variable/{id} (``VariableEditRequest``: the whole variable)."""
+        return self._variable("PUT", f"/variable/{_id(variable_id)}", body, secret)
+
+    def delete_variable(self, variable_id: str) -> None:
+        """DELETE /variable/{id} (204; its aliases and overrides go with it)."""
+        self._http.send("DELETE", f"/variable/{_id(variable_id)}")
+
+    def _variable(self, method: str, path: str, body: JSONObject, secret: str | None) -> JSONObject:
+        """Send a variable write; when its body holds a secret, an error never quotes the
+        answer (a server may echo the request) nor anything holding the value."""
+        try:
+            return with_id(self._json(method, path, body), method, path)
+        except ApiError as exc:
+            if secret is None:
+                raise
+            exc.excerpt = ""
+            exc.args = (f"{method} {path}: {exc.detail.replace(secret, '(secret)')}",)
+            raise exc from None
 
     # -- plumbing
     def _list(

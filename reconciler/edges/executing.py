@@ -75,6 +75,8 @@ from reconciler.core.writing import (
     written_body,
 )
 from reconciler.edges.client import QoveryClient
+from reconciler.edges.secrets import SecretError, SecretReader
+from reconciler.edges.variable_writing import write_variables
 
 __all__ = [
     "RESULTS",
@@ -141,10 +143,15 @@ def execute(
     stop: threading.Event | None = None,
     deploy_timeout: float = 600.0,
     deploy_wait: DeployWait | None = None,
+    secrets: SecretReader | None = None,
 ) -> ApplyResult:
-    """Carry out every change of ``plan``; one Outcome per change that is not a noop."""
+    """Carry out every change of ``plan``; one Outcome per change that is not a noop.
+
+    ``secrets`` reads the declared secrets the variable writes need (``variable_writing``).
+    """
     wait = deploy_wait or DeployWait(timeout=deploy_timeout)
     runner = _Runner(client, progress or _Silent(), stop or threading.Event(), wait)
+    runner.secrets = secrets
     runner.sources = sources_of(plan)
     groups = group_changes(plan.changes)
     outcomes: list[Outcome] = []
@@ -168,6 +175,7 @@ class _Runner:
         self.stop = stop
         self.wait = wait
         self.sources: frozenset[str] = frozenset()  # the plan's sources: never written
+        self.secrets: SecretReader | None = None
 
     def run_group(self, group: Sequence[Change]) -> list[Outcome]:
         return [self.run_change(change) for change in group]
@@ -230,7 +238,7 @@ class _Runner:
             self._edit(change, current)
         except ApiError as error:
             raise _Failed(self._mark_alone(change, app_id, current, error)) from None
-        done = ["created"]
+        done = ["created", *self._variables(change, app_id)]
         if Step.DEPLOY in change.steps:
             done.append(self._deploy(change, app_id))
         return app_id, ", ".join(done)
@@ -319,9 +327,20 @@ class _Runner:
             self.progress.step(change, Phase.EDIT)
             self._edit(change, current)
             done.append("updated")
+        done.extend(self._variables(change, app_id))
         if Step.DEPLOY in change.steps:
             done.append(self._deploy(change, app_id))
         return app_id, ", ".join(done) or "nothing to do"
+
+    def _variables(self, change: Change, app_id: str) -> list[str]:
+        """The variables step, when planned: before any deploy (contract section 10)."""
+        if Step.VARIABLES not in change.steps:
+            return []
+        self.progress.step(change, Phase.VARIABLES)
+        try:
+            return [write_variables(self.client, change, app_id, self.secrets)]
+        except SecretError as error:
+            raise _Failed(str(error)) from None
 
     def _check_still_expected(self, change: Change, current: Mapping[str, Any]) -> None:
         """Owned: still this manifest's. Adopting or finishing: still what was planned."""

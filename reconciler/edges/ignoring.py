@@ -18,6 +18,7 @@ from typing import Any
 from reconciler.core.errors import Diagnostic
 from reconciler.core.normalising import KEYED_LISTS
 from reconciler.core.suggesting import did_you_mean
+from reconciler.core.variables import KEY_PATTERN
 from reconciler.edges.humanising import manifest_schema
 from reconciler.edges.loading import Document
 
@@ -34,11 +35,15 @@ def ignore_problems(document: Document, spec: Mapping[str, Any]) -> list[Diagnos
     return problems
 
 
+VARIABLES_PREFIX = "variables."
 _SEGMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?:\[([^\[\]]+)\])?(\.|$)")
 
 
 def ignore_path_problem(path: str) -> str | None:
     """Why an ``ignore`` entry can match no compared field, or ``None`` when it can."""
+    if path.startswith(VARIABLES_PREFIX):  # ``variables.KEY``: one declared variable
+        key = path[len(VARIABLES_PREFIX) :]
+        return None if KEY_PATTERN.fullmatch(key) else f"ignore path '{path}' names no variable key"
     segments = _segments(path)
     if segments is None:
         return (

@@ -1,10 +1,11 @@
 """Reading: the list calls that observing needs, behind one protocol, and a recorded stand-in.
 
-``Reader`` names the five read-only list calls of a run (contract section 7): organizations,
+``Reader`` names the read-only list calls of a run (contract section 7): organizations,
 the projects and the environments of an organization, the applications of an environment and
-their deployment statuses. ``edges.client.QoveryClient`` is a Reader (it talks to Qovery or to
-the sandbox); ``RecordedReader`` answers from a recorded catalog instead, so that the whole
-pipeline runs offline on what Qovery once held (the golden tests do).
+their deployment statuses, and the variables a clone sees (contract section 10).
+``edges.client.QoveryClient`` is a Reader (it talks to Qovery or to the sandbox);
+``RecordedReader`` answers from a recorded catalog instead, so that the whole pipeline runs
+offline on what Qovery once held (the golden tests do).
 
 A recorded catalog is one JSON object in the shapes of the API's list responses
 (``tests/manifests/golden/*/catalog.json``)::
@@ -13,7 +14,8 @@ A recorded catalog is one JSON object in the shapes of the API's list responses
      "projects":      {"<org id>": [...]},         # GET /organization/{id}/project
      "environments":  {"<org id>": [...]},         # GET /organization/{id}/environments
      "applications":  {"<environment id>": [...]}, # GET /environment/{id}/application
-     "statuses":      {"<environment id>": [...]}} # GET /environment/{id}/application/status
+     "statuses":      {"<environment id>": [...]}, # GET /environment/{id}/application/status
+     "variables":     {"<service id>": [...]}}     # GET /variable?parent_id=&scope=
 
 A listing the recording lacks is a ``MissingRecording``: never taken for an empty list.
 
@@ -52,6 +54,8 @@ class Reader(Protocol):
     def list_application_statuses(self, environment_id: str) -> Listing: ...
 
     def list_services(self, kind: ServiceKind, environment_id: str) -> Listing: ...
+
+    def list_variables(self, parent_id: str, scope: str) -> Listing: ...
 
 
 class MissingRecording(LookupError):
@@ -92,6 +96,9 @@ class RecordedReader:
 
     def list_services(self, kind: ServiceKind, environment_id: str) -> Listing:
         return self._answer(kind.listing, environment_id)
+
+    def list_variables(self, parent_id: str, scope: str) -> Listing:
+        return self._answer("variables", parent_id)
 
     def _answer(self, kind: str, key: str | None) -> Listing:
         with self._lock:

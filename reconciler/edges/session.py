@@ -11,9 +11,11 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from reconciler.core.secrets import digest_key
 from reconciler.edges.budget import RequestLedger
 from reconciler.edges.client import QoveryClient
 from reconciler.edges.connection import resolve_connection
+from reconciler.edges.secrets import SECRET_KEY_ENV, SecretReader
 
 SANDBOX_STATE = os.path.join(".reconciler", "sandbox.json")
 
@@ -25,6 +27,8 @@ class Session:
     client: QoveryClient
     api_url: str
     parallelism: int
+    # reads declared secrets; digests keyed by RECONCILER_SECRET_KEY, else by the token
+    secrets: SecretReader | None = None
 
 
 @contextmanager
@@ -54,14 +58,20 @@ def open_session(
                 running.url, running.authorization, max_connections=parallelism, ledger=ledger
             ) as client,
         ):
-            yield Session(client, f"sandbox:{os.path.abspath(SANDBOX_STATE)}", parallelism)
+            where = f"sandbox:{os.path.abspath(SANDBOX_STATE)}"
+            # the embedded sandbox's token is new at every start: its digests are keyed by
+            # where its state lives instead (a stand-in holds no real secret)
+            yield Session(client, where, parallelism, _secrets(os.environ, where))
         return
-    connection = resolve_connection(
-        api_url=api_url,
-        token_file=token_file,
-        environ=os.environ if environ is None else environ,
-    )
+    environ = os.environ if environ is None else environ
+    connection = resolve_connection(api_url=api_url, token_file=token_file, environ=environ)
     with QoveryClient(
         connection.base_url, connection.authorization, max_connections=parallelism, ledger=ledger
     ) as client:
-        yield Session(client, connection.base_url, parallelism)
+        secrets = _secrets(environ, connection.authorization)
+        yield Session(client, connection.base_url, parallelism, secrets)
+
+
+def _secrets(environ: Mapping[str, str], authorization: str) -> SecretReader:
+    """The reader of declared secrets, its digests keyed per contract section 10."""
+    return SecretReader(environ, digest_key(environ.get(SECRET_KEY_ENV), authorization))

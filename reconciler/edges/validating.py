@@ -4,9 +4,9 @@
 checks each document against the project's JSON Schema (``humanising``: the schema's errors
 as human messages pinned to the offending node), then checks what a schema cannot say (name
 templates, globs, ignore paths in ``ignoring``, override values the API would refuse in
-``override_values``, empty targets, unique manifest names) and builds the frozen
-``CloneSet``s of ``model``. Every problem of every file is collected into one
-``ManifestError``. No network.
+``override_values``, variable declarations in ``variable_values``, empty targets, unique
+manifest names) and builds the frozen ``CloneSet``s of ``model``. Every problem of every
+file is collected into one ``ManifestError``. No network.
 
 Neighbours: ``loading`` below (files → documents with positions), ``humanising`` and
 ``ignoring`` beside, ``desired`` (the template and glob languages), ``commands.validate``
@@ -35,6 +35,7 @@ from reconciler.edges.ignoring import ignore_problems
 from reconciler.edges.loading import Document, Path, read_documents
 from reconciler.edges.override_values import override_value_problems
 from reconciler.edges.preview_checks import placeholder_positions, preview_problems
+from reconciler.edges.variable_values import variable_problems
 
 API_VERSION = "reconciler/v1"
 KIND = "CloneSet"
@@ -141,6 +142,7 @@ def semantic_problems(document: Document) -> list[Diagnostic]:
         *ignore_problems(document, spec),
         *override_value_problems(document, spec),
         *preview_problems(document, spec),
+        *variable_problems(document, spec),
     ]
 
 
@@ -262,6 +264,7 @@ def build_cloneset(document: Document) -> CloneSet:
         name_template=spec.get("name", "{app}"),
         overrides=spec.get("overrides", {}),
         ignore=tuple(spec.get("ignore", ())),
+        variables=spec.get("variables", {}),
         policy=Policy(
             follow_source=policy.get("follow_source", True),
             on_drift=OnDrift(policy.get("on_drift", "report")),
@@ -285,6 +288,7 @@ def _application(document: Document, i: int, item: Any) -> SourceApplication:
         ref=item["name"],
         overrides=item.get("overrides", {}),
         position=document.position_of((*path, "name")),
+        variables=item.get("variables", {}),
     )
 
 
@@ -298,6 +302,7 @@ def _target(document: Document, i: int, target: Mapping[str, Any]) -> TargetSele
         position=document.position_of(("spec", "targets", i)),
         overrides=target.get("overrides", {}),
         until=target.get("until"),
+        variables=target.get("variables", {}),
     )
 
 

@@ -19,6 +19,7 @@ from reconciler.rendering.formatting import (
     no_changes_line,
     summary_line,
 )
+from reconciler.rendering.variable_lines import variable_lines
 
 ICONS = {
     Action.CREATE: "➕ create",
@@ -86,6 +87,12 @@ def render_plan(plan: Plan, out: TextIO) -> None:
     if drift_rows:
         out.write("\n### Drift\n\n")
         _table(out, DRIFT_HEADER, drift_rows)
+    variable_rows = [
+        [code(c.address), code(line)] for c in shown(plan) for line in variable_lines(c)
+    ]
+    if variable_rows:
+        out.write("\n### Variables\n\n")
+        _table(out, ("Clone", "Variable"), variable_rows)
     out.write(f"\n**{summary_line(plan.summary)}**\n")
 
 

@@ -26,6 +26,7 @@ from reconciler.rendering.formatting import (
     no_changes_line,
     summary_line,
 )
+from reconciler.rendering.variable_lines import other_items, variable_lines
 
 SYMBOLS = {
     Action.CREATE: "+",
@@ -67,13 +68,18 @@ def _change_lines(change: Change, paint: _Painter, now: str | None) -> list[str]
     symbol = paint(SYMBOLS[change.action], COLOURS[change.action])
     label = _label(change) + expiry_suffix(change, now)
     lines = [f"  {symbol} {paint(change.address, BOLD)}  {label}"]
-    if change.drift:
+    fields = other_items(change)
+    if fields:
         lines.append("      drift (expected → actual):")
-    for item in change.drift:
+    for item in fields:
         lines.append(
             f"        {item.path}: {format_value(item.expected)} → "
             f"{format_value(item.actual)} ({item.origin.value})"
         )
+    variables = variable_lines(change)
+    if variables:
+        lines.append("      variables:")
+        lines.extend(f"        {line}" for line in variables)
     return lines
 
 
@@ -108,11 +114,12 @@ def render_drift(plan: Plan, out: TextIO, *, color: bool = False) -> None:
         return
     for change in drifted(plan):
         out.write(f"  {paint('~', COLOURS[Action.UPDATE])} {paint(change.address, BOLD)}\n")
-        for item in change.drift:
+        for item in other_items(change):
             out.write(
                 f"        {item.path}: {format_value(item.expected)} → "
                 f"{format_value(item.actual)} ({item.origin.value})\n"
             )
+        out.write("".join(f"        {line}\n" for line in variable_lines(change)))
     for change in missing(plan):
         out.write(
             f"  {paint('+', COLOURS[Action.CREATE])} {paint(change.address, BOLD)}  missing\n"

@@ -14,7 +14,9 @@ The state::
      "projects": {id: Project},  "environments": {id: Environment},
      "applications": {id: Application},
      "deployments": {application id: {count, request_id, requested_at, seconds, commit,
-                                      finished_date, pending, out_of_date}}}
+                                      finished_date, pending, out_of_date}},
+     "variables": {id: stored variable},   # optional (sandbox.variables); built-ins computed
+     "databases": {id: Database}}          # optional: a seed's databases, with built-ins
 
 Neighbours: ``store`` runs its operations in a ``transaction()`` here, ``seeding`` starts
 from ``empty_state``.

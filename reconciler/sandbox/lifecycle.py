@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from reconciler.sandbox.problems import conflict
+from reconciler.sandbox.variable_writes import drop_service_variables
 
 JSONObject = dict[str, Any]
 STATUS_KINDS = ("containers", "jobs", "databases", "helms", "terraforms", "agentic_workflows")
@@ -41,8 +42,7 @@ def check_writable(state: JSONObject, app_id: str, now: float) -> None:
 def start_delete(state: JSONObject, app_id: str, now: float, seconds: float) -> None:
     """Delete now (``seconds <= 0``), or mark the delete under way until ``now + seconds``."""
     if seconds <= 0:
-        del state["applications"][app_id]
-        state["deployments"].pop(app_id, None)
+        _remove(state, app_id)
         return
     record = state["deployments"].setdefault(app_id, never_deployed())
     if record.get("deleting_at") is None:  # a second DELETE changes nothing
@@ -58,9 +58,16 @@ def finish_deletes(state: JSONObject, now: float) -> bool:
         and now >= record["deleting_at"] + float(record.get("delete_seconds", 0.0))
     ]
     for app_id in done:
-        state["applications"].pop(app_id, None)
-        del state["deployments"][app_id]
+        _remove(state, app_id)
     return bool(done)
+
+
+def _remove(state: JSONObject, app_id: str) -> None:
+    """The service gone, with its deployment record and its variables (and what pointed at
+    them or at its built-ins)."""
+    state["applications"].pop(app_id, None)
+    state["deployments"].pop(app_id, None)
+    drop_service_variables(state, app_id)
 
 
 def stop(state: JSONObject, app_id: str, now: float) -> JSONObject:

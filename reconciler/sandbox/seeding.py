@@ -20,6 +20,11 @@ reproducible)::
                   - name: api
                     deployed: true   # default true: a deployed commit, status DEPLOYED
                     # ...any field of the spec's ApplicationRequest...
+                    variables:       # optional: its own variables (APPLICATION scope)
+                      LOG_LEVEL: info
+                      DATABASE_URL: {alias: {service: postgres, builtin: DATABASE_URL_INTERNAL}}
+                databases:           # optional: managed databases, with their built-ins
+                  - {name: postgres, type: POSTGRESQL}   # type default POSTGRESQL
 
 Defaults for applications (besides those of ``applications.configure``: cpu 500, memory
 512, min 1, max 1, build_mode DOCKER, dockerfile_path "Dockerfile", auto_preview and
@@ -47,6 +52,8 @@ from reconciler.sandbox.applications import JSONObject, configure
 from reconciler.sandbox.backends import empty_state
 from reconciler.sandbox.problems import ApiProblem, SandboxError
 from reconciler.sandbox.store import new_environment
+from reconciler.sandbox.variable_writes import create_alias, create_variable
+from reconciler.sandbox.variables import builtins_of
 
 SEED_TIME = "2026-01-01T00:00:00.000Z"
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://reconciler.invalid/sandbox")
@@ -189,6 +196,8 @@ def _add_project(
             env_id, env["name"], mode, org_id, project_id, SEED_TIME
         )
         env_where = f"{where}.environments[{k}]"
+        for database in _entries(env, "databases", env_where):
+            _add_database(state, database, (*names, "db", database["name"]), env_id)
         for m, app in enumerate(_entries(env, "applications", env_where)):
             _add_application(
                 state,
@@ -198,6 +207,24 @@ def _add_project(
                 org_id,
                 f"{env_where}.applications[{m}]",
             )
+
+
+def _add_database(
+    state: JSONObject, database: JSONObject, names: tuple[str, ...], env_id: str
+) -> None:
+    """A managed database: listed by ``GET /environment/{id}/database``, with built-ins."""
+    db_id = _uid(database, *names)
+    state.setdefault("databases", {})[db_id] = {
+        "id": db_id,
+        "created_at": SEED_TIME,
+        "updated_at": SEED_TIME,
+        "name": database["name"],
+        "type": database.get("type", "POSTGRESQL"),
+        "version": str(database.get("version", "16")),
+        "mode": database.get("mode", "CONTAINER"),
+        "accessibility": "PRIVATE",
+        "environment": {"id": env_id},
+    }
 
 
 def _add_application(
@@ -237,10 +264,45 @@ def _add_application(
         built["git_repository"]["deployed_commit_date"] = SEED_TIME
         state["deployments"][app_id] = _finished_deployment(app_id, commit)
     state["applications"][app_id] = built
+    _add_variables(state, app.get("variables") or {}, app_id, where)
+
+
+def _add_variables(state: JSONObject, variables: Any, app_id: str, where: str) -> None:
+    """An application's own variables: text, or ``{alias: {service, builtin}}`` of a built-in
+    of its environment."""
+    if not isinstance(variables, dict):
+        raise SeedError(f"{where}: 'variables' must be a mapping")
+    env_id = state["applications"][app_id]["environment"]["id"]
+    for key, value in variables.items():
+        try:
+            if isinstance(value, dict):
+                target = _builtin_id(state, env_id, value.get("alias"), f"{where}.variables.{key}")
+                body = {"key": key, "alias_scope": "APPLICATION", "alias_parent_id": app_id}
+                create_alias(state, target, body, SEED_TIME, _variable_id(app_id, key))
+            else:
+                body = {"key": key, "value": str(value), "is_secret": False}
+                body |= {"variable_scope": "APPLICATION", "variable_parent_id": app_id}
+                create_variable(state, body, SEED_TIME, _variable_id(app_id, key))
+        except ApiProblem as problem:
+            raise SeedError(f"{where}.variables.{key}: {problem.detail}") from None
+
+
+def _variable_id(app_id: str, key: str) -> str:
+    return str(uuid.uuid5(uuid.UUID(app_id), f"variable/{key}"))
+
+
+def _builtin_id(state: JSONObject, env_id: str, alias: Any, where: str) -> str:
+    service = alias.get("service") if isinstance(alias, dict) else None
+    suffix = alias.get("builtin") if isinstance(alias, dict) else None
+    for builtin in builtins_of(state, env_id):
+        if builtin["service"]["name"] == service and builtin["key"].endswith(f"_{suffix}"):
+            return str(builtin["id"])
+    raise SeedError(f"{where}: no built-in {suffix!r} of a service {service!r} in its environment")
 
 
 def _with_defaults(app: JSONObject, *, org_name: str, groups: JSONObject, where: str) -> JSONObject:
-    body = {k: v for k, v in app.items() if k not in ("id", "deployed", "deployed_commit_id")}
+    skipped = ("id", "deployed", "deployed_commit_id", "variables")
+    body = {k: v for k, v in app.items() if k not in skipped}
     body.setdefault("ports", [dict(DEFAULT_PORT)])
     if "healthchecks" not in body:
         body["healthchecks"] = _tcp_probes(body["ports"])

@@ -26,13 +26,21 @@ from email.utils import formatdate
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from reconciler.sandbox.clock import SandboxClock
 from reconciler.sandbox.faults import Decision, Faults, Rule
 from reconciler.sandbox.problems import ApiProblem, bad_request
 from reconciler.sandbox.ratelimit import RateLimit
 from reconciler.sandbox.store import Store
+from reconciler.sandbox.variable_writes import (
+    create_alias,
+    create_override,
+    create_variable,
+    delete_variable,
+    edit_variable,
+)
+from reconciler.sandbox.variables import list_variables
 
 Payload = Any
 Operation = Callable[[Store, str, Any], tuple[int, Payload]]
@@ -88,6 +96,33 @@ ROUTES: list[tuple[str, re.Pattern[str], Operation]] = [
             "GET",
             r"/environment/([^/]+)/statuses",
             lambda s, i, b: (200, s.environment_statuses(i)),
+        ),
+        (
+            "GET",
+            r"/environment/([^/]+)/database",
+            lambda s, i, b: (200, _results(s.list_databases(i))),
+        ),
+        ("GET", r"/variable", lambda s, i, b: (200, _results(s.read_variables(list_variables, b)))),
+        ("POST", r"/variable", lambda s, i, b: (201, s.write_variables(create_variable, b))),
+        (
+            "POST",
+            r"/variable/([^/]+)/alias",
+            lambda s, i, b: (201, s.write_variables(create_alias, i, b)),
+        ),
+        (
+            "POST",
+            r"/variable/([^/]+)/override",
+            lambda s, i, b: (201, s.write_variables(create_override, i, b)),
+        ),
+        (
+            "PUT",
+            r"/variable/([^/]+)",
+            lambda s, i, b: (200, s.write_variables(edit_variable, i, b)),
+        ),
+        (
+            "DELETE",
+            r"/variable/([^/]+)",
+            lambda s, i, b: (204, s.write_variables(lambda st, v, _now: delete_variable(st, v), i)),
         ),
     ]
 ]
@@ -339,7 +374,8 @@ class Handler(BaseHTTPRequestHandler):
             if found is None:
                 raise ApiProblem(404, f"no such path: {path}")
             operation, ident = found
-            return operation(self.server.store, ident, _parse(raw))
+            body = _query(self.path) if self.command == "GET" else _parse(raw)
+            return operation(self.server.store, ident, body)
         except ApiProblem as problem:
             return problem.status, problem.body()
 
@@ -465,6 +501,11 @@ class Handler(BaseHTTPRequestHandler):
         self.close_connection = True
         with contextlib.suppress(OSError):
             self.connection.shutdown(socket.SHUT_RDWR)
+
+
+def _query(target: str) -> dict[str, str]:
+    """A GET's query parameters (the last of each name), its only input."""
+    return dict(parse_qsl(urlsplit(target).query))
 
 
 def _parse(raw: bytes) -> Any:

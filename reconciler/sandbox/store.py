@@ -32,6 +32,8 @@ from reconciler.sandbox.lifecycle import (
 )
 from reconciler.sandbox.lifecycle import never_deployed as _never_deployed
 from reconciler.sandbox.problems import bad_request, conflict, not_found
+from reconciler.sandbox.variable_writes import copy_service_variables
+from reconciler.sandbox.variables import tables
 
 
 def iso(seconds: float) -> str:
@@ -191,8 +193,31 @@ class Store:
                 new_id=_fresh_id,
             )
             state["applications"][new_id] = app
+            same_env = env_id == source_env["id"]
+            now = iso(self._clock())
+            copy_service_variables(state, source["id"], new_id, same_environment=same_env, now=now)
             txn.dirty = True
             return copy.deepcopy(app)
+
+    # -- variables (sandbox.variables, sandbox.variable_writes) and databases
+    def read_variables(self, operation: Callable[..., Any], *args: Any) -> Any:
+        """``operation(state, *args)`` in one transaction; its answer, copied."""
+        with self._txn() as txn:
+            return copy.deepcopy(operation(txn.state, *args))
+
+    def write_variables(self, operation: Callable[..., Any], *args: Any) -> Any:
+        """``operation(state, *args, now)`` in one transaction that saves; its answer, copied."""
+        with self._txn() as txn:
+            answer = operation(txn.state, *args, iso(self._clock()))
+            txn.dirty = True
+            return copy.deepcopy(answer)
+
+    def list_databases(self, environment_id: str) -> list[JSONObject]:
+        with self._txn() as txn:
+            _get(txn.state, "environments", environment_id, "environment")
+            _, databases = tables(txn.state)
+            found = [d for d in databases.values() if d["environment"]["id"] == environment_id]
+            return copy.deepcopy(found)
 
     # -- deployments
     def deploy_application(self, application_id: str, body: Any) -> JSONObject:

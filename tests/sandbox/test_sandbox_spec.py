@@ -205,3 +205,46 @@ def test_the_checker_rejects_what_the_spec_forbids(spec: dict[str, Any]) -> None
         checker.check("/application/{applicationId}", wrong_type)
     with pytest.raises(AssertionError, match="418 not in"):
         checker.check("/application/{applicationId}", undeclared)
+
+
+def test_the_variable_endpoints_answer_as_the_spec_says(
+    checked: tuple[RunningSandbox, httpx.Client, Checker],
+) -> None:
+    sandbox, http, c = checked
+    api = app_named(sandbox, "staging", "api")
+    staging = sandbox.environment_id("staging")
+    listed = c.check(
+        "/variable", http.get("/variable", params={"parent_id": api["id"], "scope": "APPLICATION"})
+    ).json()["results"]
+    assert any(v["variable_type"] == "BUILT_IN" for v in listed)
+    assert any(v["variable_type"] == "ALIAS" for v in listed)
+    c.check(
+        "/variable", http.get("/variable", params={"parent_id": staging, "scope": "ENVIRONMENT"})
+    )
+    made = {"key": "REDIS_HOST", "value": "redis", "is_secret": False}
+    env_var = c.check(
+        "/variable",
+        http.post(
+            "/variable",
+            json=made | {"variable_scope": "ENVIRONMENT", "variable_parent_id": staging},
+        ),
+    ).json()
+    secret = {"key": "TOKEN", "value": "t", "is_secret": True, "variable_scope": "APPLICATION"}
+    created = c.check(
+        "/variable", http.post("/variable", json=secret | {"variable_parent_id": api["id"]})
+    ).json()
+    one = "/variable/{variableId}"
+    c.check(one, http.put(f"/variable/{created['id']}", json={"key": "TOKEN", "value": "u"}))
+    alias = {"key": "CACHE", "alias_scope": "APPLICATION", "alias_parent_id": api["id"]}
+    c.check(one + "/alias", http.post(f"/variable/{env_var['id']}/alias", json=alias))
+    override = {"value": "mine", "override_scope": "APPLICATION", "override_parent_id": api["id"]}
+    c.check(one + "/override", http.post(f"/variable/{env_var['id']}/override", json=override))
+    c.check(one, http.delete(f"/variable/{created['id']}"))
+    c.check(one, http.delete(f"/variable/{env_var['id']}"))
+    # errors the spec declares
+    c.check("/variable", http.post("/variable", json={"key": "K"}))
+    c.check("/variable", http.get("/variable", params={"parent_id": staging, "scope": "PROJECT"}))
+    c.check(one, http.delete(f"/variable/{created['id']}"))
+    c.check(one + "/alias", http.post(f"/variable/{created['id']}/alias", json=alias))
+    statuses = {status for method, template, status in c.seen if template.startswith("/variable")}
+    assert statuses == {200, 201, 204, 400, 404}
