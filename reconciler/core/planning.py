@@ -308,7 +308,7 @@ class Planner:
                 clone.kind,
             ),
             owned=False,
-            deploy_commit=_deployed_commit(source),
+            deploy_commit=_deploy_version(clone.kind, source),
             fingerprints={"source": self.fingerprint(source), "target": self.fingerprint(target)},
         )
 
@@ -438,12 +438,9 @@ def _endpoint(app_id: str | None, name: str, env: EnvironmentRef, kind: str) -> 
     return Endpoint(app_id, name, env.project_name, env.name, env.id, kind)
 
 
-def _deployed_commit(source: ObservedApplication | None) -> str | None:
-    if source is None:
-        return None
-    repo = source.config.get("git_repository")
-    commit = repo.get("deployed_commit_id") if isinstance(repo, Mapping) else None
-    return commit if isinstance(commit, str) else None
+def _deploy_version(kind: str, source: ObservedApplication | None) -> str | None:
+    """What a deploy of the clone runs: the source's commit (or image tag, per kind)."""
+    return kind_named(kind).deploy_version(source.config) if source is not None else None
 
 
 def plan(desired: DesiredState, observed: ObservedState, *, api_url: str | None = None) -> Plan:

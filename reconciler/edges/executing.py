@@ -229,7 +229,7 @@ class _Runner:
             raise _Failed(self._mark_alone(change, app_id, current, error)) from None
         done = ["created"]
         if Step.DEPLOY in change.steps:
-            done.append(self._deploy(change, app_id))
+            done.append(self._deploy(change, app_id, current))
         return app_id, ", ".join(done)
 
     def _clone(self, change: Change) -> str:
@@ -317,7 +317,7 @@ class _Runner:
             self._edit(change, current)
             done.append("updated")
         if Step.DEPLOY in change.steps:
-            done.append(self._deploy(change, app_id))
+            done.append(self._deploy(change, app_id, current))
         return app_id, ", ".join(done) or "nothing to do"
 
     def _check_still_expected(self, change: Change, current: Mapping[str, Any]) -> None:
@@ -373,17 +373,19 @@ class _Runner:
 
     # ── deploy ─────────────────────────────────────────────────────────────────────────
 
-    def _deploy(self, change: Change, app_id: str) -> str:
+    def _deploy(self, change: Change, app_id: str, current: Mapping[str, Any] | None) -> str:
         commit = change.deploy_commit
         if not commit:
             raise _Failed("cannot deploy: the source application has no deployed commit")
         self.progress.step(change, Phase.DEPLOY)
+        kind = kind_of(change)
+        clone = {**(current or {}), **(change.desired or {})}
         try:
-            status = self.client.deploy_service(kind_of(change), app_id, commit)
+            status = self.client.deploy_service(kind, app_id, commit, clone)
         except AmbiguousWriteError:
-            status = self.client.get_service_status(kind_of(change), app_id)
+            status = self.client.get_service_status(kind, app_id)
             if status.get("state") in (None, "READY"):  # the request did not take
-                status = self.client.deploy_service(kind_of(change), app_id, commit)
+                status = self.client.deploy_service(kind, app_id, commit, clone)
         self.progress.step(change, Phase.WAIT)
         request_id = status.get("deployment_request_id")
         return self._wait_until_deployed(

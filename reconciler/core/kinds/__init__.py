@@ -24,10 +24,14 @@ from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 
 from reconciler.core.kinds.application import APPLICATION
+from reconciler.core.kinds.container import CONTAINER
+from reconciler.core.kinds.job import JOB
 from reconciler.core.kinds.kind import EditBodyBuilder, Normaliser, ServiceKind
 
 __all__ = [
     "APPLICATION",
+    "CONTAINER",
+    "JOB",
     "DEFAULT_KIND",
     "KINDS",
     "EditBodyBuilder",
@@ -56,7 +60,7 @@ def registry(kinds: Iterable[ServiceKind]) -> Mapping[str, ServiceKind]:
     return MappingProxyType(by_name)
 
 
-KINDS: Mapping[str, ServiceKind] = registry([APPLICATION])
+KINDS: Mapping[str, ServiceKind] = registry([APPLICATION, CONTAINER, JOB])
 """Every kind the reconciler handles, by name."""
 
 

@@ -48,8 +48,11 @@ class ServiceKind:
 
     ``name`` is the word of the plan document and manifests (``"application"``); ``segment``
     the API path segment; ``listing`` the key of a recorded catalog's listings
-    (``"applications"``). ``deploy_body`` turns the version to deploy (a commit for an
-    application, an image tag for a container) into the deploy call's body.
+    (``"applications"``), ``statuses`` that of its status listings. ``deploy_version``
+    reads the version to deploy off the SOURCE as listed (a commit for an application, an
+    image tag for a container, either for a job, per its source); ``deploy_body`` turns it
+    into the deploy call's body, given the clone as it is deployed (a job's body depends on
+    its source).
     """
 
     name: str
@@ -58,7 +61,9 @@ class ServiceKind:
     compared_fields: tuple[str, ...]
     normalise: Normaliser
     edit_body: EditBodyBuilder
-    deploy_body: Callable[[str], dict[str, JSON]]
+    deploy_body: Callable[[str, Config], dict[str, JSON]]
+    deploy_version: Callable[[Config], str | None]
+    statuses: str
 
     def list_path(self, environment_id: str) -> str:
         """GET: every service of this kind in an environment."""
