@@ -31,8 +31,8 @@ from reconciler.core.kinds.kind import EditBodyBuilder, Normaliser, ServiceKind
 __all__ = [
     "APPLICATION",
     "CONTAINER",
-    "JOB",
     "DEFAULT_KIND",
+    "JOB",
     "KINDS",
     "EditBodyBuilder",
     "Normaliser",
