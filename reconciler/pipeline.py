@@ -30,7 +30,12 @@ from reconciler.core.resolving import (
     resolve_scopes,
 )
 from reconciler.core.targeting import select
-from reconciler.edges.observing import read_containers, read_environments, read_organizations
+from reconciler.edges.observing import (
+    NO_LISTINGS,
+    read_containers,
+    read_listings,
+    read_organizations,
+)
 from reconciler.edges.reading import Reader
 from reconciler.edges.session import Session
 from reconciler.edges.validating import load_manifests
@@ -79,11 +84,15 @@ def observe(reader: Reader, clonesets: Sequence[CloneSet], *, parallelism: int =
     organizations = resolve_organizations(clonesets, listed)
     catalog = read_containers(reader, listed, organizations.ids, parallelism=parallelism)
     scopes = resolve_scopes(organizations, catalog)
-    listings = read_environments(
-        reader, scopes.environment_ids, statuses=scopes.statuses_needed, parallelism=parallelism
-    )
-    catalog = replace(catalog, applications=listings.applications)
-    return Observation(resolve_clones(scopes, catalog), listings.observed, catalog)
+    listings = NO_LISTINGS
+    while needed := scopes.needed(catalog):  # one stage of applications only, unless kinds
+        read = read_listings(
+            reader, needed, statuses=scopes.statuses_needed, parallelism=parallelism
+        )
+        listings = listings.merged(read)
+        applications = {e: s for (k, e), s in listings.services.items() if k == "application"}
+        catalog = replace(catalog, applications=applications, listings=listings.services)
+    return Observation(resolve_clones(scopes, catalog), listings.observed(), catalog)
 
 
 def plan_with(

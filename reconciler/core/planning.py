@@ -177,6 +177,10 @@ class Planner:
         if target is not None and target.id in self._sources:
             reason = Because.of(Reason.IS_A_SOURCE)
             return _decided(base, Action.CONFLICT, reason)
+        if target is not None and target.kind != clone.kind:
+            return _decided(
+                base, Action.CONFLICT, Because.of(Reason.ANOTHER_KIND, kind=target.kind)
+            )
         desired = self.desired_config(clone, source)
         refused = refused_values(desired.config, source.config, self._current(clone, target))
         if refused:

@@ -328,7 +328,9 @@ class _Runner:
         owner = describe_owner(current)
         if change.owned:
             raise _Refused(f"no longer owned by this manifest ({owner}); nothing written")
-        if fingerprint(current) != change.fingerprints.get("target"):
+        if fingerprint(current, normaliser=kind_of(change).normalise) != change.fingerprints.get(
+            "target"
+        ):
             raise _Refused(f"changed since it was planned ({owner}); nothing written; plan again")
 
     def _source_to_compare(

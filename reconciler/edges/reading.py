@@ -13,7 +13,10 @@ A recorded catalog is one JSON object in the shapes of the API's list responses
      "projects":      {"<org id>": [...]},         # GET /organization/{id}/project
      "environments":  {"<org id>": [...]},         # GET /organization/{id}/environments
      "applications":  {"<environment id>": [...]}, # GET /environment/{id}/application
-     "statuses":      {"<environment id>": [...]}} # GET /environment/{id}/application/status
+     "statuses":      {"<environment id>": [...]}, # GET /environment/{id}/application/status
+     "containers":    {"<environment id>": [...]}, # GET /environment/{id}/container
+     "jobs":          {"<environment id>": [...]}, # GET /environment/{id}/job
+     ...}   # "container_statuses", "job_statuses"; "helms", "databases", "terraforms"
 
 A listing the recording lacks is a ``MissingRecording``: never taken for an empty list.
 
@@ -52,6 +55,8 @@ class Reader(Protocol):
     def list_application_statuses(self, environment_id: str) -> Listing: ...
 
     def list_services(self, kind: ServiceKind, environment_id: str) -> Listing: ...
+
+    def list_service_statuses(self, kind: ServiceKind, environment_id: str) -> Listing: ...
 
 
 class MissingRecording(LookupError):
@@ -92,6 +97,9 @@ class RecordedReader:
 
     def list_services(self, kind: ServiceKind, environment_id: str) -> Listing:
         return self._answer(kind.listing, environment_id)
+
+    def list_service_statuses(self, kind: ServiceKind, environment_id: str) -> Listing:
+        return self._answer(kind.statuses, environment_id)
 
     def _answer(self, kind: str, key: str | None) -> Listing:
         with self._lock:
