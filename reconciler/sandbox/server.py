@@ -3,7 +3,8 @@
 A stdlib ``ThreadingHTTPServer`` on 127.0.0.1 speaking HTTP/1.1 (keep-alive), one daemon
 thread per connection. Every path needs ``Authorization: Token <t>`` or ``Bearer <t>`` with
 the sandbox's token (401 otherwise). Qovery paths (``ROUTES``) go through the faults, are
-logged and counted in flight, then call the ``store``; ``/_sandbox/...`` paths are the admin
+logged and counted in flight, then call the ``store`` (containers and jobs: ``services``;
+plain reads of the hierarchy: ``hierarchy``); ``/_sandbox/...`` paths are the admin
 API (request log, stats, faults, state), neither faulted nor logged.
 
 Neighbours: ``store`` (the operations), ``faults`` (what to break), ``__init__`` (starts it).
@@ -26,7 +27,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from reconciler.sandbox.faults import Decision, Faults, Rule
+from reconciler.sandbox.hierarchy import hierarchy_routes
 from reconciler.sandbox.problems import ApiProblem, bad_request
+from reconciler.sandbox.services import service_routes
 from reconciler.sandbox.store import Store
 
 Payload = Any
@@ -78,6 +81,8 @@ ROUTES: list[tuple[str, re.Pattern[str], Operation]] = [
         ("POST", r"/application/([^/]+)/clone", lambda s, i, b: (202, s.clone_application(i, b))),
         ("POST", r"/application/([^/]+)/deploy", lambda s, i, b: (202, s.deploy_application(i, b))),
         ("GET", r"/application/([^/]+)/status", lambda s, i, b: (200, s.get_application_status(i))),
+        *service_routes(),
+        *hierarchy_routes(),
     ]
 ]
 
