@@ -9,7 +9,7 @@ once per module; the test is skipped, saying so, when that file is absent.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -215,15 +215,21 @@ def test_the_plain_reads_answer_as_the_spec_says(
     assert {status for _, _, status in c.seen} == {200, 404}
 
 
+def _demo_service(
+    sandbox: RunningSandbox, kind: str
+) -> tuple[dict[str, Any], Callable[..., dict[str, Any]]]:
+    """The demo's service of ``kind`` in staging, and how a request body is made from one."""
+    if kind == "container":
+        return service_named(sandbox, kind, "staging", "frontend"), container_body
+    return service_named(sandbox, kind, "staging", "db-seed"), job_body
+
+
 @pytest.mark.parametrize("kind", ["container", "job"])
 def test_container_and_job_endpoints_answer_as_the_spec_says(
     checked: tuple[RunningSandbox, httpx.Client, Checker], kind: str
 ) -> None:
     sandbox, http, c = checked
-    source = service_named(
-        sandbox, kind, "staging", "frontend" if kind == "container" else "db-seed"
-    )
-    body = container_body if kind == "container" else job_body
+    source, body = _demo_service(sandbox, kind)
     target = sandbox.environment_id("preview-101")
     many, one = f"/environment/{{environmentId}}/{kind}", f"/{kind}/{{{kind}Id}}"
     for env in (sandbox.environment_id("staging"), target):
@@ -277,10 +283,7 @@ def test_container_and_job_errors_are_declared_by_the_spec(
     checked: tuple[RunningSandbox, httpx.Client, Checker], kind: str
 ) -> None:
     sandbox, http, c = checked
-    source = service_named(
-        sandbox, kind, "staging", "frontend" if kind == "container" else "db-seed"
-    )
-    body = container_body if kind == "container" else job_body
+    source, body = _demo_service(sandbox, kind)
     staging = sandbox.environment_id("staging")
     many, one = f"/environment/{{environmentId}}/{kind}", f"/{kind}/{{{kind}Id}}"
     url = f"/{kind}/{source['id']}"
