@@ -24,7 +24,7 @@ def test_containers_and_jobs_take_their_defaults() -> None:
     git = {"url": "https://github.com/initech/report.git", "provider": "GITHUB"}
     seed = _seed(
         {
-            "containers": [{"name": "Front"}],
+            "containers": [{"name": "Front"}, {"name": "idle", "deployed": False}],
             "jobs": [
                 {"name": "tidy"},
                 {"name": "report", "source": {"docker": {"git_repository": git}}},
@@ -36,6 +36,7 @@ def test_containers_and_jobs_take_their_defaults() -> None:
         tidy = service_named(sandbox, "job", "dev", "tidy")
         report = service_named(sandbox, "job", "dev", "report")
         deployments = sandbox.state()["deployments"]
+        idle = service_named(sandbox, "container", "dev", "idle")
     versions = {
         name: deployments[service["id"]]["commit"]
         for name, service in (("front", front), ("tidy", tidy), ("report", report))
@@ -51,6 +52,7 @@ def test_containers_and_jobs_take_their_defaults() -> None:
     assert tidy["source"]["image"]["image_name"] == "initech/tidy"
     assert report["source"]["docker"]["git_repository"]["deployed_commit_id"] == versions["report"]
     assert versions["front"] == versions["tidy"] == "latest"
+    assert idle["id"] not in deployments
 
 
 def test_registries_are_referred_to_by_name() -> None:
