@@ -35,6 +35,7 @@ from reconciler.sandbox.store import (
     _never_deployed,
     iso,
     render_status,
+    start_action,
 )
 
 Operation = Callable[[Store, str, Any], tuple[int, Any]]
@@ -241,16 +242,7 @@ def deploy_service(store: Store, kind: Kind, ident: str, body: Any) -> JSONObjec
             raise conflict(f"an operation on this {kind.name} is already in progress")
         version = kind.deploy_version(service, body)
         now = store.now()
-        record.update(
-            count=record["count"] + 1,
-            request_id=str(uuid.uuid4()),
-            requested_at=now,
-            seconds=store.deploy_seconds,
-            commit=version,
-            pending=True,
-            out_of_date=False,
-            action="DEPLOY",
-        )
+        start_action(record, "DEPLOY", now, store.deploy_seconds, version=version)
         txn.dirty = True
         return render_status(ident, record, now)
 
@@ -267,13 +259,7 @@ def stop_service(store: Store, table: str, label: str, ident: str) -> JSONObject
         if record.get("action") == "STOP":
             raise conflict(f"this {label} is already stopped")
         now = store.now()
-        record.update(
-            request_id=str(uuid.uuid4()),
-            requested_at=now,
-            seconds=store.deploy_seconds,
-            pending=True,
-            action="STOP",
-        )
+        start_action(record, "STOP", now, store.deploy_seconds)
         txn.dirty = True
         return render_status(ident, record, now)
 

@@ -191,16 +191,7 @@ class Store:
             record = state["deployments"].setdefault(application_id, _never_deployed())
             if record["pending"]:
                 raise conflict("a deployment of this application is already in progress")
-            record.update(
-                count=record["count"] + 1,
-                request_id=str(uuid.uuid4()),
-                requested_at=now,
-                seconds=self.deploy_seconds,
-                commit=commit,
-                pending=True,
-                out_of_date=False,
-                action="DEPLOY",
-            )
+            start_action(record, "DEPLOY", now, self.deploy_seconds, version=commit)
             txn.dirty = True
             return render_status(application_id, record, now)
 
@@ -357,6 +348,16 @@ def _find_environment(state: JSONObject, environment: str, project: str | None) 
             "environment", environment if project is None else f"{project}/{environment}"
         )
     return str(matches[0])
+
+
+def start_action(
+    record: JSONObject, action: str, now: float, seconds: float, version: str | None = None
+) -> None:
+    """Start a DEPLOY (of ``version``) or a STOP on a service's deployment record."""
+    record.update(request_id=str(uuid.uuid4()), requested_at=now, seconds=seconds)
+    record.update(pending=True, action=action)
+    if action == "DEPLOY":
+        record.update(count=record["count"] + 1, commit=version, out_of_date=False)
 
 
 def _never_deployed() -> JSONObject:
