@@ -179,7 +179,7 @@ class Planner:
             return _decided(base, Action.CONFLICT, reason)
         if target is not None and target.kind != clone.kind:
             return _decided(
-                base, Action.CONFLICT, Because.of(Reason.ANOTHER_KIND, kind=target.kind)
+                base, Action.CONFLICT, Because.of(Reason.ANOTHER_KIND, kind=_a(target.kind))
             )
         desired = self.desired_config(clone, source)
         refused = refused_values(desired.config, source.config, self._current(clone, target))
@@ -436,6 +436,11 @@ def _owner(clone: DesiredClone, applied: str | None, clone_id: str | None) -> Ow
 
 def _config(app: ObservedApplication | None) -> Application | None:
     return app.config if app is not None else None
+
+
+def _a(kind: str) -> str:
+    """``an application``, ``a container``, ``a job``."""
+    return ("an " if kind[:1] in ("a", "e", "i", "o", "u") else "a ") + kind
 
 
 def _endpoint(app_id: str | None, name: str, env: EnvironmentRef, kind: str) -> Endpoint:

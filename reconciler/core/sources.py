@@ -85,9 +85,9 @@ def find_source(
         if isinstance(found, Mapping):
             hits.append(Found(kind, found))
     if len(hits) > 1:
-        kinds = " and a ".join(hit.kind for hit in hits)
+        kinds = " and ".join(("an " if hit.kind[0] in "aeiou" else "a ") + hit.kind for hit in hits)
         return (
-            f"'{entry.ref}' names a {kinds}{within}: say which with kind: "
+            f"'{entry.ref}' names {kinds}{within}: say which with kind: "
             f"({', '.join(hit.kind for hit in hits)})"
         )
     if hits:

@@ -44,6 +44,13 @@ def list_registries(store: Store, organization_id: str) -> list[JSONObject]:
         return copy.deepcopy(list(registries.values()))
 
 
+def _none_held(store: Store, environment_id: str) -> JSONObject:
+    """The listing of a kind the sandbox never holds (helm, database, terraform): empty, for
+    an environment that exists (404 otherwise)."""
+    get_environment(store, environment_id)
+    return {"results": []}
+
+
 def hierarchy_routes() -> list[tuple[str, str, Operation]]:
     """The routes of the plain reads, for ``server``."""
     return [
@@ -55,4 +62,10 @@ def hierarchy_routes() -> list[tuple[str, str, Operation]]:
         ),
         ("GET", r"/project/([^/]+)", lambda s, i, b: (200, get_project(s, i))),
         ("GET", r"/environment/([^/]+)", lambda s, i, b: (200, get_environment(s, i))),
+        # kinds the sandbox holds none of: an existing environment lists none
+        (
+            "GET",
+            r"/environment/([^/]+)/(?:helm|database|terraform)",
+            lambda s, i, b: (200, _none_held(s, i)),
+        ),
     ]
