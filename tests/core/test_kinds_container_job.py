@@ -9,6 +9,7 @@ from typing import Any
 
 from reconciler.core.kinds import CONTAINER, JOB
 from reconciler.core.ownership import Owner, with_marker
+from reconciler.core.prechecks import refused_values
 
 REGISTRY = "0c000000-0000-4000-8000-000000000001"
 
@@ -214,3 +215,13 @@ def test_each_kind_derives_its_own_paths() -> None:
     assert JOB.clone_path("j1") == "/job/j1/clone"
     assert JOB.statuses_path("e1") == "/environment/e1/job/status"
     assert (CONTAINER.listing, JOB.listing) == ("containers", "jobs")
+
+
+def test_an_image_without_a_registry_is_refused_at_plan_time() -> None:
+    no_registry = {k: v for k, v in CONTAINER_SOURCE.items() if k != "registry"}
+    desired = CONTAINER.normalise(no_registry)
+    assert "registry" in refused_values(desired, no_registry, {})
+    assert refused_values(CONTAINER.normalise(CONTAINER_SOURCE), CONTAINER_SOURCE, {}) == ""
+    image_job = JOB.normalise({**JOB_SOURCE, "source": {"image": {"image_name": "x", "tag": "1"}}})
+    assert "source.image.registry_id" in refused_values(image_job, JOB_SOURCE, {})
+    assert refused_values(JOB.normalise(CRON_SOURCE), CRON_SOURCE, {}) == ""
