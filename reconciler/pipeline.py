@@ -75,7 +75,8 @@ def load(paths: Sequence[str]) -> tuple[CloneSet, ...]:
 
 
 def observe(reader: Reader, clonesets: Sequence[CloneSet], *, parallelism: int = 8) -> Observation:
-    """Resolve the manifests stage by stage, reading between stages only what is needed.
+    """Resolve the manifests stage by stage, reading between stages only what is needed:
+    the (kind, environment) listings ``Scopes.needed`` names, until it names none.
 
     Every problem of every manifest is collected on the way and raised together, as one
     ``ResolutionError``, once the last stage has been read.

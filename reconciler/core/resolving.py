@@ -8,7 +8,8 @@ parallel) and resolves in between, each manifest's part once, handing it to the 
 2. per needed organization: projects and its environments (``GET /organization/{id}/project``,
    ``GET /organization/{id}/environments``)    → ``resolve_scopes(organizations, catalog)``
    (each manifest's source, targets and prune scope; ``.environment_ids`` to read)
-3. per needed environment: its applications   → ``resolve_clones(scopes, catalog)``
+3. per needed (kind, environment): its services, in as many reads as ``Scopes.needed``
+   asks (``core.sources``: applications first)  → ``resolve_clones(scopes, catalog)``
    → ``DesiredState``
 
 Names match case-insensitively (as in Qovery); a UUID-shaped reference matches by id. A name

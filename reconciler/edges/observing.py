@@ -1,21 +1,23 @@
 """Observing: read what Qovery holds, in as few sequential steps as the API allows.
 
 Observing only reads, through a ``reading.Reader`` (the client, or a recorded catalog). The
-reads happen in three stages; the calls of one stage run in parallel (bounded by
-``--parallelism``), and between stages ``pipeline`` asks the pure ``core.resolving`` what the
-next one must read::
+reads happen in stages; the calls of one stage run in parallel (bounded by
+``--parallelism``), and between stages ``pipeline`` asks the pure ``core.resolving`` (and
+``core.sources``) what the next one must read::
 
     1. GET /organization                                   read_organizations()
     2. per organization: GET …/project, GET …/environments read_containers()
-    3. per environment: GET /environment/{id}/application  read_environments()
-       (+ …/application/status where a manifest deploys)
+    3. per (kind, environment): GET /environment/{id}/{kind} read_listings()
+       (+ …/{kind}/status where a manifest deploys), repeated while a lookup needs more
 
-So a run costs 1 + 2·organizations + environments (+ environments again for statuses)
-requests, whatever the number of applications or targets, and its wall time is about three
-round trips plus ⌈requests ÷ parallelism⌉ of them. Each application listing is normalised
-and fingerprinted in the thread that waited for it, while the other listings are still on
-the wire. A listing that fails stops the run: an error is never taken for an empty
-environment (contract section 3).
+A manifest of applications reads stage 3 once, applications only: a run costs 1 +
+2·organizations + environments (+ environments again for statuses) requests, whatever the
+number of applications or targets. A source entry that names a container or a job without
+``kind:`` adds a stage for the source environment's containers and jobs, then one for the
+target environments' listings of the kinds found; each (kind, environment) is read once.
+Each listing is normalised (by its kind) and fingerprinted in the thread that waited for it,
+while the other listings are still on the wire. A listing that fails stops the run: an
+error is never taken for an empty environment (contract section 3).
 
 Neighbours: ``reading`` (the Reader) below, ``pipeline`` above (it resolves in between),
 ``staleness`` (uses ``fetch_all``).
@@ -36,14 +38,6 @@ from reconciler.edges.reading import Reader
 
 K = TypeVar("K")
 V = TypeVar("V")
-
-
-@dataclass(frozen=True)
-class EnvironmentListings:
-    """What stage 3 read: each environment's applications, and their statuses if asked."""
-
-    applications: Mapping[str, tuple[JSON, ...]]  # environment id →
-    observed: ObservedState
 
 
 def fetch_all(keys: Iterable[K], fetch: Callable[[K], V], *, parallelism: int) -> dict[K, V]:
@@ -97,22 +91,6 @@ def read_containers(
         organizations=tuple(organizations),
         projects={org: tuple(lists[("projects", org)]) for org in org_ids},
         environments={org: tuple(lists[("environments", org)]) for org in org_ids},
-    )
-
-
-def read_environments(
-    reader: Reader, env_ids: Sequence[str], *, statuses: bool, parallelism: int = 8
-) -> EnvironmentListings:
-    """Stage 3 for applications only: each of ``env_ids``' applications (and statuses)."""
-    listings = read_listings(
-        reader,
-        [("application", env) for env in env_ids],
-        statuses=statuses,
-        parallelism=parallelism,
-    )
-    return EnvironmentListings(
-        applications={env: listings.services[("application", env)] for env in env_ids},
-        observed=listings.observed(),
     )
 
 

@@ -1,8 +1,9 @@
 """Reading: the list calls that observing needs, behind one protocol, and a recorded stand-in.
 
-``Reader`` names the five read-only list calls of a run (contract section 7): organizations,
-the projects and the environments of an organization, the applications of an environment and
-their deployment statuses. ``edges.client.QoveryClient`` is a Reader (it talks to Qovery or to
+``Reader`` names the read-only list calls of a run (contract section 7): organizations,
+the projects and the environments of an organization, the services of one kind
+(``core.kinds``) of an environment and their deployment statuses (the applications' calls
+under their familiar names too). ``edges.client.QoveryClient`` is a Reader (it talks to Qovery or to
 the sandbox); ``RecordedReader`` answers from a recorded catalog instead, so that the whole
 pipeline runs offline on what Qovery once held (the golden tests do).
 

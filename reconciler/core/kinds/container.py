@@ -18,33 +18,23 @@ from collections.abc import Mapping
 from reconciler.core.edits import edit_request
 from reconciler.core.kinds.kind import ServiceKind
 from reconciler.core.model import JSON, Config
-from reconciler.core.normalising import FIELD_RULES, TOP_LEVEL_DEFAULTS, normalise_fields
+from reconciler.core.normalising import (
+    COMPARED_FIELDS,
+    FIELD_RULES,
+    TOP_LEVEL_DEFAULTS,
+    normalise_fields,
+)
 
+BUILT_FROM_GIT = ("git_repository", "build_mode", "dockerfile_path", "docker_target_build_stage")
 CONTAINER_FIELDS = (
     "description",
     "image_name",
     "tag",
     "registry_id",
-    "arguments",
-    "entrypoint",
-    "cpu",
-    "memory",
-    "gpu",
-    "ephemeral_storage_in_gib",
-    "cpu_architecture",
-    "min_running_instances",
-    "max_running_instances",
-    "autoscaling",
-    "healthchecks",
-    "auto_preview",
-    "auto_deploy",
-    "ports",
-    "storage",
-    "annotations_groups",
-    "labels_groups",
-    "icon_uri",
+    *(field for field in COMPARED_FIELDS if field not in (*BUILT_FROM_GIT, "description")),
 )
-"""The compared fields of a container: ``ContainerRequest``'s but ``name``."""
+"""The compared fields of a container: ``ContainerRequest``'s but ``name``: an application's
+but those of a build from Git, and the image."""
 
 CONTAINER_DEFAULTS: Mapping[str, JSON] = {
     key: value for key, value in TOP_LEVEL_DEFAULTS.items() if key != "build_mode"
