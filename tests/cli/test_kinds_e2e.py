@@ -162,3 +162,46 @@ def test_an_override_the_resolved_kind_lacks_is_refused_before_any_write(
     assert message in result.err and "Traceback" not in result.err
     assert f"{manifest}:" in result.err
     assert writes(sandbox) == []
+
+
+def test_a_saved_plan_of_containers_and_jobs_applies_and_is_stale_when_one_changed(
+    cli: Callable[..., Any], sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    saved = str(tmp_path / "plan.json")
+    manifest = write(tmp_path)
+    assert cli("plan", manifest, "--out", saved).code == 0
+    result = cli("apply", "--plan", saved)
+    assert result.code == 0, result
+    assert "6 created" in result.out
+    frontend = service_named(sandbox, "container", "preview-101", "frontend")
+    sandbox.edit_service_out_of_band("container", frontend["id"], tag="hotfix")
+    corrected = write(tmp_path, policy="{on_drift: correct}")
+    assert cli("plan", corrected, "--out", saved).code == 0
+    sandbox.edit_service_out_of_band("container", frontend["id"], tag="hotfix-2")
+    seed = service_named(sandbox, "job", "staging", "db-seed")
+    sandbox.edit_service_out_of_band("job", seed["id"], max_nb_restart=2)  # a source it read
+    sandbox.clear_requests()
+    stale = cli("apply", "--plan", saved)
+    assert stale.code == 1 and "stale" in stale.err, stale
+    assert "previews.frontend[shop/preview-101]: the target changed" in stale.err
+    assert "previews.db-seed[shop/preview-101]: the source changed" in stale.err
+    assert writes(sandbox) == []
+
+
+def test_a_container_and_a_job_are_renamed_in_place_and_deployed_per_kind(
+    cli: Callable[..., Any], sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    assert cli("apply", write(tmp_path, policy="{deploy: true}"), "--auto-approve").code == 0
+    first = service_named(sandbox, "container", "preview-101", "frontend")
+    assert sandbox.service("container", "preview-101", "frontend") is not None
+    text = demo_manifest(
+        applications=SOURCES, targets=PREVIEW_TARGETS, template="{app}-pr", policy="{deploy: true}"
+    )
+    result = cli("apply", write_manifest(tmp_path, text), "--auto-approve")
+    assert result.code == 0, result
+    assert "0 created, 6 updated, 0 deleted" in result.out
+    renamed = service_named(sandbox, "container", "preview-101", "frontend-pr")
+    assert renamed["id"] == first["id"]
+    assert service_named(sandbox, "job", "preview-101", "db-seed-pr")["max_duration_seconds"] == 900
+    deploys = [w for w in writes(sandbox) if w.endswith("/deploy")]
+    assert {w.split("/")[1] for w in deploys} >= {"container", "job"}
