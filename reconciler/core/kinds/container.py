@@ -15,8 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from reconciler.core.edits import edit_request
-from reconciler.core.kinds.kind import ServiceKind
+from reconciler.core.kinds.kind import ServiceKind, edit_body_of
 from reconciler.core.model import JSON, Config
 from reconciler.core.normalising import (
     COMPARED_FIELDS,
@@ -65,25 +64,6 @@ def normalise(config: Config, *, partial: bool = False) -> dict[str, JSON]:
     )
 
 
-def edit_body(
-    current: Config,
-    desired: Config,
-    *,
-    name: str,
-    description: str,
-    complete: bool = False,
-) -> dict[str, JSON]:
-    """The whole ``ContainerRequest`` that turns ``current`` into ``desired``."""
-    return edit_request(
-        with_registry_id(current),
-        desired,
-        name=name,
-        description=description,
-        complete=complete,
-        fields=CONTAINER_FIELDS,
-    )
-
-
 def image_tag(source: Config) -> str | None:
     """The tag the source container runs."""
     tag = source.get("tag")
@@ -101,7 +81,7 @@ CONTAINER = ServiceKind(
     listing="containers",
     compared_fields=CONTAINER_FIELDS,
     normalise=normalise,
-    edit_body=edit_body,
+    edit_body=edit_body_of(CONTAINER_FIELDS, prepare=with_registry_id),
     deploy_body=deploy_body,
     deploy_version=image_tag,
     statuses="container_statuses",

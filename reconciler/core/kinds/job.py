@@ -21,8 +21,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from reconciler.core.edits import REQUEST_SHAPES, edit_request, request_git_repository
-from reconciler.core.kinds.kind import ServiceKind
+from reconciler.core.edits import REQUEST_SHAPES, request_git_repository
+from reconciler.core.kinds.kind import ServiceKind, edit_body_of
 from reconciler.core.model import JSON, Config
 from reconciler.core.normalising import (
     FIELD_RULES,
@@ -153,26 +153,6 @@ def normalise(config: Config, *, partial: bool = False) -> dict[str, JSON]:
     return normalise_fields(config, JOB_FIELDS, JOB_RULES, JOB_DEFAULTS, partial=partial)
 
 
-def edit_body(
-    current: Config,
-    desired: Config,
-    *,
-    name: str,
-    description: str,
-    complete: bool = False,
-) -> dict[str, JSON]:
-    """The whole ``JobRequest`` that turns ``current`` into ``desired``."""
-    return edit_request(
-        current,
-        desired,
-        name=name,
-        description=description,
-        complete=complete,
-        fields=JOB_FIELDS,
-        shapes=JOB_SHAPES,
-    )
-
-
 def _source_part(config: Config, part: str) -> Mapping[str, JSON]:
     source = config.get("source")
     found = source.get(part) if isinstance(source, Mapping) else None
@@ -203,7 +183,7 @@ JOB = ServiceKind(
     listing="jobs",
     compared_fields=JOB_FIELDS,
     normalise=normalise,
-    edit_body=edit_body,
+    edit_body=edit_body_of(JOB_FIELDS, JOB_SHAPES),
     deploy_body=deploy_body,
     deploy_version=deploy_version,
     statuses="job_statuses",

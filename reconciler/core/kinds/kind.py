@@ -15,10 +15,11 @@ holds the registry; ``edges.client`` builds its calls from these paths; ``planni
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
+from reconciler.core.edits import REQUEST_SHAPES, edit_request
 from reconciler.core.model import JSON, Config
 
 
@@ -40,6 +41,36 @@ class EditBodyBuilder(Protocol):
         description: str,
         complete: bool = False,
     ) -> dict[str, JSON]: ...
+
+
+def edit_body_of(
+    fields: tuple[str, ...],
+    shapes: Mapping[str, Callable[[JSON], JSON]] = REQUEST_SHAPES,
+    prepare: Callable[[Config], Config] = lambda current: current,
+) -> EditBodyBuilder:
+    """The edit-body builder of a kind: ``edits.edit_request`` over its compared ``fields``
+    and request ``shapes``, the observed service ``prepare``d first (a container names its
+    registry as ``registry_id``)."""
+
+    def build(
+        current: Config,
+        desired: Config,
+        *,
+        name: str,
+        description: str,
+        complete: bool = False,
+    ) -> dict[str, JSON]:
+        return edit_request(
+            prepare(current),
+            desired,
+            name=name,
+            description=description,
+            complete=complete,
+            fields=fields,
+            shapes=shapes,
+        )
+
+    return build
 
 
 @dataclass(frozen=True)
