@@ -31,15 +31,19 @@ from reconciler.sandbox import RunningSandbox
 
 REPO = Path(__file__).resolve().parent.parent
 
-# The two CloneSets the soaks apply to the demo organization: 3 sources × 3 previews, and
-# 2 sources into data/qa (beside the unowned `legacy`) with correction and deploy.
+# The two CloneSets the soaks apply to the demo organization: 5 sources × 3 previews (three
+# applications, the container frontend found by name, the job db-seed declared as one), and
+# 3 sources into data/qa (beside the unowned `legacy`) with correction and deploy.
 PREVIEWS = """\
 apiVersion: reconciler/v1
 kind: CloneSet
 metadata: {name: previews}
 spec:
   organization: Acme
-  source: {project: shop, environment: staging, applications: [api, web, worker]}
+  source:
+    project: shop
+    environment: staging
+    applications: [api, web, worker, frontend, {name: db-seed, kind: job}]
   targets:
     - environment: {match: "preview-*"}
   overrides: {cpu: 250, memory: 256}
@@ -51,7 +55,7 @@ kind: CloneSet
 metadata: {name: qa}
 spec:
   organization: Acme
-  source: {project: shop, environment: staging, applications: [api, worker]}
+  source: {project: shop, environment: staging, applications: [api, worker, frontend]}
   targets:
     - {project: data, environment: qa}
   overrides:
@@ -62,10 +66,18 @@ spec:
 DESIRED: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {
     **{
         ("previews", app): tuple(("shop", f"preview-{n}") for n in (101, 102, 103))
-        for app in ("api", "web", "worker")
+        for app in ("api", "web", "worker", "frontend", "db-seed")
     },
-    **{("qa", app): (("data", "qa"),) for app in ("api", "worker")},
+    **{("qa", app): (("data", "qa"),) for app in ("api", "worker", "frontend")},
 }
+SERVICE_TABLES = ("applications", "containers", "jobs")
+"""The sandbox state's tables of services, one per kind; names are unique across them."""
+SERVICE_SEGMENTS = ("application", "container", "job")
+
+
+def services(state: Mapping[str, Any]) -> dict[str, Any]:
+    """Every service of every kind in a sandbox state, by id."""
+    return {i: s for table in SERVICE_TABLES for i, s in state.get(table, {}).items()}
 
 
 def write_demo_manifests(directory: Path, *, deploy: bool = False) -> str:
@@ -143,9 +155,9 @@ def plan_is_empty(sandbox: RunningSandbox, manifests: str) -> bool:
 
 
 def applications_by_place(state: Mapping[str, Any]) -> Counter[tuple[str, str]]:
-    """How many applications each (environment id, lower-case name) holds."""
+    """How many services (of any kind) each (environment id, lower-case name) holds."""
     return Counter(
-        (app["environment"]["id"], app["name"].lower()) for app in state["applications"].values()
+        (app["environment"]["id"], app["name"].lower()) for app in services(state).values()
     )
 
 
@@ -174,7 +186,7 @@ def check_clones(sandbox: RunningSandbox) -> CloneCheck:
         for place in targets:
             found = [
                 a
-                for a in state["applications"].values()
+                for a in services(state).values()
                 if a["environment"]["id"] == ids[place] and a["name"].lower() == app
             ]
             if not found:
@@ -189,17 +201,17 @@ def check_clones(sandbox: RunningSandbox) -> CloneCheck:
 
 
 def unmanaged_snapshot(state: Mapping[str, Any]) -> dict[str, str]:
-    """Every application that no manifest owns (sources, production, legacy...), as JSON."""
+    """Every service that no manifest owns (sources, production, legacy...), as JSON."""
     return {
         app_id: json.dumps(app, sort_keys=True)
-        for app_id, app in state["applications"].items()
+        for app_id, app in services(state).items()
         if read_marker(app.get("description")) is None
     }
 
 
 def unmanaged_touched(before: Mapping[str, str], state: Mapping[str, Any]) -> int:
     """How many applications of ``before`` (unowned, at the start) changed or vanished."""
-    now = state["applications"]
+    now = services(state)
     return sum(
         1
         for app_id, text in before.items()
@@ -214,13 +226,13 @@ def unowned_written(before: Mapping[str, str], log: Sequence[Mapping[str, Any]])
     """How many applications of ``before`` (unowned at the start) were WRITTEN by the run.
 
     Stricter than ``unmanaged_touched``: a write that left the application as it was still
-    counts. A write is a PUT or DELETE of ``/application/{id}``, or a POST to its deploy,
-    stop or restart; cloning from an application (``POST .../clone``) does not write it.
+    counts. A write is a PUT or DELETE of ``/{application|container|job}/{id}``, or a POST to
+    its deploy, stop or restart; cloning from a service (``POST .../clone``) does not write it.
     """
     written = set()
     for request in log:
         parts = str(request["path"]).strip("/").split("/")
-        if len(parts) < 2 or parts[0] != "application" or parts[1] not in before:
+        if len(parts) < 2 or parts[0] not in SERVICE_SEGMENTS or parts[1] not in before:
             continue
         plain = len(parts) == 2 and request["method"] in ("PUT", "DELETE")
         action = request["method"] == "POST" and "/" + "/".join(parts[2:]) in WRITE_SUFFIXES

@@ -3,8 +3,9 @@
 Run: ``.venv/bin/python bench/crash.py [--trials N] [--seed S]``. A demo sandbox serves in
 this process with 30 ms of latency per request (so calls are in flight); each trial resets
 it to the seed, starts ``python -m reconciler apply --auto-approve`` on the soak manifests
-(``deploy: true``: 11 clones to create and deploy), watches the sandbox's request log and
-kills the process with SIGKILL at a moment of one of these kinds, in turn:
+(``deploy: true``: 18 clones of applications, containers and jobs to create and deploy),
+watches the sandbox's request log and kills the process with SIGKILL at a moment of one of
+these kinds, in turn:
 
 - ``clone``: just after the n-th clone answer, the other clones still in flight;
 - ``clone→edit``: just after the n-th clone answer, before that clone is read and edited;

@@ -11,15 +11,17 @@ same 2,000 clones are measured in this one run:
   the physical bound ``(resolution steps + ⌈listings ÷ parallelism⌉) × latency``, where the
   resolution steps are the two that must follow one another before the listings can start
   (organizations, then projects and environments);
-- Terraform's refresh model with a provider: one ``GET /application/{id}`` per managed
-  application, 10 at a time (``-parallelism=10``), the ids given up front as a state file
+- Terraform's refresh model with a provider: one ``GET /{kind}/{id}`` per managed
+  service, 10 at a time (``-parallelism=10``), the ids given up front as a state file
   would (httpx directly);
 - a sequential shell-loop script: for each target environment, for each application,
   ``GET /application/{id}``, one at a time; timed on ``--sample`` requests and extrapolated.
 
 Targets: ≤ 110 requests, wall ≤ 1.5× the bound, ≥ 10× faster than the refresh, ≥ 50×
-faster than the loop. The sandbox's own time to serve one listing and one GET is printed
-too: it is a single Python process on a shared 2-core machine.
+faster than the loop. ``--mixed``: the same 20 sources are 14 applications, 3 containers and
+3 jobs (named without ``kind:``); the plan must cost one list per kind per environment (3 ×
+101 + the 3 resolution calls), no more. The sandbox's own time to serve one listing and one
+GET is printed too: it is a single Python process on a shared 2-core machine.
 """
 
 from __future__ import annotations
@@ -70,10 +72,16 @@ def source_name(n: int) -> str:
     return f"svc-{n:02d}"
 
 
-def seed() -> dict[str, Any]:
-    """One organization: the source environment with 20 varied applications, 100 targets."""
+MIXED_CONTAINERS = range(14, 17)  # with --mixed, these sources are containers
+MIXED_JOBS = range(17, 20)  # and these jobs
+SEGMENTS = ("/application", "/container", "/job")
+
+
+def seed(mixed: bool = False) -> dict[str, Any]:
+    """One organization: the source environment with 20 varied applications (with
+    ``mixed``: 14 applications, 3 containers, 3 jobs), 100 targets."""
     apps = []
-    for n in range(SOURCES):
+    for n in range(SOURCES if not mixed else MIXED_CONTAINERS.start):
         app: dict[str, Any] = {
             "name": source_name(n),
             "cpu": 250 * (1 + n % 4),
@@ -84,7 +92,17 @@ def seed() -> dict[str, Any]:
             app["ports"] = []
             app["storage"] = [{"type": "FAST_SSD", "size": 10, "mount_point": "/data"}]
         apps.append(app)
-    environments = [{"name": "source", "mode": "STAGING", "applications": apps}]
+    source: dict[str, Any] = {"name": "source", "mode": "STAGING", "applications": apps}
+    if mixed:
+        source["containers"] = [
+            {"name": source_name(n), "image_name": f"fleet/svc-{n}", "tag": f"1.{n}"}
+            for n in MIXED_CONTAINERS
+        ]
+        source["jobs"] = [
+            {"name": source_name(n), "schedule": {"cronjob": {"scheduled_at": f"{n} 3 * * *"}}}
+            for n in MIXED_JOBS
+        ]
+    environments = [source]
     environments += [{"name": f"target-{n:03d}", "mode": "PREVIEW"} for n in range(TARGETS)]
     return {
         "organizations": [
@@ -96,11 +114,11 @@ def seed() -> dict[str, Any]:
 # -- child processes: the sandbox, and the measured plan
 
 
-def serve_sandbox(pipe: Connection) -> None:
+def serve_sandbox(pipe: Connection, mixed: bool) -> None:
     """Child process: serve the fleet seed until the parent sends anything."""
     from reconciler.sandbox import start
 
-    with start(seed(), deploy_seconds=0.0) as sandbox:
+    with start(seed(mixed), deploy_seconds=0.0) as sandbox:
         pipe.send((sandbox.url, sandbox.token))
         pipe.recv()
 
@@ -187,7 +205,7 @@ def create_clones(admin: Admin, manifests: str) -> tuple[float, str]:
 
 
 def managed_ids(admin: Admin) -> list[tuple[str, str]]:
-    """(environment id, application id) of every clone: what a Terraform state would hold."""
+    """(environment id, service path) of every clone: what a Terraform state would hold."""
     org = admin.get("/organization")["results"][0]["id"]
     project = admin.get(f"/organization/{org}/project")["results"][0]["id"]
     environments = admin.get(f"/project/{project}/environment")["results"]
@@ -195,8 +213,9 @@ def managed_ids(admin: Admin) -> list[tuple[str, str]]:
     for env in environments:
         if env["name"].startswith("target-"):
             ids += [
-                (env["id"], a["id"])
-                for a in admin.get(f"/environment/{env['id']}/application")["results"]
+                (env["id"], f"{segment}/{a['id']}")
+                for segment in SEGMENTS
+                for a in admin.get(f"/environment/{env['id']}{segment}")["results"]
             ]
     return ids
 
@@ -208,8 +227,8 @@ def terraform_refresh(admin: Admin, ids: list[tuple[str, str]]) -> tuple[float, 
         base_url=admin.url, headers={"Authorization": f"Token {admin.token}"}, limits=limits
     ) as http:
 
-        def read(app_id: str) -> int:
-            return http.get(f"/application/{app_id}").status_code
+        def read(path: str) -> int:
+            return http.get(path).status_code
 
         began = time.perf_counter()
         with ThreadPoolExecutor(TERRAFORM_PARALLELISM) as pool:
@@ -225,8 +244,8 @@ def sequential_loop(admin: Admin, ids: list[tuple[str, str]], sample: int) -> fl
         base_url=admin.url, headers={"Authorization": f"Token {admin.token}"}
     ) as http:
         began = time.perf_counter()
-        for _, app_id in ids[:sample]:
-            http.get(f"/application/{app_id}").raise_for_status()
+        for _, path in ids[:sample]:
+            http.get(path).raise_for_status()
         return (time.perf_counter() - began) / sample
 
 
@@ -234,9 +253,9 @@ def serving_times(admin: Admin, ids: list[tuple[str, str]]) -> tuple[float, floa
     """Median ms the sandbox spends serving one listing (20 apps) and one GET, no latency."""
     admin.latency(0.0)
     admin.clear()
-    for env_id, app_id in ids[: 20 * SOURCES : SOURCES]:
+    for env_id, path in ids[: 20 * SOURCES : SOURCES]:
         admin.get(f"/environment/{env_id}/application")
-        admin.get(f"/application/{app_id}")
+        admin.get(path)
     log = admin.requests()
     listing = [r["duration_ms"] for r in log if r["path"].endswith("/application")]
     single = [r["duration_ms"] for r in log if not r["path"].endswith("/application")]
@@ -257,7 +276,11 @@ class PlanRun:
 
     @property
     def listings(self) -> int:
-        return sum(1 for r in self.log if r["path"].endswith("/application"))
+        return sum(1 for r in self.log if r["path"].endswith(SEGMENTS))
+
+    def listings_by_kind(self) -> str:
+        counts = {s[1:]: sum(1 for r in self.log if r["path"].endswith(s)) for s in SEGMENTS}
+        return ", ".join(f"{n} {kind}" for kind, n in counts.items() if n)
 
     def rounds(self) -> int:
         """Round trips that must follow one another: resolution steps, then the listings."""
@@ -292,11 +315,12 @@ def main() -> int:
     parser.add_argument("--latency", type=float, default=0.05)
     parser.add_argument("--sample", type=int, default=200)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--mixed", action="store_true", help="containers and jobs too")
     args = parser.parse_args()
     print(machine())
     context = multiprocessing.get_context("spawn")
     sandbox_pipe, child_pipe = context.Pipe()
-    server = context.Process(target=serve_sandbox, args=(child_pipe,), daemon=True)
+    server = context.Process(target=serve_sandbox, args=(child_pipe, args.mixed), daemon=True)
     server.start()
     admin = Admin(*sandbox_pipe.recv())
     with tempfile.TemporaryDirectory() as tmp:
@@ -315,7 +339,8 @@ def main() -> int:
     sandbox_pipe.send("stop")
     server.join(timeout=10)
     print(
-        f"fleet: {SOURCES} sources × {TARGETS} environments = {SOURCES * TARGETS} existing "
+        f"fleet{' (mixed: 14 applications, 3 containers, 3 jobs)' if args.mixed else ''}: "
+        f"{SOURCES} sources × {TARGETS} environments = {SOURCES * TARGETS} existing "
         f"clones, latency {args.latency * 1000:.0f} ms per request; plan timed {args.repeats}× "
         "per parallelism, median shown"
     )
@@ -351,7 +376,10 @@ def report_plan(runs: list[PlanRun], latency: float) -> None:
     last = max(r["started"] + r["duration_ms"] / 1000 for r in run.log) - measured["epoch"]
     walls = ", ".join(f"{r.wall:.3f}" for r in runs)
     print(f"plan --parallelism {run.parallelism}: exit {measured['code']} (0 = nothing to change)")
-    print(f"  requests:  {len(run.log)} ({run.listings} environment listings)  (target ≤ 110)")
+    print(
+        f"  requests:  {len(run.log)} ({run.listings} environment listings: "
+        f"{run.listings_by_kind()})  (target ≤ 110; mixed: ≤ 3 + 3 × 101)"
+    )
     print(
         f"  wall:      {wall:.3f} s (runs: {walls});  CPU {measured['cpu']:.3f} s;  peak RSS "
         f"{measured['rss'] / 1024:.0f} MB ({measured['rss_before'] / 1024:.0f} MB after imports)"

@@ -7,10 +7,10 @@ after acting), truncated answers and clones whose answer is lost. The CLI's ``ap
 this process, the real code over loopback sockets) runs under that mix, then again with
 half the faults, then with none, stopping as soon as a plan (no faults) is empty.
 
-Counted over all runs, and all must be zero: duplicate applications in an environment,
-missing clones, clones not owned by their manifest, unowned applications changed or
-deleted, runs that needed more than 3 applies, tracebacks. ``tests/soak/test_soak.py`` runs a
-few of these runs; helpers live in ``bench/common.py``.
+Counted over all runs, and all must be zero: duplicate services in an environment,
+missing clones, clones not owned by their manifest, unowned services changed or deleted,
+runs that needed more than 3 applies, tracebacks. ``tests/soak/test_soak.py`` runs a few
+of these runs; helpers live in ``bench/common.py``.
 """
 
 from __future__ import annotations

@@ -32,7 +32,12 @@ from reconciler.core.resolving import (
     resolve_scopes,
 )
 from reconciler.core.targeting import select
-from reconciler.edges.observing import read_containers, read_environments, read_organizations
+from reconciler.edges.observing import (
+    NO_LISTINGS,
+    read_containers,
+    read_listings,
+    read_organizations,
+)
 from reconciler.edges.reading import Reader
 from reconciler.edges.secrets import SecretReader
 from reconciler.edges.session import Session
@@ -76,7 +81,8 @@ def load(paths: Sequence[str]) -> tuple[CloneSet, ...]:
 
 
 def observe(reader: Reader, clonesets: Sequence[CloneSet], *, parallelism: int = 8) -> Observation:
-    """Resolve the manifests stage by stage, reading between stages only what is needed.
+    """Resolve the manifests stage by stage, reading between stages only what is needed:
+    the (kind, environment) listings ``Scopes.needed`` names, until it names none.
 
     Every problem of every manifest is collected on the way and raised together, as one
     ``ResolutionError``, once the last stage has been read.
@@ -87,13 +93,17 @@ def observe(reader: Reader, clonesets: Sequence[CloneSet], *, parallelism: int =
     organizations = resolve_organizations(clonesets, listed)
     catalog = read_containers(reader, listed, organizations.ids, parallelism=parallelism)
     scopes = resolve_scopes(organizations, catalog)
-    listings = read_environments(
-        reader, scopes.environment_ids, statuses=scopes.statuses_needed, parallelism=parallelism
-    )
-    catalog = replace(catalog, applications=listings.applications)
+    listings = NO_LISTINGS
+    while needed := scopes.needed(catalog):  # one stage of applications only, unless kinds
+        read = read_listings(
+            reader, needed, statuses=scopes.statuses_needed, parallelism=parallelism
+        )
+        listings = listings.merged(read)
+        applications = {e: s for (k, e), s in listings.services.items() if k == "application"}
+        catalog = replace(catalog, applications=applications, listings=listings.services)
     desired = resolve_clones(scopes, catalog)
     desired = replace(desired, notes=(*desired.notes, *passed)) if passed else desired
-    observed = read_variables(reader, desired, listings.observed, parallelism=parallelism)
+    observed = read_variables(reader, desired, listings.observed(), parallelism=parallelism)
     return Observation(desired, observed, catalog, now)
 
 

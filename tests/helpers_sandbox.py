@@ -1,4 +1,5 @@
-"""Helpers of the sandbox's tests: an httpx client on a running sandbox, demo ids."""
+"""Helpers of the sandbox's tests: an httpx client on a running sandbox, demo ids, and the
+edit bodies a careful client makes from what it read (applications, containers, jobs)."""
 
 from __future__ import annotations
 
@@ -52,3 +53,80 @@ def edit_body(app: dict[str, Any], **changes: Any) -> dict[str, Any]:
     body["labels_groups"] = [{"id": g["id"]} for g in app["labels_groups"]]
     body.update(changes)
     return body
+
+
+def service_named(
+    sandbox: RunningSandbox, kind: str, environment: str, name: str
+) -> dict[str, Any]:
+    """The container or job (``kind``) named ``name`` in ``environment``."""
+    service = sandbox.service(kind, environment, name)
+    assert service is not None, f"no {kind} {name} in {environment}"
+    return service
+
+
+def _groups_and_rest(service: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    body = {k: service[k] for k in keys if k in service}
+    body["annotations_groups"] = [{"id": g["id"]} for g in service["annotations_groups"]]
+    body["labels_groups"] = [{"id": g["id"]} for g in service["labels_groups"]]
+    return body
+
+
+def container_body(container: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    """A ContainerRequest made from a ContainerResponse, as a careful client would send it."""
+    keys = (
+        "name",
+        "description",
+        "registry_id",
+        "image_name",
+        "tag",
+        "arguments",
+        "entrypoint",
+        "cpu",
+        "memory",
+        "gpu",
+        "ephemeral_storage_in_gib",
+        "cpu_architecture",
+        "min_running_instances",
+        "max_running_instances",
+        "healthchecks",
+        "auto_preview",
+        "ports",
+        "storage",
+        "auto_deploy",
+        "icon_uri",
+    )
+    return _groups_and_rest(container, keys) | changes
+
+
+def job_body(job: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    """A JobRequest made from a JobResponse, as a careful client would send it."""
+    keys = (
+        "name",
+        "description",
+        "cpu",
+        "memory",
+        "gpu",
+        "ephemeral_storage_in_gib",
+        "max_nb_restart",
+        "max_duration_seconds",
+        "auto_preview",
+        "port",
+        "cpu_architecture",
+        "healthchecks",
+        "schedule",
+        "auto_deploy",
+        "icon_uri",
+    )
+    body = _groups_and_rest(job, keys)
+    source = job["source"]
+    if "image" in source:
+        image = source["image"]
+        body["source"] = {"image": {k: image[k] for k in ("image_name", "tag", "registry_id")}}
+    else:
+        docker = dict(source["docker"])
+        repo = docker["git_repository"]
+        docker["git_repository"] = {
+            k: repo[k] for k in ("url", "provider", "branch", "root_path", "git_token_id")
+        }
+        body["source"] = {"docker": docker}
+    return body | changes

@@ -22,7 +22,6 @@ from typing import Any
 from reconciler.core.diffs import paths_set_by, without_ignored
 from reconciler.core.kinds import APPLICATION, ServiceKind
 from reconciler.core.model import JSON
-from reconciler.core.normalising import keep_compared_fields
 from reconciler.core.overrides import deep_merge
 from reconciler.core.ownership import strip_marker
 
@@ -55,7 +54,9 @@ def compute_desired(
     description = strip_marker(raw_description)
     paths = paths_set_by(overrides)
     if follow_source:
-        merged = deep_merge(keep_compared_fields(source_config), overrides)
+        # the whole source: a kind may read a field it does not compare (a container's
+        # ``registry``); its ``normalise`` keeps only its compared fields
+        merged = deep_merge(source_config, overrides)
         return DesiredConfig(kind.normalise(merged), True, paths, description)
     return DesiredConfig(kind.normalise(overrides, partial=True), False, paths, description)
 

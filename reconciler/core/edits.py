@@ -21,7 +21,7 @@ Neighbour: ``executing`` sends the result with ``client.edit_application``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from reconciler.core.diffs import is_at_or_under
@@ -95,41 +95,57 @@ def with_ids(field: str, desired: JSON, current: JSON) -> JSON:
     return result
 
 
-def current_body(current: Config) -> dict[str, JSON]:
-    """The current Application in the edit request's shape (every compared field)."""
+REQUEST_SHAPES: Mapping[str, Callable[[JSON], JSON]] = {
+    "git_repository": request_git_repository,
+    "annotations_groups": request_groups,
+    "labels_groups": request_groups,
+    "autoscaling": request_autoscaling,
+}
+"""How a compared field's value is put in the edit request's shape (others: as they are)."""
+
+
+def _shaped(key: str, value: JSON, shapes: Mapping[str, Callable[[JSON], JSON]]) -> JSON:
+    shape = shapes.get(key)
+    return shape(value) if shape is not None else value
+
+
+def current_body(
+    current: Config,
+    fields: tuple[str, ...] = COMPARED_FIELDS,
+    shapes: Mapping[str, Callable[[JSON], JSON]] = REQUEST_SHAPES,
+) -> dict[str, JSON]:
+    """The current service in the edit request's shape (every compared field)."""
     body: dict[str, JSON] = {}
-    for key in COMPARED_FIELDS:
+    for key in fields:
         if key not in current:
             continue
-        value = current[key]
-        if key == "git_repository":
-            value = request_git_repository(value)
-        elif key in GROUP_FIELDS:
-            value = request_groups(value)
-        elif key == "autoscaling":
-            value = request_autoscaling(value)
+        value = _shaped(key, current[key], shapes)
         if value is not None:
             body[key] = value
     return body
 
 
-def lay_desired(body: dict[str, JSON], desired: Config, *, complete: bool) -> dict[str, JSON]:
+def lay_desired(
+    body: dict[str, JSON],
+    desired: Config,
+    *,
+    complete: bool,
+    fields: tuple[str, ...] = COMPARED_FIELDS,
+    shapes: Mapping[str, Callable[[JSON], JSON]] = REQUEST_SHAPES,
+) -> dict[str, JSON]:
     """``body`` with the desired compared fields on top."""
     result = {} if complete else dict(body)
     for key, value in desired.items():
-        if key not in COMPARED_FIELDS or key in KEYED_LISTS:
+        if key not in fields or key in KEYED_LISTS:
             continue
-        if key in GROUP_FIELDS:
-            value = request_groups(value)
-        elif key == "git_repository":
-            value = request_git_repository(value)
-        elif key == "autoscaling":
-            value = request_autoscaling(value)
+        value = _shaped(key, value, shapes)
         current = result.get(key)
         if not complete and isinstance(current, Mapping) and isinstance(value, Mapping):
             value = deep_merge(current, value)
         result[key] = value
     for field in KEYED_LISTS:
+        if field not in fields:
+            continue
         if field in desired:
             result[field] = with_ids(field, desired[field], body.get(field))
         elif not complete and field in body:
@@ -151,9 +167,13 @@ def edit_request(
     name: str,
     description: str,
     complete: bool = False,
+    fields: tuple[str, ...] = COMPARED_FIELDS,
+    shapes: Mapping[str, Callable[[JSON], JSON]] = REQUEST_SHAPES,
 ) -> dict[str, JSON]:
-    """The whole ``ApplicationEditRequest`` body that turns ``current`` into ``desired``."""
-    body = lay_desired(current_body(current), desired, complete=complete)
+    """The whole edit body (``ApplicationEditRequest`` by default) from ``current`` to
+    ``desired``; ``fields`` and ``shapes`` are another kind's (``kinds.container``, ...)."""
+    body = current_body(current, fields, shapes)
+    body = lay_desired(body, desired, complete=complete, fields=fields, shapes=shapes)
     body["name"] = name
     body["description"] = description
     body["healthchecks"] = request_healthchecks(body.get("healthchecks"))

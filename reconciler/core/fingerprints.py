@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 
 from reconciler.core.model import Config
 from reconciler.core.normalising import normalise
@@ -19,10 +20,17 @@ from reconciler.core.ownership import make_marker, read_marker
 FINGERPRINT_LENGTH = 16
 
 
-def fingerprint(config: Config | None, *, normalised: Config | None = None) -> str | None:
-    """The fingerprint of one raw ``Application`` (``None`` for an application not there).
+def fingerprint(
+    config: Config | None,
+    *,
+    normalised: Config | None = None,
+    normaliser: Callable[[Config], Config] = normalise,
+) -> str | None:
+    """The fingerprint of one raw service (``None`` for a service not there).
 
-    ``normalised`` is ``normalise(config)`` when the caller already has it (a planner does).
+    ``normalised`` is ``normaliser(config)`` when the caller already has it (a planner
+    does); ``normaliser`` is the service's kind's (``core.kinds``), an application's by
+    default.
     """
     if config is None:
         return None
@@ -30,7 +38,7 @@ def fingerprint(config: Config | None, *, normalised: Config | None = None) -> s
     owner = read_marker(description if isinstance(description, str) else None)
     payload = {
         "name": str(config.get("name", "")).lower(),
-        "config": normalise(config) if normalised is None else normalised,
+        "config": normaliser(config) if normalised is None else normalised,
         "marker": make_marker(owner) if owner else None,
     }
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)

@@ -54,12 +54,19 @@ class Policy:
 
 @dataclass(frozen=True)
 class SourceApplication:
-    """One entry of ``spec.source.applications``: a name or UUID, with its own overrides."""
+    """One entry of ``spec.source.applications``: a name or UUID, with its own overrides.
+
+    ``kind``: the service kind the entry declares (``core.kinds``), or ``None``: then the
+    name is looked for among the source environment's applications, containers and jobs.
+    """
 
     ref: str
     overrides: Config = field(default_factory=dict)
     position: Position | None = None
     variables: Config = field(default_factory=dict)  # raw declarations (core.variables)
+    kind: str | None = None
+    # where each of ``overrides``' keys is written, for a key its resolved kind lacks
+    key_positions: Mapping[str, Position] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)

@@ -333,18 +333,39 @@ def normalise(config: Config, *, partial: bool = False) -> dict[str, JSON]:
     With ``partial=False`` (a whole application) every server default is filled in and
     ``healthchecks`` always holds both probes; with ``partial=True`` only given fields stay.
     """
+    return normalise_fields(
+        config, COMPARED_FIELDS, FIELD_RULES, TOP_LEVEL_DEFAULTS, partial=partial
+    )
+
+
+def normalise_fields(
+    config: Config,
+    fields: tuple[str, ...],
+    rules: Mapping[str, Callable[[JSON], JSON]],
+    defaults: Mapping[str, JSON],
+    *,
+    partial: bool = False,
+) -> dict[str, JSON]:
+    """``normalise`` for any kind: its compared ``fields``, per-field ``rules``, ``defaults``.
+
+    ``healthchecks`` has its own rule (it knows ``partial``) whatever the kind.
+    """
     result: dict[str, JSON] = {}
-    for key, raw in keep_compared_fields(config).items():
+    for key in fields:
+        if key not in config:
+            continue
+        raw = config[key]
         if key == "healthchecks":
             value = normalise_healthchecks(raw, partial=partial)
         else:
-            rule = FIELD_RULES.get(key)
+            rule = rules.get(key)
             value = rule(raw) if rule else raw
         if value is not None:
             result[key] = value
     if not partial:
-        result = fill_defaults(result, TOP_LEVEL_DEFAULTS)
-        result.setdefault("healthchecks", normalise_healthchecks(None))
+        result = fill_defaults(result, defaults)
+        if "healthchecks" in fields:
+            result.setdefault("healthchecks", normalise_healthchecks(None))
     return result
 
 

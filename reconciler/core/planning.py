@@ -197,6 +197,10 @@ class Planner:
         if target is not None and target.id in self._sources:
             reason = Because.of(Reason.IS_A_SOURCE)
             return _decided(base, Action.CONFLICT, reason)
+        if target is not None and target.kind != clone.kind:
+            return _decided(
+                base, Action.CONFLICT, Because.of(Reason.ANOTHER_KIND, kind=_a(target.kind))
+            )
         desired = self.desired_config(clone, source)
         refused = refused_values(desired.config, source.config, self._current(clone, target))
         if refused:
@@ -344,7 +348,7 @@ class Planner:
                 clone.kind,
             ),
             owned=False,
-            deploy_commit=_deployed_commit(source),
+            deploy_commit=_deploy_version(clone.kind, source),
             fingerprints={"source": self.fingerprint(source), "target": self.fingerprint(target)},
         )
 
@@ -486,16 +490,18 @@ def _config(app: ObservedApplication | None) -> Application | None:
     return app.config if app is not None else None
 
 
+def _a(kind: str) -> str:
+    """``an application``, ``a container``, ``a job``."""
+    return ("an " if kind[:1] in ("a", "e", "i", "o", "u") else "a ") + kind
+
+
 def _endpoint(app_id: str | None, name: str, env: EnvironmentRef, kind: str) -> Endpoint:
     return Endpoint(app_id, name, env.project_name, env.name, env.id, kind)
 
 
-def _deployed_commit(source: ObservedApplication | None) -> str | None:
-    if source is None:
-        return None
-    repo = source.config.get("git_repository")
-    commit = repo.get("deployed_commit_id") if isinstance(repo, Mapping) else None
-    return commit if isinstance(commit, str) else None
+def _deploy_version(kind: str, source: ObservedApplication | None) -> str | None:
+    """What a deploy of the clone runs: the source's commit (or image tag, per kind)."""
+    return kind_named(kind).deploy_version(source.config) if source is not None else None
 
 
 def plan(

@@ -3,7 +3,8 @@
 Contract section 18: the cross-field rules Qovery applies to an edit are checked at plan
 time, so that a clone is never made only to have its edit refused (leaving it half-made):
 ``min_running_instances`` at most ``max_running_instances`` (unless max is -1), ``cpu`` and
-``memory`` at most the source's ``maximum_cpu`` / ``maximum_memory``.
+``memory`` at most the source's ``maximum_cpu`` / ``maximum_memory``; a container (or a job
+run from an image) names its registry (``registry_id``: the request requires it).
 
 ``planning`` calls ``refused_values`` with the desired configuration, the source as listed
 and what a partial write lays its values over; a non-empty answer makes the clone's change a
@@ -46,4 +47,16 @@ def refused_values(
             problems.append(
                 f"{field} ({merged[field]}) is above the source's {limit} ({source[limit]})"
             )
+    problems.extend(_registry_problems(merged))
     return "; ".join(problems)
+
+
+def _registry_problems(merged: Mapping[str, Any]) -> list[str]:
+    """An image with no registry: a ``ContainerRequest`` (or a job's image) needs one."""
+    source = merged.get("source")
+    image = source.get("image") if isinstance(source, Mapping) else None
+    if "image_name" in merged and not merged.get("registry_id"):
+        return ["the container names no registry (registry_id), which the API requires"]
+    if isinstance(image, Mapping) and not image.get("registry_id"):
+        return ["the job's image names no registry (source.image.registry_id)"]
+    return []

@@ -19,6 +19,7 @@ class Reason(StrEnum):
     SOURCE_NOT_OBSERVED = "source_not_observed"
     TARGET_NOT_LISTED = "target_not_listed"
     IS_A_SOURCE = "is_a_source"
+    ANOTHER_KIND = "another_kind"
     API_WOULD_REFUSE = "api_would_refuse"
     DOES_NOT_EXIST = "does_not_exist"
     OWNED_FOR_ANOTHER_SOURCE = "owned_for_another_source"
@@ -44,6 +45,7 @@ TEMPLATES: dict[Reason, str] = {
     Reason.SOURCE_NOT_OBSERVED: "the source application was not observed",
     Reason.TARGET_NOT_LISTED: "the target environment could not be listed: {failure}",
     Reason.IS_A_SOURCE: "a source of this run (sources are never edited by the run)",
+    Reason.ANOTHER_KIND: "the name is taken by {kind} (one name per environment, all kinds)",
     Reason.API_WOULD_REFUSE: "the API would refuse it: {refused}{where}",
     Reason.DOES_NOT_EXIST: "does not exist",
     Reason.OWNED_FOR_ANOTHER_SOURCE: "owned by this manifest for another source ({source})",

@@ -8,7 +8,8 @@ parallel) and resolves in between, each manifest's part once, handing it to the 
 2. per needed organization: projects and its environments (``GET /organization/{id}/project``,
    ``GET /organization/{id}/environments``)    → ``resolve_scopes(organizations, catalog)``
    (each manifest's source, targets and prune scope; ``.environment_ids`` to read)
-3. per needed environment: its applications   → ``resolve_clones(scopes, catalog)``
+3. per needed (kind, environment): its services, in as many reads as ``Scopes.needed``
+   asks (``core.sources``: applications first)  → ``resolve_clones(scopes, catalog)``
    → ``DesiredState``
 
 Names match case-insensitively (as in Qovery); a UUID-shaped reference matches by id. A name
@@ -28,6 +29,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from reconciler.core import sources
 from reconciler.core.desired import (
     TemplateError,
     desired_clone,
@@ -62,6 +64,18 @@ class Catalog:
     projects: Mapping[str, tuple[JSON, ...]] = field(default_factory=dict)  # org id →
     environments: Mapping[str, tuple[JSON, ...]] = field(default_factory=dict)  # org id →
     applications: Mapping[str, tuple[JSON, ...]] = field(default_factory=dict)  # env id →
+    # every kind's listings read so far (core.sources): (kind, env id) →
+    listings: Mapping[tuple[str, str], tuple[JSON, ...]] = field(default_factory=dict)
+    complete: bool = False  # it holds every listing there is: one it lacks is empty
+
+    def listing(self, kind: str, env_id: str) -> tuple[JSON, ...] | None:
+        """The ``kind`` services of an environment, or ``None`` when they were not read."""
+        found = self.listings.get((kind, env_id))
+        if found is None and kind == "application":
+            found = self.applications.get(env_id)
+        if found is None and self.complete and kind != "application":
+            return ()
+        return found
 
 
 @dataclass(frozen=True)
@@ -96,9 +110,20 @@ class Scopes:
         ids: list[str] = []
         for scope in self.resolved:
             ids.append(scope.source.id)
-            ids.extend(env.id for target in scope.targets for env in target.environments)
-            ids.extend(env.id for env in scope.prune_environments)
+            ids.extend(env.id for env in _environments_of(scope))
         return tuple(dict.fromkeys(ids))
+
+    def needed(self, catalog: Catalog) -> tuple[tuple[str, str], ...]:
+        """The (kind, environment id) listings still to read (``core.sources.needed``)."""
+        scopes = [
+            sources.Scope(
+                s.cloneset.applications,
+                s.source,
+                tuple(dict.fromkeys(e.id for e in _environments_of(s))),
+            )
+            for s in self.resolved
+        ]
+        return sources.needed(scopes, catalog.listing)
 
     @property
     def statuses_needed(self) -> bool:
@@ -108,6 +133,12 @@ class Scopes:
     @property
     def resolved(self) -> tuple[_Scope, ...]:
         return tuple(scope for scope in self.scopes if scope is not None)
+
+
+def _environments_of(scope: _Scope) -> list[EnvironmentRef]:
+    """A manifest's target environments, then its prune scope."""
+    targets = [env for target in scope.targets for env in target.environments]
+    return targets + list(scope.prune_environments)
 
 
 # ── public functions ─────────────────────────────────────────────────────────────────────
@@ -150,9 +181,9 @@ def resolve_clones(scopes: Scopes, catalog: Catalog) -> DesiredState:
     """
     problems = _Problems(scopes.problems)
     clones: list[DesiredClone] = []
-    sources: set[str] = set()
+    source_ids: set[str] = set()
     for scope in scopes.resolved:
-        clones.extend(_clones_of(scope, catalog, problems, sources))
+        clones.extend(_clones_of(scope, catalog, problems, source_ids))
     _check_duplicates(clones, {s.cloneset.name: s for s in scopes.resolved}, problems)
     problems.raise_if_any()
     resolved = scopes.resolved
@@ -165,12 +196,14 @@ def resolve_clones(scopes: Scopes, catalog: Catalog) -> DesiredState:
         },
         selectors=tuple(t.match for s in resolved for t in s.targets if t.match is not None),
         notes=tuple(note for s in resolved for note in s.notes),
-        source_ids=tuple(sorted(sources)),
+        source_ids=tuple(sorted(source_ids)),
     )
 
 
 def resolve(clonesets: Sequence[CloneSet], catalog: Catalog) -> DesiredState:
-    """The three stages over a catalog that holds every list already."""
+    """The three stages over a catalog that holds every list already (of a kind it lacks,
+    an environment has none)."""
+    catalog = replace(catalog, complete=True)
     organizations = resolve_organizations(clonesets, catalog.organizations)
     return resolve_clones(resolve_scopes(organizations, catalog), catalog)
 
@@ -356,33 +389,39 @@ def _target(
 
 
 def _clones_of(
-    scope: _Scope, catalog: Catalog, problems: _Problems, sources: set[str]
+    scope: _Scope, catalog: Catalog, problems: _Problems, sources_seen: set[str]
 ) -> list[DesiredClone]:
     """The manifest's desired clones; each source it names goes into ``sources``."""
-    cloneset, source = scope.cloneset, scope.source
-    listed = catalog.applications.get(source.id)
-    if listed is None:
-        problems.add(
-            _at(cloneset, "spec.source.environment"),
-            f"the applications of environment {source.project_name}/{source.name} were not read",
-        )
-        return []
+    cloneset = scope.cloneset
     clones = []
     for application in cloneset.applications:
-        within = f" in environment {source.project_name}/{source.name}"
-        found = find("application", application.ref, listed, within)
-        if isinstance(found, str):
-            problems.add(application.position or cloneset.position, found)
+        found = _source_of(scope, application, catalog, problems)
+        if found is None:
             continue
-        sources.add(_id(found))
-        merged = deep_merge(cloneset.overrides, application.overrides)  # one for every target
+        sources_seen.add(_id(found.service))
+        shared = sources.shared_overrides(cloneset.overrides, found.kind)
+        merged = deep_merge(shared, application.overrides)  # one for every target
         key = overrides_key(merged)
         for target in scope.targets:
             for env in target.environments:
-                clone = _clone(scope, target, application, found, env, problems, merged, key)
+                clone = _clone(
+                    scope, target, application, found.service, env, problems, merged, key
+                )
                 if clone is not None:
-                    clones.append(clone)
+                    clones.append(replace(clone, kind=found.kind))
     return clones
+
+
+def _source_of(
+    scope: _Scope, application: SourceApplication, catalog: Catalog, problems: _Problems
+) -> sources.Found | None:
+    """The service an entry names, of a kind whose fields its overrides are; else a problem."""
+    found = sources.resolve_source(application, scope.source, catalog.listing)
+    if isinstance(found, sources.Problem):
+        where = _at(scope.cloneset, "spec.source.environment") if found.unread else None
+        problems.add(where or found.position or scope.cloneset.position, found.message)
+        return None
+    return found
 
 
 def _clone(

@@ -153,10 +153,19 @@ class QoveryClient:
         """
         self._http.send("DELETE", kind.item_path(_id(service_id)))
 
-    def deploy_service(self, kind: ServiceKind, service_id: str, version: str) -> JSONObject:
-        """POST /{kind}/{id}/deploy ``kind.deploy_body(version)`` → Status (202)."""
+    def deploy_service(
+        self,
+        kind: ServiceKind,
+        service_id: str,
+        version: str,
+        clone: JSONObject | None = None,
+    ) -> JSONObject:
+        """POST /{kind}/{id}/deploy ``kind.deploy_body(version, clone)`` → Status (202).
+
+        ``clone``: the service as it is deployed (a job's body depends on its source)."""
         path = kind.deploy_path(_id(service_id))
-        return self._json("POST", path, kind.deploy_body(version), retry_conflict=True)
+        body = kind.deploy_body(version, clone or {})
+        return self._json("POST", path, body, retry_conflict=True)
 
     def stop_service(self, kind: ServiceKind, service_id: str) -> JSONObject:
         """POST /{kind}/{id}/stop (202): the service goes to STOPPED (expiry)."""

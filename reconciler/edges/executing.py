@@ -240,7 +240,7 @@ class _Runner:
             raise _Failed(self._mark_alone(change, app_id, current, error)) from None
         done = ["created", *self._variables(change, app_id)]
         if Step.DEPLOY in change.steps:
-            done.append(self._deploy(change, app_id))
+            done.append(self._deploy(change, app_id, current))
         return app_id, ", ".join(done)
 
     def _clone(self, change: Change) -> str:
@@ -329,7 +329,7 @@ class _Runner:
             done.append("updated")
         done.extend(self._variables(change, app_id))
         if Step.DEPLOY in change.steps:
-            done.append(self._deploy(change, app_id))
+            done.append(self._deploy(change, app_id, current))
         return app_id, ", ".join(done) or "nothing to do"
 
     def _variables(self, change: Change, app_id: str) -> list[str]:
@@ -350,7 +350,9 @@ class _Runner:
         owner = describe_owner(current)
         if change.owned:
             raise _Refused(f"no longer owned by this manifest ({owner}); nothing written")
-        if fingerprint(current) != change.fingerprints.get("target"):
+        if fingerprint(current, normaliser=kind_of(change).normalise) != change.fingerprints.get(
+            "target"
+        ):
             raise _Refused(f"changed since it was planned ({owner}); nothing written; plan again")
 
     def _source_to_compare(
@@ -420,17 +422,19 @@ class _Runner:
 
     # ── deploy ─────────────────────────────────────────────────────────────────────────
 
-    def _deploy(self, change: Change, app_id: str) -> str:
+    def _deploy(self, change: Change, app_id: str, current: Mapping[str, Any] | None) -> str:
         commit = change.deploy_commit
         if not commit:
             raise _Failed("cannot deploy: the source application has no deployed commit")
         self.progress.step(change, Phase.DEPLOY)
+        kind = kind_of(change)
+        clone = {**(current or {}), **(change.desired or {})}
         try:
-            status = self.client.deploy_service(kind_of(change), app_id, commit)
+            status = self.client.deploy_service(kind, app_id, commit, clone)
         except AmbiguousWriteError:
-            status = self.client.get_service_status(kind_of(change), app_id)
+            status = self.client.get_service_status(kind, app_id)
             if status.get("state") in (None, "READY"):  # the request did not take
-                status = self.client.deploy_service(kind_of(change), app_id, commit)
+                status = self.client.deploy_service(kind, app_id, commit, clone)
         self.progress.step(change, Phase.WAIT)
         request_id = status.get("deployment_request_id")
         return self._wait_until_deployed(

@@ -104,6 +104,10 @@ def _entry_key_problem(path: str, name: str, key: str) -> str | None:
 
 
 def _resolve(node: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The schema node ``node`` refers to (a ``#/...`` JSON pointer), or ``node`` itself."""
     while "$ref" in node:
-        node = manifest_schema()["$defs"][node["$ref"].rsplit("/", 1)[-1]]
+        target: Any = manifest_schema()
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            target = target[part]
+        node = target
     return node

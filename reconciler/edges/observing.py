@@ -1,21 +1,23 @@
 """Observing: read what Qovery holds, in as few sequential steps as the API allows.
 
 Observing only reads, through a ``reading.Reader`` (the client, or a recorded catalog). The
-reads happen in three stages; the calls of one stage run in parallel (bounded by
-``--parallelism``), and between stages ``pipeline`` asks the pure ``core.resolving`` what the
-next one must read::
+reads happen in stages; the calls of one stage run in parallel (bounded by
+``--parallelism``), and between stages ``pipeline`` asks the pure ``core.resolving`` (and
+``core.sources``) what the next one must read::
 
     1. GET /organization                                   read_organizations()
     2. per organization: GET …/project, GET …/environments read_containers()
-    3. per environment: GET /environment/{id}/application  read_environments()
-       (+ …/application/status where a manifest deploys)
+    3. per (kind, environment): GET /environment/{id}/{kind} read_listings()
+       (+ …/{kind}/status where a manifest deploys), repeated while a lookup needs more
 
-So a run costs 1 + 2·organizations + environments (+ environments again for statuses)
-requests, whatever the number of applications or targets, and its wall time is about three
-round trips plus ⌈requests ÷ parallelism⌉ of them. Each application listing is normalised
-and fingerprinted in the thread that waited for it, while the other listings are still on
-the wire. A listing that fails stops the run: an error is never taken for an empty
-environment (contract section 3).
+A manifest of applications reads stage 3 once, applications only: a run costs 1 +
+2·organizations + environments (+ environments again for statuses) requests, whatever the
+number of applications or targets. A source entry that names a container or a job without
+``kind:`` adds a stage for the source environment's containers and jobs, then one for the
+target environments' listings of the kinds found; each (kind, environment) is read once.
+Each listing is normalised (by its kind) and fingerprinted in the thread that waited for it,
+while the other listings are still on the wire. A listing that fails stops the run: an
+error is never taken for an empty environment (contract section 3).
 
 Neighbours: ``reading`` (the Reader) below, ``pipeline`` above (it resolves in between),
 ``staleness`` (uses ``fetch_all``).
@@ -26,26 +28,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from functools import partial
 from typing import Any, TypeVar
 
 from reconciler.core.fingerprints import fingerprint
-from reconciler.core.kinds import APPLICATION
+from reconciler.core.kinds import APPLICATION, KINDS, LISTED, Normaliser, kind_named
 from reconciler.core.model import JSON, ObservedApplication, ObservedState
-from reconciler.core.normalising import normalise
 from reconciler.core.resolving import Catalog
 from reconciler.edges.reading import Reader
 
 K = TypeVar("K")
 V = TypeVar("V")
-
-
-@dataclass(frozen=True)
-class EnvironmentListings:
-    """What stage 3 read: each environment's applications, and their statuses if asked."""
-
-    applications: Mapping[str, tuple[JSON, ...]]  # environment id →
-    observed: ObservedState
 
 
 def fetch_all(keys: Iterable[K], fetch: Callable[[K], V], *, parallelism: int) -> dict[K, V]:
@@ -102,67 +94,118 @@ def read_containers(
     )
 
 
-def read_environments(
-    reader: Reader, env_ids: Sequence[str], *, statuses: bool, parallelism: int = 8
-) -> EnvironmentListings:
-    """Stage 3: the applications of each of ``env_ids`` (and their statuses), in parallel."""
-    env_readers: dict[str, Callable[[str], list[Any]]] = {
-        "applications": partial(reader.list_services, APPLICATION)
-    }
-    if statuses:
-        env_readers["statuses"] = reader.list_application_statuses
+@dataclass(frozen=True)
+class Listings:
+    """Stage 3's reads: (kind, environment id) → that kind's services (and statuses), with
+    each service's ``derive`` result by id."""
 
+    services: Mapping[tuple[str, str], tuple[JSON, ...]]
+    statuses: Mapping[tuple[str, str], tuple[JSON, ...]]
+    derived: Mapping[str, tuple[Any, str | None]]
+
+    def merged(self, other: Listings) -> Listings:
+        """Both reads: a later stage adds listings, never reads one again."""
+        return Listings(
+            {**self.services, **other.services},
+            {**self.statuses, **other.statuses},
+            {**self.derived, **other.derived},
+        )
+
+    def observed(self) -> ObservedState:
+        """Every listed service of every kind, by environment."""
+        by_env: dict[str, list[ObservedApplication]] = {}
+        for (kind, env_id), services in self.services.items():
+            if kind not in KINDS:  # listed only to name it (core.kinds.unsupported)
+                continue
+            by_env.setdefault(env_id, []).extend(
+                observed_services(
+                    kind, env_id, services, self.statuses.get((kind, env_id)), self.derived
+                )
+            )
+        return ObservedState(applications={env: tuple(found) for env, found in by_env.items()})
+
+
+NO_LISTINGS = Listings({}, {}, {})
+
+
+def read_listings(
+    reader: Reader, pairs: Sequence[tuple[str, str]], *, statuses: bool, parallelism: int = 8
+) -> Listings:
+    """Stage 3: the services of each (kind, environment) of ``pairs`` (and their statuses),
+    in parallel; each service is derived in the thread that waited for its listing."""
     derived: dict[str, tuple[Any, str | None]] = {}
 
-    def read_env(key: tuple[str, str]) -> list[Any]:
-        kind, env_id = key
-        listing = env_readers[kind](env_id)
-        if kind == "applications":  # while other listings are still on the wire
-            derived.update((app["id"], derive(app)) for app in listing)
+    def read(key: tuple[str, str, str]) -> list[Any]:
+        what, kind_name, env_id = key
+        kind = kind_named(kind_name, LISTED)
+        if what == "statuses":
+            return reader.list_service_statuses(kind, env_id)
+        listing = reader.list_services(kind, env_id)
+        derived.update((s["id"], derive(s, kind.normalise)) for s in listing)
         return listing
 
-    env_lists = fetch_all(
-        [(kind, env) for env in env_ids for kind in env_readers], read_env, parallelism=parallelism
-    )
-    applications = {env: env_lists[("applications", env)] for env in env_ids}
-    status_lists = {env: env_lists[("statuses", env)] for env in env_ids if statuses}
-    return EnvironmentListings(
-        applications={env: tuple(apps) for env, apps in applications.items()},
-        observed=observed_state(applications, status_lists, derived),
+    with_statuses = [(k, e) for k, e in pairs if statuses and k in KINDS]
+    keys = [("services", k, e) for k, e in pairs] + [("statuses", k, e) for k, e in with_statuses]
+    keys.sort(key=lambda key: (key[1:], key[0] == "statuses"))  # a pair's two reads together
+    lists = fetch_all(keys, read, parallelism=parallelism)
+    return Listings(
+        services={(k, e): tuple(lists[("services", k, e)]) for k, e in pairs},
+        statuses={(k, e): tuple(lists[("statuses", k, e)]) for k, e in with_statuses},
+        derived=derived,
     )
 
 
-def derive(app: Mapping[str, Any]) -> tuple[Any, str | None]:
-    """An application's normalised configuration and fingerprint, computed once."""
+def derive(
+    app: Mapping[str, Any], normalise: Normaliser = APPLICATION.normalise
+) -> tuple[Any, str | None]:
+    """A service's normalised configuration and fingerprint, computed once."""
     normalised = normalise(app)
     return normalised, fingerprint(app, normalised=normalised)
 
 
 def observed_state(
-    applications: dict[str, list[Any]],
-    statuses: dict[str, list[Any]] | None = None,
+    applications: Mapping[str, Sequence[Any]],
+    statuses: Mapping[str, Sequence[Any]] | None = None,
     derived: Mapping[str, tuple[Any, str | None]] | None = None,
 ) -> ObservedState:
     """Wrap raw application listings (and optional status listings) as an ObservedState.
 
     ``derived`` maps application ids to ``derive(app)``, where the observer computed it.
     """
-    by_env: dict[str, tuple[ObservedApplication, ...]] = {}
-    for env_id, apps in applications.items():
-        listed = [s for s in (statuses or {}).get(env_id, []) if isinstance(s, dict)]
-        status_of = {s.get("id"): s.get("service_deployment_status") for s in listed}
-        state_of = {s.get("id"): s.get("state") for s in listed}
-        by_env[env_id] = tuple(
-            ObservedApplication(
-                id=str(app["id"]),
-                name=str(app.get("name", "")),
-                environment_id=env_id,
-                config=app,
-                deployment_status=status_of.get(app["id"]),
-                state=state_of.get(app["id"]),
-                normalised=(derived or {}).get(app["id"], (None, None))[0],
-                fingerprint=(derived or {}).get(app["id"], (None, None))[1],
+    return ObservedState(
+        applications={
+            env_id: tuple(
+                observed_services(
+                    "application", env_id, apps, (statuses or {}).get(env_id), derived or {}
+                )
             )
-            for app in apps
+            for env_id, apps in applications.items()
+        }
+    )
+
+
+def observed_services(
+    kind: str,
+    env_id: str,
+    services: Iterable[Any],
+    statuses: Iterable[Any] | None,
+    derived: Mapping[str, tuple[Any, str | None]],
+) -> list[ObservedApplication]:
+    """One (kind, environment) listing as ``ObservedApplication`` values of that kind."""
+    listed = [s for s in statuses or () if isinstance(s, dict)]
+    status_of = {s.get("id"): s.get("service_deployment_status") for s in listed}
+    state_of = {s.get("id"): s.get("state") for s in listed}
+    return [
+        ObservedApplication(
+            id=str(service["id"]),
+            name=str(service.get("name", "")),
+            environment_id=env_id,
+            config=service,
+            deployment_status=status_of.get(service["id"]),
+            state=state_of.get(service["id"]),
+            kind=kind,
+            normalised=derived.get(service["id"], (None, None))[0],
+            fingerprint=derived.get(service["id"], (None, None))[1],
         )
-    return ObservedState(applications=by_env)
+        for service in services
+    ]

@@ -1,8 +1,9 @@
 """Reading: the list calls that observing needs, behind one protocol, and a recorded stand-in.
 
 ``Reader`` names the read-only list calls of a run (contract section 7): organizations,
-the projects and the environments of an organization, the applications of an environment and
-their deployment statuses, and the variables a clone sees (contract section 10).
+the projects and the environments of an organization, the services of one kind
+(``core.kinds``) of an environment and their deployment statuses (the applications' calls
+under their familiar names too), and the variables a clone sees (contract section 10).
 ``edges.client.QoveryClient`` is a Reader (it talks to Qovery or to the sandbox);
 ``RecordedReader`` answers from a recorded catalog instead, so that the whole pipeline runs
 offline on what Qovery once held (the golden tests do).
@@ -15,7 +16,10 @@ A recorded catalog is one JSON object in the shapes of the API's list responses
      "environments":  {"<org id>": [...]},         # GET /organization/{id}/environments
      "applications":  {"<environment id>": [...]}, # GET /environment/{id}/application
      "statuses":      {"<environment id>": [...]}, # GET /environment/{id}/application/status
-     "variables":     {"<service id>": [...]}}     # GET /variable?parent_id=&scope=
+     "containers":    {"<environment id>": [...]}, # GET /environment/{id}/container
+     "jobs":          {"<environment id>": [...]}, # GET /environment/{id}/job
+     "variables":     {"<service id>": [...]},     # GET /variable?parent_id=&scope=
+     ...}   # "container_statuses", "job_statuses"; "helms", "databases", "terraforms"
 
 A listing the recording lacks is a ``MissingRecording``: never taken for an empty list.
 
@@ -56,6 +60,7 @@ class Reader(Protocol):
     def list_services(self, kind: ServiceKind, environment_id: str) -> Listing: ...
 
     def list_variables(self, parent_id: str, scope: str) -> Listing: ...
+    def list_service_statuses(self, kind: ServiceKind, environment_id: str) -> Listing: ...
 
 
 class MissingRecording(LookupError):
@@ -99,6 +104,9 @@ class RecordedReader:
 
     def list_variables(self, parent_id: str, scope: str) -> Listing:
         return self._answer("variables", parent_id)
+
+    def list_service_statuses(self, kind: ServiceKind, environment_id: str) -> Listing:
+        return self._answer(kind.statuses, environment_id)
 
     def _answer(self, kind: str, key: str | None) -> Listing:
         with self._lock:

@@ -2,8 +2,8 @@
 
 A plan records the fingerprint of every application it read (``plans.Change.fingerprints``)
 and what every ``match:`` selector matched (``plans.Plan.selectors``). Before a saved plan
-is applied, only what it touches is read again: the applications of the target and source
-environments of its changes (one list call each) and, for its selectors, the environments
+is applied, only what it touches is read again: the services of the target and source
+environments of its changes (one list call per kind each) and, for its selectors, the environments
 of their projects. A plan is stale when an application's fingerprint changed, when the set
 of environments a selector matches changed, or when it was made against another API URL;
 ``check_fresh`` then raises ``StalePlanError`` naming every one of them. A plan without an
@@ -28,6 +28,7 @@ from reconciler.core.desired import glob_matches
 from reconciler.core.errors import StalePlanError
 from reconciler.core.expiry import timeless
 from reconciler.core.fingerprints import fingerprint
+from reconciler.core.kinds import KINDS, kind_named
 from reconciler.core.model import SelectorMatch
 from reconciler.core.plans import Change, Plan
 from reconciler.edges.client import QoveryClient
@@ -36,14 +37,14 @@ from reconciler.edges.observing import fetch_all
 Listing = Sequence[Mapping[str, Any]]
 
 
-def environments_read(plan: Plan) -> tuple[str, ...]:
-    """The environments whose applications the plan read: its changes' targets and sources."""
-    ids: dict[str, None] = {}
+def listings_read(plan: Plan) -> tuple[tuple[str, str], ...]:
+    """The (kind, environment id) listings the plan's changes were read from."""
+    pairs: dict[tuple[str, str], None] = {}
     for change in plan.changes:
-        for env_id in (change.target.environment_id, change.source.environment_id):
-            if env_id:
-                ids[env_id] = None
-    return tuple(ids)
+        for side in (change.target, change.source):
+            if side.environment_id:
+                pairs[(side.kind, side.environment_id)] = None
+    return tuple(pairs)
 
 
 def _find(listing: Listing, app_id: str | None, name: str | None) -> Mapping[str, Any] | None:
@@ -63,7 +64,8 @@ def _changed_sides(change: Change, applications: Mapping[str, Listing]) -> list[
             continue
         listing = applications.get(endpoint.environment_id, ())
         app = _find(listing, endpoint.application_id, endpoint.name if side == "target" else None)
-        if fingerprint(app) != change.fingerprints[side]:
+        normaliser = kind_named(endpoint.kind, KINDS).normalise
+        if fingerprint(app, normaliser=normaliser) != change.fingerprints[side]:
             sides.append(side)
     return sides
 
@@ -200,9 +202,14 @@ def check_fresh(plan: Plan, client: QoveryClient, *, api_url: str, parallelism: 
     wrong_api = api_url_reason(plan, api_url)
     if wrong_api:
         raise StalePlanError([wrong_api])
-    applications = fetch_all(
-        environments_read(plan), client.list_applications, parallelism=parallelism
+    listed = fetch_all(
+        listings_read(plan),
+        lambda pair: client.list_services(kind_named(pair[0]), pair[1]),
+        parallelism=parallelism,
     )
+    applications: dict[str, list[Any]] = {}
+    for (_, env_id), services in listed.items():  # names are unique across kinds
+        applications.setdefault(env_id, []).extend(services)
     projects = {selector.project_id for selector in plan.selectors}
     environments = fetch_all(projects, client.list_environments, parallelism=parallelism)
     reasons = stale_reasons(plan, applications, environments)

@@ -284,11 +284,16 @@ def _application(document: Document, i: int, item: Any) -> SourceApplication:
     path: Path = ("spec", "source", "applications", i)
     if isinstance(item, str):
         return SourceApplication(ref=item, position=document.position_of(path))
+    overrides = item.get("overrides", {})
     return SourceApplication(
         ref=item["name"],
-        overrides=item.get("overrides", {}),
+        overrides=overrides,
         position=document.position_of((*path, "name")),
         variables=item.get("variables", {}),
+        kind=item.get("kind"),
+        key_positions={
+            key: document.key_position_of((*path, "overrides", key)) for key in overrides
+        },
     )
 
 

@@ -4,12 +4,15 @@
 ``RunningSandbox``; ``embedded()`` is what ``--sandbox`` uses (demo seed, state kept in
 ``.reconciler/sandbox.json`` so that successive commands see each other's effects).
 
-Inside: ``seeding`` (seed YAML/dict → state), ``applications`` (full Application objects,
-validation, with ``fields``), ``backends`` (the state: in memory, or a JSON file under
-``flock``), ``store`` (the operations, each one atomic), ``faults`` (what to break),
-``server`` (HTTP: routes, auth, log, admin API under ``/_sandbox/``). Outside:
-``commands.sandbox`` (the CLI), ``commands.common`` (``--sandbox``) and the tests. This
-package never imports httpx and never reads ``../shared``.
+Inside: ``seeding`` (seed YAML/dict → state; ``seeded_services`` for registries, containers
+and jobs), ``applications``, ``containers``, ``jobs`` (full objects of each kind of service,
+validation, with ``fields``), ``services`` (the operations of containers and jobs),
+``hierarchy`` (plain reads of organizations, projects, environments, registries),
+``backends`` (the state: in memory, or a JSON file under ``flock``), ``store`` (the
+operations, each one atomic), ``faults`` (what to break), ``server`` (HTTP: routes, auth,
+log, admin API under ``/_sandbox/``). Outside: ``commands.sandbox`` (the CLI),
+``commands.common`` (``--sandbox``) and the tests. This package never imports httpx and
+never reads ``../shared``.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from reconciler.sandbox.faults import Faults
 from reconciler.sandbox.problems import ApiProblem, SandboxError
 from reconciler.sandbox.seeding import SeedError, build_state
 from reconciler.sandbox.server import SandboxServer
+from reconciler.sandbox.services import KINDS_BY_NAME, find_service, list_services, patch_service
 from reconciler.sandbox.store import Store
 
 __all__ = ["RunningSandbox", "SandboxError", "SeedError", "embedded", "start"]
@@ -146,6 +150,23 @@ class RunningSandbox:
 
     def add_environment(self, project: str, name: str, mode: str = "PREVIEW") -> JSONObject:
         return self.store.add_environment(project, name, mode)
+
+    # -- containers and jobs (``kind``: "container" or "job")
+    def service(
+        self, kind: str, environment: str, name: str, *, project: str | None = None
+    ) -> JSONObject | None:
+        """The container or job named ``name`` in ``environment`` (any case), or None."""
+        return find_service(self.store, KINDS_BY_NAME[kind], environment, name, project)
+
+    def services(
+        self, kind: str, environment: str, *, project: str | None = None
+    ) -> list[JSONObject]:
+        env_id = self.environment_id(environment, project=project)
+        return list_services(self.store, KINDS_BY_NAME[kind], env_id)
+
+    def edit_service_out_of_band(self, kind: str, service_id: str, **changes: Any) -> JSONObject:
+        """Change top-level fields of a container or job without validation (the console)."""
+        return patch_service(self.store, KINDS_BY_NAME[kind].table, service_id, changes)
 
 
 def start(

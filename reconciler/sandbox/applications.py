@@ -5,9 +5,11 @@ The sandbox's answer to ``POST /environment/{id}/application`` and ``PUT /applic
 its default; ports and storage entries with an id update that entry, entries without one are
 created, entries left out are deleted. Invalid bodies raise ``ApiProblem(400)``.
 
-Also: ``clone_of`` (a copy with fresh ids, not deployed). Pure functions over JSON dicts,
-reading each field with ``fields``; ``store`` calls them under its lock, ``seeding`` calls
-them to build seeded applications.
+Also: ``clone_of`` (a copy with fresh ids, not deployed). The parts (``port_entries``,
+``storage_entries``, ``healthchecks_of``, ``groups_of``, ``autoscaling_of``...) are shared
+with ``containers`` and ``jobs``, which build the other kinds of service the same way.
+Pure functions over JSON dicts, reading each field with ``fields``; ``store`` calls them
+under its lock, ``seeding`` calls them to build seeded applications.
 The field order of the objects built here follows the spec's ``Application`` schema.
 """
 
@@ -52,7 +54,7 @@ PROBE_DEFAULTS = {
 # ── parts ───────────────────────────────────────────────────────────────────────────────
 
 
-def _git_repository(body: Any, previous: Mapping[str, Any] | None) -> JSONObject:
+def git_repository_of(body: Any, previous: Mapping[str, Any] | None) -> JSONObject:
     repo = object_field(body, "git_repository")
     url = str_field(repo, "url", None, "git_repository.")
     if not url:
@@ -88,7 +90,7 @@ def _owner_and_name(url: str) -> tuple[str, str]:
     return parts[-2], name
 
 
-def _storage(
+def storage_entries(
     body: list[Any], previous: list[JSONObject] | None, new_id: IdFactory
 ) -> list[JSONObject]:
     known = None if previous is None else {entry["id"]: entry for entry in previous}
@@ -131,7 +133,7 @@ def _known_id(entry: Mapping[str, Any], known: Mapping[str, Any] | None, where: 
     return str(ident)
 
 
-def _ports(
+def port_entries(
     body: list[Any], previous: list[JSONObject] | None, new_id: IdFactory
 ) -> list[JSONObject]:
     known = None if previous is None else {entry["id"]: entry for entry in previous}
@@ -180,7 +182,7 @@ def _port(
     return port
 
 
-def _healthchecks(body: Any) -> JSONObject:
+def healthchecks_of(body: Any) -> JSONObject:
     if body is None:
         raise bad_request("healthchecks is required")
     checks = object_field(body, "healthchecks")
@@ -232,7 +234,7 @@ def _probe_settings(kind: str, settings: Mapping[str, Any], where: str) -> JSONO
     return {"service": str_field(settings, "service", None, where, nullable=True), "port": port}
 
 
-def _groups(body: list[Any], kind: str, catalog: Mapping[str, JSONObject]) -> list[JSONObject]:
+def groups_of(body: list[Any], kind: str, catalog: Mapping[str, JSONObject]) -> list[JSONObject]:
     result = []
     for index, raw in enumerate(body):
         ident = object_field(raw, f"{kind}[{index}]").get("id")
@@ -242,7 +244,7 @@ def _groups(body: list[Any], kind: str, catalog: Mapping[str, JSONObject]) -> li
     return result
 
 
-def _autoscaling(body: Any, app_id: str, now: str, new_id: IdFactory) -> JSONObject:
+def autoscaling_of(body: Any, app_id: str, now: str, new_id: IdFactory) -> JSONObject:
     policy = object_field(body, "autoscaling")
     if policy.get("mode") != "KEDA":
         raise bad_request("autoscaling.mode must be KEDA")
@@ -335,7 +337,7 @@ def _identity_and_build(
     if not name or not name.strip():
         raise bad_request("name is required")
     if app.get("git_repository") is not None:
-        git = _git_repository(app["git_repository"], prev.get("git_repository"))
+        git = git_repository_of(app["git_repository"], prev.get("git_repository"))
     elif prev.get("git_repository") is not None:
         git = copy.deepcopy(prev["git_repository"])
     else:
@@ -344,7 +346,9 @@ def _identity_and_build(
         "id": app_id,
         "created_at": prev.get("created_at", now),
         "updated_at": now,
-        "storage": _storage(list_field(app, "storage"), _entries_of(previous, "storage"), new_id),
+        "storage": storage_entries(
+            list_field(app, "storage"), entries_of(previous, "storage"), new_id
+        ),
         "environment": {"id": environment_id},
         "git_repository": git,
         "maximum_cpu": MAXIMUM_CPU,
@@ -377,32 +381,32 @@ def _runtime(
         "cpu_architecture": enum_field(app, "cpu_architecture", CPU_ARCHITECTURES, "AMD64"),
         "min_running_instances": int_field(app, "min_running_instances", 1),
         "max_running_instances": int_field(app, "max_running_instances", 1),
-        "healthchecks": _healthchecks(app.get("healthchecks")),
+        "healthchecks": healthchecks_of(app.get("healthchecks")),
         "auto_preview": bool_field(app, "auto_preview", True),
-        "ports": _ports(list_field(app, "ports"), _entries_of(previous, "ports"), new_id),
-        "arguments": _arguments(app),
+        "ports": port_entries(list_field(app, "ports"), entries_of(previous, "ports"), new_id),
+        "arguments": arguments_of(app),
     }
     entrypoint = str_field(app, "entrypoint", None)
     if entrypoint is not None:
         result["entrypoint"] = entrypoint
     result["auto_deploy"] = bool_field(app, "auto_deploy", True)
     for kind in ("annotations_groups", "labels_groups"):
-        result[kind] = _groups(list_field(app, kind), kind, groups.get(kind, {}))
+        result[kind] = groups_of(list_field(app, kind), kind, groups.get(kind, {}))
     result["icon_uri"] = str_field(app, "icon_uri", ICON_URI)
     result["service_type"] = "APPLICATION"
     result["docker_target_build_stage"] = str_field(
         app, "docker_target_build_stage", None, "", nullable=True
     )
     if app.get("autoscaling") is not None:
-        result["autoscaling"] = _autoscaling(app["autoscaling"], app_id, now, new_id)
+        result["autoscaling"] = autoscaling_of(app["autoscaling"], app_id, now, new_id)
     return result
 
 
-def _entries_of(previous: Mapping[str, Any] | None, key: str) -> list[JSONObject] | None:
+def entries_of(previous: Mapping[str, Any] | None, key: str) -> list[JSONObject] | None:
     return None if previous is None else list(previous.get(key) or [])
 
 
-def _arguments(app: Mapping[str, Any]) -> list[str]:
+def arguments_of(app: Mapping[str, Any]) -> list[str]:
     arguments = list_field(app, "arguments")
     if not all(isinstance(a, str) for a in arguments):
         raise bad_request("arguments must be an array of strings")
@@ -410,6 +414,12 @@ def _arguments(app: Mapping[str, Any]) -> list[str]:
 
 
 def _check_ranges(app: Mapping[str, Any]) -> None:
+    check_resources(app)
+    check_instances(app)
+
+
+def check_resources(app: Mapping[str, Any]) -> None:
+    """cpu, memory, gpu and ephemeral storage of a built service within their ranges."""
     cpu, memory = app["cpu"], app["memory"]
     if not 0 < cpu <= app["maximum_cpu"]:
         raise bad_request(f"cpu must be from 1 to maximum_cpu ({app['maximum_cpu']}), got {cpu}")
@@ -421,6 +431,10 @@ def _check_ranges(app: Mapping[str, Any]) -> None:
         raise bad_request(f"gpu must be at least 0, got {app['gpu']}")
     if app.get("ephemeral_storage_in_gib", 0) < 0:
         raise bad_request("ephemeral_storage_in_gib must be at least 0")
+
+
+def check_instances(app: Mapping[str, Any]) -> None:
+    """min and max running instances of a built service: 0 <= min <= max, or max -1."""
     low, high = app["min_running_instances"], app["max_running_instances"]
     if low < 0:
         raise bad_request(f"min_running_instances must be at least 0, got {low}")

@@ -13,10 +13,16 @@ The state::
      "groups": {organization id: {"annotations_groups": {id: group}, "labels_groups": {...}}},
      "projects": {id: Project},  "environments": {id: Environment},
      "applications": {id: Application},
-     "deployments": {application id: {count, request_id, requested_at, seconds, commit,
-                                      finished_date, pending, out_of_date}},
+     "deployments": {service id: {count, request_id, requested_at, seconds, commit,
+                                  finished_date, pending, out_of_date, action}},
+     "containers": {id: ContainerResponse},  "jobs": {id: JobResponse},
+     "registries": {organization id: {id: ContainerRegistryResponse}},
      "variables": {id: stored variable},   # optional (sandbox.variables); built-ins computed
      "databases": {id: Database}}          # optional: a seed's databases, with built-ins
+
+A deployment's ``commit`` is the version deployed: a commit id, or an image tag; its
+``action`` is DEPLOY (absent in older states) or STOP. The tables added after the first
+version (``ADDED_KEYS``) read as empty from an older state file.
 
 Neighbours: ``store`` runs its operations in a ``transaction()`` here, ``seeding`` starts
 from ``empty_state``.
@@ -45,7 +51,13 @@ STATE_KEYS = (
     "environments",
     "applications",
     "deployments",
+    "containers",
+    "jobs",
+    "registries",
 )
+ADDED_KEYS = ("containers", "jobs", "registries")
+SERVICE_TABLES = ("applications", "containers", "jobs")
+"""The tables of services, whose names are unique together in an environment."""
 
 
 def empty_state() -> JSONObject:
@@ -56,6 +68,8 @@ def check_state(state: Any, origin: str) -> JSONObject:
     """``state`` if it looks like a sandbox state, else ``ApiProblem(400)`` naming ``origin``."""
     if not isinstance(state, dict) or state.get("version") != STATE_VERSION:
         raise bad_request(f"{origin} is not a sandbox state (version {STATE_VERSION})")
+    for key in ADDED_KEYS:
+        state.setdefault(key, {})
     for key in STATE_KEYS:
         if not isinstance(state.get(key), dict):
             raise bad_request(f"{origin} is not a sandbox state: {key!r} must be an object")

@@ -70,14 +70,6 @@ def _remove(state: JSONObject, app_id: str) -> None:
     drop_service_variables(state, app_id)
 
 
-def stop(state: JSONObject, app_id: str, now: float) -> JSONObject:
-    """Mark the service stopped (202); its record, for the answer's ``Status``."""
-    check_writable(state, app_id, now)
-    record: JSONObject = state["deployments"].setdefault(app_id, never_deployed())
-    record["stopped"] = True
-    return record
-
-
 def overlay(status: JSONObject, record: JSONObject, now: float) -> JSONObject:
     """A rendered ``Status`` with the lifecycle's state laid over the deployment's."""
     deleting = deleting_state(record, now)

@@ -25,6 +25,8 @@ reproducible)::
                       DATABASE_URL: {alias: {service: postgres, builtin: DATABASE_URL_INTERNAL}}
                 databases:           # optional: managed databases, with their built-ins
                   - {name: postgres, type: POSTGRESQL}   # type default POSTGRESQL
+                containers: [...]    # and container_registries on the organization:
+                jobs: [...]          # see ``seeded_services``
 
 Defaults for applications (besides those of ``applications.configure``: cpu 500, memory
 512, min 1, max 1, build_mode DOCKER, dockerfile_path "Dockerfile", auto_preview and
@@ -103,6 +105,9 @@ def build_state(seed: str | os.PathLike[str] | JSONObject | None) -> JSONObject:
     state = empty_state()
     for i, org in enumerate(_entries(data, "organizations", origin)):
         _add_organization(state, org, f"{origin}: organizations[{i}]")
+    from reconciler.sandbox.seeded_services import add_services  # it uses this module's parts
+
+    add_services(state, data, origin)
     return state
 
 

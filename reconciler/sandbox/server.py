@@ -3,10 +3,11 @@
 A stdlib ``ThreadingHTTPServer`` on 127.0.0.1 speaking HTTP/1.1 (keep-alive), one daemon
 thread per connection. Every path needs ``Authorization: Token <t>`` or ``Bearer <t>`` with
 the sandbox's token (401 otherwise). Qovery paths (``ROUTES``) go through the faults, are
-logged and counted in flight, then call the ``store``; ``/_sandbox/...`` paths are the admin
-API (request log, stats, faults, rate limit, state), neither faulted nor logged. With a rate
-limit set (``ratelimit``), Qovery paths answer with ``X-RateLimit-*`` headers, and 429 past
-the budget.
+logged and counted in flight, then call the ``store`` (containers and jobs: ``services``;
+plain reads of the hierarchy: ``hierarchy``; variables: ``variables``, ``variable_writes``);
+``/_sandbox/...`` paths are the admin API (request log, stats, faults, rate limit, clock,
+state), neither faulted nor logged. With a rate limit set (``ratelimit``), Qovery paths answer
+with ``X-RateLimit-*`` headers, and 429 past the budget.
 
 Neighbours: ``store`` (the operations), ``faults`` (what to break), ``__init__`` (starts it).
 """
@@ -30,8 +31,10 @@ from urllib.parse import parse_qsl, urlsplit
 
 from reconciler.sandbox.clock import SandboxClock
 from reconciler.sandbox.faults import Decision, Faults, Rule
+from reconciler.sandbox.hierarchy import hierarchy_routes
 from reconciler.sandbox.problems import ApiProblem, bad_request
 from reconciler.sandbox.ratelimit import RateLimit
+from reconciler.sandbox.services import service_routes
 from reconciler.sandbox.store import Store
 from reconciler.sandbox.variable_writes import (
     create_alias,
@@ -91,7 +94,6 @@ ROUTES: list[tuple[str, re.Pattern[str], Operation]] = [
         ("POST", r"/application/([^/]+)/clone", lambda s, i, b: (202, s.clone_application(i, b))),
         ("POST", r"/application/([^/]+)/deploy", lambda s, i, b: (202, s.deploy_application(i, b))),
         ("GET", r"/application/([^/]+)/status", lambda s, i, b: (200, s.get_application_status(i))),
-        ("POST", r"/application/([^/]+)/stop", lambda s, i, b: (202, s.stop_application(i))),
         (
             "GET",
             r"/environment/([^/]+)/statuses",
@@ -124,6 +126,8 @@ ROUTES: list[tuple[str, re.Pattern[str], Operation]] = [
             r"/variable/([^/]+)",
             lambda s, i, b: (204, s.write_variables(lambda st, v, _now: delete_variable(st, v), i)),
         ),
+        *service_routes(),
+        *hierarchy_routes(),
     ]
 ]
 

@@ -21,14 +21,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from reconciler.sandbox.applications import JSONObject, clone_of, configure
-from reconciler.sandbox.backends import Backend, Transaction, check_state
+from reconciler.sandbox.backends import SERVICE_TABLES, Backend, Transaction, check_state
 from reconciler.sandbox.lifecycle import (
     check_writable,
     environment_statuses,
     finish_deletes,
     overlay,
     start_delete,
-    stop,
 )
 from reconciler.sandbox.lifecycle import never_deployed as _never_deployed
 from reconciler.sandbox.problems import bad_request, conflict, not_found
@@ -68,6 +67,14 @@ class Store:
             if _settle(txn.state, now) | finish_deletes(txn.state, now):
                 txn.dirty = True
             yield txn
+
+    def transaction(self) -> contextlib.AbstractContextManager[Transaction]:
+        """One atomic operation on the state, deployments settled (for ``services``)."""
+        return self._txn()
+
+    def now(self) -> float:
+        """The store's clock, in seconds since the epoch."""
+        return self._clock()
 
     # -- the hierarchy
     def list_organizations(self) -> list[JSONObject]:
@@ -162,14 +169,6 @@ class Store:
             start_delete(txn.state, application_id, self._clock(), self.delete_seconds)
             txn.dirty = True
 
-    def stop_application(self, application_id: str) -> JSONObject:
-        with self._txn() as txn:
-            _get(txn.state, "applications", application_id, "application")
-            now = self._clock()
-            record = stop(txn.state, application_id, now)
-            txn.dirty = True
-            return render_status(application_id, record, now)
-
     def environment_statuses(self, environment_id: str) -> JSONObject:
         return environment_statuses(environment_id, self.list_application_statuses(environment_id))
 
@@ -233,15 +232,7 @@ class Store:
             record.pop("stopped", None)  # a deploy starts it again
             if record["pending"]:
                 raise conflict("a deployment of this application is already in progress")
-            record.update(
-                count=record["count"] + 1,
-                request_id=str(uuid.uuid4()),
-                requested_at=now,
-                seconds=self.deploy_seconds,
-                commit=commit,
-                pending=True,
-                out_of_date=False,
-            )
+            start_action(record, "DEPLOY", now, self.deploy_seconds, version=commit)
             txn.dirty = True
             return render_status(application_id, record, now)
 
@@ -360,11 +351,18 @@ def _groups_of(state: JSONObject, environment: JSONObject) -> dict[str, dict[str
 
 
 def _check_name_free(state: JSONObject, environment_id: str, name: str, own_id: str) -> None:
-    for app in _apps_in(state, environment_id):
-        if app["id"] != own_id and app["name"].lower() == name.lower():
-            raise conflict(
-                f"an application named {app['name']!r} already exists in this environment"
-            )
+    """409 when another service of any kind in the environment has this name (any case)."""
+    for table in SERVICE_TABLES:
+        for service in state[table].values():
+            if (
+                service["environment"]["id"] == environment_id
+                and service["id"] != own_id
+                and service["name"].lower() == name.lower()
+            ):
+                kind = "an application" if table == "applications" else f"a {table[:-1]}"
+                raise conflict(
+                    f"{kind} named {service['name']!r} already exists in this environment"
+                )
 
 
 def _clone_request(body: Any) -> tuple[str, str]:
@@ -393,33 +391,61 @@ def _find_environment(state: JSONObject, environment: str, project: str | None) 
     return str(matches[0])
 
 
+def start_action(
+    record: JSONObject, action: str, now: float, seconds: float, version: str | None = None
+) -> None:
+    """Start a DEPLOY (of ``version``) or a STOP on a service's deployment record."""
+    record.update(request_id=str(uuid.uuid4()), requested_at=now, seconds=seconds)
+    record.update(pending=True, action=action)
+    if action == "DEPLOY":
+        record.update(count=record["count"] + 1, commit=version, out_of_date=False)
+
+
 def _settle(state: JSONObject, now: float) -> bool:
-    """Finish the deployments whose time is up; True when the state changed."""
+    """Finish the deployments and stops whose time is up; True when the state changed."""
     changed = False
-    for app_id, record in state["deployments"].items():
+    for service_id, record in state["deployments"].items():
         if record["pending"] and now >= record["requested_at"] + record["seconds"]:
             record["pending"] = False
-            record["finished_date"] = iso(record["requested_at"] + record["seconds"])
-            app = state["applications"].get(app_id)
-            if app is not None and "git_repository" in app:
-                app["git_repository"]["deployed_commit_id"] = record["commit"]
-                app["git_repository"]["deployed_commit_date"] = record["finished_date"]
             changed = True
+            if record.get("action", "DEPLOY") == "STOP":
+                continue
+            record["finished_date"] = iso(record["requested_at"] + record["seconds"])
+            git = _deployed_repository(state, service_id)
+            if git is not None:
+                git["deployed_commit_id"] = record["commit"]
+                git["deployed_commit_date"] = record["finished_date"]
     return changed
 
 
+def _deployed_repository(state: JSONObject, service_id: str) -> JSONObject | None:
+    """The git repository a deployment of the service builds from: an application's, or a
+    job's built from a Dockerfile; None for images (containers, image jobs)."""
+    app = state["applications"].get(service_id)
+    if app is not None:
+        git: JSONObject | None = app.get("git_repository")
+        return git
+    job = state["jobs"].get(service_id)
+    docker = (job or {}).get("source", {}).get("docker")
+    return None if docker is None else docker.get("git_repository")
+
+
 def render_status(app_id: str, record: JSONObject, now: float) -> JSONObject:
-    """The spec's ``Status`` of an application at time ``now``."""
+    """The spec's ``Status`` of a service (any kind) at time ``now``."""
     count = record["count"]
-    if count == 0:
+    running = record["pending"] and now < record["requested_at"] + record["seconds"]
+    queued = running and now < record["requested_at"] + record["seconds"] / 2
+    if record.get("action", "DEPLOY") == "STOP":
+        state = "STOP_QUEUED" if queued else "STOPPING" if running else "STOPPED"
+        action_status = "QUEUED" if queued else "ONGOING" if running else "SUCCESS"
+        deployment = "NEVER_DEPLOYED" if not record["finished_date"] else _freshness(record)
+    elif count == 0:
         state, deployment, action_status = "READY", "NEVER_DEPLOYED", "NEVER"
-    elif record["pending"] and now < record["requested_at"] + record["seconds"]:
-        queued = now < record["requested_at"] + record["seconds"] / 2
+    elif running:
         state, action_status = ("QUEUED", "QUEUED") if queued else ("DEPLOYING", "ONGOING")
         deployment = "OUT_OF_DATE" if record["finished_date"] else "NEVER_DEPLOYED"
     else:
-        state, action_status = "DEPLOYED", "SUCCESS"
-        deployment = "OUT_OF_DATE" if record["out_of_date"] else "UP_TO_DATE"
+        state, action_status, deployment = "DEPLOYED", "SUCCESS", _freshness(record)
     status: JSONObject = {"id": app_id, "state": state, "service_deployment_status": deployment}
     finished = record["finished_date"] or (
         iso(record["requested_at"] + record["seconds"]) if state == "DEPLOYED" else None
@@ -427,7 +453,15 @@ def render_status(app_id: str, record: JSONObject, now: float) -> JSONObject:
     if finished:
         status["last_deployment_date"] = finished
     status["is_part_last_deployment"] = count > 0
-    status["status_details"] = {"action": "DEPLOY", "status": action_status, "sub_action": "NONE"}
+    status["status_details"] = {
+        "action": record.get("action", "DEPLOY"),
+        "status": action_status,
+        "sub_action": "NONE",
+    }
     status["deployment_request_id"] = record["request_id"]
     status["deployment_requests_count"] = count
     return overlay(status, record, now)
+
+
+def _freshness(record: JSONObject) -> str:
+    return "OUT_OF_DATE" if record["out_of_date"] else "UP_TO_DATE"

@@ -50,6 +50,12 @@ def test_the_examples_resolve_against_the_demo_seed(sandbox: RunningSandbox) -> 
         "previews.api[shop/preview-101]",
         "previews.api[shop/preview-102]",
         "previews.api[shop/preview-103]",
+        "previews.db-seed[shop/preview-101]",
+        "previews.db-seed[shop/preview-102]",
+        "previews.db-seed[shop/preview-103]",
+        "previews.frontend[shop/preview-101]",
+        "previews.frontend[shop/preview-102]",
+        "previews.frontend[shop/preview-103]",
         "previews.web[shop/preview-101]",
         "previews.web[shop/preview-102]",
         "previews.web[shop/preview-103]",
@@ -58,6 +64,14 @@ def test_the_examples_resolve_against_the_demo_seed(sandbox: RunningSandbox) -> 
     ]
     web = next(c for c in desired.clones if c.address == "previews.web[shop/preview-101]")
     assert web.overrides == {"cpu": 250, "memory": 256, "min_running_instances": 1}
+    kinds = {c.source_app_name: c.kind for c in desired.clones}
+    assert (kinds["frontend"], kinds["db-seed"], kinds["api"]) == (
+        "container",
+        "job",
+        "application",
+    )
+    seed = next(c for c in desired.clones if c.source_app_name == "db-seed")
+    assert seed.overrides == {"cpu": 250, "memory": 256, "max_duration_seconds": 300}
     qa_api = next(c for c in desired.clones if c.manifest == "qa")
     assert qa_api.overrides["git_repository"] == {"branch": "develop"}
     assert desired.notes == ()

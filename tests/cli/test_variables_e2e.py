@@ -141,6 +141,7 @@ def test_variables_cost_one_read_per_existing_clone_and_none_without(
     without = len(sandbox.requests())
     assert not [r for r in sandbox.requests() if r["path"] == "/variable"]
     path = manifest(tmp_path)
+    assert cli("apply", "--auto-approve", path).code == 0  # both steady: nothing to write
     sandbox.clear_requests()
     assert cli("plan", path).code == 0
     reads = [r for r in sandbox.requests() if r["path"] == "/variable"]

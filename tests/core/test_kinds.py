@@ -6,7 +6,16 @@ from __future__ import annotations
 import pytest
 
 from reconciler.core.edits import edit_request
-from reconciler.core.kinds import APPLICATION, KINDS, ServiceKind, UnknownKind, kind_named, registry
+from reconciler.core.kinds import (
+    APPLICATION,
+    CONTAINER,
+    JOB,
+    KINDS,
+    ServiceKind,
+    UnknownKind,
+    kind_named,
+    registry,
+)
 from reconciler.core.normalising import COMPARED_FIELDS, normalise
 from reconciler.core.plans import Endpoint, _endpoint, _endpoint_document
 
@@ -20,13 +29,13 @@ RAW = {
 }
 
 
-def test_the_registry_holds_the_application_kind_by_name() -> None:
-    assert dict(KINDS) == {"application": APPLICATION}
+def test_the_registry_holds_the_three_kinds_by_name() -> None:
+    assert dict(KINDS) == {"application": APPLICATION, "container": CONTAINER, "job": JOB}
     assert kind_named("application") is APPLICATION
 
 
 def test_an_unknown_kind_names_the_known_ones() -> None:
-    with pytest.raises(UnknownKind, match=r"'helm' \(known: application\)"):
+    with pytest.raises(UnknownKind, match=r"'helm' \(known: application, container, job\)"):
         kind_named("helm")
 
 
@@ -43,7 +52,9 @@ def test_application_paths_are_the_application_endpoints() -> None:
     assert kind.clone_path("a1") == "/application/a1/clone"
     assert kind.status_path("a1") == "/application/a1/status"
     assert kind.deploy_path("a1") == "/application/a1/deploy"
-    assert kind.deploy_body("abc123") == {"git_commit_id": "abc123"}
+    assert kind.deploy_body("abc123", {}) == {"git_commit_id": "abc123"}
+    assert kind.deploy_version({"git_repository": {"deployed_commit_id": "abc"}}) == "abc"
+    assert kind.deploy_version({"git_repository": {}}) is None
     assert kind.listing == "applications"
     assert kind.compared_fields == COMPARED_FIELDS
 
@@ -68,12 +79,14 @@ def test_a_second_kind_derives_its_own_paths_and_registers_beside() -> None:
         compared_fields=("image_name", "tag"),
         normalise=normalise,
         edit_body=edit_request,
-        deploy_body=lambda tag: {"image_tag": tag},
+        deploy_body=lambda tag, clone: {"image_tag": tag},
+        deploy_version=lambda source: None,
+        statuses="helm_statuses",
     )
     kinds = registry([APPLICATION, container])
     assert kind_named("container", kinds).clone_path("c1") == "/container/c1/clone"
-    assert kind_named("container", kinds).deploy_body("v2") == {"image_tag": "v2"}
-    assert "container" not in KINDS
+    assert kind_named("container", kinds).deploy_body("v2", {}) == {"image_tag": "v2"}
+    assert kind_named("container", kinds) is not CONTAINER
 
 
 def test_the_plan_document_carries_the_kind_and_reads_without_it_as_application() -> None:

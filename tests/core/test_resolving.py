@@ -189,7 +189,8 @@ def test_two_case_insensitive_matches_are_an_error_naming_both() -> None:
 
 def test_source_applications_that_do_not_exist_are_named() -> None:
     assert errors(lambda: resolve([cloneset(apps=("api", "wbe"))], catalog())) == [
-        "previews.yaml:11:3: no application 'wbe' in environment shop/staging; did you mean: web?"
+        "previews.yaml:11:3: no application, container or job 'wbe' in environment "
+        "shop/staging; did you mean: web?"
     ]
 
 
@@ -337,7 +338,8 @@ def test_a_wrong_organization_in_one_manifest_does_not_hide_another_manifests_pr
     assert errors(lambda: resolve(sets, catalog())) == [
         "a.yaml:2:3: no organization 'Acmee'; did you mean: Acme?",
         "b.yaml:20:3: no environment 'qaa' in project data; did you mean: qa?",
-        "c.yaml:10:3: no application 'wbe' in environment shop/staging; did you mean: web?",
+        "c.yaml:10:3: no application, container or job 'wbe' in environment shop/staging; "
+        "did you mean: web?",
     ]
 
 

@@ -3,7 +3,11 @@ exit 1, the expected message at the expected line, no traceback, and ``plan`` se
 
 Each case says in its header what ``validate`` must report (``# expect: <line>: <fragment>``),
 as in ``tests/manifests/corpus/``; these add override values of the wrong shape, a probe type
-the API does not have, ``name`` among the overrides, a null spec, policy and template typos.
+the API does not have, ``name`` among the overrides, a null spec, policy and template typos,
+and service kinds: a ``kind`` not one of the three, an override the declared kind lacks (a
+container's ``git_repository``, a job's ``ports``), an empty ``registry_id``, a cron job
+without its schedule. (An override the RESOLVED kind lacks is found by ``plan``:
+``tests/cli/test_kinds_e2e.py``.)
 """
 
 from __future__ import annotations

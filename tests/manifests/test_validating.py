@@ -12,6 +12,7 @@ from helpers_manifests import demo_manifest, write_manifest
 from jsonschema import Draft202012Validator
 
 from reconciler.core.errors import ManifestError, Position
+from reconciler.core.kinds import APPLICATION, KINDS
 from reconciler.core.model import OnDrift, Policy, SourceApplication, TargetSelector
 from reconciler.core.normalising import COMPARED_FIELDS
 from reconciler.edges.validating import ignore_path_problem, load_manifests, manifest_schema
@@ -231,16 +232,68 @@ def test_every_property_has_a_title_and_a_description() -> None:
 
 def test_every_object_refuses_unknown_keys_but_free_form_keda_config() -> None:
     for path, node in walk(manifest_schema()):
-        if isinstance(node.get("properties"), dict) and "$ref" not in node:
+        condition = path.endswith(("/if", "/then"))  # a kind's overrides, by its kind
+        if isinstance(node.get("properties"), dict) and "$ref" not in node and not condition:
             assert node.get("additionalProperties") is False, path
     config = manifest_schema()["$defs"]["scaler"]["properties"]["config_json"]
     assert config["type"] == "object" and "properties" not in config
 
 
-def test_override_fields_are_the_compared_fields() -> None:
-    overrides = manifest_schema()["$defs"]["overrides"]["properties"]
-    assert set(overrides) == set(COMPARED_FIELDS)
-    assert "name" not in overrides
+def test_override_fields_are_each_kinds_compared_fields_and_their_union() -> None:
+    defs = manifest_schema()["$defs"]
+    every: set[str] = set()
+    for kind in KINDS.values():
+        fields = set(defs[f"{kind.name}_overrides"]["properties"])
+        assert fields == set(kind.compared_fields), kind.name
+        every |= fields
+    assert set(defs["overrides"]["properties"]) == every
+    assert set(APPLICATION.compared_fields) == set(COMPARED_FIELDS)
+    assert "name" not in every and "ports" not in defs["job_overrides"]["properties"]
+
+
+def _request_fields(spec: dict[str, Any], name: str) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    for part in spec[name].get("allOf", [spec[name]]):
+        if "$ref" in part:
+            part = spec[part["$ref"].rsplit("/", 1)[-1]]
+        fields.update(part.get("properties", {}))
+    return fields
+
+
+@pytest.mark.skipif(
+    not SPEC.exists(), reason="../shared/qovery-openapi.yaml is not beside the repo"
+)
+@pytest.mark.parametrize(
+    ("kind", "request_name"), [("container", "ContainerRequest"), ("job", "JobRequest")]
+)
+def test_container_and_job_overrides_follow_the_spec_requests(kind: str, request_name: str) -> None:
+    spec = yaml.safe_load(SPEC.read_text())["components"]["schemas"]
+    request = _request_fields(spec, request_name)
+    defs = manifest_schema()["$defs"]
+    overrides = defs[f"{kind}_overrides"]["properties"]
+    assert set(overrides) == set(request) - {"name"}
+    for field, prop in request.items():
+        if field == "name":
+            continue
+        ours = overrides[field]
+        while "$ref" in ours:
+            ours = resolve_ref(ours["$ref"])
+        if prop.get("type") in ("integer", "string", "boolean"):
+            declared = ours["type"]
+            assert prop["type"] in (declared if isinstance(declared, list) else [declared]), field
+        if "minimum" in prop:
+            assert ours["minimum"] >= prop["minimum"], field
+    if kind == "job":
+        schedule = defs["job_overrides"]["properties"]["schedule"]["properties"]
+        assert schedule["lifecycle_type"]["enum"] == spec["JobLifecycleTypeEnum"]["enum"]
+        assert set(schedule) == set(request["schedule"]["properties"])
+
+
+def resolve_ref(ref: str) -> Any:
+    node: Any = manifest_schema()
+    for part in ref.removeprefix("#/").split("/"):
+        node = node[part]
+    return node
 
 
 @pytest.mark.skipif(
@@ -253,7 +306,7 @@ def test_override_fields_follow_the_spec_application_edit_request() -> None:
         if "$ref" in part:
             part = spec[part["$ref"].rsplit("/", 1)[-1]]
         edit.update(part["properties"])
-    overrides = manifest_schema()["$defs"]["overrides"]["properties"]
+    overrides = manifest_schema()["$defs"]["application_overrides"]["properties"]
     assert set(overrides) == set(edit) - {"name"}
     for field, prop in edit.items():
         if prop.get("type") in ("integer", "string", "boolean") and field in overrides:
@@ -262,11 +315,13 @@ def test_override_fields_follow_the_spec_application_edit_request() -> None:
         if "minimum" in prop and field in overrides:
             assert overrides[field]["minimum"] >= prop["minimum"], field
     git = spec["ApplicationGitRepositoryRequest"]["properties"]
-    ours = manifest_schema()["$defs"]["overrides"]["properties"]["git_repository"]["properties"]
+    ours = manifest_schema()["$defs"]["application_overrides"]["properties"]["git_repository"][
+        "properties"
+    ]
     assert set(ours) <= set(git)
     assert ours["provider"]["enum"] == spec["GitProviderEnum"]["enum"]
     assert (
-        manifest_schema()["$defs"]["overrides"]["properties"]["build_mode"]["enum"]
+        manifest_schema()["$defs"]["application_overrides"]["properties"]["build_mode"]["enum"]
         == spec["BuildModeEnum"]["enum"]
     )
     port = manifest_schema()["$defs"]["port"]["properties"]

@@ -9,14 +9,14 @@ once per module; the test is skipped, saying so, when that file is absent.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import yaml
-from helpers_sandbox import app_named, client, edit_body
+from helpers_sandbox import app_named, client, container_body, edit_body, job_body, service_named
 
 from reconciler.sandbox import RunningSandbox, start
 
@@ -194,6 +194,131 @@ def test_error_answers_are_declared_by_the_spec(
     c.check(deploy, http.post("/application/nope/deploy", json={"git_commit_id": "a"}))
     c.check(one + "/status", http.get("/application/nope/status"))
     assert {status for _, _, status in c.seen} == {400, 401, 404, 409, 202}
+
+
+def test_the_plain_reads_answer_as_the_spec_says(
+    checked: tuple[RunningSandbox, httpx.Client, Checker],
+) -> None:
+    sandbox, http, c = checked
+    env = c.check(
+        "/environment/{environmentId}", http.get(f"/environment/{sandbox.environment_id('qa')}")
+    ).json()
+    c.check("/project/{projectId}", http.get(f"/project/{env['project']['id']}"))
+    org = env["organization"]["id"]
+    c.check("/organization/{organizationId}", http.get(f"/organization/{org}"))
+    registries = "/organization/{organizationId}/containerRegistry"
+    c.check(registries, http.get(f"/organization/{org}/containerRegistry"))
+    for template in ("/organization/{organizationId}", registries):
+        c.check(template, http.get(template.replace("{organizationId}", "nope")))
+    c.check("/project/{projectId}", http.get("/project/nope"))
+    c.check("/environment/{environmentId}", http.get("/environment/nope"))
+    assert {status for _, _, status in c.seen} == {200, 404}
+
+
+def _demo_service(
+    sandbox: RunningSandbox, kind: str
+) -> tuple[dict[str, Any], Callable[..., dict[str, Any]]]:
+    """The demo's service of ``kind`` in staging, and how a request body is made from one."""
+    if kind == "container":
+        return service_named(sandbox, kind, "staging", "frontend"), container_body
+    return service_named(sandbox, kind, "staging", "db-seed"), job_body
+
+
+@pytest.mark.parametrize("kind", ["container", "job"])
+def test_container_and_job_endpoints_answer_as_the_spec_says(
+    checked: tuple[RunningSandbox, httpx.Client, Checker], kind: str
+) -> None:
+    sandbox, http, c = checked
+    source, body = _demo_service(sandbox, kind)
+    target = sandbox.environment_id("preview-101")
+    many, one = f"/environment/{{environmentId}}/{kind}", f"/{kind}/{{{kind}Id}}"
+    for env in (sandbox.environment_id("staging"), target):
+        c.check(many, http.get(f"/environment/{env}/{kind}"))
+        c.check(many + "/status", http.get(f"/environment/{env}/{kind}/status"))
+    c.check(one, http.get(f"/{kind}/{source['id']}"))
+    clone = c.check(
+        one + "/clone",
+        http.post(f"/{kind}/{source['id']}/clone", json={"name": "copy", "environment_id": target}),
+    ).json()
+    url = f"/{kind}/{clone['id']}"
+    c.check(one + "/status", http.get(f"{url}/status"))
+    c.check(one, http.put(url, json=body(clone, cpu=250, description="edited")))
+    c.check(one + "/deploy", http.post(f"{url}/deploy", json={"image_tag": "9.9"}))
+    c.check(one + "/deploy", http.post(f"{url}/deploy", json={"image_tag": "9.9"}))  # 409
+    time.sleep(0.15)
+    c.check(one + "/status", http.get(f"{url}/status"))
+    c.check(one + "/stop", http.post(f"{url}/stop"))
+    c.check(one + "/stop", http.post(f"{url}/stop"))  # 409: in progress
+    created = c.check(many, http.post(f"/environment/{target}/{kind}", json=body(source)))
+    c.check(many, http.post(f"/environment/{target}/{kind}", json=body(source)))  # 409
+    c.check(one, http.delete(f"/{kind}/{created.json()['id']}"))
+    assert {status for _, _, status in c.seen} == {200, 201, 202, 204, 409}
+
+
+def test_a_cron_job_built_from_git_answers_as_the_spec_says(
+    checked: tuple[RunningSandbox, httpx.Client, Checker],
+) -> None:
+    sandbox, http, c = checked
+    repo = {"url": "https://github.com/acme/cleaner.git", "provider": "GITHUB"}
+    body = {
+        "name": "cleaner",
+        "healthchecks": {},
+        "schedule": {"cronjob": {"scheduled_at": "0 3 * * *"}},
+        "source": {"docker": {"git_repository": repo}},
+    }
+    env = sandbox.environment_id("analytics")
+    job = c.check(
+        "/environment/{environmentId}/job", http.post(f"/environment/{env}/job", json=body)
+    )
+    one = "/job/{jobId}"
+    url = f"/job/{job.json()['id']}"
+    c.check(one + "/deploy", http.post(f"{url}/deploy", json={"git_commit_id": "c0ffee"}))
+    time.sleep(0.15)
+    c.check(one, http.get(url))
+    c.check("/environment/{environmentId}/job", http.get(f"/environment/{env}/job"))
+
+
+@pytest.mark.parametrize("kind", ["container", "job"])
+def test_container_and_job_errors_are_declared_by_the_spec(
+    checked: tuple[RunningSandbox, httpx.Client, Checker], kind: str
+) -> None:
+    sandbox, http, c = checked
+    source, body = _demo_service(sandbox, kind)
+    staging = sandbox.environment_id("staging")
+    many, one = f"/environment/{{environmentId}}/{kind}", f"/{kind}/{{{kind}Id}}"
+    url = f"/{kind}/{source['id']}"
+    c.check(many, http.get(f"/environment/nope/{kind}"))
+    c.check(many + "/status", http.get(f"/environment/nope/{kind}/status"))
+    c.check(many, http.post(f"/environment/{staging}/{kind}", json={"name": "x"}))
+    c.check(many, http.post(f"/environment/{staging}/{kind}", json=body(source, name="API")))
+    for response in (
+        http.get(f"/{kind}/nope"),
+        http.put(url, json=body(source, healthchecks=None)),
+        http.put(url, json=body(source, name="web")),
+        http.put(f"/{kind}/nope", json=body(source)),
+        http.delete(f"/{kind}/nope"),
+    ):
+        c.check(one, response)
+    clone = {"name": "Worker", "environment_id": staging}
+    c.check(one + "/clone", http.post(f"{url}/clone", json=clone))
+    c.check(one + "/clone", http.post(f"/{kind}/nope/clone", json=clone))
+    c.check(one + "/deploy", http.post(f"{url}/deploy", json={}))
+    c.check(one + "/deploy", http.post(f"/{kind}/nope/deploy", json={"image_tag": "1"}))
+    c.check(one + "/stop", http.post(f"/{kind}/nope/stop"))
+    c.check(one + "/status", http.get(f"/{kind}/nope/status"))
+    assert {status for _, _, status in c.seen} == {400, 404, 409}
+
+
+def test_an_application_stop_answers_as_the_spec_says(
+    checked: tuple[RunningSandbox, httpx.Client, Checker],
+) -> None:
+    sandbox, http, c = checked
+    api = app_named(sandbox, "staging", "api")
+    stop = "/application/{applicationId}/stop"
+    c.check(stop, http.post(f"/application/{api['id']}/stop"))
+    c.check(stop, http.post(f"/application/{api['id']}/stop"))
+    c.check(stop, http.post("/application/nope/stop"))
+    assert {status for _, _, status in c.seen} == {202, 404, 409}
 
 
 def test_the_checker_rejects_what_the_spec_forbids(spec: dict[str, Any]) -> None:

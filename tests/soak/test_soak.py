@@ -54,7 +54,7 @@ def test_apply_killed_in_every_phase_converges_when_run_again(tmp_path: Path) ->
 def test_the_checks_see_missing_duplicate_and_unowned_clones(
     sandbox: RunningSandbox, tmp_path: Path
 ) -> None:
-    assert check_clones(sandbox).missing == 11  # nothing applied yet
+    assert check_clones(sandbox).missing == 18  # nothing applied yet (containers, jobs too)
     manifests = write_demo_manifests(tmp_path)
     before = unmanaged_snapshot(sandbox.state())
     assert run_cli(sandbox, "apply", manifests, "--auto-approve").code == 0
@@ -80,6 +80,22 @@ def test_the_checks_see_missing_duplicate_and_unowned_clones(
         unowned_written(before, [{"method": "POST", "path": f"/application/{legacy['id']}/clone"}])
         == 0
     )
+    # containers and jobs are services like any other: a missing clone, an unowned source
+    seed = sandbox.service("job", "preview-103", "db-seed")
+    assert seed is not None
+    sandbox.store.replace(_without(sandbox.state(), "jobs", seed["id"]))
+    assert check_clones(sandbox).missing == 1
+    frontend = sandbox.service("container", "staging", "frontend")
+    assert frontend is not None
+    sandbox.edit_service_out_of_band("container", frontend["id"], tag="hand-made")
+    assert unmanaged_touched(before, sandbox.state()) == 2
+    put = [{"method": "PUT", "path": f"/container/{frontend['id']}"}]
+    assert unowned_written(before, put) == 1
+
+
+def _without(state: dict, table: str, ident: str) -> dict:
+    """``state`` without the service ``ident`` of ``table``."""
+    return {**state, table: {k: v for k, v in state[table].items() if k != ident}}
 
 
 def _with_copy(state: dict, environment_id: str, name: str) -> dict:

@@ -24,12 +24,18 @@ from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 
 from reconciler.core.kinds.application import APPLICATION
+from reconciler.core.kinds.container import CONTAINER
+from reconciler.core.kinds.job import JOB
 from reconciler.core.kinds.kind import EditBodyBuilder, Normaliser, ServiceKind
+from reconciler.core.kinds.unsupported import UNSUPPORTED
 
 __all__ = [
     "APPLICATION",
+    "CONTAINER",
     "DEFAULT_KIND",
+    "JOB",
     "KINDS",
+    "LISTED",
     "EditBodyBuilder",
     "Normaliser",
     "ServiceKind",
@@ -56,8 +62,12 @@ def registry(kinds: Iterable[ServiceKind]) -> Mapping[str, ServiceKind]:
     return MappingProxyType(by_name)
 
 
-KINDS: Mapping[str, ServiceKind] = registry([APPLICATION])
+KINDS: Mapping[str, ServiceKind] = registry([APPLICATION, CONTAINER, JOB])
 """Every kind the reconciler handles, by name."""
+
+LISTED: Mapping[str, ServiceKind] = registry([*KINDS.values(), *UNSUPPORTED])
+"""Every kind the reconciler may list: those it handles, and those it only names
+(``kinds.unsupported``: a source of such a kind is an error that says so)."""
 
 
 def kind_named(name: str, kinds: Mapping[str, ServiceKind] = KINDS) -> ServiceKind:

@@ -7,15 +7,24 @@ edit body is ``edits.edit_request`` (a full ``ApplicationEditRequest``), and a d
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from reconciler.core.edits import edit_request
 from reconciler.core.kinds.kind import ServiceKind
-from reconciler.core.model import JSON
+from reconciler.core.model import JSON, Config
 from reconciler.core.normalising import COMPARED_FIELDS, normalise
 
 
-def deploy_body(commit: str) -> dict[str, JSON]:
+def deploy_body(commit: str, clone: Config | None = None) -> dict[str, JSON]:
     """``POST /application/{id}/deploy`` deploys one commit of the application's branch."""
     return {"git_commit_id": commit}
+
+
+def deployed_commit(source: Config) -> str | None:
+    """The commit the source runs (``git_repository.deployed_commit_id``), if any."""
+    repo = source.get("git_repository")
+    commit = repo.get("deployed_commit_id") if isinstance(repo, Mapping) else None
+    return commit if isinstance(commit, str) and commit else None
 
 
 APPLICATION = ServiceKind(
@@ -26,4 +35,6 @@ APPLICATION = ServiceKind(
     normalise=normalise,
     edit_body=edit_request,
     deploy_body=deploy_body,
+    deploy_version=deployed_commit,
+    statuses="statuses",
 )

@@ -15,10 +15,11 @@ holds the registry; ``edges.client`` builds its calls from these paths; ``planni
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
+from reconciler.core.edits import REQUEST_SHAPES, edit_request
 from reconciler.core.model import JSON, Config
 
 
@@ -42,14 +43,47 @@ class EditBodyBuilder(Protocol):
     ) -> dict[str, JSON]: ...
 
 
+def edit_body_of(
+    fields: tuple[str, ...],
+    shapes: Mapping[str, Callable[[JSON], JSON]] = REQUEST_SHAPES,
+    prepare: Callable[[Config], Config] = lambda current: current,
+) -> EditBodyBuilder:
+    """The edit-body builder of a kind: ``edits.edit_request`` over its compared ``fields``
+    and request ``shapes``, the observed service ``prepare``d first (a container names its
+    registry as ``registry_id``)."""
+
+    def build(
+        current: Config,
+        desired: Config,
+        *,
+        name: str,
+        description: str,
+        complete: bool = False,
+    ) -> dict[str, JSON]:
+        return edit_request(
+            prepare(current),
+            desired,
+            name=name,
+            description=description,
+            complete=complete,
+            fields=fields,
+            shapes=shapes,
+        )
+
+    return build
+
+
 @dataclass(frozen=True)
 class ServiceKind:
     """One kind of Qovery service, and everything the layers ask of it.
 
     ``name`` is the word of the plan document and manifests (``"application"``); ``segment``
     the API path segment; ``listing`` the key of a recorded catalog's listings
-    (``"applications"``). ``deploy_body`` turns the version to deploy (a commit for an
-    application, an image tag for a container) into the deploy call's body.
+    (``"applications"``), ``statuses`` that of its status listings. ``deploy_version``
+    reads the version to deploy off the SOURCE as listed (a commit for an application, an
+    image tag for a container, either for a job, per its source); ``deploy_body`` turns it
+    into the deploy call's body, given the clone as it is deployed (a job's body depends on
+    its source).
     """
 
     name: str
@@ -58,7 +92,9 @@ class ServiceKind:
     compared_fields: tuple[str, ...]
     normalise: Normaliser
     edit_body: EditBodyBuilder
-    deploy_body: Callable[[str], dict[str, JSON]]
+    deploy_body: Callable[[str, Config], dict[str, JSON]]
+    deploy_version: Callable[[Config], str | None]
+    statuses: str
 
     def list_path(self, environment_id: str) -> str:
         """GET: every service of this kind in an environment."""

@@ -1,0 +1,312 @@
+"""The operations of containers and jobs, each one atomic, and the stop of any service.
+
+A ``Kind`` says what differs between containers and jobs (its table, how a request body
+becomes a full object, how a clone is made, which version a deploy body asks for); the
+operations are the same for both: list, get, create, full-replace edit, delete (at once,
+as for applications), clone, deploy, stop, status. Names are unique per environment across
+applications, containers and jobs (``store._check_name_free``). Deployments and stops
+share the store's records (``backends``) and its lazy clock: a deploy or stop goes QUEUED,
+then ongoing, then done after the store's ``deploy_seconds``; a container (or an image job)
+deployed at another tag takes that tag at once (inferred from the console's "deploy another
+version").
+
+Neighbours: ``containers`` and ``jobs`` build the objects, ``store`` keeps the state and
+the helpers shared with applications, ``server`` routes requests here (``service_routes``).
+"""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from reconciler.sandbox.applications import JSONObject, clone_of
+from reconciler.sandbox.containers import configure_container
+from reconciler.sandbox.jobs import configure_job, job_clone_of
+from reconciler.sandbox.lifecycle import never_deployed as _never_deployed
+from reconciler.sandbox.problems import bad_request, conflict
+from reconciler.sandbox.store import (
+    Store,
+    _check_name_free,
+    _clone_request,
+    _fresh_id,
+    _get,
+    iso,
+    render_status,
+    start_action,
+)
+
+Operation = Callable[[Store, str, Any], tuple[int, Any]]
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What differs between the kinds of service the operations below serve."""
+
+    name: str  # as in paths: "container"
+    table: str  # the state's table: "containers"
+    configure: Callable[..., JSONObject]  # a request body -> the full object
+    clone: Callable[..., JSONObject]  # a source object -> its copy
+    deploy_version: Callable[[JSONObject, Any], str]  # (service, deploy body) -> version
+
+
+def _container_clone(source: JSONObject, *, service_id: str, **rest: Any) -> JSONObject:
+    return clone_of(source, app_id=service_id, **rest)
+
+
+def _container_version(container: JSONObject, body: Any) -> str:
+    tag = _text(body, "image_tag")
+    if tag is None:
+        raise bad_request("image_tag is required and must be a non-empty string")
+    container["tag"] = tag
+    return tag
+
+
+def _job_version(job: JSONObject, body: Any) -> str:
+    tag, commit = _text(body, "image_tag"), _text(body, "git_commit_id")
+    if tag is not None and commit is not None:
+        raise bad_request("give image_tag or git_commit_id, not both")
+    image = job["source"].get("image")
+    if image is not None:
+        if tag is None:
+            raise bad_request("this job runs an image: image_tag is required")
+        image["tag"] = tag
+        return tag
+    if commit is None:
+        raise bad_request("this job is built from Git: git_commit_id is required")
+    return commit
+
+
+def _text(body: Any, key: str) -> str | None:
+    value = body.get(key) if isinstance(body, dict) else None
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise bad_request(f"{key} must be a non-empty string")
+    return value
+
+
+CONTAINER = Kind(
+    "container", "containers", configure_container, _container_clone, _container_version
+)
+JOB = Kind("job", "jobs", configure_job, job_clone_of, _job_version)
+KINDS = (CONTAINER, JOB)
+KINDS_BY_NAME = {kind.name: kind for kind in KINDS}
+
+
+def catalog_of(state: JSONObject, environment: JSONObject) -> dict[str, dict[str, JSONObject]]:
+    """The groups and container registries of the environment's organization, by id."""
+    org_id = environment["organization"]["id"]
+    groups = state["groups"].get(org_id, {})
+    return {
+        "annotations_groups": groups.get("annotations_groups", {}),
+        "labels_groups": groups.get("labels_groups", {}),
+        "registries": state["registries"].get(org_id, {}),
+    }
+
+
+def services_in(state: JSONObject, table: str, environment_id: str) -> list[JSONObject]:
+    return [s for s in state[table].values() if s["environment"]["id"] == environment_id]
+
+
+# ── reads ───────────────────────────────────────────────────────────────────────────────
+
+
+def list_services(store: Store, kind: Kind, environment_id: str) -> list[JSONObject]:
+    with store.transaction() as txn:
+        _get(txn.state, "environments", environment_id, "environment")
+        return copy.deepcopy(services_in(txn.state, kind.table, environment_id))
+
+
+def get_service(store: Store, kind: Kind, ident: str) -> JSONObject:
+    with store.transaction() as txn:
+        return copy.deepcopy(_get(txn.state, kind.table, ident, kind.name))
+
+
+def service_status(store: Store, table: str, label: str, ident: str) -> JSONObject:
+    with store.transaction() as txn:
+        _get(txn.state, table, ident, label)
+        record = txn.state["deployments"].get(ident, _never_deployed())
+        return render_status(ident, record, store.now())
+
+
+def service_statuses(store: Store, kind: Kind, environment_id: str) -> list[JSONObject]:
+    with store.transaction() as txn:
+        state = txn.state
+        _get(state, "environments", environment_id, "environment")
+        now = store.now()
+        return [
+            render_status(s["id"], state["deployments"].get(s["id"], _never_deployed()), now)
+            for s in services_in(state, kind.table, environment_id)
+        ]
+
+
+def find_service(
+    store: Store, kind: Kind, environment: str, name: str, project: str | None = None
+) -> JSONObject | None:
+    """The service of ``kind`` named ``name`` (any case) in the environment named so."""
+    env_id = store.environment_id(environment, project=project)
+    for service in list_services(store, kind, env_id):
+        if service["name"].lower() == name.lower():
+            return service
+    return None
+
+
+# ── writes ──────────────────────────────────────────────────────────────────────────────
+
+
+def create_service(store: Store, kind: Kind, environment_id: str, body: Any) -> JSONObject:
+    with store.transaction() as txn:
+        state = txn.state
+        env = _get(state, "environments", environment_id, "environment")
+        service_id = str(uuid.uuid4())
+        service = kind.configure(
+            body,
+            previous=None,
+            environment_id=environment_id,
+            service_id=service_id,
+            now=iso(store.now()),
+            new_id=_fresh_id,
+            catalog=catalog_of(state, env),
+        )
+        _check_name_free(state, environment_id, service["name"], service_id)
+        state[kind.table][service_id] = service
+        txn.dirty = True
+        return copy.deepcopy(service)
+
+
+def edit_service(store: Store, kind: Kind, ident: str, body: Any) -> JSONObject:
+    """A FULL replace of the service's configuration by ``body``."""
+    with store.transaction() as txn:
+        state = txn.state
+        old = _get(state, kind.table, ident, kind.name)
+        env_id = old["environment"]["id"]
+        service = kind.configure(
+            body,
+            previous=old,
+            environment_id=env_id,
+            service_id=ident,
+            now=iso(store.now()),
+            new_id=_fresh_id,
+            catalog=catalog_of(state, state["environments"][env_id]),
+        )
+        _check_name_free(state, env_id, service["name"], ident)
+        state[kind.table][ident] = service
+        record = state["deployments"].get(ident)
+        if record and record["count"]:
+            record["out_of_date"] = True
+        txn.dirty = True
+        return copy.deepcopy(service)
+
+
+def delete_service(store: Store, kind: Kind, ident: str) -> None:
+    with store.transaction() as txn:
+        _get(txn.state, kind.table, ident, kind.name)
+        del txn.state[kind.table][ident]
+        txn.state["deployments"].pop(ident, None)
+        txn.dirty = True
+
+
+def clone_service(store: Store, kind: Kind, ident: str, body: Any) -> JSONObject:
+    with store.transaction() as txn:
+        state = txn.state
+        source = _get(state, kind.table, ident, kind.name)
+        name, env_id = _clone_request(body)
+        target = _get(state, "environments", env_id, "environment")
+        source_env = state["environments"][source["environment"]["id"]]
+        if target["organization"]["id"] != source_env["organization"]["id"]:
+            raise bad_request("cannot clone into an environment of another organization")
+        new_id = str(uuid.uuid4())
+        _check_name_free(state, env_id, name, new_id)
+        clone = kind.clone(
+            source,
+            service_id=new_id,
+            name=name,
+            environment_id=env_id,
+            now=iso(store.now()),
+            new_id=_fresh_id,
+        )
+        state[kind.table][new_id] = clone
+        txn.dirty = True
+        return copy.deepcopy(clone)
+
+
+def deploy_service(store: Store, kind: Kind, ident: str, body: Any) -> JSONObject:
+    with store.transaction() as txn:
+        state = txn.state
+        service = _get(state, kind.table, ident, kind.name)
+        record = state["deployments"].setdefault(ident, _never_deployed())
+        if record["pending"]:
+            raise conflict(f"an operation on this {kind.name} is already in progress")
+        version = kind.deploy_version(service, body)
+        now = store.now()
+        start_action(record, "DEPLOY", now, store.deploy_seconds, version=version)
+        txn.dirty = True
+        return render_status(ident, record, now)
+
+
+def stop_service(store: Store, table: str, label: str, ident: str) -> JSONObject:
+    """``POST /{kind}/{id}/stop``: 202 and STOPPED after the store's delay; 409 when an
+    operation is in progress or the service is already stopped, as the spec declares."""
+    with store.transaction() as txn:
+        state = txn.state
+        _get(state, table, ident, label)
+        record = state["deployments"].setdefault(ident, _never_deployed())
+        if record["pending"]:
+            raise conflict(f"an operation on this {label} is already in progress")
+        if record.get("action") == "STOP":
+            raise conflict(f"this {label} is already stopped")
+        now = store.now()
+        start_action(record, "STOP", now, store.deploy_seconds)
+        txn.dirty = True
+        return render_status(ident, record, now)
+
+
+def patch_service(store: Store, table: str, ident: str, changes: JSONObject) -> JSONObject:
+    """An out-of-band change: top-level fields replaced as given, without any check."""
+    with store.transaction() as txn:
+        service = _get(txn.state, table, ident, table[:-1])
+        service.update(copy.deepcopy(changes))
+        service["updated_at"] = iso(store.now())
+        txn.dirty = True
+        return copy.deepcopy(service)
+
+
+# ── routes ──────────────────────────────────────────────────────────────────────────────
+
+
+def service_routes() -> list[tuple[str, str, Operation]]:
+    """The routes of containers and jobs, and the stop of applications, for ``server``."""
+    routes: list[tuple[str, str, Operation]] = [
+        (
+            "POST",
+            r"/application/([^/]+)/stop",
+            lambda s, i, b: (202, stop_service(s, "applications", "application", i)),
+        )
+    ]
+    for kind in KINDS:
+        routes += _kind_routes(kind)
+    return routes
+
+
+def _kind_routes(k: Kind) -> list[tuple[str, str, Operation]]:
+    env, one = rf"/environment/([^/]+)/{k.name}", rf"/{k.name}/([^/]+)"
+    return [
+        ("GET", env, lambda s, i, b: (200, {"results": list_services(s, k, i)})),
+        ("POST", env, lambda s, i, b: (201, create_service(s, k, i, b))),
+        ("GET", env + "/status", lambda s, i, b: (200, {"results": service_statuses(s, k, i)})),
+        ("GET", one, lambda s, i, b: (200, get_service(s, k, i))),
+        ("PUT", one, lambda s, i, b: (200, edit_service(s, k, i, b))),
+        ("DELETE", one, lambda s, i, b: _deleted(s, k, i)),
+        ("POST", one + "/clone", lambda s, i, b: (202, clone_service(s, k, i, b))),
+        ("POST", one + "/deploy", lambda s, i, b: (202, deploy_service(s, k, i, b))),
+        ("POST", one + "/stop", lambda s, i, b: (202, stop_service(s, k.table, k.name, i))),
+        ("GET", one + "/status", lambda s, i, b: (200, service_status(s, k.table, k.name, i))),
+    ]
+
+
+def _deleted(store: Store, kind: Kind, ident: str) -> tuple[int, None]:
+    delete_service(store, kind, ident)
+    return 204, None
