@@ -125,8 +125,13 @@ def _add_paths(p: argparse.ArgumentParser, *, required: bool = True) -> None:
     )
 
 
+def _add_strict_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--strict", action="store_true", help="warnings are errors (exit 1)")
+
+
 def _validate(p: argparse.ArgumentParser) -> None:
     _add_paths(p)
+    _add_strict_flag(p)
     p.add_argument("--json", action="store_true", help="diagnostics as JSON")
 
 
@@ -134,7 +139,12 @@ def _plan(p: argparse.ArgumentParser) -> None:
     _add_paths(p)
     _add_connection_flags(p)
     _add_guard_flags(p)
-    p.add_argument("--json", action="store_true", help="print the plan document (JSON)")
+    _add_strict_flag(p)
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="print the plan document (JSON)")
+    fmt.add_argument(
+        "--markdown", action="store_true", help="the plan as one pull-request comment (markdown)"
+    )
     p.add_argument("--out", metavar="FILE", help="save the plan document for apply --plan")
     p.add_argument(
         "--detailed-exitcode",

@@ -36,6 +36,7 @@ class Options:
 @dataclass(frozen=True)
 class ValidateOptions(Options):
     paths: tuple[str, ...] = ()
+    strict: bool = False  # warnings are errors
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class PlanningOptions(Options):
 class PlanOptions(PlanningOptions):
     out: str | None = None
     detailed_exitcode: bool = False
+    strict: bool = False  # clone-safety warnings are errors
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,10 @@
 
 Exit codes (contract section 5): 1 when a change is a conflict (or on any error); with
 ``--detailed-exitcode``, 2 when apply would write something; else 0. Reported drift alone
-is not a pending change. The plan is shown by its view (``rendering.views``: the text plan,
-or with ``--json`` the plan document); ``--out FILE`` also saves the document.
+is not a pending change; ``--strict`` turns the plan's clone-safety warnings (contract
+section 16) into errors (exit 1, nothing shown or saved). The plan is shown by its view
+(``rendering.views``: the text plan, with ``--json`` the plan document, with ``--markdown``
+one pull-request comment); ``--out FILE`` also saves the document.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from reconciler.commands import exits
 from reconciler.commands.arguments import PlanOptions
 from reconciler.commands.common import connect, plan_for
-from reconciler.core.errors import ConfigError
+from reconciler.core.errors import ConfigError, ManifestError
 from reconciler.edges.files import write_atomically
 from reconciler.edges.savedplans import saved_document
 from reconciler.pipeline import load
@@ -20,11 +22,13 @@ from reconciler.rendering.views import new_plan_view
 
 
 def run(options: PlanOptions, streams: Streams) -> int:
-    view = new_plan_view(options.view_type, streams)
+    view = new_plan_view(options.view_type, streams, verbose=options.verbose)
     clonesets = load(options.paths)
     with connect(options) as session:
         planned = plan_for(session, options, clonesets)
     plan = planned.plan
+    if options.strict and plan.warnings:  # nothing shown, nothing saved: fix them first
+        raise ManifestError([warning.as_error() for warning in plan.warnings])
     if options.out:
         try:
             write_atomically(options.out, saved_document(plan, options.paths))

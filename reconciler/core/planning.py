@@ -5,10 +5,10 @@ application of the same name in its target environment (case-insensitive), then 
 contract section 4:
 
 - none there                        → ``create`` (clone, edit, [deploy])
-- owned by this manifest and source → ``noop``, or ``update`` when drifted and
-                                      ``on_drift: correct``, or to deploy a never-deployed
-                                      clone that ``deploy: true`` wants; reported drift is a
-                                      ``noop`` with a non-empty ``drift``
+- owned by this manifest and source → ``update`` when its declaration changed (a change,
+                                      never drift), drifted and ``on_drift: correct``, or
+                                      never deployed under ``deploy: true``; else ``noop``
+                                      (reported drift: a non-empty ``drift``)
 - owned by another manifest/source  → ``conflict``, always
 - not owned                         → ``update`` when it is an untouched clone of its source
                                       (an interrupted create) or ``adopt: true``; else
@@ -23,8 +23,8 @@ before any clone is made.
 
 Desired configuration: ``follow_source: true`` → the source's configuration with the clone's
 overrides deep-merged over it, normalised; ``false`` → the normalised overrides alone.
-Neighbours: ``declaring`` (the desired configuration and its digest), ``ownership``, ``diffs``,
-``fingerprints``, ``prechecks``, ``reasons``; builds ``plans.Plan``.
+Neighbours: ``declaring``, ``ownership``, ``diffs``, ``fingerprints``, ``footprints``,
+``prechecks``, ``reasons``, ``clone_safety`` (warnings); builds ``plans.Plan``.
 """
 
 from __future__ import annotations
@@ -33,7 +33,13 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from reconciler.core.declaring import DesiredConfig, compute_desired, declared_digest
+from reconciler.core.clone_safety import plan_warnings
+from reconciler.core.declaring import (
+    DesiredConfig,
+    compute_desired,
+    declared_digest,
+    fields_declared,
+)
 from reconciler.core.desired import overrides_key
 from reconciler.core.diffs import (
     carry_ignored,
@@ -42,6 +48,7 @@ from reconciler.core.diffs import (
 )
 from reconciler.core.edits import keeps_description
 from reconciler.core.fingerprints import fingerprint
+from reconciler.core.footprints import change_of, of_write
 from reconciler.core.kinds import DEFAULT_KIND, kind_named
 from reconciler.core.model import (
     JSON,
@@ -65,7 +72,15 @@ from reconciler.core.ownership import (
     strip_marker,
     with_marker,
 )
-from reconciler.core.plans import Action, Change, DriftItem, Endpoint, Plan, Step
+from reconciler.core.plans import (
+    Action,
+    Change,
+    DriftItem,
+    Endpoint,
+    Plan,
+    Step,
+    updates_of,
+)
 from reconciler.core.prechecks import refused_values
 from reconciler.core.reasons import Because, Reason, text_of
 
@@ -187,9 +202,20 @@ class Planner:
         if target is None:
             steps = (Step.CLONE, Step.EDIT, *_deploy_step(clone.policy.deploy))
             why = _said(Because.of(Reason.DOES_NOT_EXIST))
-            return _with(base, action=Action.CREATE, steps=steps, **why)
+            created = _with(
+                base, action=Action.CREATE, steps=steps, updates=fields_declared(desired), **why
+            )
+            return self._weighed(created, source, None)
         change = self._existing(clone, source, target, desired, base)
-        return _as_rename(change, clone, renamed_from) if renamed_from else change
+        change = _as_rename(change, clone, renamed_from) if renamed_from else change
+        return self._weighed(change, source, target)
+
+    def _weighed(
+        self, change: Change, source: ObservedApplication, target: ObservedApplication | None
+    ) -> Change:
+        """The change with its footprint: what its write adds to what the clone runs."""
+        current = self.observed.normalised(target if target is not None else source)
+        return _with(change, footprint=of_write(change, current, exists=target is not None))
 
     def _current(self, clone: DesiredClone, target: ObservedApplication | None) -> Application:
         """What a partial write lays its values over: the target, or the source it clones."""
@@ -256,7 +282,7 @@ class Planner:
         if owner is not None and owner.manifest == clone.manifest and not copied:
             if owner.source_id == clone.source_app_id:
                 changed = owner.applied is not None and owner.applied != self.digest(clone, desired)
-                return _owned(_with(base, owned=True, drift=items), clone, target, changed)
+                return _owned(_with(base, owned=True), items, clone, target, changed)
             reason = Because.of(Reason.OWNED_FOR_ANOTHER_SOURCE, source=owner.source_name)
             return _decided(base, Action.CONFLICT, reason)
         if owner is not None and not copied:
@@ -266,12 +292,14 @@ class Planner:
             return _decided(base, Action.CONFLICT, reason)
         wants_deploy = clone.policy.deploy and target.deployment_status in (None, NEVER_DEPLOYED)
         steps = (Step.EDIT, *_deploy_step(wants_deploy))
+        # not ours yet: nothing moved behind our back, every difference is a change to make
+        updates = updates_of(items)
         if is_untouched_clone(target.config, source.config, self.observed.compared):
             why = _said(Because.of(Reason.INTERRUPTED_CREATE))
-            return _with(base, action=Action.UPDATE, steps=steps, drift=items, **why)
+            return _with(base, action=Action.UPDATE, steps=steps, updates=updates, **why)
         if clone.policy.adopt and not copied:
             why = _said(Because.of(Reason.ADOPTING))
-            return _with(base, action=Action.UPDATE, steps=steps, drift=items, **why)
+            return _with(base, action=Action.UPDATE, steps=steps, updates=updates, **why)
         reason = Because.of(Reason.NOT_MANAGED)
         return _decided(base, Action.CONFLICT, reason)
 
@@ -365,6 +393,7 @@ class Planner:
             **_said(Because.of(Reason.NO_LONGER_DECLARED)),
             steps=(Step.DELETE,),
             fingerprints={"source": self.fingerprint(source_app), "target": self.fingerprint(app)},
+            footprint=change_of(self.observed.normalised(app), None),
         )
 
 
@@ -372,21 +401,31 @@ class Planner:
 
 
 def _owned(
-    base: Change, clone: DesiredClone, target: ObservedApplication, declared_changed: bool
+    base: Change,
+    differences: tuple[DriftItem, ...],
+    clone: DesiredClone,
+    target: ObservedApplication,
+    declared_changed: bool,
 ) -> Change:
-    corrects = bool(base.drift) and clone.policy.on_drift is OnDrift.CORRECT
+    """An owned clone: where it differs, a changed declaration is a change apply makes (never
+    drift); otherwise the difference moved behind the reconciler's back, and is drift that
+    ``on_drift`` corrects or reports (contract section 17)."""
     # A changed declaration the clone already matches needs no write: its marker keeps the
     # older digest, and the next difference is applied as the latest declaration.
-    applies = declared_changed and bool(base.drift)
+    applies = declared_changed and bool(differences)
+    drift = () if applies else differences
+    corrects = bool(drift) and clone.policy.on_drift is OnDrift.CORRECT
     deploys = clone.policy.deploy and target.deployment_status == NEVER_DEPLOYED
     steps = (*((Step.EDIT,) if corrects or applies else ()), *_deploy_step(deploys))
     reasons = []
-    if applies and not corrects:
+    if applies:
         reasons.append(Because.of(Reason.DECLARATION_CHANGED))
-    elif base.drift:
+    elif drift:
         reasons.append(Because.of(Reason.DRIFTED, on_drift=clone.policy.on_drift.value))
     if deploys:
         reasons.append(Because.of(Reason.NEVER_DEPLOYED))
+    updates = updates_of(differences) if corrects or applies else ()
+    base = _with(base, drift=drift, updates=updates)
     if steps:
         return _with(base, action=Action.UPDATE, steps=steps, **_said(*reasons))
     return _with(base, action=Action.NOOP, **_said(*(reasons or [Because.of(Reason.UP_TO_DATE)])))
@@ -451,4 +490,11 @@ def plan(desired: DesiredState, observed: ObservedState, *, api_url: str | None 
     planner = Planner(desired, observed)
     changes = [planner.change_for(clone) for clone in desired.clones]
     changes.extend(planner.prunes())
-    return Plan.of(changes, api_url=api_url, selectors=desired.selectors, notes=desired.notes)
+    warnings = plan_warnings(desired.clones, planner.observed.by_id)
+    return Plan.of(
+        changes,
+        api_url=api_url,
+        selectors=desired.selectors,
+        notes=desired.notes,
+        warnings=warnings,
+    )

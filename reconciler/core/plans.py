@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
+from reconciler.core.errors import Diagnostic, Position, Severity
 from reconciler.core.model import JSON, Config, SelectorMatch
 from reconciler.core.reasons import Because, Reason
 
@@ -61,6 +62,45 @@ class DriftItem:
 
 
 @dataclass(frozen=True)
+class FieldUpdate:
+    """One compared field that apply sets: its value ``before`` (``None``: absent, or a
+    clone not made yet) and ``after`` (Terraform's ``before → after``)."""
+
+    path: str
+    before: JSON
+    after: JSON
+    origin: Origin
+
+
+def updates_of(items: Sequence[DriftItem]) -> tuple[FieldUpdate, ...]:
+    """What apply sets where the clone differs: each field from ``actual`` to ``expected``."""
+    return tuple(FieldUpdate(i.path, i.actual, i.expected, i.origin) for i in items)
+
+
+@dataclass(frozen=True)
+class Footprint:
+    """Resources a change adds (positive) or removes (negative), at ``min_running_instances``."""
+
+    cpu_millicores: int = 0
+    memory_mb: int = 0
+    instances: int = 0
+
+    def __add__(self, other: Footprint) -> Footprint:
+        return Footprint(
+            self.cpu_millicores + other.cpu_millicores,
+            self.memory_mb + other.memory_mb,
+            self.instances + other.instances,
+        )
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "cpu_millicores": self.cpu_millicores,
+            "memory_mb": self.memory_mb,
+            "instances": self.instances,
+        }
+
+
+@dataclass(frozen=True)
 class Endpoint:
     """One side of a change: the source application, or the target (clone)."""
 
@@ -84,6 +124,11 @@ class Change:
     so that a field someone else changed since the plan stays as they set it.
     ``fingerprints`` holds ``source`` and ``target`` (``None`` where there is no such
     application).
+
+    ``drift`` is only what moved behind the reconciler's back (contract section 17): a
+    changed declaration is a change, listed in ``updates`` (every field apply sets, as
+    ``before → after``; for a create, every field the clone gets, ``before`` absent), never
+    drift. Corrected drift is in both. ``footprint`` is what the change adds or removes.
     """
 
     address: str
@@ -92,7 +137,9 @@ class Change:
     source: Endpoint
     target: Endpoint
     owned: bool
-    drift: tuple[DriftItem, ...] = ()
+    drift: tuple[DriftItem, ...] = ()  # what moved behind the reconciler's back, only
+    updates: tuple[FieldUpdate, ...] = ()  # what apply sets, before → after (a create: all)
+    footprint: Footprint = field(default_factory=Footprint)
     reason: str = ""  # for people: ``reasons.text_of(why)``, or as a saved plan read it
     steps: tuple[Step, ...] = ()
     desired: Config = field(default_factory=dict)
@@ -170,6 +217,7 @@ class Plan:
     api_url: str | None = None
     selectors: tuple[SelectorMatch, ...] = ()
     notes: tuple[str, ...] = ()
+    warnings: tuple[Diagnostic, ...] = ()  # clone-safety warnings (contract section 16)
 
     @classmethod
     def of(
@@ -179,10 +227,13 @@ class Plan:
         api_url: str | None = None,
         selectors: Sequence[SelectorMatch] = (),
         notes: Sequence[str] = (),
+        warnings: Sequence[Diagnostic] = (),
     ) -> Plan:
         """A plan over ``changes`` (sorted by address), its summary computed."""
         ordered = tuple(sorted(changes, key=_address_order))
-        return cls(ordered, summarise(ordered), api_url, tuple(selectors), tuple(notes))
+        return cls(
+            ordered, summarise(ordered), api_url, tuple(selectors), tuple(notes), tuple(warnings)
+        )
 
     def with_changes(self, changes: Sequence[Change]) -> Plan:
         """The same plan over other changes (``--target``), its summary recomputed."""
@@ -193,6 +244,11 @@ class Plan:
     def has_pending_changes(self) -> bool:
         """Whether apply would write something (reported drift is not pending)."""
         return any(change.writes for change in self.changes)
+
+    @property
+    def footprint(self) -> Footprint:
+        """What every change together adds and removes (contract section 16)."""
+        return sum((change.footprint for change in self.changes), Footprint())
 
     @property
     def has_drift(self) -> bool:
@@ -224,6 +280,26 @@ def drift_document(item: DriftItem) -> dict[str, JSON]:
     }
 
 
+def update_document(update: FieldUpdate) -> dict[str, JSON]:
+    """One field apply sets, as JSON: ``before`` and ``after`` (null: absent)."""
+    return {
+        "path": update.path,
+        "before": update.before,
+        "after": update.after,
+        "origin": update.origin.value,
+    }
+
+
+def warning_document(warning: Diagnostic) -> dict[str, JSON]:
+    where = warning.position
+    return {
+        "message": warning.message,
+        "file": where.file if where else None,
+        "line": where.line if where else None,
+        "column": where.column if where else None,
+    }
+
+
 def _change_document(change: Change) -> dict[str, JSON]:
     return {
         "address": change.address,
@@ -233,6 +309,8 @@ def _change_document(change: Change) -> dict[str, JSON]:
         "target": _endpoint_document(change.target),
         "owned": change.owned,
         "drift": [drift_document(item) for item in change.drift],
+        "updates": [update_document(update) for update in change.updates],
+        "footprint": change.footprint.as_dict(),
         "reason": change.reason,
         **({"reason_code": change.reason_code.value} if change.reason_code else {}),
         "steps": [step.value for step in change.steps],
@@ -262,8 +340,10 @@ def to_document(plan: Plan) -> dict[str, JSON]:
         "api_url": plan.api_url,
         "changes": [_change_document(change) for change in plan.changes],
         "summary": plan.summary.as_dict(),
+        "footprint": plan.footprint.as_dict(),
         "selectors": [_selector_document(selector) for selector in plan.selectors],
         "notes": list(plan.notes),
+        "warnings": [warning_document(warning) for warning in plan.warnings],
     }
 
 
@@ -290,6 +370,11 @@ def _change(data: Mapping[str, Any]) -> Change:
             DriftItem(item["path"], item["expected"], item["actual"], Origin(item["origin"]))
             for item in data["drift"]
         ),
+        updates=tuple(
+            FieldUpdate(item["path"], item["before"], item["after"], Origin(item["origin"]))
+            for item in data.get("updates", ())
+        ),
+        footprint=Footprint(**data.get("footprint", {})),
         reason=data["reason"],
         why=(Because(Reason(data["reason_code"])),) if data.get("reason_code") else (),
         steps=tuple(Step(step) for step in data.get("steps", ())),
@@ -320,7 +405,14 @@ def plan_of_document(document: Mapping[str, Any]) -> Plan:
         api_url=document.get("api_url"),
         selectors=[_selector(item) for item in document.get("selectors", ())],
         notes=document.get("notes", ()),
+        warnings=[_warning(item) for item in document.get("warnings", ())],
     )
+
+
+def _warning(data: Mapping[str, Any]) -> Diagnostic:
+    where = data.get("file")
+    position = Position(where, data["line"], data["column"]) if where else None
+    return Diagnostic(position, data["message"], Severity.WARNING)
 
 
 # ── queries every view asks of a plan (one home: views and commands call these) ─────────

@@ -4,7 +4,8 @@
 checks each document against the project's JSON Schema (``humanising``: the schema's errors
 as human messages pinned to the offending node), then checks what a schema cannot say (name
 templates, globs, ignore paths in ``ignoring``, override values the API would refuse in
-``override_values``, empty targets, unique manifest names) and builds the frozen
+``override_values``, empty targets, unique manifest names; clone-safety warnings in
+``safety_warnings``) and builds the frozen
 ``CloneSet``s of ``model``. Every problem of every file is collected into one
 ``ManifestError``. No network.
 
@@ -33,6 +34,7 @@ from reconciler.edges.ignoring import ignore_path_problem as ignore_path_problem
 from reconciler.edges.ignoring import ignore_problems
 from reconciler.edges.loading import Document, Path, read_documents
 from reconciler.edges.override_values import override_value_problems
+from reconciler.edges.safety_warnings import safety_warnings
 
 API_VERSION = "reconciler/v1"
 KIND = "CloneSet"
@@ -130,6 +132,7 @@ def semantic_problems(document: Document) -> list[Diagnostic]:
         *target_problems(document, spec),
         *ignore_problems(document, spec),
         *override_value_problems(document, spec),
+        *safety_warnings(document, spec),
     ]
 
 

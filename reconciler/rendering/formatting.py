@@ -1,11 +1,16 @@
-"""Small formatting helpers shared by the text and markdown views."""
+"""Small formatting helpers shared by the text and markdown views.
+
+Values, the summary and footprint lines, and how one field reads (contract section 17,
+Terraform's order): a field apply sets is ``before → after``; drift made behind the
+reconciler's back is ``actual, declared expected``.
+"""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from reconciler.core.plans import Plan, Summary
+from reconciler.core.plans import Change, DriftItem, FieldUpdate, Footprint, Origin, Plan, Summary
 
 MAX_VALUE_LENGTH = 80
 
@@ -51,3 +56,45 @@ def no_changes_line(plan: Plan) -> str:
     if not plan.changes:
         return "No changes. The manifests declare no clone."
     return "No changes. Every clone matches its manifest."
+
+
+def footprint_line(footprint: Footprint) -> str:
+    """``Footprint: +2.50 vCPU, +1.0 GiB, +6 instances`` (signed: a plan can free resources)."""
+    instances = footprint.instances
+    return (
+        f"Footprint: {footprint.cpu_millicores / 1000:+.2f} vCPU, "
+        f"{footprint.memory_mb / 1024:+.1f} GiB, "
+        f"{instances:+d} instance{'' if abs(instances) == 1 else 's'}"
+    )
+
+
+def update_text(update: FieldUpdate) -> str:
+    """A field apply sets, Terraform's way: ``memory: 128 → 192 (override)``."""
+    return (
+        f"{update.path}: {format_value(update.before)} → {format_value(update.after)} "
+        f"({update.origin.value})"
+    )
+
+
+def created_text(update: FieldUpdate) -> str:
+    """A field a new clone gets: ``memory: 256``, or ``cpu: 500 (source)`` when it comes from
+    the source rather than the overrides (listed with ``-v``)."""
+    origin = " (source)" if update.origin is Origin.SOURCE else ""
+    return f"{update.path}: {format_value(update.after)}{origin}"
+
+
+def drift_text(item: DriftItem) -> str:
+    """``memory: 1024, declared 256 (override)``: what is there, and what the manifest says."""
+    return (
+        f"{item.path}: {format_value(item.actual)}, declared {format_value(item.expected)} "
+        f"({item.origin.value})"
+    )
+
+
+def created_fields(change: Change, *, every: bool) -> tuple[FieldUpdate, ...]:
+    """What a create lists: the fields from overrides, or with ``every`` (``-v``) all."""
+    return tuple(u for u in change.updates if every or u.origin is Origin.OVERRIDE)
+
+
+DRIFT_HEADING = "drifted outside the reconciler (actual, declared):"
+CORRECTS_HEADING = "corrects drift made outside the reconciler:"

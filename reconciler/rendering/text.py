@@ -1,5 +1,9 @@
 """Human text views of a plan and of drift, like Terraform's: ``+ ~ - !`` and a summary.
 
+Under each change, the fields as a reviewer reads them (contract section 17): what apply
+sets as ``before → after``, a create's fields from the overrides (all with ``-v``), and drift
+made behind the reconciler's back as ``actual, declared expected``.
+
 Neighbours: ``plans`` (what is shown), ``formatting`` (values, summary line); commands
 ``plan``, ``apply``, ``drift`` call these with ``Streams.out`` and ``Streams.color``.
 """
@@ -19,11 +23,17 @@ from reconciler.core.plans import (
     shown,
 )
 from reconciler.rendering.formatting import (
+    CORRECTS_HEADING,
+    DRIFT_HEADING,
+    created_fields,
+    created_text,
     drift_line,
-    format_value,
+    drift_text,
+    footprint_line,
     has_nothing_to_show,
     no_changes_line,
     summary_line,
+    update_text,
 )
 
 SYMBOLS = {
@@ -60,21 +70,27 @@ def _label(change: Change) -> str:
     return label
 
 
-def _change_lines(change: Change, paint: _Painter) -> list[str]:
+def _field_lines(change: Change, *, verbose: bool) -> list[str]:
+    """The fields under a change: a create's, what apply sets, or the drift it reports."""
+    if change.action is Action.CREATE:
+        return [f"        {created_text(u)}" for u in created_fields(change, every=verbose)]
+    if change.drift and change.action is Action.NOOP:  # reported, left as it is
+        return [f"      {DRIFT_HEADING}", *(f"        {drift_text(i)}" for i in change.drift)]
+    lines = [f"      {CORRECTS_HEADING}"] if change.drift else []
+    return lines + [f"        {update_text(u)}" for u in change.updates]
+
+
+def _change_lines(change: Change, paint: _Painter, *, verbose: bool = False) -> list[str]:
     symbol = paint(SYMBOLS[change.action], COLOURS[change.action])
     lines = [f"  {symbol} {paint(change.address, BOLD)}  {_label(change)}"]
-    if change.drift:
-        lines.append("      drift (expected → actual):")
-    for item in change.drift:
-        lines.append(
-            f"        {item.path}: {format_value(item.expected)} → "
-            f"{format_value(item.actual)} ({item.origin.value})"
-        )
-    return lines
+    return lines + _field_lines(change, verbose=verbose)
 
 
-def render_plan(plan: Plan, out: TextIO, *, color: bool = False) -> None:
-    """The plan, for people: one block per change worth showing, then the summary."""
+def render_plan(plan: Plan, out: TextIO, *, color: bool = False, verbose: bool = False) -> None:
+    """The plan, for people: one block per change worth showing, the summary, the footprint.
+
+    ``verbose``: a create lists every field the clone gets, not only its overrides.
+    """
     paint = _Painter(color)
     for note in plan.notes:
         out.write(f"Note: {note}\n")
@@ -83,8 +99,10 @@ def render_plan(plan: Plan, out: TextIO, *, color: bool = False) -> None:
         return
     out.write("Reconciler will perform the following actions:\n\n")
     for change in shown(plan):
-        out.write("\n".join(_change_lines(change, paint)) + "\n")
+        out.write("\n".join(_change_lines(change, paint, verbose=verbose)) + "\n")
     out.write("\n" + summary_line(plan.summary) + "\n")
+    if plan.has_pending_changes:
+        out.write(footprint_line(plan.footprint) + "\n")
     reported = len(reported_drift(plan))
     if reported:
         clones, them = ("clone is", "it") if reported == 1 else ("clones are", "them")
@@ -105,10 +123,7 @@ def render_drift(plan: Plan, out: TextIO, *, color: bool = False) -> None:
     for change in drifted(plan):
         out.write(f"  {paint('~', COLOURS[Action.UPDATE])} {paint(change.address, BOLD)}\n")
         for item in change.drift:
-            out.write(
-                f"        {item.path}: {format_value(item.expected)} → "
-                f"{format_value(item.actual)} ({item.origin.value})\n"
-            )
+            out.write(f"        {drift_text(item)}\n")
     for change in missing(plan):
         out.write(
             f"  {paint('+', COLOURS[Action.CREATE])} {paint(change.address, BOLD)}  missing\n"

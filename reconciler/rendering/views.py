@@ -118,11 +118,16 @@ class PlanView(Protocol):
 
 
 class PlanHuman:
-    def __init__(self, streams: Streams) -> None:
+    """The text plan on stdout (``-v``: a create lists every field); warnings on stderr."""
+
+    def __init__(self, streams: Streams, *, verbose: bool = False) -> None:
         self._streams = streams
+        self._verbose = verbose
 
     def plan(self, plan: Plan) -> None:
-        text.render_plan(plan, self._streams.out, color=self._streams.color)
+        for warning in plan.warnings:
+            print(warning, file=self._streams.err)
+        text.render_plan(plan, self._streams.out, color=self._streams.color, verbose=self._verbose)
 
     def saved(self, path: str, *, sandbox: bool) -> None:
         where = " --sandbox" if sandbox else ""
@@ -133,7 +138,9 @@ class PlanHuman:
 
 
 class PlanJSON:
-    def __init__(self, streams: Streams) -> None:
+    """The plan document on stdout (its warnings inside it)."""
+
+    def __init__(self, streams: Streams, *, verbose: bool = False) -> None:
         self._streams = streams
 
     def plan(self, plan: Plan) -> None:
@@ -141,6 +148,13 @@ class PlanJSON:
 
     def saved(self, path: str, *, sandbox: bool) -> None:
         pass  # stdout holds the plan document only
+
+
+class PlanMarkdown(PlanJSON):
+    """One pull-request comment on stdout, behind its hidden marker (``--markdown``)."""
+
+    def plan(self, plan: Plan) -> None:
+        markdown.render_plan(plan, self._streams.out)
 
 
 # ── drift ─────────────────────────────────────────────────────────────────────────────────
@@ -214,9 +228,10 @@ VALIDATE: Mapping[ViewType, Callable[[Streams], ValidateView]] = {
     ViewType.HUMAN: ValidateHuman,
     ViewType.JSON: ValidateJSON,
 }
-PLAN: Mapping[ViewType, Callable[[Streams], PlanView]] = {
+PLAN: Mapping[ViewType, Callable[..., PlanView]] = {
     ViewType.HUMAN: PlanHuman,
     ViewType.JSON: PlanJSON,
+    ViewType.MARKDOWN: PlanMarkdown,
 }
 DRIFT: Mapping[ViewType, Callable[[Streams], DriftView]] = {
     ViewType.HUMAN: DriftHuman,
@@ -238,8 +253,8 @@ def new_validate_view(kind: ViewType, streams: Streams) -> ValidateView:
     return _choose(VALIDATE, kind, streams)
 
 
-def new_plan_view(kind: ViewType, streams: Streams) -> PlanView:
-    return _choose(PLAN, kind, streams)
+def new_plan_view(kind: ViewType, streams: Streams, *, verbose: bool = False) -> PlanView:
+    return PLAN[kind](streams, verbose=verbose)
 
 
 def new_drift_view(kind: ViewType, streams: Streams) -> DriftView:
