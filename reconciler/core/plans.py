@@ -438,6 +438,16 @@ def reported_drift(plan: Plan) -> tuple[Change, ...]:
     return tuple(c for c in plan.changes if c.action is Action.NOOP and c.drift)
 
 
+def out_of_date(plan: Plan) -> tuple[Change, ...]:
+    """Owned clones whose declaration changed and that apply will update: not drift, but not
+    yet what the manifests say either (``drift`` lists them apart)."""
+    return tuple(
+        c
+        for c in plan.changes
+        if c.owned and c.action is Action.UPDATE and c.updates and not c.drift
+    )
+
+
 def missing(plan: Plan) -> tuple[Change, ...]:
     """The declared clones that do not exist (``summary.missing`` counts them)."""
     return tuple(change for change in plan.changes if change.missing)

@@ -45,6 +45,21 @@ def drift_line(summary: Summary) -> str:
     return f"Drift: {summary.drifted} drifted, {summary.missing} missing{tail}."
 
 
+def no_drift_line(*, pending: bool) -> str:
+    """``No drift.``: and, when no declaration is pending either, every clone matches."""
+    tail = "." if pending else " and matches its manifest."
+    return f"No drift. Every declared clone exists{tail}"
+
+
+def pending_line(count: int) -> str:
+    """What ``drift`` says of clones whose changed declaration is still to apply."""
+    clones = "clone has" if count == 1 else "clones have"
+    return (
+        f"{count} {clones} a changed declaration (the manifest or its source) that apply "
+        "has not made yet; not drift:"
+    )
+
+
 def has_nothing_to_show(plan: Plan) -> bool:
     """No change to make, no conflict, no drift: "No changes."."""
     s = plan.summary

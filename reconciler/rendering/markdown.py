@@ -14,7 +14,16 @@ import io
 from collections.abc import Sequence
 from typing import TextIO
 
-from reconciler.core.plans import Action, Change, Plan, conflicts, drifted, missing, shown
+from reconciler.core.plans import (
+    Action,
+    Change,
+    Plan,
+    conflicts,
+    drifted,
+    missing,
+    out_of_date,
+    shown,
+)
 from reconciler.rendering.formatting import (
     created_fields,
     drift_line,
@@ -22,6 +31,8 @@ from reconciler.rendering.formatting import (
     format_value,
     has_nothing_to_show,
     no_changes_line,
+    no_drift_line,
+    pending_line,
     summary_line,
 )
 
@@ -141,7 +152,8 @@ def render_drift(plan: Plan, out: TextIO) -> None:
     _notes(plan, out)
     drifted_clones, missing_clones, conflicting = drifted(plan), missing(plan), conflicts(plan)
     if not (drifted_clones or missing_clones or conflicting):
-        out.write("No drift. Every declared clone exists and matches its manifest.\n")
+        out.write(no_drift_line(pending=bool(out_of_date(plan))) + "\n")
+        _pending(plan, out)
         return
     sections: list[str] = []
     if drifted_clones:
@@ -159,3 +171,11 @@ def render_drift(plan: Plan, out: TextIO) -> None:
         )
     sections.append(f"**{drift_line(plan.summary)}**\n")
     out.write("\n".join(sections))
+    _pending(plan, out)
+
+
+def _pending(plan: Plan, out: TextIO) -> None:
+    rows = _update_rows(out_of_date(plan))
+    if rows:
+        out.write(f"\n{pending_line(len(out_of_date(plan)))}\n\n")
+        _table(out, UPDATE_HEADER, rows)

@@ -19,6 +19,7 @@ from reconciler.core.plans import (
     conflicts,
     drifted,
     missing,
+    out_of_date,
     reported_drift,
     shown,
 )
@@ -32,6 +33,8 @@ from reconciler.rendering.formatting import (
     footprint_line,
     has_nothing_to_show,
     no_changes_line,
+    no_drift_line,
+    pending_line,
     summary_line,
     update_text,
 )
@@ -113,12 +116,15 @@ def render_plan(plan: Plan, out: TextIO, *, color: bool = False, verbose: bool =
 
 
 def render_drift(plan: Plan, out: TextIO, *, color: bool = False) -> None:
-    """The drift report: drifted clones with their fields, missing clones, conflicts."""
+    """The drift report: drifted clones with their fields, missing clones, conflicts; and,
+    apart, clones whose changed declaration apply has not made yet (not drift)."""
     paint = _Painter(color)
     for note in plan.notes:
         out.write(f"Note: {note}\n")
+    pending = out_of_date(plan)
     if not (drifted(plan) or missing(plan) or conflicts(plan)):
-        out.write("No drift. Every declared clone exists and matches its manifest.\n")
+        out.write(no_drift_line(pending=bool(pending)) + "\n")
+        _pending(pending, out, paint)
         return
     for change in drifted(plan):
         out.write(f"  {paint('~', COLOURS[Action.UPDATE])} {paint(change.address, BOLD)}\n")
@@ -131,3 +137,13 @@ def render_drift(plan: Plan, out: TextIO, *, color: bool = False) -> None:
     for change in conflicts(plan):  # why drift exits 1: the clone cannot be compared or managed
         out.write("\n".join(_change_lines(change, paint)) + "\n")
     out.write("\n" + drift_line(plan.summary) + "\n")
+    _pending(pending, out, paint)
+
+
+def _pending(changes: tuple[Change, ...], out: TextIO, paint: _Painter) -> None:
+    if not changes:
+        return
+    out.write(f"\n{pending_line(len(changes))}\n")
+    for change in changes:
+        out.write(f"  {paint('~', COLOURS[Action.UPDATE])} {paint(change.address, BOLD)}\n")
+        out.write("".join(f"        {update_text(u)}\n" for u in change.updates))

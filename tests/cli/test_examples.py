@@ -57,7 +57,13 @@ def test_the_examples_resolve_against_the_demo_seed(sandbox: RunningSandbox) -> 
         "qa.worker[data/qa]",
     ]
     web = next(c for c in desired.clones if c.address == "previews.web[shop/preview-101]")
-    assert web.overrides == {"cpu": 250, "memory": 256, "min_running_instances": 1}
+    assert web.overrides == {
+        "cpu": 250,
+        "memory": 256,
+        "min_running_instances": 1,
+        "auto_preview": False,
+        "auto_deploy": False,
+    }
     qa_api = next(c for c in desired.clones if c.manifest == "qa")
     assert qa_api.overrides["git_repository"] == {"branch": "develop"}
     assert desired.notes == ()
