@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -176,51 +177,54 @@ def _run(script: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedPro
     )
 
 
-def _post_twice(script: str, tmp_path: Path, fake: _Comments, env: dict[str, str]) -> None:
-    for version in ("first", "second"):
-        (tmp_path / "plan.md").write_text(f"{MARKER}\n## Reconciler plan\n\n{version}\n")
-        done = _run(script, tmp_path, env)
-        assert done.returncode == 0, done.stderr
+def _post_twice(script: str, tmp_path: Path, env_at: Callable[[str], dict[str, str]]) -> _Comments:
+    """Run a comment script twice (two pushes) against a fresh fake of the comments API,
+    whose URL ``env_at`` turns into the script's environment."""
+    fake = _Comments()
+    server, url = fake.serve()
+    try:
+        for version in ("first", "second"):
+            (tmp_path / "plan.md").write_text(f"{MARKER}\n## Reconciler plan\n\n{version}\n")
+            done = _run(script, tmp_path, env_at(url))
+            assert done.returncode == 0, done.stderr
+    finally:
+        server.shutdown()
+        server.server_close()
+    # someone else's comment is left alone; ours is made once, then edited
+    assert [i["body"] for i in fake.items] == ["LGTM", f"{MARKER}\n## Reconciler plan\n\nsecond\n"]
+    return fake
 
 
 def test_the_github_example_posts_one_plan_comment_then_updates_it_in_place(
     tmp_path: Path,
 ) -> None:
-    fake = _Comments()
-    server, url = fake.serve()
     script = _step("plan", "Post the plan (one comment per pull request, updated in place)")["run"]
-    env = {
-        "GITHUB_API_URL": url,
-        "GITHUB_REPOSITORY": "acme/gitops",
-        "GITHUB_TOKEN": "t",
-        "PULL_REQUEST": "7",
-    }
-    try:
-        _post_twice(script, tmp_path, fake, env)
-    finally:
-        server.shutdown()
-        server.server_close()
-    assert [i["body"] for i in fake.items] == ["LGTM", f"{MARKER}\n## Reconciler plan\n\nsecond\n"]
+    fake = _post_twice(
+        script,
+        tmp_path,
+        lambda url: {
+            "GITHUB_API_URL": url,
+            "GITHUB_REPOSITORY": "acme/gitops",
+            "GITHUB_TOKEN": "t",
+            "PULL_REQUEST": "7",
+        },
+    )
     assert [c[0] for c in fake.calls] == ["GET", "POST", "GET", "PATCH"]
     assert fake.calls[-1][1] == "/repos/acme/gitops/issues/comments/2"
 
 
 def test_the_gitlab_example_posts_one_plan_note_then_updates_it_in_place(tmp_path: Path) -> None:
-    fake = _Comments()
-    server, url = fake.serve()
     script = "\n".join(_gitlab()["plan"]["script"][5:6])  # the note
-    env = {
-        "CI_API_V4_URL": f"{url}/api/v4",
-        "CI_PROJECT_ID": "42",
-        "CI_MERGE_REQUEST_IID": "7",
-        "GITLAB_NOTES_TOKEN": "t",
-    }
-    try:
-        _post_twice(script, tmp_path, fake, env)
-    finally:
-        server.shutdown()
-        server.server_close()
-    assert len(fake.items) == 2 and fake.items[1]["body"].endswith("second\n")
+    fake = _post_twice(
+        script,
+        tmp_path,
+        lambda url: {
+            "CI_API_V4_URL": f"{url}/api/v4",
+            "CI_PROJECT_ID": "42",
+            "CI_MERGE_REQUEST_IID": "7",
+            "GITLAB_NOTES_TOKEN": "t",
+        },
+    )
     assert [c[0] for c in fake.calls] == ["GET", "POST", "GET", "PUT"]
     assert fake.calls[-1][1] == "/api/v4/projects/42/merge_requests/7/notes/2"
 
