@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import importlib
 import logging
 import math
@@ -281,6 +282,7 @@ def _scrubbed(message: str, argv: Sequence[str] | None, *, usage: bool) -> str:
 def _run(argv: Sequence[str] | None, streams: Streams | None) -> int:
     parser = build_parser()
     verbose = False
+    failed: Any = None  # the command's ``failed(options, streams, message, error)``, if any
     try:
         args = parser.parse_args(argv)
         verbose = getattr(args, "verbose", False)
@@ -291,11 +293,17 @@ def _run(argv: Sequence[str] | None, streams: Streams | None) -> int:
         if streams is None:
             streams = Streams.from_process(no_color=options.no_color)
         module = importlib.import_module(f"reconciler.commands.{args.command}")
+        command_failed = getattr(module, "failed", None)
+        if command_failed is not None:
+            failed = functools.partial(command_failed, options, streams)
         with _log_requests(streams, verbose):
             return int(module.run(options, streams))
     except ReconcilerError as exc:
         err = streams.err if streams else sys.stderr
-        print(f"error: {_scrubbed(str(exc), argv, usage=isinstance(exc, UsageError))}", file=err)
+        message = _scrubbed(str(exc), argv, usage=isinstance(exc, UsageError))
+        if failed is not None:  # its view may show the error too (--json: a JSON document)
+            failed(message, exc)
+        print(f"error: {message}", file=err)
         return int(exc.exit_code)
     except KeyboardInterrupt:
         print("interrupted", file=streams.err if streams else sys.stderr)

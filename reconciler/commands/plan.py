@@ -5,7 +5,8 @@ Exit codes (contract section 5): 1 when a change is a conflict (or on any error)
 is not a pending change; ``--strict`` turns the plan's clone-safety warnings (contract
 section 16) into errors (exit 1, nothing shown or saved). The plan is shown by its view
 (``rendering.views``: the text plan, with ``--json`` the plan document, with ``--markdown``
-one pull-request comment); ``--out FILE`` also saves the document.
+one pull-request comment); ``--out FILE`` also saves the document. On an error, ``failed``
+lets the view show it too: with ``--json``, a JSON errors document on stdout.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 from reconciler.commands import exits
 from reconciler.commands.arguments import PlanOptions
 from reconciler.commands.common import connect, plan_for
-from reconciler.core.errors import ConfigError, ManifestError
+from reconciler.core.errors import ConfigError, ManifestError, ReconcilerError
 from reconciler.edges.files import write_atomically
 from reconciler.edges.savedplans import saved_document
 from reconciler.pipeline import load
@@ -38,3 +39,10 @@ def run(options: PlanOptions, streams: Streams) -> int:
     if options.out:
         view.saved(options.out, sandbox=options.sandbox)
     return exits.of_plan(plan, detailed=options.detailed_exitcode)
+
+
+def failed(options: PlanOptions, streams: Streams, message: str, error: ReconcilerError) -> None:
+    """An error as the view shows one, beside the CLI's ``error:`` line on stderr: with
+    ``--json``, a JSON document on stdout (``{"format_version", "errors": [...]}``)."""
+    diagnostics = getattr(error, "diagnostics", ())
+    new_plan_view(options.view_type, streams).failed(message, diagnostics)

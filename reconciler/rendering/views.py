@@ -116,8 +116,28 @@ class PlanView(Protocol):
 
     def saved(self, path: str, *, sandbox: bool) -> None: ...  # after ``plan``, with --out
 
+    def failed(self, summary: str, diagnostics: Sequence[Diagnostic]) -> None: ...
 
-class PlanHuman:
+
+class _ErrorsOnStderr:
+    """An error is the CLI's to print on stderr (``error: ...``); nothing more on stdout."""
+
+    def failed(self, summary: str, diagnostics: Sequence[Diagnostic]) -> None:
+        pass
+
+
+class _ErrorsAsJSON:
+    """An error as a JSON document on stdout too, so that a CI step that parses stdout gets
+    JSON either way (contract section 17)."""
+
+    _streams: Streams
+
+    def failed(self, summary: str, diagnostics: Sequence[Diagnostic]) -> None:
+        document = json_document.errors_document(summary, diagnostics)
+        print(json.dumps(document, indent=2, ensure_ascii=False), file=self._streams.out)
+
+
+class PlanHuman(_ErrorsOnStderr):
     """The text plan on stdout (``-v``: a create lists every field); warnings on stderr."""
 
     def __init__(self, streams: Streams, *, verbose: bool = False) -> None:
@@ -137,8 +157,8 @@ class PlanHuman:
         )
 
 
-class PlanJSON:
-    """The plan document on stdout (its warnings inside it)."""
+class PlanJSON(_ErrorsAsJSON):
+    """The plan document on stdout (its warnings inside it), or the errors document."""
 
     def __init__(self, streams: Streams, *, verbose: bool = False) -> None:
         self._streams = streams
@@ -150,11 +170,17 @@ class PlanJSON:
         pass  # stdout holds the plan document only
 
 
-class PlanMarkdown(PlanJSON):
+class PlanMarkdown(_ErrorsOnStderr):
     """One pull-request comment on stdout, behind its hidden marker (``--markdown``)."""
+
+    def __init__(self, streams: Streams, *, verbose: bool = False) -> None:
+        self._streams = streams
 
     def plan(self, plan: Plan) -> None:
         markdown.render_plan(plan, self._streams.out)
+
+    def saved(self, path: str, *, sandbox: bool) -> None:
+        pass  # stdout holds the comment only
 
 
 # ── drift ─────────────────────────────────────────────────────────────────────────────────
@@ -163,8 +189,10 @@ class PlanMarkdown(PlanJSON):
 class DriftView(Protocol):
     def drift(self, plan: Plan) -> None: ...
 
+    def failed(self, summary: str, diagnostics: Sequence[Diagnostic]) -> None: ...
 
-class DriftHuman:
+
+class DriftHuman(_ErrorsOnStderr):
     def __init__(self, streams: Streams) -> None:
         self._streams = streams
 
@@ -172,7 +200,7 @@ class DriftHuman:
         text.render_drift(plan, self._streams.out, color=self._streams.color)
 
 
-class DriftJSON:
+class DriftJSON(_ErrorsAsJSON):
     def __init__(self, streams: Streams) -> None:
         self._streams = streams
 
@@ -180,7 +208,7 @@ class DriftJSON:
         json_document.render_plan(plan, self._streams.out)
 
 
-class DriftMarkdown:
+class DriftMarkdown(_ErrorsOnStderr):
     def __init__(self, streams: Streams) -> None:
         self._streams = streams
 

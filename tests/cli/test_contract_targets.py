@@ -68,3 +68,30 @@ def test_brackets_in_a_target_stay_literal(cli: Callable[..., Any], tmp_path: Pa
     document = json.loads(result.out)
     assert [c["address"] for c in document["changes"]] == [address]
     assert document["notes"] == []
+
+
+def test_plan_and_drift_json_print_a_json_errors_document_on_an_error(
+    cli: Callable[..., Any], tmp_path: Path
+) -> None:
+    """Contract 17: a CI step that parses stdout gets JSON either way."""
+    for command in ("plan", "drift"):
+        result = cli(command, _manifest(tmp_path), "--json", "--target", "nope*")
+        assert result.code == 1, result
+        document = json.loads(result.out)
+        assert document["format_version"] == "1"
+        (error,) = document["errors"]
+        assert error["summary"].startswith("--target 'nope*' matches no address")
+        assert (error["file"], error["line"], error["column"]) == (None, None, None)
+        assert result.err.startswith("error: --target 'nope*'")
+
+
+def test_a_manifest_error_in_plan_json_names_its_position(
+    cli: Callable[..., Any], tmp_path: Path
+) -> None:
+    path = tmp_path / "previews.yaml"
+    path.write_text(MANIFEST.replace("environment: staging", "environment: stagin"))
+    result = cli("plan", str(path), "--json")
+    assert result.code == 1, result
+    (error,) = json.loads(result.out)["errors"]
+    assert (error["file"], error["line"]) == (str(path), 6)
+    assert "stagin" in error["summary"]
