@@ -172,6 +172,15 @@ def _drift(p: argparse.ArgumentParser) -> None:
     fmt.add_argument("--markdown", action="store_true", help="the report as markdown")
 
 
+def _show(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "plan_file", metavar="PLANFILE", help="a plan saved by plan --out (or printed by --json)"
+    )
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="the plan document")
+    fmt.add_argument("--markdown", action="store_true", help="one pull-request comment")
+
+
 def _reconcile(p: argparse.ArgumentParser) -> None:
     _add_paths(p)
     _add_connection_flags(p)
@@ -214,6 +223,7 @@ SUBCOMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = 
     "plan": ("show what apply would change, and the drift", _plan),
     "apply": ("make the changes (clone, edit, delete)", _apply),
     "drift": ("report where clones differ from the manifests", _drift),
+    "show": ("render a saved plan (no API call)", _show),
     "reconcile": ("plan + apply unattended, logging JSON lines", _reconcile),
     "sandbox": ("serve a local Qovery-compatible API", _sandbox),
 }

@@ -88,6 +88,11 @@ class ReconcileOptions(PlanningOptions):
 
 
 @dataclass(frozen=True)
+class ShowOptions(Options):
+    plan_file: str = ""
+
+
+@dataclass(frozen=True)
 class SandboxOptions(Options):
     seed: str | None = None
     port: int = 0
@@ -105,6 +110,7 @@ OPTIONS: dict[str, type[Options]] = {
     "apply": ApplyOptions,
     "drift": DriftOptions,
     "reconcile": ReconcileOptions,
+    "show": ShowOptions,
     "sandbox": SandboxOptions,
 }
 
