@@ -127,14 +127,14 @@ class _ErrorsOnStderr:
 
 
 class _ErrorsAsJSON:
-    """An error as a JSON document on stdout too, so that a CI step that parses stdout gets
-    JSON either way (contract section 17)."""
+    """An error as a JSON document on stdout too (one line, as JSON lines readers want it),
+    so that a CI step that parses stdout gets JSON either way (contract section 17)."""
 
     _streams: Streams
 
     def failed(self, summary: str, diagnostics: Sequence[Diagnostic]) -> None:
         document = json_document.errors_document(summary, diagnostics)
-        print(json.dumps(document, indent=2, ensure_ascii=False), file=self._streams.out)
+        print(json.dumps(document, ensure_ascii=False), file=self._streams.out)  # one line
 
 
 class PlanHuman(_ErrorsOnStderr):
