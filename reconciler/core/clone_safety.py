@@ -115,10 +115,19 @@ def plan_warnings(
 ) -> tuple[Diagnostic, ...]:
     """The warnings of every declared clone, once per manifest, application and message."""
     warnings: dict[tuple[str, str], Diagnostic] = {}
+    seen: set[tuple[str, str, str, str, bool]] = set()  # clones of one declaration: once
     for clone in clones:
         source = sources.get(clone.source_app_id)
-        if source is None:
+        declaration = (
+            clone.manifest,
+            clone.source_app_id,
+            clone.source_env.id,
+            clone.overrides_key or repr(clone.overrides),
+            clone.policy.follow_source,
+        )
+        if source is None or declaration in seen:
             continue
+        seen.add(declaration)
         for message in _clone_messages(clone, source.config):
             key = (clone.manifest, message)
             warnings.setdefault(key, Diagnostic(clone.position, message, Severity.WARNING))

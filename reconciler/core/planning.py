@@ -10,9 +10,8 @@ contract section 4:
                                       never deployed under ``deploy: true``; else ``noop``
                                       (reported drift: a non-empty ``drift``)
 - owned by another manifest/source  → ``conflict``, always
-- not owned                         → ``update`` when it is an untouched clone of its source
-                                      (an interrupted create) or ``adopt: true``; else
-                                      ``conflict``
+- not owned                         → ``update`` when an untouched clone of its source (an
+                                      interrupted create) or ``adopt: true``; else ``conflict``
 - owned, not declared, ``prune``    → ``delete`` (only manifests in ``managed_manifests``)
 
 Whether an application is owned, a copy, or an untouched clone is ``ownership``'s to say
@@ -21,10 +20,8 @@ of any clone of the run is never edited, renamed or deleted by it, whatever its 
 says; a clone whose values the API would refuse (``prechecks``) is a ``conflict`` planned
 before any clone is made.
 
-Desired configuration: ``follow_source: true`` → the source's configuration with the clone's
-overrides deep-merged over it, normalised; ``false`` → the normalised overrides alone.
-Neighbours: ``declaring``, ``ownership``, ``diffs``, ``fingerprints``, ``footprints``,
-``prechecks``, ``reasons``, ``clone_safety`` (warnings); builds ``plans.Plan``.
+Neighbours: ``declaring`` (the desired configuration), ``ownership``, ``diffs``,
+``fingerprints``, ``footprints``, ``prechecks``, ``reasons``, ``clone_safety`` (warnings).
 """
 
 from __future__ import annotations
@@ -214,6 +211,8 @@ class Planner:
         self, change: Change, source: ObservedApplication, target: ObservedApplication | None
     ) -> Change:
         """The change with its footprint: what its write adds to what the clone runs."""
+        if Step.EDIT not in change.steps:
+            return change
         current = self.observed.normalised(target if target is not None else source)
         return _with(change, footprint=of_write(change, current, exists=target is not None))
 
