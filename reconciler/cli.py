@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import importlib
 import logging
 import math
@@ -155,8 +156,13 @@ def _add_paths(p: argparse.ArgumentParser, *, required: bool = True) -> None:
     )
 
 
+def _add_strict_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--strict", action="store_true", help="warnings are errors (exit 1)")
+
+
 def _validate(p: argparse.ArgumentParser) -> None:
     _add_paths(p)
+    _add_strict_flag(p)
     p.add_argument("--json", action="store_true", help="diagnostics as JSON")
 
 
@@ -164,7 +170,12 @@ def _plan(p: argparse.ArgumentParser) -> None:
     _add_paths(p)
     _add_connection_flags(p)
     _add_guard_flags(p)
-    p.add_argument("--json", action="store_true", help="print the plan document (JSON)")
+    _add_strict_flag(p)
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="print the plan document (JSON)")
+    fmt.add_argument(
+        "--markdown", action="store_true", help="the plan as one pull-request comment (markdown)"
+    )
     p.add_argument("--out", metavar="FILE", help="save the plan document for apply --plan")
     p.add_argument(
         "--detailed-exitcode",
@@ -190,6 +201,15 @@ def _drift(p: argparse.ArgumentParser) -> None:
     fmt = p.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true", help="the report as a plan document")
     fmt.add_argument("--markdown", action="store_true", help="the report as markdown")
+
+
+def _show(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "plan_file", metavar="PLANFILE", help="a plan saved by plan --out (or printed by --json)"
+    )
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="the plan document")
+    fmt.add_argument("--markdown", action="store_true", help="one pull-request comment")
 
 
 def _reconcile(p: argparse.ArgumentParser) -> None:
@@ -236,6 +256,7 @@ SUBCOMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = 
     "plan": ("show what apply would change, and the drift", _plan),
     "apply": ("make the changes (clone, edit, delete)", _apply),
     "drift": ("report where clones differ from the manifests", _drift),
+    "show": ("render a saved plan (no API call)", _show),
     "reconcile": ("plan + apply unattended, logging JSON lines", _reconcile),
     "sandbox": ("serve a local Qovery-compatible API", _sandbox),
 }
@@ -304,6 +325,7 @@ def _scrubbed(message: str, argv: Sequence[str] | None, *, usage: bool) -> str:
 def _run(argv: Sequence[str] | None, streams: Streams | None) -> int:
     parser = build_parser()
     verbose = False
+    failed: Any = None  # the command's ``failed(options, streams, message, error)``, if any
     try:
         args = parser.parse_args(argv)
         verbose = getattr(args, "verbose", False)
@@ -314,11 +336,17 @@ def _run(argv: Sequence[str] | None, streams: Streams | None) -> int:
         if streams is None:
             streams = Streams.from_process(no_color=options.no_color)
         module = importlib.import_module(f"reconciler.commands.{args.command}")
+        command_failed = getattr(module, "failed", None)
+        if command_failed is not None:
+            failed = functools.partial(command_failed, options, streams)
         with _log_requests(streams, verbose):
             return int(module.run(options, streams))
     except ReconcilerError as exc:
         err = streams.err if streams else sys.stderr
-        print(f"error: {_scrubbed(str(exc), argv, usage=isinstance(exc, UsageError))}", file=err)
+        message = _scrubbed(str(exc), argv, usage=isinstance(exc, UsageError))
+        if failed is not None:  # its view may show the error too (--json: a JSON document)
+            failed(message, exc)
+        print(f"error: {message}", file=err)
         return int(exc.exit_code)
     except KeyboardInterrupt:
         print("interrupted", file=streams.err if streams else sys.stderr)

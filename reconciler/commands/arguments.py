@@ -36,6 +36,7 @@ class Options:
 @dataclass(frozen=True)
 class ValidateOptions(Options):
     paths: tuple[str, ...] = ()
+    strict: bool = False  # warnings are errors
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class PlanningOptions(Options):
 class PlanOptions(PlanningOptions):
     out: str | None = None
     detailed_exitcode: bool = False
+    strict: bool = False  # clone-safety warnings are errors
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,11 @@ class ReconcileOptions(PlanningOptions):
 
 
 @dataclass(frozen=True)
+class ShowOptions(Options):
+    plan_file: str = ""
+
+
+@dataclass(frozen=True)
 class SandboxOptions(Options):
     seed: str | None = None
     port: int = 0
@@ -108,6 +115,7 @@ OPTIONS: dict[str, type[Options]] = {
     "apply": ApplyOptions,
     "drift": DriftOptions,
     "reconcile": ReconcileOptions,
+    "show": ShowOptions,
     "sandbox": SandboxOptions,
 }
 

@@ -3,7 +3,8 @@
 Read only. Exit 2 when a clone drifted or a declared clone is missing, 1 on an error or a
 conflict (1 wins), else 0. ``--json`` prints the plan document; ``--markdown`` a report fit
 for a pull-request comment or ``$GITHUB_STEP_SUMMARY`` (``rendering.views``: ``DriftHuman``,
-``DriftJSON``, ``DriftMarkdown``).
+``DriftJSON``, ``DriftMarkdown``). On an error, ``failed`` lets the view show it too: with
+``--json``, a JSON errors document on stdout.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from reconciler.commands import exits
 from reconciler.commands.arguments import DriftOptions
 from reconciler.commands.common import connect, plan_for
+from reconciler.core.errors import ReconcilerError
 from reconciler.pipeline import load
 from reconciler.rendering.streams import Streams
 from reconciler.rendering.views import new_drift_view
@@ -23,3 +25,10 @@ def run(options: DriftOptions, streams: Streams) -> int:
         plan = plan_for(session, options, clonesets).plan
     view.drift(plan)
     return exits.of_drift(plan)
+
+
+def failed(options: DriftOptions, streams: Streams, message: str, error: ReconcilerError) -> None:
+    """An error as the view shows one, beside the CLI's ``error:`` line on stderr: with
+    ``--json``, a JSON document on stdout (``{"format_version", "errors": [...]}``)."""
+    diagnostics = getattr(error, "diagnostics", ())
+    new_drift_view(options.view_type, streams).failed(message, diagnostics)

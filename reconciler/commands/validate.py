@@ -5,7 +5,8 @@ Prints "N manifests valid" (exit 0), or every diagnostic on stderr, one per line
 stdout: ``{"valid": bool, "manifests": [names], "diagnostics": [{file, line, column,
 message}]}`` (``rendering.views``: ``ValidateHuman``, ``ValidateJSON``). Warnings
 (``file:line:column: warning: message``; in JSON a diagnostic with ``"severity":
-"warning"``) are printed too and leave the exit code as it is. Neighbours:
+"warning"``) are printed too and leave the exit code as it is, unless ``--strict``
+makes them errors (exit 1). Neighbours:
 ``validating.check_manifests`` does the work; ``cli`` dispatches here.
 """
 
@@ -28,6 +29,9 @@ def run(options: ValidateOptions, streams: Streams) -> int:
         clonesets, warnings = check_manifests(options.paths)
     except ManifestError as exc:
         view.invalid(exc.diagnostics)
+        return exits.of_validation(False)
+    if options.strict and warnings:
+        view.invalid([warning.as_error() for warning in warnings])
         return exits.of_validation(False)
     view.valid(clonesets, warnings)
     return exits.of_validation(True)

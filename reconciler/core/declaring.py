@@ -5,7 +5,7 @@ clone's desired compared configuration (``follow_source: true``: the source with
 overrides laid over it; ``false``: the overrides alone), normalised by the clone's kind.
 ``declared_digest`` is the short digest of that declaration which the ownership marker
 records at every write (``Owner.applied``), so that a changed declaration can be told from
-drift made behind the reconciler's back.
+drift made behind the reconciler's back. ``fields_declared`` lists what a new clone gets.
 
 Neighbours: ``planning`` (the caller, which caches one ``DesiredConfig`` per declaration),
 ``kinds`` (normalising), ``diffs`` (override paths, ignored paths), ``ownership``.
@@ -19,11 +19,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from reconciler.core.diffs import paths_set_by, without_ignored
+from reconciler.core.diffs import fields_of, is_at_or_under, paths_set_by, without_ignored
 from reconciler.core.kinds import APPLICATION, ServiceKind
 from reconciler.core.model import JSON
 from reconciler.core.overrides import deep_merge
 from reconciler.core.ownership import strip_marker
+from reconciler.core.plans import FieldUpdate, Origin
 
 
 @dataclass(frozen=True)
@@ -73,3 +74,20 @@ def declared_digest(desired: DesiredConfig, ignore: tuple[str, ...]) -> str:
     payload = [without_ignored(desired.config, ignore), description]  # dict keys get sorted
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def fields_declared(desired: DesiredConfig) -> tuple[FieldUpdate, ...]:
+    """Every field a new clone gets, as updates from nothing (Terraform's attributes on
+    create), each labelled with where its value comes from."""
+    overridden = desired.override_paths
+    return tuple(
+        FieldUpdate(
+            path,
+            None,
+            value,
+            Origin.OVERRIDE
+            if any(is_at_or_under(path, prefix) for prefix in overridden)
+            else Origin.SOURCE,
+        )
+        for path, value in fields_of(desired.config)
+    )

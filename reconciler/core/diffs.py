@@ -137,6 +137,23 @@ def drift(
     return tuple(walker.items)
 
 
+def fields_of(config: Mapping[str, Any], parent: str = "") -> tuple[tuple[str, JSON], ...]:
+    """Every leaf of ``config`` with its path, as ``drift`` names them (objects and
+    port/storage entries are walked; a probe's ``type`` and other lists are leaves)."""
+    found: list[tuple[str, JSON]] = []
+    for key, value in config.items():
+        path = child_path(parent, key)
+        if isinstance(value, Mapping) and value and key != "type":
+            found.extend(fields_of(value, path))
+        elif key in KEYED_LISTS and isinstance(value, list) and value:
+            for entry in value:
+                where = entry_path(path, entry_key(key, entry))
+                found.extend(fields_of(entry, where) if isinstance(entry, Mapping) else [])
+        else:
+            found.append((path, value))
+    return tuple(found)
+
+
 def without_ignored(
     config: Mapping[str, Any], ignore: Iterable[str], parent: str = ""
 ) -> dict[str, JSON]:

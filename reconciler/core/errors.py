@@ -91,6 +91,10 @@ class Diagnostic:
     def is_error(self) -> bool:
         return self.severity is Severity.ERROR
 
+    def as_error(self) -> Diagnostic:
+        """The same diagnostic as an error (``--strict`` makes warnings errors)."""
+        return Diagnostic(self.position, self.message, Severity.ERROR)
+
     def __str__(self) -> str:
         text = self.message if self.is_error else f"warning: {self.message}"
         return f"{self.position}: {text}" if self.position else text

@@ -5,14 +5,13 @@ application of the same name in its target environment (case-insensitive), then 
 contract section 4:
 
 - none there                        → ``create`` (clone, edit, [deploy])
-- owned by this manifest and source → ``noop``, or ``update`` when drifted and
-                                      ``on_drift: correct``, or to deploy a never-deployed
-                                      clone that ``deploy: true`` wants; reported drift is a
-                                      ``noop`` with a non-empty ``drift``
+- owned by this manifest and source → ``update`` when its declaration changed (a change,
+                                      never drift), drifted and ``on_drift: correct``, or
+                                      never deployed under ``deploy: true``; else ``noop``
+                                      (reported drift: a non-empty ``drift``)
 - owned by another manifest/source  → ``conflict``, always
-- not owned                         → ``update`` when it is an untouched clone of its source
-                                      (an interrupted create) or ``adopt: true``; else
-                                      ``conflict``
+- not owned                         → ``update`` when an untouched clone of its source (an
+                                      interrupted create) or ``adopt: true``; else ``conflict``
 - owned, not declared, ``prune``    → ``delete`` (only manifests in ``managed_manifests``)
 
 Whether an application is owned, a copy, or an untouched clone is ``ownership``'s to say
@@ -23,8 +22,9 @@ before any clone is made.
 
 Desired configuration: ``follow_source: true`` → the source's configuration with the clone's
 overrides deep-merged over it, normalised; ``false`` → the normalised overrides alone.
-Neighbours: ``declaring``, ``ownership``, ``diffs``, ``fingerprints``, ``prechecks``,
-``reasons``, ``variable_plans`` (a clone's variables); builds ``plans.Plan``.
+Neighbours: ``declaring`` (the desired configuration), ``ownership``, ``diffs``,
+``fingerprints``, ``footprints``, ``prechecks``, ``reasons``, ``clone_safety`` (warnings),
+``variable_plans`` (a clone's variables), ``expiry``; builds ``plans.Plan``.
 """
 
 from __future__ import annotations
@@ -35,7 +35,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from reconciler.core import variable_plans
-from reconciler.core.declaring import DesiredConfig, compute_desired, declared_digest
+from reconciler.core.clone_safety import plan_warnings
+from reconciler.core.declaring import (
+    DesiredConfig,
+    compute_desired,
+    declared_digest,
+    fields_declared,
+)
 from reconciler.core.desired import overrides_key
 from reconciler.core.diffs import (
     carry_ignored,
@@ -45,6 +51,7 @@ from reconciler.core.diffs import (
 from reconciler.core.edits import keeps_description
 from reconciler.core.expiry import active_for_write, decide, expiry_notes, iso
 from reconciler.core.fingerprints import fingerprint
+from reconciler.core.footprints import change_of, of_write
 from reconciler.core.kinds import DEFAULT_KIND, kind_named
 from reconciler.core.model import (
     JSON,
@@ -69,7 +76,15 @@ from reconciler.core.ownership import (
     strip_marker,
     with_marker,
 )
-from reconciler.core.plans import Action, Change, DriftItem, Endpoint, Plan, Step
+from reconciler.core.plans import (
+    Action,
+    Change,
+    DriftItem,
+    Endpoint,
+    Plan,
+    Step,
+    updates_of,
+)
 from reconciler.core.prechecks import refused_values
 from reconciler.core.reasons import Because, Reason, text_of
 from reconciler.core.variable_plans import VariablePlan
@@ -217,11 +232,23 @@ class Planner:
             steps = (Step.CLONE, Step.EDIT, *variables, *_deploy_step(clone.policy.deploy))
             why = _said(Because.of(Reason.DOES_NOT_EXIST))
             declared = {"declared_variables": clone.variables}
-            created = _with(base, action=Action.CREATE, steps=steps, **why, **declared)
-            return decide(created, clone.policy, None, "", self.now)
+            updates = {"updates": fields_declared(desired)}
+            created = _with(base, action=Action.CREATE, steps=steps, **why, **declared, **updates)
+            return self._weighed(decide(created, clone.policy, None, "", self.now), source, None)
         change = self._existing(clone, source, target, desired, base)
         change = _as_rename(change, clone, renamed_from) if renamed_from else change
-        return decide(change, clone.policy, target.config, self.digest(clone, desired), self.now)
+        digest = self.digest(clone, desired)
+        decided = decide(change, clone.policy, target.config, digest, self.now)
+        return self._weighed(decided, source, target)
+
+    def _weighed(
+        self, change: Change, source: ObservedApplication, target: ObservedApplication | None
+    ) -> Change:
+        """The change with its footprint: what its write adds to what the clone runs."""
+        if Step.EDIT not in change.steps:
+            return change
+        current = self.observed.normalised(target if target is not None else source)
+        return _with(change, footprint=of_write(change, current, exists=target is not None))
 
     def _current(self, clone: DesiredClone, target: ObservedApplication | None) -> Application:
         """What a partial write lays its values over: the target, or the source it clones."""
@@ -294,8 +321,7 @@ class Planner:
         if owner is not None and owner.manifest == clone.manifest and not copied:
             if owner.source_id == clone.source_app_id:
                 changed = owner.applied is not None and owner.applied != self.digest(clone, desired)
-                drifted = _with(base, owned=True, drift=items + found.drift)
-                return _owned(drifted, clone, target, changed, found)
+                return _owned(_with(base, owned=True), items, clone, target, changed, found)
             reason = Because.of(Reason.OWNED_FOR_ANOTHER_SOURCE, source=owner.source_name)
             return _decided(base, Action.CONFLICT, reason)
         if owner is not None and not copied:
@@ -305,13 +331,14 @@ class Planner:
             return _decided(base, Action.CONFLICT, reason)
         wants_deploy = clone.policy.deploy and target.deployment_status in (None, NEVER_DEPLOYED)
         steps = (Step.EDIT, *_variables_step(found.writes), *_deploy_step(wants_deploy))
-        items = items + found.drift
+        # not ours yet: nothing moved behind our back, every difference is a change to make
+        updates = updates_of(items)
         if is_untouched_clone(target.config, source.config, self.observed.compared):
             why = _said(Because.of(Reason.INTERRUPTED_CREATE))
-            return _with(base, action=Action.UPDATE, steps=steps, drift=items, **why)
+            return _with(base, action=Action.UPDATE, steps=steps, updates=updates, **why)
         if clone.policy.adopt and not copied:
             why = _said(Because.of(Reason.ADOPTING))
-            return _with(base, action=Action.UPDATE, steps=steps, drift=items, **why)
+            return _with(base, action=Action.UPDATE, steps=steps, updates=updates, **why)
         reason = Because.of(Reason.NOT_MANAGED)
         return _decided(base, Action.CONFLICT, reason)
 
@@ -407,6 +434,7 @@ class Planner:
             **_said(Because.of(Reason.NO_LONGER_DECLARED)),
             steps=(Step.DELETE,),
             fingerprints={"source": self.fingerprint(source_app), "target": self.fingerprint(app)},
+            footprint=change_of(self.observed.normalised(app), None),
         )
 
 
@@ -415,30 +443,37 @@ class Planner:
 
 def _owned(
     base: Change,
+    differences: tuple[DriftItem, ...],
     clone: DesiredClone,
     target: ObservedApplication,
     declared_changed: bool,
     variables: VariablePlan,
 ) -> Change:
-    corrects = bool(base.drift) and clone.policy.on_drift is OnDrift.CORRECT
+    """An owned clone: where it differs, a changed declaration is a change apply makes (never
+    drift); otherwise the difference moved behind the reconciler's back, and is drift that
+    ``on_drift`` corrects or reports (contract section 17)."""
     # A changed declaration the clone already matches needs no write: its marker keeps the
     # older digest, and the next difference is applied as the latest declaration.
-    applies = declared_changed and bool(base.drift)
+    everything = differences + variables.drift  # the configuration's, then the variables'
+    applies = declared_changed and bool(everything)
+    drift = () if applies else everything
+    corrects = bool(drift) and clone.policy.on_drift is OnDrift.CORRECT
     deploys = clone.policy.deploy and target.deployment_status == NEVER_DEPLOYED
     writes = variable_plans.applied(variables, everything=corrects or applies)
-    config_drift = len(base.drift) > len(variables.drift)
-    edits = (corrects or applies) and (config_drift or declared_changed)
+    edits = (corrects or applies) and (bool(differences) or declared_changed)
     steps = (*((Step.EDIT,) if edits else ()), *_variables_step(writes), *_deploy_step(deploys))
-    base = _with(base, variables=writes)
     reasons = []
     if variables.secrets_changed and not (corrects or applies):
         reasons.append(Because.of(Reason.SECRET_CHANGED, keys=", ".join(variables.secrets_changed)))
-    if applies and not corrects:
+    if applies:
         reasons.append(Because.of(Reason.DECLARATION_CHANGED))
-    elif len(base.drift) > len(variables.secrets_changed):  # more than the secrets to rewrite
+    elif len(drift) > len(variables.secrets_changed):  # more than the secrets to rewrite
         reasons.append(Because.of(Reason.DRIFTED, on_drift=clone.policy.on_drift.value))
     if deploys:
         reasons.append(Because.of(Reason.NEVER_DEPLOYED))
+    # the variables' own writes show as variables (+ KEY, ~ KEY …), not as field updates
+    updates = updates_of(differences) if corrects or applies else ()
+    base = _with(base, drift=drift, updates=updates, variables=writes)
     if steps:
         return _with(base, action=Action.UPDATE, steps=steps, **_said(*reasons))
     return _with(base, action=Action.NOOP, **_said(*(reasons or [Because.of(Reason.UP_TO_DATE)])))
@@ -518,6 +553,9 @@ def plan(
     planner = Planner(desired, observed, now, secret_digests)
     changes = [planner.change_for(clone) for clone in desired.clones]
     changes.extend(planner.prunes())
+    warnings = plan_warnings(desired.clones, planner.observed.by_id)
     notes = (*desired.notes, *expiry_notes(changes, desired.policies, planner.now))
-    made = Plan.of(changes, api_url=api_url, selectors=desired.selectors, notes=notes)
+    made = Plan.of(
+        changes, api_url=api_url, selectors=desired.selectors, notes=notes, warnings=warnings
+    )
     return made.with_now(iso(planner.now))

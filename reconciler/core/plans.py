@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
+from reconciler.core.errors import Diagnostic, Position, Severity
 from reconciler.core.model import JSON, Config, SelectorMatch
 from reconciler.core.reasons import Because, Reason
 from reconciler.core.variables import (
@@ -72,6 +73,45 @@ class DriftItem:
 
 
 @dataclass(frozen=True)
+class FieldUpdate:
+    """One compared field that apply sets: its value ``before`` (``None``: absent, or a
+    clone not made yet) and ``after`` (Terraform's ``before → after``)."""
+
+    path: str
+    before: JSON
+    after: JSON
+    origin: Origin
+
+
+def updates_of(items: Sequence[DriftItem]) -> tuple[FieldUpdate, ...]:
+    """What apply sets where the clone differs: each field from ``actual`` to ``expected``."""
+    return tuple(FieldUpdate(i.path, i.actual, i.expected, i.origin) for i in items)
+
+
+@dataclass(frozen=True)
+class Footprint:
+    """Resources a change adds (positive) or removes (negative), at ``min_running_instances``."""
+
+    cpu_millicores: int = 0
+    memory_mb: int = 0
+    instances: int = 0
+
+    def __add__(self, other: Footprint) -> Footprint:
+        return Footprint(
+            self.cpu_millicores + other.cpu_millicores,
+            self.memory_mb + other.memory_mb,
+            self.instances + other.instances,
+        )
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "cpu_millicores": self.cpu_millicores,
+            "memory_mb": self.memory_mb,
+            "instances": self.instances,
+        }
+
+
+@dataclass(frozen=True)
 class Endpoint:
     """One side of a change: the source application, or the target (clone)."""
 
@@ -95,6 +135,11 @@ class Change:
     so that a field someone else changed since the plan stays as they set it.
     ``fingerprints`` holds ``source`` and ``target`` (``None`` where there is no such
     application).
+
+    ``drift`` is only what moved behind the reconciler's back (contract section 17): a
+    changed declaration is a change, listed in ``updates`` (every field apply sets, as
+    ``before → after``; for a create, every field the clone gets, ``before`` absent), never
+    drift. Corrected drift is in both. ``footprint`` is what the change adds or removes.
     """
 
     address: str
@@ -103,7 +148,9 @@ class Change:
     source: Endpoint
     target: Endpoint
     owned: bool
-    drift: tuple[DriftItem, ...] = ()
+    drift: tuple[DriftItem, ...] = ()  # what moved behind the reconciler's back, only
+    updates: tuple[FieldUpdate, ...] = ()  # what apply sets, before → after (a create: all)
+    footprint: Footprint = field(default_factory=Footprint)
     reason: str = ""  # for people: ``reasons.text_of(why)``, or as a saved plan read it
     steps: tuple[Step, ...] = ()
     desired: Config = field(default_factory=dict)
@@ -191,6 +238,7 @@ class Plan:
     requests: Mapping[str, JSON] | None = None  # what observing cost (``plan --json``)
     # the clock it was planned at (ISO 8601 UTC), for "expires in"; not what it does
     now: str | None = field(default=None, compare=False)
+    warnings: tuple[Diagnostic, ...] = ()  # clone-safety warnings (contract section 16)
 
     @classmethod
     def of(
@@ -200,10 +248,18 @@ class Plan:
         api_url: str | None = None,
         selectors: Sequence[SelectorMatch] = (),
         notes: Sequence[str] = (),
+        warnings: Sequence[Diagnostic] = (),
     ) -> Plan:
         """A plan over ``changes`` (sorted by address), its summary computed."""
         ordered = tuple(sorted(changes, key=_address_order))
-        return cls(ordered, summarise(ordered), api_url, tuple(selectors), tuple(notes))
+        return cls(
+            ordered,
+            summarise(ordered),
+            api_url,
+            tuple(selectors),
+            tuple(notes),
+            warnings=tuple(warnings),
+        )
 
     def with_now(self, now: str | None) -> Plan:
         """The same plan, made at ``now``."""
@@ -218,6 +274,11 @@ class Plan:
     def has_pending_changes(self) -> bool:
         """Whether apply would write something (reported drift is not pending)."""
         return any(change.writes for change in self.changes)
+
+    @property
+    def footprint(self) -> Footprint:
+        """What every change together adds and removes (contract section 16)."""
+        return sum((change.footprint for change in self.changes), Footprint())
 
     @property
     def has_drift(self) -> bool:
@@ -249,6 +310,26 @@ def drift_document(item: DriftItem) -> dict[str, JSON]:
     }
 
 
+def update_document(update: FieldUpdate) -> dict[str, JSON]:
+    """One field apply sets, as JSON: ``before`` and ``after`` (null: absent)."""
+    return {
+        "path": update.path,
+        "before": update.before,
+        "after": update.after,
+        "origin": update.origin.value,
+    }
+
+
+def warning_document(warning: Diagnostic) -> dict[str, JSON]:
+    where = warning.position
+    return {
+        "message": warning.message,
+        "file": where.file if where else None,
+        "line": where.line if where else None,
+        "column": where.column if where else None,
+    }
+
+
 def _change_document(change: Change) -> dict[str, JSON]:
     return {
         "address": change.address,
@@ -258,6 +339,8 @@ def _change_document(change: Change) -> dict[str, JSON]:
         "target": _endpoint_document(change.target),
         "owned": change.owned,
         "drift": [drift_document(item) for item in change.drift],
+        "updates": [update_document(update) for update in change.updates],
+        "footprint": change.footprint.as_dict(),
         "reason": change.reason,
         **({"reason_code": change.reason_code.value} if change.reason_code else {}),
         "steps": [step.value for step in change.steps],
@@ -299,10 +382,12 @@ def to_document(plan: Plan) -> dict[str, JSON]:
         "api_url": plan.api_url,
         "changes": [_change_document(change) for change in plan.changes],
         "summary": plan.summary.as_dict(),
+        "footprint": plan.footprint.as_dict(),
         "selectors": [_selector_document(selector) for selector in plan.selectors],
         "notes": list(plan.notes),
         **({"requests": dict(plan.requests)} if plan.requests is not None else {}),
         **({"now": plan.now} if plan.now and _temporary(plan) else {}),
+        "warnings": [warning_document(warning) for warning in plan.warnings],
     }
 
 
@@ -334,6 +419,11 @@ def _change(data: Mapping[str, Any]) -> Change:
             DriftItem(item["path"], item["expected"], item["actual"], Origin(item["origin"]))
             for item in data["drift"]
         ),
+        updates=tuple(
+            FieldUpdate(item["path"], item["before"], item["after"], Origin(item["origin"]))
+            for item in data.get("updates", ())
+        ),
+        footprint=Footprint(**data.get("footprint", {})),
         reason=data["reason"],
         why=(Because(Reason(data["reason_code"])),) if data.get("reason_code") else (),
         steps=tuple(Step(step) for step in data.get("steps", ())),
@@ -369,7 +459,14 @@ def plan_of_document(document: Mapping[str, Any]) -> Plan:
         api_url=document.get("api_url"),
         selectors=[_selector(item) for item in document.get("selectors", ())],
         notes=document.get("notes", ()),
+        warnings=[_warning(item) for item in document.get("warnings", ())],
     ).with_now(document.get("now"))
+
+
+def _warning(data: Mapping[str, Any]) -> Diagnostic:
+    where = data.get("file")
+    position = Position(where, data["line"], data["column"]) if where else None
+    return Diagnostic(position, data["message"], Severity.WARNING)
 
 
 # ── queries every view asks of a plan (one home: views and commands call these) ─────────
@@ -393,6 +490,16 @@ def drifted(plan: Plan) -> tuple[Change, ...]:
 def reported_drift(plan: Plan) -> tuple[Change, ...]:
     """The drifted clones left as they are (``on_drift: report``): noops with drift."""
     return tuple(c for c in plan.changes if c.action is Action.NOOP and c.drift)
+
+
+def out_of_date(plan: Plan) -> tuple[Change, ...]:
+    """Owned clones whose declaration changed and that apply will update: not drift, but not
+    yet what the manifests say either (``drift`` lists them apart)."""
+    return tuple(
+        c
+        for c in plan.changes
+        if c.owned and c.action is Action.UPDATE and c.updates and not c.drift
+    )
 
 
 def missing(plan: Plan) -> tuple[Change, ...]:

@@ -5,8 +5,9 @@ checks each document against the project's JSON Schema (``humanising``: the sche
 as human messages pinned to the offending node), then checks what a schema cannot say (name
 templates, globs, ignore paths in ``ignoring``, override values the API would refuse in
 ``override_values``, variable declarations in ``variable_values``, empty targets, unique
-manifest names) and builds the frozen ``CloneSet``s of ``model``. Every problem of every
-file is collected into one ``ManifestError``. No network.
+manifest names; clone-safety warnings in ``safety_warnings``) and builds the frozen
+``CloneSet``s of ``model``. Every problem of every file is collected into one
+``ManifestError``. No network.
 
 Neighbours: ``loading`` below (files → documents with positions), ``humanising`` and
 ``ignoring`` beside, ``desired`` (the template and glob languages), ``commands.validate``
@@ -35,6 +36,7 @@ from reconciler.edges.ignoring import ignore_problems
 from reconciler.edges.loading import Document, Path, read_documents
 from reconciler.edges.override_values import override_value_problems
 from reconciler.edges.preview_checks import placeholder_positions, preview_problems
+from reconciler.edges.safety_warnings import safety_warnings
 from reconciler.edges.variable_values import variable_problems
 
 API_VERSION = "reconciler/v1"
@@ -143,6 +145,7 @@ def semantic_problems(document: Document) -> list[Diagnostic]:
         *override_value_problems(document, spec),
         *preview_problems(document, spec),
         *variable_problems(document, spec),
+        *safety_warnings(document, spec),
     ]
 
 

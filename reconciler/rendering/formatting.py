@@ -1,4 +1,9 @@
-"""Small formatting helpers shared by the text and markdown views."""
+"""Small formatting helpers shared by the text and markdown views.
+
+Values, the summary and footprint lines, and how one field reads (contract section 17,
+Terraform's order): a field apply sets is ``before → after``; drift made behind the
+reconciler's back is ``actual, declared expected``.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import json
 from typing import Any
 
 from reconciler.core.expiry import expires_text, parse_instant
-from reconciler.core.plans import Change, Plan, Summary
+from reconciler.core.plans import Change, DriftItem, FieldUpdate, Footprint, Origin, Plan, Summary
 
 MAX_VALUE_LENGTH = 80
 
@@ -49,6 +54,21 @@ def drift_line(summary: Summary) -> str:
     return f"Drift: {summary.drifted} drifted, {summary.missing} missing{tail}."
 
 
+def no_drift_line(*, pending: bool) -> str:
+    """``No drift.``: and, when no declaration is pending either, every clone matches."""
+    tail = "." if pending else " and matches its manifest."
+    return f"No drift. Every declared clone exists{tail}"
+
+
+def pending_line(count: int) -> str:
+    """What ``drift`` says of clones whose changed declaration is still to apply."""
+    clones = "clone has" if count == 1 else "clones have"
+    return (
+        f"{count} {clones} a changed declaration (the manifest or its source) that apply "
+        "has not made yet; not drift:"
+    )
+
+
 def has_nothing_to_show(plan: Plan) -> bool:
     """No change to make, no conflict, no drift: "No changes."."""
     s = plan.summary
@@ -62,3 +82,45 @@ def no_changes_line(plan: Plan) -> str:
     if not plan.changes:
         return "No changes. The manifests declare no clone."
     return "No changes. Every clone matches its manifest."
+
+
+def footprint_line(footprint: Footprint) -> str:
+    """``Footprint: +2.50 vCPU, +1.0 GiB, +6 instances`` (signed: a plan can free resources)."""
+    instances = footprint.instances
+    return (
+        f"Footprint: {footprint.cpu_millicores / 1000:+.2f} vCPU, "
+        f"{footprint.memory_mb / 1024:+.1f} GiB, "
+        f"{instances:+d} instance{'' if abs(instances) == 1 else 's'}"
+    )
+
+
+def update_text(update: FieldUpdate) -> str:
+    """A field apply sets, Terraform's way: ``memory: 128 → 192 (override)``."""
+    return (
+        f"{update.path}: {format_value(update.before)} → {format_value(update.after)} "
+        f"({update.origin.value})"
+    )
+
+
+def created_text(update: FieldUpdate) -> str:
+    """A field a new clone gets: ``memory: 256``, or ``cpu: 500 (source)`` when it comes from
+    the source rather than the overrides (listed with ``-v``)."""
+    origin = " (source)" if update.origin is Origin.SOURCE else ""
+    return f"{update.path}: {format_value(update.after)}{origin}"
+
+
+def drift_text(item: DriftItem) -> str:
+    """``memory: 1024, declared 256 (override)``: what is there, and what the manifest says."""
+    return (
+        f"{item.path}: {format_value(item.actual)}, declared {format_value(item.expected)} "
+        f"({item.origin.value})"
+    )
+
+
+def created_fields(change: Change, *, every: bool) -> tuple[FieldUpdate, ...]:
+    """What a create lists: the fields from overrides, or with ``every`` (``-v``) all."""
+    return tuple(u for u in change.updates if every or u.origin is Origin.OVERRIDE)
+
+
+DRIFT_HEADING = "drifted outside the reconciler (actual, declared):"
+CORRECTS_HEADING = "corrects drift made outside the reconciler:"

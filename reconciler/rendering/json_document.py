@@ -3,7 +3,8 @@
 One home for each: ``plans.to_document`` builds the plan document (contract section 6;
 ``plans.drift_document`` is the drift of one field, also used by reconcile's ``drift``
 lines); ``outcome_document`` is one change's outcome, the ``finished`` line of
-``apply --json`` and the ``change`` line of reconcile's log.
+``apply --json`` and the ``change`` line of reconcile's log; ``errors_document`` is what
+``plan --json`` and ``drift --json`` print instead of a plan when they fail.
 
 Neighbours: commands ``plan --json``, ``plan --out`` and ``drift --json`` (through
 ``views``), ``progress`` and ``log`` (outcomes).
@@ -12,10 +13,12 @@ Neighbours: commands ``plan --json``, ``plan --out`` and ``drift --json`` (throu
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any, TextIO
 
+from reconciler.core.errors import Diagnostic
 from reconciler.core.outcomes import Outcome
-from reconciler.core.plans import Plan, to_document
+from reconciler.core.plans import FORMAT_VERSION, Plan, to_document
 
 
 def dumps(plan: Plan) -> str:
@@ -42,3 +45,19 @@ def outcome_document(outcome: Outcome, *, for_log: bool = False) -> dict[str, An
     if for_log and not outcome.application_id:
         del document["application_id"]
     return document
+
+
+def errors_document(summary: str, diagnostics: Sequence[Diagnostic]) -> dict[str, Any]:
+    """What ``plan --json`` and ``drift --json`` print on an error (contract section 17):
+    ``{"format_version", "errors": [{"summary", "file", "line", "column"}]}``, one entry per
+    diagnostic, or one for the whole error when it has none."""
+    entries = [
+        {
+            "summary": d.message,
+            "file": d.position.file if d.position else None,
+            "line": d.position.line if d.position else None,
+            "column": d.position.column if d.position else None,
+        }
+        for d in diagnostics
+    ] or [{"summary": summary, "file": None, "line": None, "column": None}]
+    return {"format_version": FORMAT_VERSION, "errors": entries}

@@ -6,7 +6,8 @@ each safe to call from the executor's worker threads:
 - ``LineProgress``: one line per event (``address: Creating...``, ``address: clone``,
   ``address: created after 1.2s``), for logs and pipes;
 - ``LiveProgress``: on a terminal, a live ``rich`` table of the changes in flight, each
-  finished change printed above it once;
+  finished change printed above it once (never under ``--no-color`` / ``NO_COLOR``, which
+  get ``LineProgress``: no escape code at all);
 - ``JsonProgress``: one JSON object per line (``event``: ``started`` / ``step`` /
   ``finished``), ending with a ``summary`` object (``--json``).
 
@@ -203,8 +204,10 @@ class ApplyHuman(_ApplyMessages):
         text.render_plan(plan, self._streams.out, color=self._streams.color)
 
     def progress(self) -> ProgressView:
-        if self._streams.live:
-            return LiveProgress(self._streams.err, color=self._streams.color)
+        """The live display on a terminal; plain lines in a log, or when colour is off
+        (``--no-color``, ``NO_COLOR``): a redrawn display is escape codes too."""
+        if self._streams.live and not self._streams.no_color:
+            return LiveProgress(self._streams.err, color=True)
         return LineProgress(self._streams.err)
 
     def summary(self, result: ApplyResult, *, ok: bool) -> None:

@@ -20,14 +20,21 @@ class Streams:
     color: bool = False  # colour on ``out``; decided once, from --no-color, NO_COLOR and a TTY
     interactive: bool = False  # stdin is a terminal: apply may ask for confirmation
     live: bool = False  # stderr is a terminal: progress may redraw itself
+    # --no-color or NO_COLOR: no escape code anywhere, colour, bold or a redrawn display
+    no_color: bool = False
 
     @classmethod
     def from_process(cls, *, no_color: bool = False) -> Streams:
         out_tty = _isatty(sys.stdout)
         # https://no-color.org: NO_COLOR set to a non-empty value turns colour off
-        color = out_tty and not no_color and not os.environ.get("NO_COLOR")
+        plain = no_color or bool(os.environ.get("NO_COLOR"))
         # As Terraform: a prompt needs a terminal on stdin only (``apply | tee log`` asks).
-        return cls(color=color, interactive=_isatty(sys.stdin), live=_isatty(sys.stderr))
+        return cls(
+            color=out_tty and not plain,
+            interactive=_isatty(sys.stdin),
+            live=_isatty(sys.stderr),
+            no_color=plain,
+        )
 
 
 def _isatty(stream: TextIO) -> bool:

@@ -1,5 +1,9 @@
 """Human text views of a plan and of drift, like Terraform's: ``+ ~ - !`` and a summary.
 
+Under each change, the fields as a reviewer reads them (contract section 17): what apply
+sets as ``before → after``, a create's fields from the overrides (all with ``-v``), and drift
+made behind the reconciler's back as ``actual, declared expected``.
+
 Neighbours: ``plans`` (what is shown), ``formatting`` (values, summary line); commands
 ``plan``, ``apply``, ``drift`` call these with ``Streams.out`` and ``Streams.color``.
 """
@@ -15,16 +19,25 @@ from reconciler.core.plans import (
     conflicts,
     drifted,
     missing,
+    out_of_date,
     reported_drift,
     shown,
 )
 from reconciler.rendering.formatting import (
+    CORRECTS_HEADING,
+    DRIFT_HEADING,
+    created_fields,
+    created_text,
     drift_line,
+    drift_text,
     expiry_suffix,
-    format_value,
+    footprint_line,
     has_nothing_to_show,
     no_changes_line,
+    no_drift_line,
+    pending_line,
     summary_line,
+    update_text,
 )
 from reconciler.rendering.variable_lines import other_items, variable_lines
 
@@ -64,18 +77,25 @@ def _label(change: Change) -> str:
     return label
 
 
-def _change_lines(change: Change, paint: _Painter, now: str | None) -> list[str]:
+def _field_lines(change: Change, *, verbose: bool) -> list[str]:
+    """The fields under a change: a create's, what apply sets, or the drift it reports (the
+    variables' own lines follow, from ``variable_lines``)."""
+    if change.action is Action.CREATE:
+        return [f"        {created_text(u)}" for u in created_fields(change, every=verbose)]
+    drift = other_items(change)
+    if drift and change.action is Action.NOOP:  # reported, left as it is
+        return [f"      {DRIFT_HEADING}", *(f"        {drift_text(i)}" for i in drift)]
+    lines = [f"      {CORRECTS_HEADING}"] if drift else []
+    return lines + [f"        {update_text(u)}" for u in change.updates]
+
+
+def _change_lines(
+    change: Change, paint: _Painter, now: str | None = None, *, verbose: bool = False
+) -> list[str]:
     symbol = paint(SYMBOLS[change.action], COLOURS[change.action])
     label = _label(change) + expiry_suffix(change, now)
     lines = [f"  {symbol} {paint(change.address, BOLD)}  {label}"]
-    fields = other_items(change)
-    if fields:
-        lines.append("      drift (expected → actual):")
-    for item in fields:
-        lines.append(
-            f"        {item.path}: {format_value(item.expected)} → "
-            f"{format_value(item.actual)} ({item.origin.value})"
-        )
+    lines += _field_lines(change, verbose=verbose)
     variables = variable_lines(change)
     if variables:
         lines.append("      variables:")
@@ -83,8 +103,11 @@ def _change_lines(change: Change, paint: _Painter, now: str | None) -> list[str]
     return lines
 
 
-def render_plan(plan: Plan, out: TextIO, *, color: bool = False) -> None:
-    """The plan, for people: one block per change worth showing, then the summary."""
+def render_plan(plan: Plan, out: TextIO, *, color: bool = False, verbose: bool = False) -> None:
+    """The plan, for people: one block per change worth showing, the summary, the footprint.
+
+    ``verbose``: a create lists every field the clone gets, not only its overrides.
+    """
     paint = _Painter(color)
     for note in plan.notes:
         out.write(f"Note: {note}\n")
@@ -93,8 +116,10 @@ def render_plan(plan: Plan, out: TextIO, *, color: bool = False) -> None:
         return
     out.write("Reconciler will perform the following actions:\n\n")
     for change in shown(plan):
-        out.write("\n".join(_change_lines(change, paint, plan.now)) + "\n")
+        out.write("\n".join(_change_lines(change, paint, plan.now, verbose=verbose)) + "\n")
     out.write("\n" + summary_line(plan.summary) + "\n")
+    if plan.has_pending_changes:
+        out.write(footprint_line(plan.footprint) + "\n")
     reported = len(reported_drift(plan))
     if reported:
         clones, them = ("clone is", "it") if reported == 1 else ("clones are", "them")
@@ -105,20 +130,20 @@ def render_plan(plan: Plan, out: TextIO, *, color: bool = False) -> None:
 
 
 def render_drift(plan: Plan, out: TextIO, *, color: bool = False) -> None:
-    """The drift report: drifted clones with their fields, missing clones, conflicts."""
+    """The drift report: drifted clones with their fields, missing clones, conflicts; and,
+    apart, clones whose changed declaration apply has not made yet (not drift)."""
     paint = _Painter(color)
     for note in plan.notes:
         out.write(f"Note: {note}\n")
+    pending = out_of_date(plan)
     if not (drifted(plan) or missing(plan) or conflicts(plan)):
-        out.write("No drift. Every declared clone exists and matches its manifest.\n")
+        out.write(no_drift_line(pending=bool(pending)) + "\n")
+        _pending(pending, out, paint)
         return
     for change in drifted(plan):
         out.write(f"  {paint('~', COLOURS[Action.UPDATE])} {paint(change.address, BOLD)}\n")
         for item in other_items(change):
-            out.write(
-                f"        {item.path}: {format_value(item.expected)} → "
-                f"{format_value(item.actual)} ({item.origin.value})\n"
-            )
+            out.write(f"        {drift_text(item)}\n")
         out.write("".join(f"        {line}\n" for line in variable_lines(change)))
     for change in missing(plan):
         out.write(
@@ -127,3 +152,13 @@ def render_drift(plan: Plan, out: TextIO, *, color: bool = False) -> None:
     for change in conflicts(plan):  # why drift exits 1: the clone cannot be compared or managed
         out.write("\n".join(_change_lines(change, paint, None)) + "\n")
     out.write("\n" + drift_line(plan.summary) + "\n")
+    _pending(pending, out, paint)
+
+
+def _pending(changes: tuple[Change, ...], out: TextIO, paint: _Painter) -> None:
+    if not changes:
+        return
+    out.write(f"\n{pending_line(len(changes))}\n")
+    for change in changes:
+        out.write(f"  {paint('~', COLOURS[Action.UPDATE])} {paint(change.address, BOLD)}\n")
+        out.write("".join(f"        {update_text(u)}\n" for u in change.updates))

@@ -116,13 +116,38 @@ class PlanView(Protocol):
 
     def saved(self, path: str, *, sandbox: bool) -> None: ...  # after ``plan``, with --out
 
+    def failed(self, summary: str, diagnostics: Sequence[Diagnostic]) -> None: ...
 
-class PlanHuman:
-    def __init__(self, streams: Streams) -> None:
+
+class _ErrorsOnStderr:
+    """An error is the CLI's to print on stderr (``error: ...``); nothing more on stdout."""
+
+    def failed(self, summary: str, diagnostics: Sequence[Diagnostic]) -> None:
+        pass
+
+
+class _ErrorsAsJSON:
+    """An error as a JSON document on stdout too (one line, as JSON lines readers want it),
+    so that a CI step that parses stdout gets JSON either way (contract section 17)."""
+
+    _streams: Streams
+
+    def failed(self, summary: str, diagnostics: Sequence[Diagnostic]) -> None:
+        document = json_document.errors_document(summary, diagnostics)
+        print(json.dumps(document, ensure_ascii=False), file=self._streams.out)  # one line
+
+
+class PlanHuman(_ErrorsOnStderr):
+    """The text plan on stdout (``-v``: a create lists every field); warnings on stderr."""
+
+    def __init__(self, streams: Streams, *, verbose: bool = False) -> None:
         self._streams = streams
+        self._verbose = verbose
 
     def plan(self, plan: Plan) -> None:
-        text.render_plan(plan, self._streams.out, color=self._streams.color)
+        for warning in plan.warnings:
+            print(warning, file=self._streams.err)
+        text.render_plan(plan, self._streams.out, color=self._streams.color, verbose=self._verbose)
 
     def saved(self, path: str, *, sandbox: bool) -> None:
         where = " --sandbox" if sandbox else ""
@@ -132,8 +157,10 @@ class PlanHuman:
         )
 
 
-class PlanJSON:
-    def __init__(self, streams: Streams) -> None:
+class PlanJSON(_ErrorsAsJSON):
+    """The plan document on stdout (its warnings inside it), or the errors document."""
+
+    def __init__(self, streams: Streams, *, verbose: bool = False) -> None:
         self._streams = streams
 
     def plan(self, plan: Plan) -> None:
@@ -143,14 +170,29 @@ class PlanJSON:
         pass  # stdout holds the plan document only
 
 
+class PlanMarkdown(_ErrorsOnStderr):
+    """One pull-request comment on stdout, behind its hidden marker (``--markdown``)."""
+
+    def __init__(self, streams: Streams, *, verbose: bool = False) -> None:
+        self._streams = streams
+
+    def plan(self, plan: Plan) -> None:
+        markdown.render_plan(plan, self._streams.out)
+
+    def saved(self, path: str, *, sandbox: bool) -> None:
+        pass  # stdout holds the comment only
+
+
 # ── drift ─────────────────────────────────────────────────────────────────────────────────
 
 
 class DriftView(Protocol):
     def drift(self, plan: Plan) -> None: ...
 
+    def failed(self, summary: str, diagnostics: Sequence[Diagnostic]) -> None: ...
 
-class DriftHuman:
+
+class DriftHuman(_ErrorsOnStderr):
     def __init__(self, streams: Streams) -> None:
         self._streams = streams
 
@@ -158,7 +200,7 @@ class DriftHuman:
         text.render_drift(plan, self._streams.out, color=self._streams.color)
 
 
-class DriftJSON:
+class DriftJSON(_ErrorsAsJSON):
     def __init__(self, streams: Streams) -> None:
         self._streams = streams
 
@@ -166,7 +208,7 @@ class DriftJSON:
         json_document.render_plan(plan, self._streams.out)
 
 
-class DriftMarkdown:
+class DriftMarkdown(_ErrorsOnStderr):
     def __init__(self, streams: Streams) -> None:
         self._streams = streams
 
@@ -214,9 +256,10 @@ VALIDATE: Mapping[ViewType, Callable[[Streams], ValidateView]] = {
     ViewType.HUMAN: ValidateHuman,
     ViewType.JSON: ValidateJSON,
 }
-PLAN: Mapping[ViewType, Callable[[Streams], PlanView]] = {
+PLAN: Mapping[ViewType, Callable[..., PlanView]] = {
     ViewType.HUMAN: PlanHuman,
     ViewType.JSON: PlanJSON,
+    ViewType.MARKDOWN: PlanMarkdown,
 }
 DRIFT: Mapping[ViewType, Callable[[Streams], DriftView]] = {
     ViewType.HUMAN: DriftHuman,
@@ -238,8 +281,8 @@ def new_validate_view(kind: ViewType, streams: Streams) -> ValidateView:
     return _choose(VALIDATE, kind, streams)
 
 
-def new_plan_view(kind: ViewType, streams: Streams) -> PlanView:
-    return _choose(PLAN, kind, streams)
+def new_plan_view(kind: ViewType, streams: Streams, *, verbose: bool = False) -> PlanView:
+    return PLAN[kind](streams, verbose=verbose)
 
 
 def new_drift_view(kind: ViewType, streams: Streams) -> DriftView:

@@ -107,10 +107,12 @@ def test_on_drift_correct_restores_and_report_leaves_an_out_of_band_edit(
     sandbox.edit_out_of_band(api["id"], cpu=900)
     report = cli("apply", write(tmp_path, "{on_drift: report}"), "--auto-approve")
     assert report.code == 0, report
-    assert "cpu: 250 → 900" in report.out
+    assert "cpu: 900, declared 250 (override)" in report.out
     assert apps_named(sandbox, "preview-101", "api")[0]["cpu"] == 900
     correct = cli("apply", write(tmp_path, "{on_drift: correct}"), "--auto-approve")
     assert correct.code == 0, correct
+    assert "corrects drift made outside the reconciler:" in correct.out
+    assert "cpu: 900 → 250 (override)" in correct.out
     assert "0 created, 1 updated" in correct.out
     (fixed,) = apps_named(sandbox, "preview-101", "api")
     assert fixed["cpu"] == 250 and owner(fixed) == "previews"

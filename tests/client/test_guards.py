@@ -212,7 +212,9 @@ def test_follow_source_false_keeps_the_description_and_shows_a_declared_change(
         overrides={"cpu": 250, "description": "new words"},
     )
     (change,) = demo.plan(declared).changes
-    assert [(i.path, i.expected) for i in change.drift] == [("description", "new words")]
+    # a changed declaration: a change to make, before → after, not drift
+    assert [(u.path, u.after) for u in change.updates] == [("description", "new words")]
+    assert change.drift == ()
 
 
 # ── e. a clone left half-made is still ours; checks before the clone ────────────────────

@@ -303,9 +303,18 @@ def _drop_optional(item: dict[str, Any]) -> None:
 
 
 def _decisions(plan_json: str) -> Any:
+    """What the plan does, and to which fields. Not whether a difference is drift or a changed
+    declaration: an answer without an optional compared field (``icon_uri``) is, to the
+    reconciler, a source whose declaration changed since the marker's digest, so drift it
+    would correct reads as a change it makes (contract 17); the write is the same."""
     document = json.loads(plan_json)
-    kept = ("address", "action", "owned", "drift", "reason", "source", "target")
-    return document["summary"], [{k: c.get(k) for k in kept} for c in document["changes"]]
+    kept = ("address", "action", "owned", "source", "target")
+    summary = {k: v for k, v in document["summary"].items() if k != "drifted"}
+    return summary, [
+        {k: c.get(k) for k in kept}
+        | {"fields": sorted({i["path"] for i in [*c["drift"], *c["updates"]]})}
+        for c in document["changes"]
+    ]
 
 
 def _replay_reads(

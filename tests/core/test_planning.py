@@ -23,6 +23,7 @@ from reconciler.core.model import ObservedApplication, OnDrift, Policy
 from reconciler.core.ownership import Owner, make_marker, read_marker, with_marker
 from reconciler.core.planning import plan
 from reconciler.core.plans import Action, Change, Origin, Step
+from reconciler.core.reasons import Reason
 
 SRC: dict[str, Any] = application("app-src", "api", "env-staging")
 OWNER = Owner("previews", "api", "app-src")
@@ -78,12 +79,36 @@ def test_an_override_changed_in_the_manifest_is_applied_even_with_on_drift_repor
     change = plan_one(clone, overrides={"cpu": 300})
     assert (change.action, change.steps) == (Action.UPDATE, (Step.EDIT,))
     assert change.reason == "the manifest or its source changed since the last apply"
-    assert [(i.path, i.expected, i.actual) for i in change.drift] == [("cpu", 300, 250)]
+    # a change of the declaration is a change, before → after, never drift (contract 17)
+    assert [(u.path, u.before, u.after) for u in change.updates] == [("cpu", 250, 300)]
+    assert change.drift == ()
+    assert plan(*_one_clone(clone, {"cpu": 300})).summary.drifted == 0
+
+
+def test_a_changed_declaration_is_a_change_even_under_on_drift_correct() -> None:
+    clone = applied_clone({"cpu": 250}, cpu=250)
+    change = plan_one(clone, overrides={"cpu": 300}, policy=Policy(on_drift=OnDrift.CORRECT))
+    assert change.reason_code is Reason.DECLARATION_CHANGED
+    assert (change.drift, [u.after for u in change.updates]) == ((), [300])
+
+
+def test_corrected_drift_is_drift_and_the_update_that_restores_it() -> None:
+    clone = applied_clone({"cpu": 250}, cpu=999)
+    change = plan_one(clone, overrides={"cpu": 250}, policy=Policy(on_drift=OnDrift.CORRECT))
+    assert change.reason_code is Reason.DRIFTED
+    assert [(i.path, i.expected, i.actual) for i in change.drift] == [("cpu", 250, 999)]
+    assert [(u.path, u.before, u.after) for u in change.updates] == [("cpu", 999, 250)]
+
+
+def _one_clone(clone: dict[str, Any], overrides: dict[str, Any]) -> tuple[Any, Any]:
+    return desired(desired_clone(SRC, overrides=overrides)), observed(
+        observed_app(SRC), observed_app(clone)
+    )
 
 
 def test_drift_made_behind_the_reconcilers_back_is_only_reported() -> None:
     change = plan_one(applied_clone({"cpu": 250}, cpu=999), overrides={"cpu": 250})
-    assert (change.action, change.steps) == (Action.NOOP, ())
+    assert (change.action, change.steps, change.updates) == (Action.NOOP, (), ())
     assert [(i.path, i.actual) for i in change.drift] == [("cpu", 999)]
 
 
@@ -220,7 +245,8 @@ def test_adopt_true_takes_an_unowned_application_over() -> None:
     change = plan_one(stranger, policy=Policy(adopt=True))
     assert (change.action, change.reason, change.steps) == (Action.UPDATE, "adopting", (Step.EDIT,))
     assert change.owned is False
-    assert [i.path for i in change.drift] == ["cpu"]
+    # nothing moved behind the reconciler's back on an application it never had: a change
+    assert (change.drift, [(u.path, u.before) for u in change.updates]) == ((), [("cpu", 100)])
 
 
 def test_an_untouched_clone_without_marker_finishes_the_interrupted_create() -> None:

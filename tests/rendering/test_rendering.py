@@ -39,13 +39,14 @@ def test_text_plan_shows_symbol_address_reason_and_summary() -> None:
     assert "\x1b[" not in output
 
 
-def test_text_plan_shows_drift_per_field_expected_then_actual_with_origin() -> None:
+def test_text_plan_shows_reported_drift_as_what_is_there_and_what_is_declared() -> None:
     output = render(text.render_plan, drifted_plan(cpu=500))
     assert (
         "  # previews.api[shop/preview-1]  drift reported, not corrected (on_drift: report)"
         in output
     )
-    assert "cpu: 250 → 500 (override)" in output
+    assert "cpu: 500, declared 250 (override)" in output
+    assert "→" not in output  # nothing changes: no arrow
 
 
 def test_text_plan_says_no_changes_when_there_are_none() -> None:
@@ -68,14 +69,14 @@ def test_conflicts_are_shown_with_a_bang() -> None:
 def test_text_drift_report_lists_drifted_and_missing() -> None:
     p = drifted_plan(cpu=500)
     output = render(text.render_drift, p)
-    assert "cpu: 250 → 500 (override)" in output
+    assert "cpu: 500, declared 250 (override)" in output
     assert output.rstrip().endswith("Drift: 1 drifted, 0 missing.")
 
 
 def test_markdown_escapes_pipes_in_cells() -> None:
     p = drifted_plan(cpu=500, entrypoint="a|b")
     output = render(markdown.render_plan, p)
-    assert '| `entrypoint` | `(absent)` | `"a\\|b"` | source |' in output
+    assert '| `entrypoint` | `"a\\|b"` | `(absent)` | source |' in output
     assert "**Plan: 0 to create" in output
 
 

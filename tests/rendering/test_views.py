@@ -37,7 +37,7 @@ def out(s: Streams) -> str:
     [
         (ViewType.HUMAN, "  + "),
         (ViewType.JSON, '{\n  "format_version"'),
-        (ViewType.MARKDOWN, "## "),
+        (ViewType.MARKDOWN, "<!-- reconciler:drift -->\n## "),
     ],
 )
 def test_the_drift_view_is_the_one_its_view_type_names(kind: ViewType, opening: str) -> None:
@@ -106,7 +106,16 @@ def test_validate_json_lists_the_diagnostics() -> None:
 
 def test_a_view_type_a_command_does_not_offer_is_a_bug_not_a_silent_fallback() -> None:
     with pytest.raises(KeyError):
-        views.new_plan_view(ViewType.MARKDOWN, streams())
+        views.new_apply_view(ViewType.MARKDOWN, streams())
+
+
+def test_the_markdown_plan_view_is_one_comment_behind_its_marker() -> None:
+    s = streams()
+    view = views.new_plan_view(ViewType.MARKDOWN, s)
+    view.plan(PLAN)
+    view.saved("plan.json", sandbox=False)
+    assert out(s).startswith("<!-- reconciler:plan -->\n## Reconciler plan\n")
+    assert "**Footprint: " in out(s) and "reconciler apply --plan" not in out(s)
 
 
 def test_an_outcome_reads_the_same_in_apply_json_and_in_the_reconcile_log() -> None:

@@ -1,0 +1,69 @@
+"""Footprints: the vCPU, memory and running instances a change adds or removes. Pure.
+
+Contract section 16: a create adds what its clone will run, a delete removes what the clone
+runs, an update changes it by the difference; everything is counted at
+``min_running_instances`` (the instances Qovery keeps running whatever the load), so a clone
+of 250 millicores and 256 MB with two instances weighs 500 millicores, 512 MB and 2.
+
+``running(config)`` is one configuration's weight; ``change_of(before, after)`` the
+difference between two (``None``: no application). ``applied(desired, current, complete=…)``
+is what a clone looks like once a write of ``desired`` lands on ``current``. Neighbours:
+``planning`` records each change's ``plans.Footprint``; ``rendering`` shows the sum.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from reconciler.core.plans import Change, Footprint, Step
+
+RESOURCE_FIELDS = ("cpu", "memory", "min_running_instances")
+
+
+def _number(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return 0
+    return int(value)
+
+
+def running(config: Mapping[str, Any] | None) -> Footprint:
+    """What one application keeps running: cpu and memory times its minimum instances."""
+    if config is None:
+        return Footprint()
+    instances = max(_number(config.get("min_running_instances")), 0)
+    return Footprint(
+        _number(config.get("cpu")) * instances,
+        _number(config.get("memory")) * instances,
+        instances,
+    )
+
+
+def change_of(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> Footprint:
+    """``after``'s weight less ``before``'s (``None`` on either side weighs nothing)."""
+    old, new = running(before), running(after)
+    return Footprint(
+        new.cpu_millicores - old.cpu_millicores,
+        new.memory_mb - old.memory_mb,
+        new.instances - old.instances,
+    )
+
+
+def applied(
+    desired: Mapping[str, Any], current: Mapping[str, Any], *, complete: bool
+) -> dict[str, Any]:
+    """The resource fields once ``desired`` is written over ``current``: a complete write
+    sets every field; a partial one (``follow_source: false``) only those it holds."""
+    return {
+        key: desired.get(key) if complete or key in desired else current.get(key)
+        for key in RESOURCE_FIELDS
+    }
+
+
+def of_write(change: Change, current: Mapping[str, Any], *, exists: bool) -> Footprint:
+    """What ``change``'s write adds: laid over ``current`` (the target, or for a clone yet
+    to be made, the source it copies); nothing when it does not edit."""
+    if Step.EDIT not in change.steps:
+        return Footprint()
+    after = applied(change.desired, current, complete=change.desired_is_complete)
+    return change_of(current if exists else None, after)
