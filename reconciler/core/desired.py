@@ -17,11 +17,13 @@ import json
 import re
 import unicodedata
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from reconciler.core.model import CloneSet, DesiredClone, EnvironmentRef, SourceApplication
 from reconciler.core.overrides import deep_merge
 from reconciler.core.templating import is_templated, render, substitute
+from reconciler.core.variables import declare
 
 PLACEHOLDERS = ("app", "environment", "project")
 """The placeholders a name template may use."""
@@ -159,3 +161,18 @@ def desired_clone(
         policy=cloneset.policy,
         position=application.position or cloneset.position,
     )
+
+
+def with_variables(clone: DesiredClone, raw: Mapping[str, Any]) -> DesiredClone:
+    """``clone`` with its variables declared from ``raw`` (target over application over
+    manifest, merged by ``merge_layers``), placeholders rendered for it."""
+    if not raw:
+        return clone
+    env = clone.target_env
+    values = {
+        "app": clone.source_app_name,
+        "name": clone.name,
+        "environment": env.name,
+        "project": env.project_name,
+    }
+    return replace(clone, variables=declare(raw, values))

@@ -36,7 +36,9 @@ from reconciler.core.desired import (
     glob_matches,
     name_problem,
     overrides_key,
+    with_variables,
 )
+from reconciler.core.duplicate_clones import duplicate_clones
 from reconciler.core.errors import Diagnostic, Position, ResolutionError
 from reconciler.core.finding import Entry, find
 from reconciler.core.finding import entry_id as _id
@@ -53,7 +55,7 @@ from reconciler.core.model import (
     TargetSelector,
 )
 from reconciler.core.overrides import deep_merge
-from reconciler.core.variables import declare, merge_layers
+from reconciler.core.variables import merge_layers
 
 
 @dataclass(frozen=True)
@@ -449,7 +451,8 @@ def _clone(
     except TemplateError as exc:
         problems.add(_at(cloneset, "spec.name"), str(exc))
         return None
-    clone = _with_variables(clone, cloneset, application, target.selector)
+    raw = merge_layers(cloneset.variables, application.variables, target.selector.variables)
+    clone = with_variables(clone, raw)
     problem = name_problem(clone.name)
     if problem:
         problems.add(_at(cloneset, "spec.name"), f"{clone.address}: {problem}")
@@ -464,26 +467,6 @@ def _clone(
     return clone
 
 
-def _with_variables(
-    clone: DesiredClone,
-    cloneset: CloneSet,
-    application: SourceApplication,
-    selector: TargetSelector,
-) -> DesiredClone:
-    """The clone with its variables: target over application over manifest, rendered."""
-    raw = merge_layers(cloneset.variables, application.variables, selector.variables)
-    if not raw:
-        return clone
-    env = clone.target_env
-    values = {
-        "app": clone.source_app_name,
-        "name": clone.name,
-        "environment": env.name,
-        "project": env.project_name,
-    }
-    return replace(clone, variables=declare(raw, values))
-
-
 def _target_position(cloneset: CloneSet, target: _Target) -> Position | None:
     prefix = f"spec.targets[{target.index}]"
     return _at(cloneset, f"{prefix}.environment", f"{prefix}.match", prefix)
@@ -493,26 +476,8 @@ def _check_duplicates(
     clones: Sequence[DesiredClone], scopes: Mapping[str, _Scope], problems: _Problems
 ) -> None:
     """Two desired clones with the same name in one environment, from any manifests."""
-    first: dict[tuple[str, str], DesiredClone] = {}
-    for clone in clones:
-        key = (clone.target_env.id, clone.name.casefold())
-        earlier = first.setdefault(key, clone)
-        if earlier is clone:
-            continue
-        env = clone.target_env
-        scope = scopes[clone.manifest]
-        where = _first_target_position(scope, env.id)
-        if earlier.address == clone.address:
-            message = (
-                f"{clone.address} is declared twice: two targets of manifest {clone.manifest} "
-                f"reach {env.project_name}/{env.name}"
-            )
-        else:
-            message = (
-                f"two clones would be named '{clone.name}' in {env.project_name}/{env.name}: "
-                f"{earlier.address} and {clone.address}"
-            )
-        problems.add(where, message)
+    for clone, message in duplicate_clones(clones):
+        problems.add(_first_target_position(scopes[clone.manifest], clone.target_env.id), message)
 
 
 def _first_target_position(scope: _Scope, env_id: str) -> Position | None:

@@ -2,7 +2,7 @@
 
 A stdlib ``ThreadingHTTPServer`` on 127.0.0.1 speaking HTTP/1.1 (keep-alive), one daemon
 thread per connection. Every path needs ``Authorization: Token <t>`` or ``Bearer <t>`` with
-the sandbox's token (401 otherwise). Qovery paths (``ROUTES``) go through the faults, are
+the sandbox's token (401 otherwise). Qovery paths (``routes.ROUTES``) go through the faults, are
 logged and counted in flight, then call the ``store`` (containers and jobs: ``services``;
 plain reads of the hierarchy: ``hierarchy``; variables: ``variables``, ``variable_writes``);
 ``/_sandbox/...`` paths are the admin API (request log, stats, faults, rate limit, clock,
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import re
 import secrets
 import socket
 import sys
@@ -31,127 +30,13 @@ from urllib.parse import parse_qsl, urlsplit
 
 from reconciler.sandbox.clock import SandboxClock
 from reconciler.sandbox.faults import Decision, Faults, Rule
-from reconciler.sandbox.hierarchy import hierarchy_routes
 from reconciler.sandbox.problems import ApiProblem, bad_request
 from reconciler.sandbox.ratelimit import RateLimit
-from reconciler.sandbox.services import service_routes
+from reconciler.sandbox.routes import route, template
 from reconciler.sandbox.store import Store
-from reconciler.sandbox.variable_writes import (
-    create_alias,
-    create_override,
-    create_variable,
-    delete_variable,
-    edit_variable,
-)
-from reconciler.sandbox.variables import list_variables
 
 Payload = Any
-Operation = Callable[[Store, str, Any], tuple[int, Payload]]
 TRICKLE_CHUNK = 8
-
-
-def _results(items: list[Any]) -> dict[str, Any]:
-    return {"results": items}
-
-
-ROUTES: list[tuple[str, re.Pattern[str], Operation]] = [
-    (method, re.compile(pattern), op)
-    for method, pattern, op in [
-        ("GET", r"/organization", lambda s, i, b: (200, _results(s.list_organizations()))),
-        (
-            "GET",
-            r"/organization/([^/]+)/project",
-            lambda s, i, b: (200, _results(s.list_projects(i))),
-        ),
-        (
-            "GET",
-            r"/organization/([^/]+)/environments",
-            lambda s, i, b: (200, _results(s.list_organization_environments(i))),
-        ),
-        (
-            "GET",
-            r"/project/([^/]+)/environment",
-            lambda s, i, b: (200, _results(s.list_environments(i))),
-        ),
-        (
-            "GET",
-            r"/environment/([^/]+)/application",
-            lambda s, i, b: (200, _results(s.list_applications(i))),
-        ),
-        (
-            "POST",
-            r"/environment/([^/]+)/application",
-            lambda s, i, b: (201, s.create_application(i, b)),
-        ),
-        (
-            "GET",
-            r"/environment/([^/]+)/application/status",
-            lambda s, i, b: (200, _results(s.list_application_statuses(i))),
-        ),
-        ("GET", r"/application/([^/]+)", lambda s, i, b: (200, s.get_application(i))),
-        ("PUT", r"/application/([^/]+)", lambda s, i, b: (200, s.edit_application(i, b))),
-        ("DELETE", r"/application/([^/]+)", lambda s, i, b: (204, s.delete_application(i))),
-        ("POST", r"/application/([^/]+)/clone", lambda s, i, b: (202, s.clone_application(i, b))),
-        ("POST", r"/application/([^/]+)/deploy", lambda s, i, b: (202, s.deploy_application(i, b))),
-        ("GET", r"/application/([^/]+)/status", lambda s, i, b: (200, s.get_application_status(i))),
-        (
-            "GET",
-            r"/environment/([^/]+)/statuses",
-            lambda s, i, b: (200, s.environment_statuses(i)),
-        ),
-        (
-            "GET",
-            r"/environment/([^/]+)/database",
-            lambda s, i, b: (200, _results(s.list_databases(i))),
-        ),
-        ("GET", r"/variable", lambda s, i, b: (200, _results(s.read_variables(list_variables, b)))),
-        ("POST", r"/variable", lambda s, i, b: (201, s.write_variables(create_variable, b))),
-        (
-            "POST",
-            r"/variable/([^/]+)/alias",
-            lambda s, i, b: (201, s.write_variables(create_alias, i, b)),
-        ),
-        (
-            "POST",
-            r"/variable/([^/]+)/override",
-            lambda s, i, b: (201, s.write_variables(create_override, i, b)),
-        ),
-        (
-            "PUT",
-            r"/variable/([^/]+)",
-            lambda s, i, b: (200, s.write_variables(edit_variable, i, b)),
-        ),
-        (
-            "DELETE",
-            r"/variable/([^/]+)",
-            lambda s, i, b: (204, s.write_variables(lambda st, v, _now: delete_variable(st, v), i)),
-        ),
-        *service_routes(),
-        *hierarchy_routes(),
-    ]
-]
-
-
-def route(method: str, path: str) -> tuple[Operation, str] | None:
-    """The operation for ``method path`` and its path id; ``ApiProblem`` 404/405 if none."""
-    allowed = False
-    for route_method, pattern, op in ROUTES:
-        match = pattern.fullmatch(path)
-        if match:
-            if route_method == method:
-                return op, match.group(1) if pattern.groups else ""
-            allowed = True
-    if allowed:
-        raise ApiProblem(405, f"{method} is not allowed on {path}")
-    return None
-
-
-def template(path: str) -> str:
-    """The route ``path`` belongs to, ids as ``{id}`` (``/application/{id}/clone``); else itself."""
-    for _method, pattern, _op in ROUTES:
-        if pattern.fullmatch(path):
-            return pattern.pattern.replace("([^/]+)", "{id}")
-    return path
 
 
 class Monitor:

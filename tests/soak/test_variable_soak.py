@@ -60,8 +60,16 @@ def seed_environment_variables(sandbox: RunningSandbox) -> None:
         store.write_variables(create_variable, body)
 
 
+def owned_services(state: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every clone of any kind (applications, containers, jobs): a service with a marker."""
+    services = [
+        s for table in ("applications", "containers", "jobs") for s in state[table].values()
+    ]
+    return [s for s in services if read_marker(s.get("description"))]
+
+
 def not_of_clones(state: dict[str, Any]) -> dict[str, str]:
-    clones = {a["id"] for a in state["applications"].values() if read_marker(a.get("description"))}
+    clones = {s["id"] for s in owned_services(state)}
     return {
         vid: json.dumps(v, sort_keys=True)
         for vid, v in state.get("variables", {}).items()
@@ -75,9 +83,7 @@ def variable_problems(sandbox: RunningSandbox) -> list[str]:
     stored = state.get("variables", {})
     databases = {d["environment"]["id"]: d["id"] for d in state.get("databases", {}).values()}
     problems = []
-    for app in state["applications"].values():
-        if read_marker(app.get("description")) is None:
-            continue
+    for app in owned_services(state):
         env_id = app["environment"]["id"]
         own = [v for v in stored.values() if v["parent_id"] == app["id"]]
         keys = sorted(v["key"] for v in own)
