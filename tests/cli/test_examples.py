@@ -88,7 +88,13 @@ def test_the_examples_resolve_against_the_demo_seed(sandbox: RunningSandbox) -> 
         "application",
     )
     seed = next(c for c in desired.clones if c.source_app_name == "db-seed")
-    assert seed.overrides == {"cpu": 250, "memory": 256, "max_duration_seconds": 300}
+    assert seed.overrides == {
+        "cpu": 250,
+        "memory": 256,
+        "max_duration_seconds": 300,
+        "auto_preview": False,
+        "auto_deploy": False,
+    }
     qa_api = next(c for c in desired.clones if c.manifest == "qa")
     assert qa_api.overrides["git_repository"] == {"branch": "develop"}
     assert desired.notes == ()

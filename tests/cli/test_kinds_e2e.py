@@ -69,7 +69,8 @@ def test_container_and_job_drift_is_reported_then_corrected(
     sandbox.edit_service_out_of_band("job", seed["id"], max_nb_restart=3)
     report = cli("plan", manifest, "--detailed-exitcode")
     assert report.code == 0, report  # drift only reported: nothing to change
-    assert 'tag: "1.4.2" → "hotfix"' in report.out and "max_nb_restart: 0 → 3" in report.out
+    assert 'tag: "hotfix", declared "1.4.2"' in report.out
+    assert "max_nb_restart: 3, declared 0" in report.out
     corrected = write(tmp_path, policy="{on_drift: correct}")
     result = cli("apply", corrected, "--auto-approve")
     assert result.code == 0, result
