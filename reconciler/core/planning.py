@@ -36,6 +36,7 @@ from typing import Any
 
 from reconciler.core import variable_plans
 from reconciler.core.declaring import DesiredConfig, compute_desired, declared_digest
+from reconciler.core.deploying import NEVER_DEPLOYED, deploys_existing, deploys_new, version_of
 from reconciler.core.desired import overrides_key
 from reconciler.core.diffs import (
     carry_ignored,
@@ -75,7 +76,6 @@ from reconciler.core.reasons import Because, Reason, text_of
 from reconciler.core.variable_plans import VariablePlan
 from reconciler.core.variables import VariableWrite
 
-NEVER_DEPLOYED = "NEVER_DEPLOYED"
 BEING_DELETED = frozenset({"DELETE_QUEUED", "DELETING", "WAITING_DELETING"})
 """Qovery states of a service whose delete is under way: neither a conflict nor missing."""
 
@@ -207,14 +207,15 @@ class Planner:
             where = f" ({clone.position})" if clone.position else ""
             refusal = Because.of(Reason.API_WOULD_REFUSE, refused=refused, where=where)
             return _decided(base, Action.CONFLICT, refusal)
-        base = _with(base, **self._write(clone, source, target, desired))
+        version = version_of(clone.kind, source.config, desired.config)
+        base = _with(base, deploy_commit=version, **self._write(clone, source, target, desired))
         problem = variable_plans.unresolved(clone, target, self.seen, self.digests)
         if problem:
             unresolved = Because.of(Reason.VARIABLE_UNRESOLVED, problem=problem)
             return _decided(base, Action.CONFLICT, unresolved)
         if target is None:
             variables = (Step.VARIABLES,) if clone.variables else ()
-            steps = (Step.CLONE, Step.EDIT, *variables, *_deploy_step(clone.policy.deploy))
+            steps = (Step.CLONE, Step.EDIT, *variables, *_deploy_step(deploys_new(clone.policy)))
             why = _said(Because.of(Reason.DOES_NOT_EXIST))
             declared = {"declared_variables": clone.variables}
             created = _with(base, action=Action.CREATE, steps=steps, **why, **declared)
@@ -303,7 +304,8 @@ class Planner:
                 Reason.OWNED_BY_ANOTHER_MANIFEST, manifest=owner.manifest, source=owner.source_name
             )
             return _decided(base, Action.CONFLICT, reason)
-        wants_deploy = clone.policy.deploy and target.deployment_status in (None, NEVER_DEPLOYED)
+        status = target.deployment_status or NEVER_DEPLOYED
+        wants_deploy = deploys_existing(clone.policy, status, target.state, wrote=True)
         steps = (Step.EDIT, *_variables_step(found.writes), *_deploy_step(wants_deploy))
         items = items + found.drift
         if is_untouched_clone(target.config, source.config, self.observed.compared):
@@ -348,7 +350,6 @@ class Planner:
                 clone.kind,
             ),
             owned=False,
-            deploy_commit=_deploy_version(clone.kind, source),
             fingerprints={"source": self.fingerprint(source), "target": self.fingerprint(target)},
         )
 
@@ -424,10 +425,11 @@ def _owned(
     # A changed declaration the clone already matches needs no write: its marker keeps the
     # older digest, and the next difference is applied as the latest declaration.
     applies = declared_changed and bool(base.drift)
-    deploys = clone.policy.deploy and target.deployment_status == NEVER_DEPLOYED
     writes = variable_plans.applied(variables, everything=corrects or applies)
     config_drift = len(base.drift) > len(variables.drift)
     edits = (corrects or applies) and (config_drift or declared_changed)
+    status, state = target.deployment_status, target.state
+    deploys = deploys_existing(clone.policy, status, state, wrote=edits or bool(writes))
     steps = (*((Step.EDIT,) if edits else ()), *_variables_step(writes), *_deploy_step(deploys))
     base = _with(base, variables=writes)
     reasons = []
@@ -437,8 +439,10 @@ def _owned(
         reasons.append(Because.of(Reason.DECLARATION_CHANGED))
     elif len(base.drift) > len(variables.secrets_changed):  # more than the secrets to rewrite
         reasons.append(Because.of(Reason.DRIFTED, on_drift=clone.policy.on_drift.value))
-    if deploys:
+    if deploys and status == NEVER_DEPLOYED:
         reasons.append(Because.of(Reason.NEVER_DEPLOYED))
+    elif deploys and not (edits or writes):
+        reasons.append(Because.of(Reason.OUT_OF_DATE))
     if steps:
         return _with(base, action=Action.UPDATE, steps=steps, **_said(*reasons))
     return _with(base, action=Action.NOOP, **_said(*(reasons or [Because.of(Reason.UP_TO_DATE)])))
@@ -497,11 +501,6 @@ def _a(kind: str) -> str:
 
 def _endpoint(app_id: str | None, name: str, env: EnvironmentRef, kind: str) -> Endpoint:
     return Endpoint(app_id, name, env.project_name, env.name, env.id, kind)
-
-
-def _deploy_version(kind: str, source: ObservedApplication | None) -> str | None:
-    """What a deploy of the clone runs: the source's commit (or image tag, per kind)."""
-    return kind_named(kind).deploy_version(source.config) if source is not None else None
 
 
 def plan(

@@ -30,6 +30,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from reconciler.sandbox.clock import SandboxClock
+from reconciler.sandbox.deploys import deploy_routes
 from reconciler.sandbox.faults import Decision, Faults, Rule
 from reconciler.sandbox.hierarchy import hierarchy_routes
 from reconciler.sandbox.problems import ApiProblem, bad_request
@@ -96,11 +97,6 @@ ROUTES: list[tuple[str, re.Pattern[str], Operation]] = [
         ("GET", r"/application/([^/]+)/status", lambda s, i, b: (200, s.get_application_status(i))),
         (
             "GET",
-            r"/environment/([^/]+)/statuses",
-            lambda s, i, b: (200, s.environment_statuses(i)),
-        ),
-        (
-            "GET",
             r"/environment/([^/]+)/database",
             lambda s, i, b: (200, _results(s.list_databases(i))),
         ),
@@ -127,6 +123,7 @@ ROUTES: list[tuple[str, re.Pattern[str], Operation]] = [
             lambda s, i, b: (204, s.write_variables(lambda st, v, _now: delete_variable(st, v), i)),
         ),
         *service_routes(),
+        *deploy_routes(),
         *hierarchy_routes(),
     ]
 ]
