@@ -93,8 +93,13 @@ def _is_string_field(path: tuple[str | int, ...]) -> bool:
 
 
 def _deref(schema: Mapping[str, Any], node: Any) -> Any:
+    """``node``, its ``$ref`` followed as a JSON pointer into ``schema``
+    (``#/$defs/application_overrides/properties/git_repository``)."""
     while isinstance(node, dict) and "$ref" in node:
-        node = schema["$defs"][node["$ref"].rsplit("/", 1)[-1]]
+        target: Any = schema
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            target = target.get(part, {}) if isinstance(target, Mapping) else {}
+        node = target
     return node if isinstance(node, dict) else {}
 
 

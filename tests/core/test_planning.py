@@ -197,11 +197,13 @@ def test_ports_reordered_with_new_ids_and_server_defaults_are_no_drift() -> None
 
 
 def test_deploy_true_deploys_an_owned_clone_never_deployed() -> None:
-    change = plan_one(owned_clone(), status="NEVER_DEPLOYED", policy=Policy(deploy=Deploy.ON_CREATE))
-    assert (change.action, change.steps) == (Action.UPDATE, (Step.DEPLOY,))
-    assert plan_one(owned_clone(), status="UP_TO_DATE", policy=Policy(deploy=Deploy.ON_CREATE)).action is (
-        Action.NOOP
+    change = plan_one(
+        owned_clone(), status="NEVER_DEPLOYED", policy=Policy(deploy=Deploy.ON_CREATE)
     )
+    assert (change.action, change.steps) == (Action.UPDATE, (Step.DEPLOY,))
+    assert plan_one(
+        owned_clone(), status="UP_TO_DATE", policy=Policy(deploy=Deploy.ON_CREATE)
+    ).action is (Action.NOOP)
 
 
 # ── ownership ───────────────────────────────────────────────────────────────────────────
