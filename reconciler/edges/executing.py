@@ -4,11 +4,11 @@ Like Terraform's apply and Argo CD's sync, this module consumes the plan value a
 plans again. Each change runs its planned ``steps`` (``plans.Step``):
 
 - ``create``: clone the source into the target environment, GET the clone, ONE full edit
-  (``writing.written_body``: desired configuration + ownership marker), then, when planned,
-  deploy the source's deployed commit and wait for the status to settle;
+  (``writing.written_body``: desired configuration + ownership marker), its variables, then,
+  when planned, a deploy (below);
 - ``update``: GET the target, check that it is still this manifest's (or, when the plan
   adopts or finishes it, that it is still exactly what was planned: same fingerprint),
-  then the full edit and/or the deploy;
+  then the full edit, the variables and/or the deploy;
 - ``delete``: GET the target, check that it is still owned by this manifest, DELETE
   (404 = already gone = done);
 - ``noop`` makes no call and has no outcome; ``conflict`` makes no call: its outcome is
@@ -27,6 +27,10 @@ minimal edit) before the failure is reported, so that the clone stays ours.
 The edit body is built from the GET made just before it: ignored paths (``Change.ignore``)
 and a kept description (``edits.keeps_description``) come from that fresh read, and the
 marker written names the application it is written on (``Owner.clone_id``).
+
+Deploys wait until every change has run: each change whose writes succeeded and that plans
+a deploy is finished by ``deploying.deploy_all`` (one environment-wide request per
+environment, then its statuses), its outcome ``…, deployed`` or ``failed``.
 
 Changes run on a bounded thread pool; changes that touch the same application (same target
 environment and name) run one after the other in one task. A failing change becomes an

@@ -18,6 +18,7 @@ from reconciler.sandbox.deploys import branch_head, fail_deploys_of, seed_branch
 
 Cli = Callable[..., Any]
 PREVIEWS = ("preview-101", "preview-102", "preview-103")
+TARGETS = tuple(f"environment: {env}" for env in PREVIEWS)
 BRANCH = 'cpu: 250\ngit_repository: {branch: "{environment}"}'
 ENV_DEPLOY = "/environment/{id}/service/deploy"
 
@@ -26,7 +27,7 @@ def write(
     tmp_path: Path,
     policy: str,
     *,
-    targets: Sequence[str] = tuple(f"environment: {env}" for env in PREVIEWS),
+    targets: Sequence[str] = TARGETS,
     overrides: str = BRANCH,
 ) -> str:
     text = demo_manifest(targets=targets, policy=policy, overrides=overrides)

@@ -35,7 +35,7 @@ def reader(*kinds: str) -> Any:
 
 
 def entry(ref: str, kind: str | None = None, **overrides: Any) -> SourceApplication:
-    return SourceApplication(ref, overrides, Position("m.yaml", 9, 7), kind)
+    return SourceApplication(ref, overrides, Position("m.yaml", 9, 7), kind=kind)
 
 
 def test_an_application_needs_only_the_applications() -> None:
