@@ -8,9 +8,10 @@ environment:
    of ``GET /application/{id}/commit`` on the clone (its own branch); a clone whose version
    cannot be had fails alone;
 2. ONE ``POST /environment/{id}/service/deploy`` (``core.deploying.request_body``) deploys
-   them all, so that they share one Qovery deployment; a lost answer is sent once more (Qovery
-   merges requests of the same user and action); a refused one fails that environment's
-   clones, never another environment's;
+   them all, so that they share one Qovery deployment; after a lost answer the statuses say
+   whether it took (every service deploying), else it is sent once more; a refused one fails
+   that environment's clones, never another environment's. A run stopped before its deploys
+   sends none;
 3. ``GET /environment/{id}/statuses``, one per environment per poll, the first after
    ``DeployWait.first_delay``, then backing off to ``max_delay``, until each clone is
    ``deployed`` or ``failed: <state>`` (``writing.deployment_verdict``) or the timeout.
@@ -68,6 +69,7 @@ class Waiting:
 
 
 StepHook = Callable[[Change, Phase], None]
+IN_PROGRESS = frozenset({"QUEUED", "DEPLOYMENT_QUEUED", "BUILDING", "DEPLOYING"})
 
 
 def deploy_all(
@@ -81,6 +83,8 @@ def deploy_all(
     by_environment: dict[str, list[Waiting]] = {}
     for item in waiting:
         by_environment.setdefault(str(item.change.target.environment_id), []).append(item)
+    if stop.is_set():
+        return _settle_all(by_environment, "not deployed: the run was stopped")
     requests: dict[str, str | None] = {}
     for env_id, items in by_environment.items():
         sent, request_id = _request(client, env_id, items, step)
@@ -101,17 +105,30 @@ def _request(
     for item in ready:
         step(item.change, Phase.DEPLOY)
     body: dict[str, Any] = dict(request_body([_deployment(item) for item in ready]))
+    answer: Mapping[str, Any]
     try:
         try:
             answer = client.deploy_environment(env_id, body)
-        except AmbiguousWriteError:  # merged with the first if that one took
-            answer = client.deploy_environment(env_id, body)
+        except AmbiguousWriteError:
+            answer = _after_lost_answer(client, env_id, ready, body)
     except ApiError as error:
         for item in ready:
             item.verdict = f"failed: the deploy request was refused: {error}"
         return False, None
     request_id = answer.get("deployment_request_id")
     return True, request_id if isinstance(request_id, str) else None
+
+
+def _after_lost_answer(
+    client: QoveryClient, env_id: str, ready: list[Waiting], body: dict[str, Any]
+) -> Mapping[str, Any]:
+    """A deploy whose answer was lost: taken as done when every service of it is deploying
+    (its request id read off their statuses), else sent once more."""
+    statuses = _statuses_by_id(client.environment_statuses(env_id))
+    seen = [statuses.get(item.service_id) or {} for item in ready]
+    if all(status.get("state") in IN_PROGRESS for status in seen):
+        return {"deployment_request_id": seen[0].get("deployment_request_id")}
+    return client.deploy_environment(env_id, body)
 
 
 def _version(client: QoveryClient, item: Waiting) -> str | None:
