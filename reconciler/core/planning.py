@@ -6,8 +6,8 @@ contract section 4:
 
 - none there                        → ``create`` (clone, edit, [deploy])
 - owned by this manifest and source → ``noop``, or ``update`` when drifted and
-                                      ``on_drift: correct``, or to deploy a never-deployed
-                                      clone that ``deploy: true`` wants; reported drift is a
+                                      ``on_drift: correct``, or to deploy it as
+                                      ``policy.deploy`` wants (``deploying``); reported drift is a
                                       ``noop`` with a non-empty ``drift``
 - owned by another manifest/source  → ``conflict``, always
 - not owned                         → ``update`` when it is an untouched clone of its source
