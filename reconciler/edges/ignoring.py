@@ -67,7 +67,7 @@ def _segments(path: str) -> list[tuple[str, str | None]] | None:
 
 
 def _walk_ignore_path(path: str, segments: list[tuple[str, str | None]]) -> str | None:
-    node: Mapping[str, Any] = _resolve(manifest_schema()["$defs"]["overrides"])
+    node: Mapping[str, Any] = resolve_ref(manifest_schema()["$defs"]["overrides"])
     done: list[str] = []
     for i, (name, key) in enumerate(segments):
         properties = node.get("properties", {})
@@ -75,7 +75,7 @@ def _walk_ignore_path(path: str, segments: list[tuple[str, str | None]]) -> str 
             where = f" under '{'.'.join(done)}'" if done else ""
             hint = did_you_mean(name, properties)
             return f"ignore path '{path}' matches no compared field: no '{name}'{where}{hint}"
-        node = _resolve(properties[name])
+        node = resolve_ref(properties[name])
         done.append(name)
         is_list = node.get("type") == "array"
         last = i == len(segments) - 1
@@ -83,7 +83,7 @@ def _walk_ignore_path(path: str, segments: list[tuple[str, str | None]]) -> str 
             problem = _entry_key_problem(path, name, key)
             if problem:
                 return problem
-            node = _resolve(node["items"])
+            node = resolve_ref(node["items"])
         elif is_list and not last:
             keyed = f" (name an entry: {name}[…])" if name in KEYED_LISTS else ""
             return f"ignore path '{path}' matches no compared field: '{name}' is a list{keyed}"
@@ -103,7 +103,7 @@ def _entry_key_problem(path: str, name: str, key: str) -> str | None:
     return None
 
 
-def _resolve(node: Mapping[str, Any]) -> Mapping[str, Any]:
+def resolve_ref(node: Mapping[str, Any]) -> Mapping[str, Any]:
     """The schema node ``node`` refers to (a ``#/...`` JSON pointer), or ``node`` itself."""
     while "$ref" in node:
         target: Any = manifest_schema()

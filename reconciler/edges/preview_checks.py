@@ -24,6 +24,7 @@ from reconciler.core.errors import Diagnostic
 from reconciler.core.expiry import duration_problem, until_problem
 from reconciler.core.templating import templated_strings, unknown_in
 from reconciler.edges.humanising import dotted, manifest_schema
+from reconciler.edges.ignoring import resolve_ref
 from reconciler.edges.loading import Document, Path
 
 DURATIONS = ("expire_after", "expiry_warning")
@@ -77,30 +78,18 @@ def _placeholders(spec: Mapping[str, Any]) -> list[tuple[Path, str]]:
 
 def _is_string_field(path: tuple[str | int, ...]) -> bool:
     """Whether the override field at ``path`` takes a string (per the manifest schema)."""
-    schema = manifest_schema()
-    node: Any = schema["$defs"]["overrides"]
+    node: Mapping[str, Any] = manifest_schema()["$defs"]["overrides"]
     for step in path:
-        node = _deref(schema, node)
+        node = resolve_ref(node)
         if isinstance(step, int):
             node = node.get("items", {})
         else:
             node = node.get("properties", {}).get(step, {})
-    node = _deref(schema, node)
+    node = resolve_ref(node)
     kinds = node.get("type")
     if kinds is None and "enum" in node:
         return all(isinstance(v, str) for v in node["enum"])
     return kinds == "string" or (isinstance(kinds, list) and "string" in kinds)
-
-
-def _deref(schema: Mapping[str, Any], node: Any) -> Any:
-    """``node``, its ``$ref`` followed as a JSON pointer into ``schema``
-    (``#/$defs/application_overrides/properties/git_repository``)."""
-    while isinstance(node, dict) and "$ref" in node:
-        target: Any = schema
-        for part in node["$ref"].removeprefix("#/").split("/"):
-            target = target.get(part, {}) if isinstance(target, Mapping) else {}
-        node = target
-    return node if isinstance(node, dict) else {}
 
 
 def _durations(document: Document, spec: Mapping[str, Any]) -> list[Diagnostic]:

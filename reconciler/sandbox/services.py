@@ -25,6 +25,7 @@ from typing import Any
 from reconciler.sandbox.applications import JSONObject, clone_of
 from reconciler.sandbox.containers import configure_container
 from reconciler.sandbox.jobs import configure_job, job_clone_of
+from reconciler.sandbox.lifecycle import check_writable
 from reconciler.sandbox.lifecycle import never_deployed as _never_deployed
 from reconciler.sandbox.problems import bad_request, conflict
 from reconciler.sandbox.store import (
@@ -237,6 +238,8 @@ def deploy_service(store: Store, kind: Kind, ident: str, body: Any) -> JSONObjec
     with store.transaction() as txn:
         state = txn.state
         service = _get(state, kind.table, ident, kind.name)
+        now = store.now()
+        check_writable(state, ident, now)  # 409 while it is being deleted
         record = state["deployments"].setdefault(ident, _never_deployed())
         if record["pending"]:
             raise conflict(f"an operation on this {kind.name} is already in progress")
@@ -253,12 +256,13 @@ def stop_service(store: Store, table: str, label: str, ident: str) -> JSONObject
     with store.transaction() as txn:
         state = txn.state
         _get(state, table, ident, label)
+        now = store.now()
+        check_writable(state, ident, now)  # 409 while it is being deleted
         record = state["deployments"].setdefault(ident, _never_deployed())
         if record["pending"]:
             raise conflict(f"an operation on this {label} is already in progress")
         if record.get("action") == "STOP":
             raise conflict(f"this {label} is already stopped")
-        now = store.now()
         start_action(record, "STOP", now, store.deploy_seconds)
         txn.dirty = True
         return render_status(ident, record, now)

@@ -33,7 +33,8 @@ def test_stop_answers_202_and_the_service_is_stopped(
     stopped = c.check(
         "/application/{applicationId}/stop", http.post(f"/application/{api['id']}/stop")
     )
-    assert stopped.status_code == 202 and stopped.json()["state"] == "STOPPED"
+    assert stopped.status_code == 202 and stopped.json()["state"] == "STOP_QUEUED"
+    sandbox.advance_clock(60)  # a stop takes time, as a deploy does
     assert http.get(f"/application/{api['id']}/status").json()["state"] == "STOPPED"
     statuses = c.check(
         "/environment/{environmentId}/statuses",
