@@ -61,7 +61,12 @@ def seed_environment_variables(sandbox: RunningSandbox) -> None:
 
 
 def not_of_clones(state: dict[str, Any]) -> dict[str, str]:
-    clones = {a["id"] for a in state["applications"].values() if read_marker(a.get("description"))}
+    clones = {
+        service["id"]
+        for table in ("applications", "containers", "jobs")  # the demo clones all three kinds
+        for service in state.get(table, {}).values()
+        if read_marker(service.get("description"))
+    }
     return {
         vid: json.dumps(v, sort_keys=True)
         for vid, v in state.get("variables", {}).items()
