@@ -128,6 +128,16 @@ def _add_notify_flag(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_deploy_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--deploy-timeout",
+        type=_seconds,
+        default=600.0,
+        metavar="SECONDS",
+        help="how long to wait for the deploys to settle (default 600)",
+    )
+
+
 def _add_watch_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--listen",
@@ -192,6 +202,7 @@ def _apply(p: argparse.ArgumentParser) -> None:
     p.add_argument("--auto-approve", action="store_true", help="do not ask for confirmation")
     p.add_argument("--json", action="store_true", help="progress as JSON lines")
     _add_notify_flag(p)
+    _add_deploy_flag(p)
 
 
 def _drift(p: argparse.ArgumentParser) -> None:
@@ -230,6 +241,7 @@ def _reconcile(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="JSON lines (always on; accepted)")
     _add_notify_flag(p)
     _add_watch_flags(p)
+    _add_deploy_flag(p)
 
 
 def _sandbox(p: argparse.ArgumentParser) -> None:

@@ -69,7 +69,7 @@ def run(options: ApplyOptions, streams: Streams) -> int:
         if plan.has_pending_changes and not options.auto_approve and not _approved(streams):
             view.cancelled()
             return exits.CANCELLED
-        return _apply(plan, session, view, notify)
+        return _apply(plan, session, view, notify, deploy_timeout=options.deploy_timeout)
 
 
 def _notifying(options: ApplyOptions, streams: Streams) -> Callable[[Plan, ApplyResult], None]:
@@ -104,7 +104,7 @@ def _apply_saved(
         plan = saved.check(session, fresh_plan, options.target)
         if not options.allow_deletes and fresh:
             guard_deletes(plan, fresh[-1])
-        return _apply(plan, session, view, notify)
+        return _apply(plan, session, view, notify, deploy_timeout=options.deploy_timeout)
 
 
 def _approved(streams: Streams) -> bool:
@@ -120,6 +120,8 @@ def _apply(
     session: Session,
     view: ApplyView,
     notify: Callable[[Plan, ApplyResult], None] | None = None,
+    *,
+    deploy_timeout: float = 600.0,
 ) -> int:
     stop = threading.Event()
     progress = view.progress()
@@ -132,6 +134,7 @@ def _apply(
                 secrets=session.secrets,
                 progress=progress,
                 stop=stop,
+                deploy_timeout=deploy_timeout,
             )
     finally:
         progress.close()

@@ -68,6 +68,7 @@ class ApplyOptions(PlanningOptions):
     plan_file: str | None = None
     auto_approve: bool = False
     notify: tuple[str, ...] = ()
+    deploy_timeout: float = 600.0
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -90,6 +91,7 @@ class ReconcileOptions(PlanningOptions):
     listen: str | None = None
     metrics_file: str | None = None
     max_requests_per_hour: int | None = None
+    deploy_timeout: float = 600.0
 
 
 @dataclass(frozen=True)

@@ -212,6 +212,7 @@ def _reconcile(
             progress=progress,
             stop=stop,
             secrets=session.secrets,
+            deploy_timeout=options.deploy_timeout,
         )
     progress.log_unreported(result)
     outcome = _judge(plan, result, drifted, detailed=options.detailed_exitcode)

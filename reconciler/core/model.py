@@ -37,6 +37,21 @@ class OnDrift(StrEnum):
     CORRECT = "correct"
 
 
+class Deploy(StrEnum):
+    """``policy.deploy`` (contract section 12; the decisions are ``deploying``'s)."""
+
+    NEVER = "false"
+    ON_CREATE = "on_create"  # ``true`` says the same
+    ON_CHANGE = "on_change"
+
+    @classmethod
+    def of(cls, value: bool | str) -> Deploy:
+        """``true``/``false`` as written in a manifest, or one of the names."""
+        if isinstance(value, bool):
+            return cls.ON_CREATE if value else cls.NEVER
+        return cls(value)
+
+
 @dataclass(frozen=True)
 class Policy:
     """The ``spec.policy`` block of a CloneSet (contract sections 3 and 18)."""
@@ -45,7 +60,7 @@ class Policy:
     on_drift: OnDrift = OnDrift.REPORT
     prune: bool = False
     adopt: bool = False
-    deploy: bool = False
+    deploy: Deploy = Deploy.NEVER
     max_deletes: int = 10  # more deletes in one run are refused (core.guarding)
     allow_empty: bool = False  # its selectors may match nothing (and it then retires)
     expire_after: int | None = None  # seconds: its clones are temporary (core.expiry)

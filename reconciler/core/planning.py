@@ -7,8 +7,9 @@ contract section 4:
 - none there                        → ``create`` (clone, edit, [deploy])
 - owned by this manifest and source → ``update`` when its declaration changed (a change,
                                       never drift), drifted and ``on_drift: correct``, or
-                                      never deployed under ``deploy: true``; else ``noop``
-                                      (reported drift: a non-empty ``drift``)
+                                      to deploy it as ``policy.deploy`` wants
+                                      (``deploying``); else ``noop`` (reported drift: a
+                                      non-empty ``drift``)
 - owned by another manifest/source  → ``conflict``, always
 - not owned                         → ``update`` when an untouched clone of its source (an
                                       interrupted create) or ``adopt: true``; else ``conflict``
@@ -42,6 +43,7 @@ from reconciler.core.declaring import (
     declared_digest,
     fields_declared,
 )
+from reconciler.core.deploying import NEVER_DEPLOYED, deploys_existing, deploys_new, version_of
 from reconciler.core.desired import overrides_key
 from reconciler.core.diffs import (
     carry_ignored,
@@ -90,7 +92,6 @@ from reconciler.core.reasons import Because, Reason, text_of
 from reconciler.core.variable_plans import VariablePlan
 from reconciler.core.variables import VariableWrite
 
-NEVER_DEPLOYED = "NEVER_DEPLOYED"
 BEING_DELETED = frozenset({"DELETE_QUEUED", "DELETING", "WAITING_DELETING"})
 """Qovery states of a service whose delete is under way: neither a conflict nor missing."""
 
@@ -222,14 +223,15 @@ class Planner:
             where = f" ({clone.position})" if clone.position else ""
             refusal = Because.of(Reason.API_WOULD_REFUSE, refused=refused, where=where)
             return _decided(base, Action.CONFLICT, refusal)
-        base = _with(base, **self._write(clone, source, target, desired))
+        version = version_of(clone.kind, source.config, desired.config)
+        base = _with(base, deploy_commit=version, **self._write(clone, source, target, desired))
         problem = variable_plans.unresolved(clone, target, self.seen, self.digests)
         if problem:
             unresolved = Because.of(Reason.VARIABLE_UNRESOLVED, problem=problem)
             return _decided(base, Action.CONFLICT, unresolved)
         if target is None:
             variables = (Step.VARIABLES,) if clone.variables else ()
-            steps = (Step.CLONE, Step.EDIT, *variables, *_deploy_step(clone.policy.deploy))
+            steps = (Step.CLONE, Step.EDIT, *variables, *_deploy_step(deploys_new(clone.policy)))
             why = _said(Because.of(Reason.DOES_NOT_EXIST))
             declared = {"declared_variables": clone.variables}
             updates = {"updates": fields_declared(desired)}
@@ -329,7 +331,8 @@ class Planner:
                 Reason.OWNED_BY_ANOTHER_MANIFEST, manifest=owner.manifest, source=owner.source_name
             )
             return _decided(base, Action.CONFLICT, reason)
-        wants_deploy = clone.policy.deploy and target.deployment_status in (None, NEVER_DEPLOYED)
+        status = target.deployment_status or NEVER_DEPLOYED
+        wants_deploy = deploys_existing(clone.policy, status, target.state, wrote=True)
         steps = (Step.EDIT, *_variables_step(found.writes), *_deploy_step(wants_deploy))
         # not ours yet: nothing moved behind our back, every difference is a change to make
         updates = updates_of(items)
@@ -375,7 +378,6 @@ class Planner:
                 clone.kind,
             ),
             owned=False,
-            deploy_commit=_deploy_version(clone.kind, source),
             fingerprints={"source": self.fingerprint(source), "target": self.fingerprint(target)},
         )
 
@@ -458,9 +460,10 @@ def _owned(
     applies = declared_changed and bool(everything)
     drift = () if applies else everything
     corrects = bool(drift) and clone.policy.on_drift is OnDrift.CORRECT
-    deploys = clone.policy.deploy and target.deployment_status == NEVER_DEPLOYED
     writes = variable_plans.applied(variables, everything=corrects or applies)
     edits = (corrects or applies) and (bool(differences) or declared_changed)
+    status, state = target.deployment_status, target.state
+    deploys = deploys_existing(clone.policy, status, state, wrote=edits or bool(writes))
     steps = (*((Step.EDIT,) if edits else ()), *_variables_step(writes), *_deploy_step(deploys))
     reasons = []
     if variables.secrets_changed and not (corrects or applies):
@@ -469,8 +472,10 @@ def _owned(
         reasons.append(Because.of(Reason.DECLARATION_CHANGED))
     elif len(drift) > len(variables.secrets_changed):  # more than the secrets to rewrite
         reasons.append(Because.of(Reason.DRIFTED, on_drift=clone.policy.on_drift.value))
-    if deploys:
+    if deploys and status == NEVER_DEPLOYED:
         reasons.append(Because.of(Reason.NEVER_DEPLOYED))
+    elif deploys and not (edits or writes):
+        reasons.append(Because.of(Reason.OUT_OF_DATE))
     # the variables' own writes show as variables (+ KEY, ~ KEY …), not as field updates
     updates = updates_of(differences) if corrects or applies else ()
     base = _with(base, drift=drift, updates=updates, variables=writes)
@@ -532,11 +537,6 @@ def _a(kind: str) -> str:
 
 def _endpoint(app_id: str | None, name: str, env: EnvironmentRef, kind: str) -> Endpoint:
     return Endpoint(app_id, name, env.project_name, env.name, env.id, kind)
-
-
-def _deploy_version(kind: str, source: ObservedApplication | None) -> str | None:
-    """What a deploy of the clone runs: the source's commit (or image tag, per kind)."""
-    return kind_named(kind).deploy_version(source.config) if source is not None else None
 
 
 def plan(

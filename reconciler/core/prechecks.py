@@ -4,7 +4,8 @@ Contract section 18: the cross-field rules Qovery applies to an edit are checked
 time, so that a clone is never made only to have its edit refused (leaving it half-made):
 ``min_running_instances`` at most ``max_running_instances`` (unless max is -1), ``cpu`` and
 ``memory`` at most the source's ``maximum_cpu`` / ``maximum_memory``; a container (or a job
-run from an image) names its registry (``registry_id``: the request requires it).
+run from an image) names its registry (``registry_id``: the request requires it) and a tag
+that is not empty once rendered (its edit needs one, and a deploy runs the clone's own tag).
 
 ``planning`` calls ``refused_values`` with the desired configuration, the source as listed
 and what a partial write lays its values over; a non-empty answer makes the clone's change a
@@ -48,6 +49,7 @@ def refused_values(
                 f"{field} ({merged[field]}) is above the source's {limit} ({source[limit]})"
             )
     problems.extend(_registry_problems(merged))
+    problems.extend(_tag_problems(merged))
     return "; ".join(problems)
 
 
@@ -60,3 +62,18 @@ def _registry_problems(merged: Mapping[str, Any]) -> list[str]:
     if isinstance(image, Mapping) and not image.get("registry_id"):
         return ["the job's image names no registry (source.image.registry_id)"]
     return []
+
+
+def _tag_problems(merged: Mapping[str, Any]) -> list[str]:
+    """A container's (or an image job's) tag that renders empty: nothing to run or deploy."""
+    source = merged.get("source")
+    image = source.get("image") if isinstance(source, Mapping) else None
+    if "image_name" in merged and _blank(merged.get("tag")):
+        return ["the container's tag is empty once rendered; a deploy needs the clone's own tag"]
+    if isinstance(image, Mapping) and _blank(image.get("tag")):
+        return ["the job's image tag is empty once rendered (source.image.tag)"]
+    return []
+
+
+def _blank(value: Any) -> bool:
+    return not str(value if value is not None else "").strip()

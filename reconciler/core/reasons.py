@@ -31,6 +31,7 @@ class Reason(StrEnum):
     DECLARATION_CHANGED = "declaration_changed"
     DRIFTED = "drifted"
     NEVER_DEPLOYED = "never_deployed"
+    OUT_OF_DATE = "out_of_date"
     UP_TO_DATE = "up_to_date"
     RENAMED = "renamed"
     EXPIRED = "expired"
@@ -57,6 +58,7 @@ TEMPLATES: dict[Reason, str] = {
     Reason.DECLARATION_CHANGED: "the manifest or its source changed since the last apply",
     Reason.DRIFTED: "drifted; on_drift: {on_drift}",
     Reason.NEVER_DEPLOYED: "never deployed; deploy: true",
+    Reason.OUT_OF_DATE: "out of date (changed since its last deploy); deploy: on_change",
     Reason.UP_TO_DATE: "up to date",
     Reason.RENAMED: "renamed from {old_name!r} (the name template changed)",
     Reason.EXPIRED: "expired: no activity for {after} (policy.expire_after); stopped, not deleted",

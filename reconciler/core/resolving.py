@@ -47,6 +47,7 @@ from reconciler.core.finding import parent_id as _parent_id
 from reconciler.core.model import (
     JSON,
     CloneSet,
+    Deploy,
     DesiredClone,
     DesiredState,
     EnvironmentRef,
@@ -130,7 +131,7 @@ class Scopes:
     @property
     def statuses_needed(self) -> bool:
         """Whether the applications' deployment statuses are read too (a manifest deploys)."""
-        return any(c.policy.deploy for c in self.clonesets)
+        return any(c.policy.deploy is not Deploy.NEVER for c in self.clonesets)
 
     @property
     def resolved(self) -> tuple[_Scope, ...]:

@@ -171,6 +171,18 @@ class QoveryClient:
         """POST /{kind}/{id}/stop (202): the service goes to STOPPED (expiry)."""
         return self._json("POST", f"{kind.item_path(_id(service_id))}/stop", retry_conflict=True)
 
+    def deploy_environment(self, environment_id: str, body: JSONObject) -> JSONObject:
+        """POST /environment/{id}/service/deploy ``DeployAllRequest`` → EnvironmentStatus
+        (202): the listed services of one environment, in ONE deployment (contract 12)."""
+        path = f"/environment/{_id(environment_id)}/service/deploy"
+        return self._json("POST", path, body, retry_conflict=True)
+
+    def list_commits(self, application_id: str) -> list[JSONObject]:
+        """GET /application/{id}/commit: the last commits of the application's own branch,
+        newest first."""
+        path = f"/application/{_id(application_id)}/commit"
+        return self._list(path, strings=("git_commit_id",))
+
     def environment_statuses(self, environment_id: str) -> JSONObject:
         """GET /environment/{id}/statuses: every kind's statuses of one environment."""
         return self._json("GET", f"/environment/{_id(environment_id)}/statuses")

@@ -4,11 +4,11 @@ Like Terraform's apply and Argo CD's sync, this module consumes the plan value a
 plans again. Each change runs its planned ``steps`` (``plans.Step``):
 
 - ``create``: clone the source into the target environment, GET the clone, ONE full edit
-  (``writing.written_body``: desired configuration + ownership marker), then, when planned,
-  deploy the source's deployed commit and wait for the status to settle;
+  (``writing.written_body``: desired configuration + ownership marker), its variables, then,
+  when planned, a deploy (below);
 - ``update``: GET the target, check that it is still this manifest's (or, when the plan
   adopts or finishes it, that it is still exactly what was planned: same fingerprint),
-  then the full edit and/or the deploy;
+  then the full edit, the variables and/or the deploy;
 - ``delete``: GET the target, check that it is still owned by this manifest, DELETE
   (404 = already gone = done);
 - ``noop`` makes no call and has no outcome; ``conflict`` makes no call: its outcome is
@@ -28,6 +28,10 @@ The edit body is built from the GET made just before it: ignored paths (``Change
 and a kept description (``edits.keeps_description``) come from that fresh read, and the
 marker written names the application it is written on (``Owner.clone_id``).
 
+Deploys wait until every change has run: each change whose writes succeeded and that plans
+a deploy is finished by ``deploying.deploy_all`` (one environment-wide request per
+environment, then its statuses), its outcome ``…, deployed`` or ``failed``.
+
 Changes run on a bounded thread pool; changes that touch the same application (same target
 environment and name) run one after the other in one task. A failing change becomes an
 ``Outcome`` (``failed``, with the ``ApiError`` message), never an exception that stops the
@@ -45,12 +49,11 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, Protocol
 
 from reconciler.core.errors import AmbiguousWriteError, ApiError, ConflictError, NotFoundError
 from reconciler.core.fingerprints import fingerprint
-from reconciler.core.kinds import ServiceKind
 from reconciler.core.outcomes import RESULTS, ApplyResult, Outcome, Phase, Result
 from reconciler.core.ownership import (
     UNFINISHED,
@@ -75,12 +78,14 @@ from reconciler.core.writing import (
     written_body,
 )
 from reconciler.edges.client import QoveryClient
+from reconciler.edges.deploying import DeployWait, Waiting, deploy_all
 from reconciler.edges.secrets import SecretError, SecretReader
 from reconciler.edges.variable_writing import write_variables
 
 __all__ = [
     "RESULTS",
     "ApplyResult",
+    "DeployWait",
     "Outcome",
     "Progress",
     "deployment_verdict",
@@ -121,16 +126,6 @@ class _Failed(Exception):
     """A change that cannot be carried out, for a reason that is not an ApiError."""
 
 
-@dataclass(frozen=True)
-class DeployWait:
-    """How long and how often to poll a deployment's status."""
-
-    timeout: float = 600.0
-    first_delay: float = 0.1
-    max_delay: float = 5.0
-    factor: float = 1.5
-
-
 # ── the execution ───────────────────────────────────────────────────────────────────────
 
 
@@ -159,6 +154,8 @@ def execute(
         with ThreadPoolExecutor(max_workers=max(1, min(parallelism, len(groups)))) as pool:
             for group_outcomes in pool.map(runner.run_group, groups):
                 outcomes.extend(group_outcomes)
+    deployed = runner.deploy_waiting()
+    outcomes = [deployed.get(outcome.address, outcome) for outcome in outcomes]
     order = {change.address: index for index, change in enumerate(plan.changes)}
     outcomes.sort(key=lambda outcome: order.get(outcome.address, len(order)))
     return ApplyResult(tuple(outcomes))
@@ -176,6 +173,8 @@ class _Runner:
         self.wait = wait
         self.sources: frozenset[str] = frozenset()  # the plan's sources: never written
         self.secrets: SecretReader | None = None
+        self.lock = threading.Lock()
+        self.waiting: dict[str, Waiting] = {}  # by address: written, to be deployed
 
     def run_group(self, group: Sequence[Change]) -> list[Outcome]:
         return [self.run_change(change) for change in group]
@@ -197,6 +196,12 @@ class _Runner:
             result, message = Result.FAILED, str(error)
         except Exception as bug:  # a bug must not stop the other changes
             result, message = Result.FAILED, f"internal error: {type(bug).__name__}: {bug}"
+        waiting = self.waiting.get(change.address)
+        if waiting is not None and result is Result.OK:
+            waiting.started = started  # finished once its environment's deploy settled
+            return Outcome(change.address, change.action, result, message, 0.0, app_id)
+        with self.lock:
+            self.waiting.pop(change.address, None)
         return self._finish(change, result, message, time.monotonic() - started, app_id)
 
     def _finish(
@@ -240,7 +245,7 @@ class _Runner:
             raise _Failed(self._mark_alone(change, app_id, current, error)) from None
         done = ["created", *self._variables(change, app_id)]
         if Step.DEPLOY in change.steps:
-            done.append(self._deploy(change, app_id, current))
+            self._wait_for_deploy(change, app_id, current, done)
         return app_id, ", ".join(done)
 
     def _clone(self, change: Change) -> str:
@@ -329,7 +334,7 @@ class _Runner:
             done.append("updated")
         done.extend(self._variables(change, app_id))
         if Step.DEPLOY in change.steps:
-            done.append(self._deploy(change, app_id, current))
+            self._wait_for_deploy(change, app_id, current, done)
         return app_id, ", ".join(done) or "nothing to do"
 
     def _variables(self, change: Change, app_id: str) -> list[str]:
@@ -422,45 +427,30 @@ class _Runner:
 
     # ── deploy ─────────────────────────────────────────────────────────────────────────
 
-    def _deploy(self, change: Change, app_id: str, current: Mapping[str, Any] | None) -> str:
-        commit = change.deploy_commit
-        if not commit:
-            raise _Failed("cannot deploy: the source application has no deployed commit")
-        self.progress.step(change, Phase.DEPLOY)
-        kind = kind_of(change)
+    def _wait_for_deploy(
+        self, change: Change, app_id: str, current: Mapping[str, Any] | None, done: list[str]
+    ) -> None:
+        """After its writes: the clone waits for its environment's one deploy (``deploying``)."""
         clone = {**(current or {}), **(change.desired or {})}
-        try:
-            status = self.client.deploy_service(kind, app_id, commit, clone)
-        except AmbiguousWriteError:
-            status = self.client.get_service_status(kind, app_id)
-            if status.get("state") in (None, "READY"):  # the request did not take
-                status = self.client.deploy_service(kind, app_id, commit, clone)
-        self.progress.step(change, Phase.WAIT)
-        request_id = status.get("deployment_request_id")
-        return self._wait_until_deployed(
-            kind_of(change), app_id, request_id if isinstance(request_id, str) else None
-        )
+        with self.lock:
+            self.waiting[change.address] = Waiting(change, app_id, clone, done)
 
-    def _wait_until_deployed(self, kind: ServiceKind, app_id: str, request_id: str | None) -> str:
-        deadline = time.monotonic() + self.wait.timeout
-        delay = self.wait.first_delay
-        while True:
-            if self.stop.is_set():
-                return "deploy requested (not waited for: the run was stopped)"
-            status = self.client.get_service_status(kind, app_id)
-            verdict = deployment_verdict(status, request_id)
-            if verdict == "deployed":
-                return "deployed"
-            if verdict is not None:
-                raise _Failed(verdict)
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise _Failed(
-                    f"the deployment did not settle within {self.wait.timeout:g}s "
-                    f"(last state {status.get('state')})"
-                )
-            self.stop.wait(min(delay, remaining))
-            delay = min(delay * self.wait.factor, self.wait.max_delay)
+    def deploy_waiting(self) -> dict[str, Outcome]:
+        """Deploy every clone whose writes succeeded, one request per environment; their
+        outcomes, written once the deploy settled (or failed, or timed out)."""
+        items = list(self.waiting.values())
+        if not items:
+            return {}
+        deploy_all(self.client, items, self.wait, self.stop, self.progress.step)
+        finished = {}
+        for item in items:
+            result = Result.OK if item.deployed else Result.FAILED
+            message = ", ".join([*item.done, str(item.verdict)])
+            duration = time.monotonic() - item.started
+            finished[item.change.address] = self._finish(
+                item.change, result, message, duration, item.service_id
+            )
+        return finished
 
     # ── shared ─────────────────────────────────────────────────────────────────────────
 

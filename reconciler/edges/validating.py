@@ -28,7 +28,14 @@ from reconciler.core.desired import (
 )
 from reconciler.core.errors import Diagnostic, ManifestError, Position
 from reconciler.core.expiry import parse_duration
-from reconciler.core.model import CloneSet, OnDrift, Policy, SourceApplication, TargetSelector
+from reconciler.core.model import (
+    CloneSet,
+    Deploy,
+    OnDrift,
+    Policy,
+    SourceApplication,
+    TargetSelector,
+)
 from reconciler.edges.humanising import describe, dotted, schema_problems
 from reconciler.edges.humanising import manifest_schema as manifest_schema  # re-exported
 from reconciler.edges.ignoring import ignore_path_problem as ignore_path_problem  # re-exported
@@ -273,7 +280,7 @@ def build_cloneset(document: Document) -> CloneSet:
             on_drift=OnDrift(policy.get("on_drift", "report")),
             prune=policy.get("prune", False),
             adopt=policy.get("adopt", False),
-            deploy=policy.get("deploy", False),
+            deploy=Deploy.of(policy.get("deploy", False)),
             max_deletes=policy.get("max_deletes", Policy.max_deletes),
             allow_empty=policy.get("allow_empty", False),
             **_expiry_policy(policy),

@@ -54,8 +54,10 @@ STATE_KEYS = (
     "containers",
     "jobs",
     "registries",
+    "branches",
+    "deploy_failures",
 )
-ADDED_KEYS = ("containers", "jobs", "registries")
+ADDED_KEYS = ("containers", "jobs", "registries", "branches", "deploy_failures")
 SERVICE_TABLES = ("applications", "containers", "jobs")
 """The tables of services, whose names are unique together in an environment."""
 

@@ -80,9 +80,16 @@ def overlay(status: JSONObject, record: JSONObject, now: float) -> JSONObject:
     return status
 
 
-def environment_statuses(environment_id: str, applications: list[JSONObject]) -> JSONObject:
-    """``EnvironmentStatuses``: the environment's own and every kind's ``Status`` list."""
+def environment_statuses(
+    environment_id: str,
+    applications: list[JSONObject],
+    others: dict[str, list[JSONObject]] | None = None,
+) -> JSONObject:
+    """``EnvironmentStatuses``: the environment's own and every kind's ``Status`` list
+    (``others``: the containers' and jobs' lists, by key)."""
+    others = others or {}
     states = {s["state"] for s in applications}
+    states |= {s["state"] for found in others.values() for s in found}
     if states and states <= {"STOPPED"}:
         env_state = "STOPPED"
     elif any(s in ("DELETE_QUEUED", "DELETING") for s in states):
@@ -90,9 +97,11 @@ def environment_statuses(environment_id: str, applications: list[JSONObject]) ->
     else:
         env_state = "DEPLOYED" if "DEPLOYED" in states else "READY"
     environment = {"id": environment_id, "state": env_state, "last_deployment_state": env_state}
-    return {"environment": environment, "applications": applications} | {
-        kind: [] for kind in STATUS_KINDS
-    }
+    return (
+        {"environment": environment, "applications": applications}
+        | {kind: [] for kind in STATUS_KINDS}
+        | others
+    )
 
 
 def never_deployed() -> JSONObject:

@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from reconciler.sandbox.deploys import deploy_routes
 from reconciler.sandbox.hierarchy import hierarchy_routes
 from reconciler.sandbox.problems import ApiProblem
 from reconciler.sandbox.services import service_routes
@@ -78,11 +79,6 @@ ROUTES: list[tuple[str, re.Pattern[str], Operation]] = [
         ("GET", r"/application/([^/]+)/status", lambda s, i, b: (200, s.get_application_status(i))),
         (
             "GET",
-            r"/environment/([^/]+)/statuses",
-            lambda s, i, b: (200, s.environment_statuses(i)),
-        ),
-        (
-            "GET",
             r"/environment/([^/]+)/database",
             lambda s, i, b: (200, _results(s.list_databases(i))),
         ),
@@ -109,6 +105,7 @@ ROUTES: list[tuple[str, re.Pattern[str], Operation]] = [
             lambda s, i, b: (204, s.write_variables(lambda st, v, _now: delete_variable(st, v), i)),
         ),
         *service_routes(),
+        *deploy_routes(),
         *hierarchy_routes(),
     ]
 ]

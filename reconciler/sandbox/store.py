@@ -24,7 +24,6 @@ from reconciler.sandbox.applications import JSONObject, clone_of, configure
 from reconciler.sandbox.backends import SERVICE_TABLES, Backend, Transaction, check_state
 from reconciler.sandbox.lifecycle import (
     check_writable,
-    environment_statuses,
     finish_deletes,
     overlay,
     start_delete,
@@ -168,9 +167,6 @@ class Store:
             _get(txn.state, "applications", application_id, "application")
             start_delete(txn.state, application_id, self._clock(), self.delete_seconds)
             txn.dirty = True
-
-    def environment_statuses(self, environment_id: str) -> JSONObject:
-        return environment_statuses(environment_id, self.list_application_statuses(environment_id))
 
     def clone_application(self, application_id: str, body: Any) -> JSONObject:
         with self._txn() as txn:
@@ -392,11 +388,17 @@ def _find_environment(state: JSONObject, environment: str, project: str | None) 
 
 
 def start_action(
-    record: JSONObject, action: str, now: float, seconds: float, version: str | None = None
+    record: JSONObject,
+    action: str,
+    now: float,
+    seconds: float,
+    version: str | None = None,
+    request_id: str | None = None,
 ) -> None:
-    """Start a DEPLOY (of ``version``) or a STOP on a service's deployment record."""
-    record.update(request_id=str(uuid.uuid4()), requested_at=now, seconds=seconds)
-    record.update(pending=True, action=action)
+    """Start a DEPLOY (of ``version``) or a STOP on a service's deployment record;
+    ``request_id``: the deployment request it is part of (one per request by default)."""
+    record.update(request_id=request_id or str(uuid.uuid4()), requested_at=now, seconds=seconds)
+    record.update(pending=True, action=action, failed=None)
     if action == "DEPLOY":
         record.update(count=record["count"] + 1, commit=version, out_of_date=False)
 
@@ -409,6 +411,9 @@ def _settle(state: JSONObject, now: float) -> bool:
             record["pending"] = False
             changed = True
             if record.get("action", "DEPLOY") == "STOP":
+                continue
+            record["failed"] = state["deploy_failures"].get(str(record["commit"]))
+            if record["failed"]:  # the build of this version fails (sandbox.deploys)
                 continue
             record["finished_date"] = iso(record["requested_at"] + record["seconds"])
             git = _deployed_repository(state, service_id)
@@ -443,6 +448,9 @@ def render_status(app_id: str, record: JSONObject, now: float) -> JSONObject:
         state, deployment, action_status = "READY", "NEVER_DEPLOYED", "NEVER"
     elif running:
         state, action_status = ("QUEUED", "QUEUED") if queued else ("DEPLOYING", "ONGOING")
+        deployment = "OUT_OF_DATE" if record["finished_date"] else "NEVER_DEPLOYED"
+    elif record.get("failed"):
+        state, action_status = str(record["failed"]), "ERROR"
         deployment = "OUT_OF_DATE" if record["finished_date"] else "NEVER_DEPLOYED"
     else:
         state, action_status, deployment = "DEPLOYED", "SUCCESS", _freshness(record)

@@ -205,4 +205,7 @@ def test_a_container_and_a_job_are_renamed_in_place_and_deployed_per_kind(
     assert renamed["id"] == first["id"]
     assert service_named(sandbox, "job", "preview-101", "db-seed-pr")["max_duration_seconds"] == 900
     deploys = [w for w in writes(sandbox) if w.endswith("/deploy")]
-    assert {w.split("/")[1] for w in deploys} >= {"container", "job"}
+    assert deploys and all(w.endswith("/service/deploy") for w in deploys)  # per environment
+    for kind, name in (("container", "frontend-pr"), ("job", "db-seed-pr")):
+        deployed = service_named(sandbox, kind, "preview-101", name)["id"]
+        assert sandbox.state()["deployments"][deployed]["count"] >= 1

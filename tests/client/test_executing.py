@@ -10,7 +10,7 @@ from dataclasses import replace
 import pytest
 from helpers_executing import Demo, add_stranger, marker_manifest
 
-from reconciler.core.model import OnDrift, Policy
+from reconciler.core.model import Deploy, OnDrift, Policy
 from reconciler.core.outcomes import Result
 from reconciler.core.ownership import Owner, with_marker
 from reconciler.core.plans import Action, Change, Endpoint
@@ -264,7 +264,9 @@ def test_one_failed_change_does_not_stop_the_others(demo: Demo) -> None:
 
 def test_deploy_waits_for_a_deployed_status(demo: Demo) -> None:
     demo.sandbox.deploy_seconds = 0.1
-    desired = demo.desired(apps=("api",), targets=("preview-101",), policy=Policy(deploy=True))
+    desired = demo.desired(
+        apps=("api",), targets=("preview-101",), policy=Policy(deploy=Deploy.ON_CREATE)
+    )
     plan = demo.plan(desired)
     (outcome,) = execute(plan, demo.client, deploy_wait=FAST_WAIT).outcomes
     assert outcome.result == "ok" and outcome.message == "created, deployed", outcome
@@ -275,7 +277,9 @@ def test_deploy_waits_for_a_deployed_status(demo: Demo) -> None:
 
 def test_deploy_that_does_not_settle_in_time_fails(demo: Demo) -> None:
     demo.sandbox.deploy_seconds = 5.0
-    desired = demo.desired(apps=("api",), targets=("preview-101",), policy=Policy(deploy=True))
+    desired = demo.desired(
+        apps=("api",), targets=("preview-101",), policy=Policy(deploy=Deploy.ON_CREATE)
+    )
     wait = DeployWait(timeout=0.2, first_delay=0.05, max_delay=0.05)
     (outcome,) = execute(demo.plan(desired), demo.client, deploy_wait=wait).outcomes
     assert outcome.result == "failed" and "did not settle" in outcome.message

@@ -19,7 +19,7 @@ from helpers_planning import (
     observed_app,
 )
 
-from reconciler.core.model import ObservedApplication, OnDrift, Policy
+from reconciler.core.model import Deploy, ObservedApplication, OnDrift, Policy
 from reconciler.core.ownership import Owner, make_marker, read_marker, with_marker
 from reconciler.core.planning import plan
 from reconciler.core.plans import Action, Change, Origin, Step
@@ -144,7 +144,7 @@ def test_missing_clone_is_created() -> None:
 
 
 def test_create_with_deploy_adds_a_deploy_step() -> None:
-    change = plan_one(policy=Policy(deploy=True))
+    change = plan_one(policy=Policy(deploy=Deploy.ON_CREATE))
     assert change.steps == (Step.CLONE, Step.EDIT, Step.DEPLOY)
 
 
@@ -222,11 +222,13 @@ def test_ports_reordered_with_new_ids_and_server_defaults_are_no_drift() -> None
 
 
 def test_deploy_true_deploys_an_owned_clone_never_deployed() -> None:
-    change = plan_one(owned_clone(), status="NEVER_DEPLOYED", policy=Policy(deploy=True))
-    assert (change.action, change.steps) == (Action.UPDATE, (Step.DEPLOY,))
-    assert plan_one(owned_clone(), status="UP_TO_DATE", policy=Policy(deploy=True)).action is (
-        Action.NOOP
+    change = plan_one(
+        owned_clone(), status="NEVER_DEPLOYED", policy=Policy(deploy=Deploy.ON_CREATE)
     )
+    assert (change.action, change.steps) == (Action.UPDATE, (Step.DEPLOY,))
+    assert plan_one(
+        owned_clone(), status="UP_TO_DATE", policy=Policy(deploy=Deploy.ON_CREATE)
+    ).action is (Action.NOOP)
 
 
 # ── ownership ───────────────────────────────────────────────────────────────────────────

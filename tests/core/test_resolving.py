@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from reconciler.core.errors import Position, ResolutionError
-from reconciler.core.model import CloneSet, Policy, SourceApplication, TargetSelector
+from reconciler.core.model import CloneSet, Deploy, Policy, SourceApplication, TargetSelector
 from reconciler.core.resolving import (
     Catalog,
     resolve,
@@ -276,7 +276,7 @@ def test_templates_render_and_overrides_merge_with_the_application_winning() -> 
             targets=(TargetSelector("data", "qa"),),
             template="{app}-{environment}-{project}",
             overrides={"cpu": 250, "memory": 256, "git_repository": {"branch": "develop"}},
-            policy=Policy(deploy=True),
+            policy=Policy(deploy=Deploy.ON_CREATE),
         )
     ]
     api, web = resolve(sets, catalog()).clones
@@ -287,7 +287,7 @@ def test_templates_render_and_overrides_merge_with_the_application_winning() -> 
         "memory": 256,
         "git_repository": {"branch": "develop", "url": "u"},
     }
-    assert web.policy == Policy(deploy=True)
+    assert web.policy == Policy(deploy=Deploy.ON_CREATE)
     assert web.manifest == "previews"
 
 

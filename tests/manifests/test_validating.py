@@ -13,7 +13,7 @@ from jsonschema import Draft202012Validator
 
 from reconciler.core.errors import ManifestError, Position
 from reconciler.core.kinds import APPLICATION, KINDS
-from reconciler.core.model import OnDrift, Policy, SourceApplication, TargetSelector
+from reconciler.core.model import Deploy, OnDrift, Policy, SourceApplication, TargetSelector
 from reconciler.core.normalising import COMPARED_FIELDS
 from reconciler.edges.validating import ignore_path_problem, load_manifests, manifest_schema
 
@@ -91,7 +91,7 @@ def test_every_field_of_the_format_is_read(tmp_path: Path) -> None:
     assert cloneset.name_template == "{app}-{environment}"
     assert cloneset.overrides["git_repository"] == {"branch": "develop"}
     assert cloneset.ignore[1] == "ports[8080].external_port"
-    assert cloneset.policy == Policy(False, OnDrift.CORRECT, True, True, True)
+    assert cloneset.policy == Policy(False, OnDrift.CORRECT, True, True, Deploy.ON_CREATE)
 
 
 def test_manifests_come_back_in_file_order_across_documents(tmp_path: Path) -> None:

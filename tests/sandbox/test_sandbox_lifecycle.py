@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from helpers_sandbox import app_named, client, edit_body
+from helpers_sandbox import app_named, client, edit_body, service_named
 from test_sandbox_spec import Checker, spec
 
 from reconciler.sandbox import RunningSandbox, start
@@ -41,7 +41,10 @@ def test_stop_answers_202_and_the_service_is_stopped(
         http.get(f"/environment/{sandbox.environment_id('staging')}/statuses"),
     ).json()
     assert {s["id"]: s["state"] for s in statuses["applications"]}[api["id"]] == "STOPPED"
-    assert statuses["containers"] == [] and statuses["jobs"] == []
+    frontend = service_named(sandbox, "container", "staging", "frontend")["id"]
+    seed = service_named(sandbox, "job", "staging", "db-seed")["id"]
+    assert {s["id"] for s in statuses["containers"]} == {frontend}  # every kind, one call
+    assert seed in {s["id"] for s in statuses["jobs"]}
     http.post(f"/application/{api['id']}/deploy", json={"git_commit_id": "abc"})
     assert http.get(f"/application/{api['id']}/status").json()["state"] != "STOPPED"
 

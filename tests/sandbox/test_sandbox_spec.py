@@ -373,3 +373,35 @@ def test_the_variable_endpoints_answer_as_the_spec_says(
     c.check(one + "/alias", http.post(f"/variable/{created['id']}/alias", json=alias))
     statuses = {status for method, template, status in c.seen if template.startswith("/variable")}
     assert statuses == {200, 201, 204, 400, 404}
+
+
+def test_commits_environment_deploys_and_statuses_answer_as_the_spec_says(
+    checked: tuple[RunningSandbox, httpx.Client, Checker],
+) -> None:
+    sandbox, http, c = checked
+    env = sandbox.environment_id("staging")
+    api = app_named(sandbox, "staging", "api")
+    frontend = service_named(sandbox, "container", "staging", "frontend")
+    seed = service_named(sandbox, "job", "staging", "db-seed")
+    commits = "/application/{applicationId}/commit"
+    heads = c.check(commits, http.get(f"/application/{api['id']}/commit")).json()["results"]
+    c.check(commits, http.get("/application/nope/commit"))
+    deploy = "/environment/{environmentId}/service/deploy"
+    body = {
+        "applications": [{"application_id": api["id"], "git_commit_id": heads[0]["git_commit_id"]}],
+        "containers": [{"id": frontend["id"], "image_tag": "9.9"}],
+        "jobs": [{"id": seed["id"], "image_tag": "3.0"}],
+    }
+    answer = c.check(deploy, http.post(f"/environment/{env}/service/deploy", json=body)).json()
+    c.check(deploy, http.post(f"/environment/{env}/service/deploy", json=body))  # 409
+    other = sandbox.environment_id("preview-101")
+    c.check(deploy, http.post(f"/environment/{other}/service/deploy", json=body))  # 400
+    c.check(deploy, http.post(f"/environment/{env}/service/deploy", json={"applications": 1}))
+    c.check(deploy, http.post("/environment/nope/service/deploy", json=body))  # 404
+    statuses = "/environment/{environmentId}/statuses"
+    seen = c.check(statuses, http.get(f"/environment/{env}/statuses")).json()
+    listed = [*seen["applications"], *seen["containers"], *seen["jobs"]]
+    ours = {s["id"]: s for s in listed if s["id"] in (api["id"], frontend["id"], seed["id"])}
+    assert len(ours) == 3  # every kind, in one call
+    assert {s["deployment_request_id"] for s in ours.values()} == {answer["deployment_request_id"]}
+    assert {status for _, _, status in c.seen} == {200, 202, 400, 404, 409}
