@@ -27,7 +27,8 @@ from enum import StrEnum
 
 from reconciler.core.model import JSON
 from reconciler.core.outcomes import ApplyResult, Outcome, Result
-from reconciler.core.plans import Action, Change, Plan, drift_document
+from reconciler.core.plan_documents import drift_document
+from reconciler.core.plans import Action, Change, Plan
 
 ROUND = "(round)"  # the address of round-wide events
 

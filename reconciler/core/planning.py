@@ -53,10 +53,9 @@ from reconciler.core.diffs import (
 from reconciler.core.edits import keeps_description
 from reconciler.core.expiry import active_for_write, decide, expiry_notes, iso
 from reconciler.core.fingerprints import fingerprint
-from reconciler.core.footprints import change_of, of_write
-from reconciler.core.kinds import DEFAULT_KIND, kind_named
+from reconciler.core.footprints import of_write
+from reconciler.core.kinds import kind_named
 from reconciler.core.model import (
-    JSON,
     DesiredClone,
     DesiredState,
     EnvironmentRef,
@@ -64,6 +63,7 @@ from reconciler.core.model import (
     ObservedState,
     OnDrift,
 )
+from reconciler.core.observed_index import ObservedIndex
 from reconciler.core.ownership import (
     Application,
     Owner,
@@ -74,7 +74,6 @@ from reconciler.core.ownership import (
     marker_of,
     name_key,
     owned_by,
-    owner_of,
     strip_marker,
     with_marker,
 )
@@ -88,50 +87,10 @@ from reconciler.core.plans import (
     updates_of,
 )
 from reconciler.core.prechecks import refused_values
+from reconciler.core.pruning import BEING_DELETED, prunes
 from reconciler.core.reasons import Because, Reason, text_of
 from reconciler.core.variable_plans import VariablePlan
 from reconciler.core.variables import VariableWrite
-
-BEING_DELETED = frozenset({"DELETE_QUEUED", "DELETING", "WAITING_DELETING"})
-"""Qovery states of a service whose delete is under way: neither a conflict nor missing."""
-
-
-class _Observed:
-    """The observed state, indexed: applications by environment and name, and by id."""
-
-    def __init__(self, observed: ObservedState) -> None:
-        self.failed = observed.failed
-        self.by_name: dict[str, dict[str, ObservedApplication]] = {}
-        self.by_id: dict[str, ObservedApplication] = {}
-        for env_id, apps in observed.applications.items():
-            names = self.by_name.setdefault(env_id, {})
-            for app in apps:
-                names.setdefault(name_key(app.name), app)
-                self.by_id[app.id] = app
-        self.environments = observed.applications
-        self._normalised: dict[str, dict[str, JSON]] = {}
-
-    def find(self, env_id: str, name: str) -> ObservedApplication | None:
-        """``ownership.find_named`` over the environment's listing, indexed."""
-        return self.by_name.get(env_id, {}).get(name_key(name))
-
-    def compared(self, config: Application) -> Mapping[str, JSON]:
-        """The normalised configuration of a listed application's ``config``."""
-        app = self.by_id.get(str(config.get("id", "")))
-        if app is not None and app.config is config:
-            return self.normalised(app)
-        return kind_named(app.kind if app is not None else DEFAULT_KIND).normalise(config)
-
-    def normalised(self, app: ObservedApplication) -> dict[str, JSON]:
-        """The app's compared configuration, computed once per application."""
-        cached = self._normalised.get(app.id)
-        if cached is None:
-            known = app.normalised
-            cached = (
-                dict(known) if known is not None else kind_named(app.kind).normalise(app.config)
-            )
-            self._normalised[app.id] = cached
-        return cached
 
 
 class Planner:
@@ -148,7 +107,7 @@ class Planner:
         # the API's clock, passed in by ``pipeline``; the machine's only when none is given
         self.now = now if now is not None else datetime.now(UTC)
         self.seen, self.digests = observed.variables, secret_digests or {}  # variables
-        self.observed = _Observed(observed)
+        self.observed = ObservedIndex(observed)
         self._desired_configs: dict[tuple[str, bool, str, str], DesiredConfig] = {}
         self._fingerprints: dict[str, str | None] = {}
         self._declared = {(c.target_env.id, name_key(c.name)) for c in desired.clones}
@@ -384,60 +343,8 @@ class Planner:
     # ── prune ──────────────────────────────────────────────────────────────────────────
 
     def prunes(self) -> list[Change]:
-        declared = {
-            (clone.manifest, clone.target_env.id, name_key(clone.name))
-            for clone in self.desired.clones
-        }
-        changes: list[Change] = []
-        seen: set[str] = set()
-        for manifest, environments in sorted(self.desired.prune_environments.items()):
-            policy = self.desired.policies.get(manifest)
-            if manifest not in self.desired.managed_manifests or policy is None or not policy.prune:
-                continue
-            for env in environments:
-                for app in self.observed.environments.get(env.id, ()):
-                    owner = self._owner_of(app)
-                    if owner is None or owner.manifest != manifest or app.id in seen:
-                        continue
-                    if app.id in self._renamed or app.id in self._sources:
-                        continue  # renamed by a declared clone; a source is sacred
-                    if app.state in BEING_DELETED:
-                        continue  # going away already
-                    if (manifest, env.id, name_key(app.name)) in declared:
-                        continue
-                    seen.add(app.id)
-                    changes.append(self._delete(manifest, owner, env, app))
-        return changes
-
-    def _owner_of(self, app: ObservedApplication) -> Owner | None:
-        """``ownership.owner_of`` with the source that the marker names, when listed."""
-        marker = marker_of(app.config)
-        source = self.observed.by_id.get(marker.source_id) if marker is not None else None
-        return owner_of(app.config, _config(source))
-
-    def _delete(
-        self, manifest: str, owner: Owner, env: EnvironmentRef, app: ObservedApplication
-    ) -> Change:
-        source_app = self.observed.by_id.get(owner.source_id)
-        return Change(
-            address=f"{manifest}.{owner.source_name}[{env.project_name}/{env.name}]",
-            action=Action.DELETE,
-            manifest=manifest,
-            source=Endpoint(
-                owner.source_id,
-                owner.source_name,
-                None,
-                None,
-                source_app.environment_id if source_app else None,
-                app.kind,
-            ),
-            target=_endpoint(app.id, app.name, env, app.kind),
-            owned=True,
-            **_said(Because.of(Reason.NO_LONGER_DECLARED)),
-            steps=(Step.DELETE,),
-            fingerprints={"source": self.fingerprint(source_app), "target": self.fingerprint(app)},
-            footprint=change_of(self.observed.normalised(app), None),
-        )
+        """The deletes of owned clones no longer declared (``pruning``)."""
+        return prunes(self.desired, self.observed, self._renamed | self._sources, self.fingerprint)
 
 
 # ── helpers ─────────────────────────────────────────────────────────────────────────────
@@ -536,7 +443,7 @@ def _a(kind: str) -> str:
 
 
 def _endpoint(app_id: str | None, name: str, env: EnvironmentRef, kind: str) -> Endpoint:
-    return Endpoint(app_id, name, env.project_name, env.name, env.id, kind)
+    return Endpoint.at(app_id, name, env, kind)
 
 
 def plan(

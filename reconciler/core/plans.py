@@ -4,8 +4,8 @@ Like Terraform's ``plans`` package: a closed set of actions (``Action``) kept ap
 display-only ``reason``; drift listed per change; everything the executor needs so that it
 never plans again (``desired``, ``steps``, ``description``, ``deploy_commit``) and the
 ``fingerprints`` of what the plan was read from, so that ``apply --plan`` can tell a stale
-plan. ``to_document`` / ``plan_of_document`` convert to and from the plan document of contract
-section 6 (``format_version`` "1"); ``edges.planfile`` checks a document against
+plan. ``plan_documents`` converts to and from the plan document of contract section 6
+(``format_version`` "1"); ``edges.planfile`` checks a document against
 ``schemas/plan.schema.json`` and reads and writes plan files.
 
 Neighbours: ``planning`` builds a Plan, ``diffs`` yields DriftItems, ``rendering`` shows it,
@@ -14,21 +14,16 @@ Neighbours: ``planning`` builds a Plan, ``diffs`` yields DriftItems, ``rendering
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Any
 
-from reconciler.core.errors import Diagnostic, Position, Severity
-from reconciler.core.model import JSON, Config, SelectorMatch
+from reconciler.core.errors import Diagnostic
+from reconciler.core.model import JSON, Config, EnvironmentRef, SelectorMatch
 from reconciler.core.reasons import Because, Reason
 from reconciler.core.variables import (
     Declared,
     VariableWrite,
-    declared_of_document,
-    write_document,
-    write_of_document,
 )
 
 FORMAT_VERSION = "1"
@@ -121,6 +116,11 @@ class Endpoint:
     environment: str | None
     environment_id: str | None
     kind: str = "application"  # the service kind (core.kinds) of both sides
+
+    @classmethod
+    def at(cls, service_id: str | None, name: str, env: EnvironmentRef, kind: str) -> Endpoint:
+        """The endpoint of service ``name`` (``service_id`` once it exists) in ``env``."""
+        return cls(service_id, name, env.project_name, env.name, env.id, kind)
 
 
 @dataclass(frozen=True)
@@ -287,189 +287,6 @@ class Plan:
 
 
 # ── the plan document ───────────────────────────────────────────────────────────────────
-
-
-def _endpoint_document(endpoint: Endpoint) -> dict[str, JSON]:
-    return {
-        "application_id": endpoint.application_id,
-        "name": endpoint.name,
-        "project": endpoint.project,
-        "environment": endpoint.environment,
-        "environment_id": endpoint.environment_id,
-        "kind": endpoint.kind,
-    }
-
-
-def drift_document(item: DriftItem) -> dict[str, JSON]:
-    """One drifted field as JSON: in the plan document and in reconcile's ``drift`` lines."""
-    return {
-        "path": item.path,
-        "expected": item.expected,
-        "actual": item.actual,
-        "origin": item.origin.value,
-    }
-
-
-def update_document(update: FieldUpdate) -> dict[str, JSON]:
-    """One field apply sets, as JSON: ``before`` and ``after`` (null: absent)."""
-    return {
-        "path": update.path,
-        "before": update.before,
-        "after": update.after,
-        "origin": update.origin.value,
-    }
-
-
-def warning_document(warning: Diagnostic) -> dict[str, JSON]:
-    where = warning.position
-    return {
-        "message": warning.message,
-        "file": where.file if where else None,
-        "line": where.line if where else None,
-        "column": where.column if where else None,
-    }
-
-
-def _change_document(change: Change) -> dict[str, JSON]:
-    return {
-        "address": change.address,
-        "action": change.action.value,
-        "manifest": change.manifest,
-        "source": _endpoint_document(change.source),
-        "target": _endpoint_document(change.target),
-        "owned": change.owned,
-        "drift": [drift_document(item) for item in change.drift],
-        "updates": [update_document(update) for update in change.updates],
-        "footprint": change.footprint.as_dict(),
-        "reason": change.reason,
-        **({"reason_code": change.reason_code.value} if change.reason_code else {}),
-        "steps": [step.value for step in change.steps],
-        "desired": json.loads(json.dumps(change.desired)),
-        "desired_is_complete": change.desired_is_complete,
-        "description": change.description,
-        "deploy_commit": change.deploy_commit,
-        "fingerprints": dict(change.fingerprints),
-        "ignore": list(change.ignore),
-        **({"expires_at": change.expires_at} if change.expires_at else {}),
-        **_variables_document(change),
-    }
-
-
-def _variables_document(change: Change) -> dict[str, JSON]:
-    """A change's variables, present only when it has some (older documents stay as they were)."""
-    found: dict[str, JSON] = {}
-    if change.variables:
-        found["variables"] = [write_document(write) for write in change.variables]
-    if change.declared_variables:
-        found["declared_variables"] = [d.as_document() for d in change.declared_variables]
-    return found
-
-
-def _selector_document(selector: SelectorMatch) -> dict[str, JSON]:
-    return {
-        "manifest": selector.manifest,
-        "project_id": selector.project_id,
-        "pattern": selector.pattern,
-        "environment_ids": list(selector.environment_ids),
-        "source_environment_id": selector.source_environment_id,
-    }
-
-
-def to_document(plan: Plan) -> dict[str, JSON]:
-    """The plan document (contract section 6), as plain JSON values."""
-    return {
-        "format_version": FORMAT_VERSION,
-        "api_url": plan.api_url,
-        "changes": [_change_document(change) for change in plan.changes],
-        "summary": plan.summary.as_dict(),
-        "footprint": plan.footprint.as_dict(),
-        "selectors": [_selector_document(selector) for selector in plan.selectors],
-        "notes": list(plan.notes),
-        **({"requests": dict(plan.requests)} if plan.requests is not None else {}),
-        **({"now": plan.now} if plan.now and _temporary(plan) else {}),
-        "warnings": [warning_document(warning) for warning in plan.warnings],
-    }
-
-
-def _temporary(plan: Plan) -> bool:
-    """Whether a clone of the plan expires (only then does its document say when it was made)."""
-    return any(change.expires_at for change in plan.changes)
-
-
-def _endpoint(data: Mapping[str, Any]) -> Endpoint:
-    return Endpoint(
-        data["application_id"],
-        data["name"],
-        data.get("project"),
-        data.get("environment"),
-        data.get("environment_id"),
-        data.get("kind", "application"),  # documents written before kinds
-    )
-
-
-def _change(data: Mapping[str, Any]) -> Change:
-    return Change(
-        address=data["address"],
-        action=Action(data["action"]),
-        manifest=data["manifest"],
-        source=_endpoint(data["source"]),
-        target=_endpoint(data["target"]),
-        owned=data["owned"],
-        drift=tuple(
-            DriftItem(item["path"], item["expected"], item["actual"], Origin(item["origin"]))
-            for item in data["drift"]
-        ),
-        updates=tuple(
-            FieldUpdate(item["path"], item["before"], item["after"], Origin(item["origin"]))
-            for item in data.get("updates", ())
-        ),
-        footprint=Footprint(**data.get("footprint", {})),
-        reason=data["reason"],
-        why=(Because(Reason(data["reason_code"])),) if data.get("reason_code") else (),
-        steps=tuple(Step(step) for step in data.get("steps", ())),
-        desired=data.get("desired", {}),
-        desired_is_complete=data.get("desired_is_complete", False),
-        description=data.get("description"),
-        deploy_commit=data.get("deploy_commit"),
-        fingerprints=data.get("fingerprints", {}),
-        ignore=tuple(data.get("ignore", ())),
-        expires_at=data.get("expires_at"),
-        variables=tuple(write_of_document(item) for item in data.get("variables", ())),
-        declared_variables=tuple(
-            declared_of_document(item) for item in data.get("declared_variables", ())
-        ),
-    )
-
-
-def _selector(data: Mapping[str, Any]) -> SelectorMatch:
-    return SelectorMatch(
-        data["manifest"],
-        data["project_id"],
-        data["pattern"],
-        tuple(data["environment_ids"]),
-        source_environment_id=data.get("source_environment_id"),
-    )
-
-
-def plan_of_document(document: Mapping[str, Any]) -> Plan:
-    """The Plan a document describes, which ``edges.planfile`` has checked against the schema."""
-    changes = [_change(item) for item in document["changes"]]
-    return Plan.of(
-        changes,
-        api_url=document.get("api_url"),
-        selectors=[_selector(item) for item in document.get("selectors", ())],
-        notes=document.get("notes", ()),
-        warnings=[_warning(item) for item in document.get("warnings", ())],
-    ).with_now(document.get("now"))
-
-
-def _warning(data: Mapping[str, Any]) -> Diagnostic:
-    where = data.get("file")
-    position = Position(where, data["line"], data["column"]) if where else None
-    return Diagnostic(position, data["message"], Severity.WARNING)
-
-
-# ── queries every view asks of a plan (one home: views and commands call these) ─────────
 
 
 def is_drifted(change: Change) -> bool:

@@ -21,7 +21,8 @@ from typing import Any
 import jsonschema
 
 from reconciler.core.errors import ReconcilerError
-from reconciler.core.plans import FORMAT_VERSION, Plan, plan_of_document
+from reconciler.core.plan_documents import plan_of_document
+from reconciler.core.plans import FORMAT_VERSION, Plan
 from reconciler.edges.inputs import read_regular_file
 
 PLAN_SCHEMA = "plan.schema.json"

@@ -31,7 +31,8 @@ from typing import Any
 
 from reconciler.core.errors import ManifestError, ReconcilerError, StalePlanError
 from reconciler.core.model import CloneSet
-from reconciler.core.plans import Plan, plan_of_document, to_document
+from reconciler.core.plan_documents import plan_of_document, to_document
+from reconciler.core.plans import Plan
 from reconciler.core.targeting import select
 from reconciler.edges.inputs import read_regular_file
 from reconciler.edges.loading import MAX_FILE_BYTES, find_manifest_files

@@ -18,7 +18,8 @@ from typing import Any, TextIO
 
 from reconciler.core.errors import Diagnostic
 from reconciler.core.outcomes import Outcome
-from reconciler.core.plans import FORMAT_VERSION, Plan, to_document
+from reconciler.core.plan_documents import to_document
+from reconciler.core.plans import FORMAT_VERSION, Plan
 
 
 def dumps(plan: Plan) -> str:

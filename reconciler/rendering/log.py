@@ -38,7 +38,8 @@ from datetime import UTC, datetime
 from typing import Any, Protocol, TextIO
 
 from reconciler.core.outcomes import ApplyResult, Outcome, Phase
-from reconciler.core.plans import Action, Change, Plan, drift_document
+from reconciler.core.plan_documents import drift_document
+from reconciler.core.plans import Action, Change, Plan
 from reconciler.rendering.json_document import outcome_document
 from reconciler.rendering.streams import Streams
 

@@ -9,7 +9,8 @@ import pytest
 
 import reconciler
 from reconciler.core.errors import DeletionRefused, ResolutionError
-from reconciler.core.plans import Action, to_document
+from reconciler.core.plan_documents import to_document
+from reconciler.core.plans import Action
 from reconciler.sandbox import RunningSandbox
 
 MANIFEST = """\

@@ -16,8 +16,9 @@ from helpers_planning import (
 from reconciler.core.clone_safety import dotted, risky_settings, values_naming
 from reconciler.core.footprints import change_of, running
 from reconciler.core.model import Policy
+from reconciler.core.plan_documents import to_document
 from reconciler.core.planning import plan
-from reconciler.core.plans import Action, Footprint, Origin, to_document
+from reconciler.core.plans import Action, Footprint, Origin
 
 SRC = application("app-src", "api", "env-staging", auto_preview=False, auto_deploy=False)
 

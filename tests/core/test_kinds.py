@@ -17,7 +17,8 @@ from reconciler.core.kinds import (
     registry,
 )
 from reconciler.core.normalising import COMPARED_FIELDS, normalise
-from reconciler.core.plans import Endpoint, _endpoint, _endpoint_document
+from reconciler.core.plan_documents import _endpoint, _endpoint_document
+from reconciler.core.plans import Endpoint
 
 RAW = {
     "id": "a1",

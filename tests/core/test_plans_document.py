@@ -12,8 +12,9 @@ from helpers_planning import PREVIEW_2, application, desired, desired_clone, obs
 
 from reconciler.core.errors import ReconcilerError
 from reconciler.core.model import SelectorMatch
+from reconciler.core.plan_documents import to_document
 from reconciler.core.planning import plan
-from reconciler.core.plans import Plan, to_document
+from reconciler.core.plans import Plan
 from reconciler.edges.planfile import from_document, plan_schema
 
 SRC = application("app-src", "api", "env-staging")

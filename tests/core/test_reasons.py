@@ -6,7 +6,7 @@ import json
 import re
 from pathlib import Path
 
-from reconciler.core.plans import plan_of_document, to_document
+from reconciler.core.plan_documents import plan_of_document, to_document
 from reconciler.core.reasons import TEMPLATES, Because, Reason, text_of
 
 GOLDEN = Path(__file__).parents[1] / "manifests" / "golden"

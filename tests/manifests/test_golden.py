@@ -35,7 +35,8 @@ import jsonschema
 import pytest
 
 from reconciler.core.errors import DeletionRefused
-from reconciler.core.plans import Plan, to_document
+from reconciler.core.plan_documents import to_document
+from reconciler.core.plans import Plan
 from reconciler.edges.planfile import from_document, plan_schema
 from reconciler.edges.reading import RecordedReader
 from reconciler.pipeline import load, plan_with

@@ -11,8 +11,9 @@ from helpers_planning import SOURCE_ENV, application, desired, desired_clone, ob
 from helpers_planning import observed_app as obs
 
 from reconciler.core.model import Policy
+from reconciler.core.plan_documents import to_document
 from reconciler.core.planning import plan
-from reconciler.core.plans import Plan, to_document
+from reconciler.core.plans import Plan
 from reconciler.rendering import markdown, text
 
 NOW = datetime(2026, 12, 7, 6, 48, tzinfo=UTC)

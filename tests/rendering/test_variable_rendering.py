@@ -13,8 +13,9 @@ from helpers_planning import observed_app as obs
 
 from reconciler.core.model import ObservedState, OnDrift, Policy
 from reconciler.core.ownership import Owner, with_marker
+from reconciler.core.plan_documents import plan_of_document, to_document
 from reconciler.core.planning import plan
-from reconciler.core.plans import Plan, plan_of_document, to_document
+from reconciler.core.plans import Plan
 from reconciler.core.variable_plans import secret_ref
 from reconciler.core.variables import declare
 from reconciler.edges.planfile import validate_document

@@ -1,0 +1,52 @@
+"""The observed state, indexed for planning: services by environment and name, and by id,
+each one's compared (normalised) configuration computed once. Pure.
+
+Neighbours: ``planning`` (the only user), ``kinds`` (each kind normalises its own),
+``ownership`` (``name_key``: names compare as Qovery compares them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from reconciler.core.kinds import DEFAULT_KIND, kind_named
+from reconciler.core.model import JSON, ObservedApplication, ObservedState
+from reconciler.core.ownership import Application, name_key
+
+
+class ObservedIndex:
+    """The observed state, indexed: applications by environment and name, and by id."""
+
+    def __init__(self, observed: ObservedState) -> None:
+        self.failed = observed.failed
+        self.by_name: dict[str, dict[str, ObservedApplication]] = {}
+        self.by_id: dict[str, ObservedApplication] = {}
+        for env_id, apps in observed.applications.items():
+            names = self.by_name.setdefault(env_id, {})
+            for app in apps:
+                names.setdefault(name_key(app.name), app)
+                self.by_id[app.id] = app
+        self.environments = observed.applications
+        self._normalised: dict[str, dict[str, JSON]] = {}
+
+    def find(self, env_id: str, name: str) -> ObservedApplication | None:
+        """``ownership.find_named`` over the environment's listing, indexed."""
+        return self.by_name.get(env_id, {}).get(name_key(name))
+
+    def compared(self, config: Application) -> Mapping[str, JSON]:
+        """The normalised configuration of a listed application's ``config``."""
+        app = self.by_id.get(str(config.get("id", "")))
+        if app is not None and app.config is config:
+            return self.normalised(app)
+        return kind_named(app.kind if app is not None else DEFAULT_KIND).normalise(config)
+
+    def normalised(self, app: ObservedApplication) -> dict[str, JSON]:
+        """The app's compared configuration, computed once per application."""
+        cached = self._normalised.get(app.id)
+        if cached is None:
+            known = app.normalised
+            cached = (
+                dict(known) if known is not None else kind_named(app.kind).normalise(app.config)
+            )
+            self._normalised[app.id] = cached
+        return cached
