@@ -30,7 +30,7 @@ Neighbours: ``declaring`` (the desired configuration), ``ownership``, ``diffs``,
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import fields, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -505,8 +505,19 @@ def _said(*why: Because) -> dict[str, Any]:
     return {"why": why, "reason": text_of(why)}
 
 
-def _with(change: Change, **fields: Any) -> Change:
-    return replace(change, **fields)
+_CHANGE_FIELDS = frozenset(f.name for f in fields(Change))
+
+
+def _with(change: Change, **changes: Any) -> Change:
+    """``dataclasses.replace`` without its cost (it calls ``__init__`` with every field), which
+    is most of the planner's time at 10,000 clones: a copy of the instance's fields, updated.
+    ``Change`` has no ``__post_init__`` to run; an unknown field is still refused."""
+    unknown = changes.keys() - _CHANGE_FIELDS
+    if unknown:
+        raise TypeError(f"Change has no field {sorted(unknown)[0]!r}")
+    new = object.__new__(type(change))
+    new.__dict__.update(change.__dict__, **changes)
+    return new
 
 
 def _variables_step(writes: tuple[VariableWrite, ...]) -> tuple[Step, ...]:
