@@ -46,6 +46,7 @@ def main() -> int:
     parser.add_argument("--markdown", action="store_true")
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--callers", help="also print who calls the functions matching this")
+    parser.add_argument("--save", help="write the profile there too (pstats format)")
     parser.add_argument(
         "--parallelism", type=int, default=1, help="1: every read in this thread, profiled"
     )
@@ -70,6 +71,8 @@ def main() -> int:
         began = time.process_time()
         code = profile.runcall(cli, argv, streams=Streams(out, io.StringIO(), io.StringIO()))
         cpu = time.process_time() - began
+    if args.save:
+        profile.dump_stats(args.save)
     parent.send("stop")
     server.join(timeout=10)
     print(f"plan {' '.join(argv[2:])}: exit {code}, {len(out.getvalue())} characters out")
