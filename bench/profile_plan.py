@@ -1,11 +1,12 @@
-"""cProfile of ``reconciler plan`` on a scaled fleet: where the tool's CPU goes.
+"""cProfile of ``reconciler plan`` (or ``apply``) on a scaled fleet: where the CPU goes.
 
 Run: ``.venv/bin/python bench/profile_plan.py [--targets 500] [--drifted 10] [--every-update]
-[--json] [--top 25] [--parallelism 1]``. The sandbox serves the fleet (``bench/scaled.py``)
-from a child process at zero latency, so the profile is the tool's alone: the real CLI runs
-in this process under ``cProfile`` and the functions with the most cumulative and own time are
-printed, with their share of the whole run. At ``--parallelism 1`` (the default here) the
-reads run in this thread too, so that the profile sees them (cProfile sees one thread).
+[--json] [--apply] [--top 25] [--parallelism 1]``. The sandbox serves the fleet
+(``bench/scaled.py``) from a child process at zero latency, so the profile is the tool's
+alone: the real CLI runs in this process under ``cProfile`` and the functions with the most
+cumulative and own time are printed, with their share of the whole run. At ``--parallelism
+1`` (the default here) the reads run in this thread too, so that the profile sees them
+(cProfile sees one thread; apply's changes run in a worker thread, unseen).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ def main() -> int:
     parser.add_argument("--targets", type=int, default=500)
     parser.add_argument("--drifted", type=int, default=10, help="percent of clones drifted")
     parser.add_argument("--every-update", action="store_true")
+    parser.add_argument("--apply", action="store_true", help="profile apply --auto-approve")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--markdown", action="store_true")
     parser.add_argument("--top", type=int, default=25)
@@ -65,6 +67,7 @@ def main() -> int:
         path = Path(tmp) / "fleet.yaml"
         path.write_text(manifest(every_update=args.every_update))
         argv = ["plan", str(path), "--no-color", "--parallelism", str(args.parallelism)]
+        argv = ["apply", *argv[1:], "--auto-approve"] if args.apply else argv
         argv += ["--json"] if args.json else ["--markdown"] if args.markdown else []
         out = io.StringIO()
         profile = cProfile.Profile()
