@@ -30,11 +30,12 @@ Neighbours: ``declaring`` (the desired configuration), ``ownership``, ``diffs``,
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import fields, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 from reconciler.core import variable_plans
+from reconciler.core.change_copies import with_fields
 from reconciler.core.clone_safety import plan_warnings
 from reconciler.core.declaring import (
     DesiredConfig,
@@ -505,19 +506,8 @@ def _said(*why: Because) -> dict[str, Any]:
     return {"why": why, "reason": text_of(why)}
 
 
-_CHANGE_FIELDS = frozenset(f.name for f in fields(Change))
-
-
-def _with(change: Change, **changes: Any) -> Change:
-    """``dataclasses.replace`` without its cost (it calls ``__init__`` with every field), which
-    is most of the planner's time at 10,000 clones: a copy of the instance's fields, updated.
-    ``Change`` has no ``__post_init__`` to run; an unknown field is still refused."""
-    unknown = changes.keys() - _CHANGE_FIELDS
-    if unknown:
-        raise TypeError(f"Change has no field {sorted(unknown)[0]!r}")
-    new = object.__new__(type(change))
-    new.__dict__.update(change.__dict__, **changes)
-    return new
+def _with(change: Change, **fields: Any) -> Change:
+    return with_fields(change, **fields)
 
 
 def _variables_step(writes: tuple[VariableWrite, ...]) -> tuple[Step, ...]:
