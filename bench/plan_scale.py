@@ -27,13 +27,11 @@ on a sample and extrapolated; and the sandbox's median served time per answer.
 from __future__ import annotations
 
 import argparse
-import io
 import math
 import multiprocessing
 import statistics
 import sys
 import tempfile
-import time
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -42,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import machine
 from fleet import Admin, managed_ids, sequential_loop, terraform_refresh
-from scaled import build, manifest, scaled_seed
+from scaled import manifest, serve
 
 MODES = {  # targets, drifted percent, variable sources, every update, formats
     "every-update": (100, 0, 0, True, ("text", "json")),
@@ -53,16 +51,6 @@ MODES = {  # targets, drifted percent, variable sources, every update, formats
 REFRESH_SAMPLE = 1000
 
 
-def serve(pipe: Connection, targets: int, drifted: int) -> None:
-    """Child process: the sandbox with the scaled fleet, until the parent sends anything."""
-    from reconciler.sandbox import start
-
-    with start(scaled_seed(targets), deploy_seconds=0.0) as sandbox:
-        build(sandbox, targets, drifted)
-        pipe.send((sandbox.url, sandbox.token))
-        pipe.recv()
-
-
 def measure(pipe: Connection) -> None:
     """Child process: import the CLI (every module), then time the ``reconciler`` run it is sent."""
     import importlib
@@ -70,9 +58,9 @@ def measure(pipe: Connection) -> None:
     import pkgutil
     import resource
 
+    from common import timed_run
+
     import reconciler
-    from reconciler.cli import main
-    from reconciler.rendering.streams import Streams
 
     for module in pkgutil.walk_packages(reconciler.__path__, "reconciler."):
         if not module.name.startswith(("reconciler.sandbox", "reconciler.__main__")):
@@ -81,22 +69,11 @@ def measure(pipe: Connection) -> None:
     os.environ.update(QOVERY_API_URL=url, QOVERY_API_TOKEN=token)
     os.environ.pop("QOVERY_TOKEN_TYPE", None)
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    out, err = io.StringIO(), io.StringIO()
-    epoch, wall, cpu = time.time(), time.perf_counter(), time.process_time()
-    code = main(argv, streams=Streams(out, err, io.StringIO()))
-    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    run = timed_run(argv)
     pipe.send(
-        {
-            "code": code,
-            "wall": wall,
-            "cpu": cpu,
-            "rss_before_mb": rss_before / 1024,
-            "rss_mb": rss / 1024,
-            "epoch": epoch,
-            "chars": len(out.getvalue()),
-            "tail": err.getvalue()[-500:],
-        }
+        {key: run[key] for key in ("code", "wall", "cpu", "epoch")}
+        | {"rss_before_mb": rss_before / 1024, "rss_mb": run["rss"] / 1024}
+        | {"chars": len(run["out"]), "tail": run["err"][-500:]}
     )
 
 

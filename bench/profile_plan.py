@@ -20,22 +20,11 @@ import pstats
 import sys
 import tempfile
 import time
-from multiprocessing.connection import Connection
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from scaled import build, manifest, scaled_seed
-
-
-def serve(pipe: Connection, targets: int, drifted: int) -> None:
-    """Child process: the sandbox with the scaled fleet, until the parent sends anything."""
-    from reconciler.sandbox import start
-
-    with start(scaled_seed(targets), deploy_seconds=0.0) as sandbox:
-        build(sandbox, targets, drifted)
-        pipe.send((sandbox.url, sandbox.token))
-        pipe.recv()
+from scaled import manifest, serve
 
 
 def main() -> int:

@@ -8,7 +8,7 @@ of every 100 clones get their ``cpu`` changed in the console; ``variables`` clon
 their source's variable in the manifest (``manifest(variable_sources=...)``).
 
 Neighbours: ``bench/fleet.py`` (the seed and the manifest), ``bench/plan_scale.py`` and
-``bench/profile_plan.py`` (its users).
+``bench/profile_plan.py`` (its users; ``serve`` is their sandbox process).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import tempfile
 import uuid
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -79,3 +80,13 @@ def build(sandbox: RunningSandbox, targets: int, drifted_percent: int = 0) -> No
                     json.dumps(deployments[clone["id"]]).replace(clone["id"], new_id)
                 )
     sandbox.replace_state(state)
+
+
+def serve(pipe: Connection, targets: int, drifted: int) -> None:
+    """Child process: the sandbox with the scaled fleet, until the parent sends anything."""
+    from reconciler.sandbox import start
+
+    with start(scaled_seed(targets), deploy_seconds=0.0) as sandbox:
+        build(sandbox, targets, drifted)
+        pipe.send((sandbox.url, sandbox.token))
+        pipe.recv()
