@@ -132,6 +132,23 @@ def run_cli(sandbox: RunningSandbox, *argv: str) -> CliRun:
     return CliRun(code, out.getvalue(), err.getvalue())
 
 
+def timed_run(argv: Sequence[str]) -> dict[str, Any]:
+    """``reconciler ARGV...`` in this process (its environment as it is), timed: exit code,
+    wall and CPU seconds, peak RSS in KB (``ru_maxrss``), start epoch, and what it printed."""
+    import resource
+    import time
+
+    out, err = io.StringIO(), io.StringIO()
+    epoch, wall, cpu = time.time(), time.perf_counter(), time.process_time()
+    code = main(list(argv), streams=Streams(out, err, io.StringIO()))
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {"code": code, "wall": wall, "cpu": cpu, "rss": rss, "epoch": epoch} | {
+        "out": out.getvalue(),
+        "err": err.getvalue(),
+    }
+
+
 def cli_process(sandbox: RunningSandbox, cwd: Path, *argv: str) -> subprocess.Popen[str]:
     """``python -m reconciler ARGV...`` as a separate process against ``sandbox``."""
     env = {k: v for k, v in os.environ.items() if k != "QOVERY_TOKEN_TYPE"}

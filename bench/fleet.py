@@ -125,34 +125,20 @@ def serve_sandbox(pipe: Connection, mixed: bool) -> None:
 
 def measure_plan(pipe: Connection) -> None:
     """Child process: import the CLI, then time ``reconciler plan`` each time it is asked."""
-    import io
     import os
     import resource
 
-    from reconciler.cli import main
-    from reconciler.rendering.streams import Streams
+    from common import timed_run
 
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     while (job := pipe.recv()) is not None:
         url, token, manifests, parallelism = job
         os.environ.update(QOVERY_API_URL=url, QOVERY_API_TOKEN=token)
         argv = ["plan", manifests, "--detailed-exitcode", "--parallelism", str(parallelism)]
-        out, err = io.StringIO(), io.StringIO()
-        epoch, wall, cpu = time.time(), time.perf_counter(), time.process_time()
-        code = main(argv, streams=Streams(out, err, io.StringIO()))
-        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        pipe.send(
-            {
-                "code": code,
-                "wall": wall,
-                "cpu": cpu,
-                "rss_before": rss_before,
-                "rss": rss,
-                "epoch": epoch,
-                "tail": out.getvalue()[-300:] + err.getvalue()[-300:],
-            }
-        )
+        run = timed_run(argv)
+        tail = run["out"][-300:] + run["err"][-300:]
+        keys = ("code", "wall", "cpu", "rss", "epoch")
+        pipe.send({key: run[key] for key in keys} | {"rss_before": rss_before, "tail": tail})
 
 
 # -- talking to the sandbox from this process

@@ -25,6 +25,7 @@ from reconciler.core.guarding import check as check_deletes
 from reconciler.core.model import CloneSet, DesiredState, ObservedState
 from reconciler.core.planning import plan as make_plan
 from reconciler.core.plans import Plan
+from reconciler.core.pruning import BEING_DELETED
 from reconciler.core.resolving import (
     Catalog,
     resolve_clones,
@@ -145,9 +146,10 @@ def plan_with(
     whole = planned(observation.observed)
     unknown = environments_to_read(whole, observation.observed)
     states = read_states(reader, unknown, parallelism=parallelism) if unknown else {}
-    if states:  # a service being deleted is neither a conflict nor a create: plan again
+    if states:
         observation = replace(observation, observed=with_states(observation.observed, states))
-        whole = planned(observation.observed)
+        if BEING_DELETED.intersection(states.values()):
+            whole = planned(observation.observed)  # neither a conflict nor a create: again
     plan = select(whole, targets) if targets else whole
     if not allow_deletes:
         check_deletes(plan, observation.desired, clonesets, whole=whole)

@@ -364,8 +364,8 @@ def normalise_fields(
             result[key] = value
     if not partial:
         result = fill_defaults(result, defaults)
-        if "healthchecks" in fields:
-            result.setdefault("healthchecks", normalise_healthchecks(None))
+        if "healthchecks" in fields and "healthchecks" not in result:
+            result["healthchecks"] = normalise_healthchecks(None)
     return result
 
 

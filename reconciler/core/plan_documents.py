@@ -12,11 +12,11 @@ Neighbours: ``plans`` (the value), ``variables`` (a variable write's document).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
 from reconciler.core.errors import Diagnostic, Position, Severity
+from reconciler.core.json_text import plain
 from reconciler.core.model import JSON, SelectorMatch
 from reconciler.core.plans import (
     FORMAT_VERSION,
@@ -89,7 +89,7 @@ def _change_document(change: Change) -> dict[str, JSON]:
         "reason": change.reason,
         **({"reason_code": change.reason_code.value} if change.reason_code else {}),
         "steps": [step.value for step in change.steps],
-        "desired": json.loads(json.dumps(change.desired)),
+        "desired": plain(change.desired),
         "desired_is_complete": change.desired_is_complete,
         "description": change.description,
         "deploy_commit": change.deploy_commit,

@@ -36,6 +36,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from reconciler.core import variable_plans
+from reconciler.core.change_copies import with_fields as _with
 from reconciler.core.clone_safety import plan_warnings
 from reconciler.core.declaring import (
     DesiredConfig,
@@ -415,10 +416,6 @@ def _decided(base: Change, action: Action, why: Because) -> Change:
 def _said(*why: Because) -> dict[str, Any]:
     """The Change fields of its reasons: the data, and the text people read."""
     return {"why": why, "reason": text_of(why)}
-
-
-def _with(change: Change, **fields: Any) -> Change:
-    return replace(change, **fields)
 
 
 def _variables_step(writes: tuple[VariableWrite, ...]) -> tuple[Step, ...]:

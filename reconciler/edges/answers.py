@@ -16,9 +16,12 @@ import json
 import math
 from typing import Any, NoReturn
 
+import orjson
+
 from reconciler.core.errors import BadResponseError
 
 JSONObject = dict[str, Any]
+ORJSON_MAX_BODY = 1 << 20  # bytes (or characters): a listing of 20 services is ~60 KB
 
 
 def parse_json(data: str | bytes) -> Any:
@@ -29,7 +32,17 @@ def parse_json(data: str | bytes) -> Any:
     ``1e400``, which it reads as infinity (a NaN ``cpu`` would differ from every value, and be
     "corrected" on every run; printed back, it makes invalid JSON): all are a
     ``NonFiniteNumber`` or unreadable JSON like any other, not a value to act upon.
+    orjson reads every answer up to ``ORJSON_MAX_BODY`` first (a listing of 20 services is
+    parsed several times faster); it refuses all of the above, and then the json module reads
+    the body again, to accept what orjson alone refuses (a lone surrogate) and to say why it
+    is refused. A bigger body goes to the json module only: orjson's peak memory is about 13
+    times a body made of long strings, the json module's about its size.
     """
+    if len(data) <= ORJSON_MAX_BODY:
+        try:
+            return orjson.loads(data)  # strict and fast: what it refuses, json says why below
+        except orjson.JSONDecodeError:
+            pass
     try:
         return json.loads(data, parse_constant=_no_constant, parse_float=_finite)
     except RecursionError:

@@ -23,13 +23,13 @@ Neighbours: ``planfile`` (the document and its schema), ``staleness`` (the compa
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from reconciler.core.errors import ManifestError, ReconcilerError, StalePlanError
+from reconciler.core.json_text import indented
 from reconciler.core.model import CloneSet
 from reconciler.core.plan_documents import plan_of_document, to_document
 from reconciler.core.plans import Plan
@@ -78,7 +78,7 @@ def saved_document(plan: Plan, paths: Sequence[str]) -> str:
     document[MANIFESTS] = [
         {"path": file.path, "sha256": file.sha256} for file in manifest_files(paths)
     ]
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return indented(document) + "\n"
 
 
 def _changed_manifests(files: Sequence[ManifestFile]) -> list[str]:

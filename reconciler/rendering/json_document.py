@@ -12,11 +12,11 @@ Neighbours: commands ``plan --json``, ``plan --out`` and ``drift --json`` (throu
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any, TextIO
 
 from reconciler.core.errors import Diagnostic
+from reconciler.core.json_text import indented
 from reconciler.core.outcomes import Outcome
 from reconciler.core.plan_documents import to_document
 from reconciler.core.plans import FORMAT_VERSION, Plan
@@ -24,7 +24,7 @@ from reconciler.core.plans import FORMAT_VERSION, Plan
 
 def dumps(plan: Plan) -> str:
     """The plan document as indented JSON text, ending with a newline."""
-    return json.dumps(to_document(plan), indent=2, ensure_ascii=False) + "\n"
+    return indented(to_document(plan)) + "\n"
 
 
 def render_plan(plan: Plan, out: TextIO) -> None:

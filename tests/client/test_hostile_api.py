@@ -512,3 +512,17 @@ def test_edit_answered_with_the_wrong_shape_fails_that_change_only(
     assert "1 failed" in result.out
     assert "expected a JSON object" in result.err
     assert [w for w in writes(sandbox) if w.startswith("DELETE")] == []
+
+
+def test_answers_orjson_reads_are_the_json_modules_and_its_refusals_are_too() -> None:
+    """orjson reads small answers; what it refuses is read (or refused) by the json module."""
+    from reconciler.edges.answers import NonFiniteNumber, parse_json
+
+    body = '{"results": [{"id": "a", "cpu": 1.5, "name": "caf\\u00e9", "x": [true, null]}]}'
+    assert parse_json(body) == json.loads(body) == parse_json(body.encode())
+    assert parse_json('"\\ud800"') == "\ud800"  # a lone surrogate: json accepts it
+    for bad in ("[1e400]", "[NaN]", '{"cpu": Infinity}'):
+        with pytest.raises(NonFiniteNumber):
+            parse_json(bad)
+    with pytest.raises(ValueError):
+        parse_json('{"id": ')

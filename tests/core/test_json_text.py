@@ -1,0 +1,31 @@
+"""``json_text``: orjson's text is the standard encoder's, and what orjson refuses still works."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from reconciler.core.json_text import indented, plain
+
+DOCUMENT: dict[str, Any] = {
+    "changes": [{"address": "m.api[shop/préview]", "steps": ("clone", "edit"), "cpu": 0.25}],
+    "empty": {},
+    "none": [],
+    "flag": None,
+}
+
+
+def test_indented_is_the_standard_encoders_text() -> None:
+    assert indented(DOCUMENT) == json.dumps(DOCUMENT, indent=2, ensure_ascii=False)
+
+
+def test_what_orjson_refuses_goes_through_the_standard_encoder() -> None:
+    odd = {1: "an integer key", "big": 2**70}
+    assert indented(odd) == json.dumps(odd, indent=2, ensure_ascii=False)
+    assert plain(odd) == {"1": "an integer key", "big": 2**70}
+
+
+def test_plain_is_a_json_round_trip() -> None:
+    copied = plain(DOCUMENT)
+    assert copied == json.loads(json.dumps(DOCUMENT))
+    assert copied["changes"][0]["steps"] == ["clone", "edit"]
