@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from reconciler.sandbox.backends import SERVICE_TABLES
 from reconciler.sandbox.problems import conflict
 from reconciler.sandbox.variable_writes import drop_service_variables
 
@@ -65,7 +66,8 @@ def finish_deletes(state: JSONObject, now: float) -> bool:
 def _remove(state: JSONObject, app_id: str) -> None:
     """The service gone, with its deployment record and its variables (and what pointed at
     them or at its built-ins)."""
-    state["applications"].pop(app_id, None)
+    for table in SERVICE_TABLES:  # any kind: ids never collide
+        state.get(table, {}).pop(app_id, None)
     state["deployments"].pop(app_id, None)
     drop_service_variables(state, app_id)
 

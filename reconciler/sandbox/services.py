@@ -25,7 +25,7 @@ from typing import Any
 from reconciler.sandbox.applications import JSONObject, clone_of
 from reconciler.sandbox.containers import configure_container
 from reconciler.sandbox.jobs import configure_job, job_clone_of
-from reconciler.sandbox.lifecycle import check_writable
+from reconciler.sandbox.lifecycle import check_writable, start_delete
 from reconciler.sandbox.lifecycle import never_deployed as _never_deployed
 from reconciler.sandbox.problems import bad_request, conflict
 from reconciler.sandbox.store import (
@@ -183,6 +183,7 @@ def edit_service(store: Store, kind: Kind, ident: str, body: Any) -> JSONObject:
     with store.transaction() as txn:
         state = txn.state
         old = _get(state, kind.table, ident, kind.name)
+        check_writable(state, ident, store.now())  # 409 while it is being deleted
         env_id = old["environment"]["id"]
         service = kind.configure(
             body,
@@ -205,8 +206,8 @@ def edit_service(store: Store, kind: Kind, ident: str, body: Any) -> JSONObject:
 def delete_service(store: Store, kind: Kind, ident: str) -> None:
     with store.transaction() as txn:
         _get(txn.state, kind.table, ident, kind.name)
-        del txn.state[kind.table][ident]
-        txn.state["deployments"].pop(ident, None)
+        # as for applications: under way for the store's delay, then gone with its variables
+        start_delete(txn.state, ident, store.now(), store.delete_seconds)
         txn.dirty = True
 
 

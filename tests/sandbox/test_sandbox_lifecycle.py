@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from helpers_sandbox import app_named, client, edit_body, service_named
+from helpers_sandbox import app_named, client, container_body, edit_body, service_named
 from test_sandbox_spec import Checker, spec
 
 from reconciler.sandbox import RunningSandbox, start
@@ -70,6 +70,24 @@ def test_a_delete_stays_under_way_until_the_clock_has_moved(
     assert http.get(f"/application/{web['id']}").status_code == 404
     listed = [a["id"] for a in http.get(f"/environment/{env}/application").json()["results"]]
     assert web["id"] not in listed
+
+
+def test_a_container_is_deleted_as_an_application_is_and_takes_its_variables(
+    lifecycle: tuple[RunningSandbox, httpx.Client],
+) -> None:
+    sandbox, http = lifecycle
+    frontend = service_named(sandbox, "container", "staging", "frontend")
+    body = {"key": "FEATURE", "value": "on", "is_secret": False}
+    body |= {"variable_scope": "CONTAINER", "variable_parent_id": frontend["id"]}
+    assert http.post("/variable", json=body).status_code == 201
+    assert http.delete(f"/container/{frontend['id']}").status_code == 204
+    assert http.get(f"/container/{frontend['id']}/status").json()["state"] == "DELETE_QUEUED"
+    edit = http.put(f"/container/{frontend['id']}", json=container_body(frontend, cpu=300))
+    assert edit.status_code == 409 and "being deleted" in edit.text
+    sandbox.advance_clock(61)
+    assert http.get(f"/container/{frontend['id']}").status_code == 404
+    left = [v for v in sandbox.state()["variables"].values() if v["key"] == "FEATURE"]
+    assert left == []  # gone with the container, as an application's are
 
 
 def test_every_answer_is_dated_by_the_sandbox_clock(
