@@ -200,6 +200,11 @@ def _apply(p: argparse.ArgumentParser) -> None:
     _add_guard_flags(p)
     p.add_argument("--plan", dest="plan_file", metavar="FILE", help="apply a saved plan")
     p.add_argument("--auto-approve", action="store_true", help="do not ask for confirmation")
+    p.add_argument(
+        "--correct",
+        action="store_true",
+        help="correct reported drift this once, as if on_drift: correct",
+    )
     p.add_argument("--json", action="store_true", help="progress as JSON lines")
     _add_notify_flag(p)
     _add_deploy_flag(p)

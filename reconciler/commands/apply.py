@@ -63,6 +63,8 @@ def run(options: ApplyOptions, streams: Streams) -> int:
     if not options.auto_approve and not streams.interactive:
         raise UsageError(NO_TTY)
     clonesets = load(options.paths)
+    if options.correct:
+        clonesets = tuple(cloneset.correcting_drift() for cloneset in clonesets)
     with connect(options) as session:
         plan = plan_for(session, options, clonesets).plan
         view.plan(plan)

@@ -69,9 +69,15 @@ class ApplyOptions(PlanningOptions):
     auto_approve: bool = False
     notify: tuple[str, ...] = ()
     deploy_timeout: float = 600.0
+    correct: bool = False  # reported drift corrected for this run (on_drift: correct)
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        if self.plan_file and self.correct:
+            raise UsageError(
+                "--correct plans the manifests anew; a saved plan carries out only what it "
+                "lists: apply PATH... --correct instead"
+            )
         if self.plan_file and self.paths:
             raise UsageError("apply takes either PATH... or --plan FILE, not both")
         if not self.plan_file and not self.paths:

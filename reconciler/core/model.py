@@ -15,7 +15,7 @@ by convention: nothing may mutate a dict once it is inside one of these dataclas
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -121,6 +121,11 @@ class CloneSet:
     # Where each field was written, by dotted path ("spec.organization", "spec.source.project",
     # "spec.source.environment", "metadata.name", "spec.name", ...), for resolution errors.
     positions: Mapping[str, Position] = field(default_factory=dict)
+
+    def correcting_drift(self) -> CloneSet:
+        """This manifest as if it said ``on_drift: correct``: ``apply --correct`` (contract
+        section 17) corrects reported drift once, for one run, without editing the file."""
+        return replace(self, policy=replace(self.policy, on_drift=OnDrift.CORRECT))
 
 
 # ── Qovery's containers, once resolved ───────────────────────────────────────────────────
