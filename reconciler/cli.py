@@ -228,6 +228,12 @@ def _show(p: argparse.ArgumentParser) -> None:
     fmt.add_argument("--markdown", action="store_true", help="one pull-request comment")
 
 
+def _ls(p: argparse.ArgumentParser) -> None:
+    _add_paths(p)
+    _add_connection_flags(p)
+    p.add_argument("--json", action="store_true", help="the clones as one JSON document")
+
+
 def _reconcile(p: argparse.ArgumentParser) -> None:
     _add_paths(p)
     _add_connection_flags(p)
@@ -274,6 +280,7 @@ SUBCOMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = 
     "apply": ("make the changes (clone, edit, delete)", _apply),
     "drift": ("report where clones differ from the manifests", _drift),
     "show": ("render a saved plan (no API call)", _show),
+    "ls": ("list the clones the manifests own, wherever they are", _ls),
     "reconcile": ("plan + apply unattended, logging JSON lines", _reconcile),
     "sandbox": ("serve a local Qovery-compatible API", _sandbox),
 }

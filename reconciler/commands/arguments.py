@@ -101,6 +101,11 @@ class ReconcileOptions(PlanningOptions):
 
 
 @dataclass(frozen=True)
+class LsOptions(PlanningOptions):
+    pass
+
+
+@dataclass(frozen=True)
 class ShowOptions(Options):
     plan_file: str = ""
 
@@ -124,6 +129,7 @@ OPTIONS: dict[str, type[Options]] = {
     "drift": DriftOptions,
     "reconcile": ReconcileOptions,
     "show": ShowOptions,
+    "ls": LsOptions,
     "sandbox": SandboxOptions,
 }
 

@@ -252,6 +252,11 @@ class _Scope:
     notes: tuple[str, ...]
 
 
+def organization_environments(org: Entry, catalog: Catalog) -> tuple[EnvironmentRef, ...]:
+    """Every environment of ``org`` that ``catalog`` holds, sorted (``reconciler ls``)."""
+    return tuple(_Organization(org, catalog).environments)
+
+
 class _Organization:
     """One organization's projects and environments, as ``EnvironmentRef``s."""
 
