@@ -6,11 +6,12 @@ Contract section 12 (``policy.deploy``, ``model.Deploy``):
 - ``on_change``: also every clone the apply writes (configuration or variables) and every
   clone Qovery reports ``OUT_OF_DATE``; never a stopped clone (an expired one is stopped).
 
-What is deployed (``version_of``): an application at the head commit of ITS OWN branch when
-its repository or branch differs from the source's (``HEAD``: the executor reads it on the
-clone, ``GET /application/{id}/commit``), else at the source's deployed commit; a container
-at its own tag; a job at its own image tag, or at the source's commit when it is built from
-Git. A rendered tag that is empty is refused at plan time (``prechecks``).
+What is deployed (``version_of``): a service built from Git (an application, a job built
+from a Dockerfile) at the head commit of ITS OWN branch when its repository or branch
+differs from the source's (``HEAD``: the executor reads it on the clone, ``GET
+/{application|job}/{id}/commit``), else at the source's deployed commit; a container at its
+own tag; a job run from an image at its own image tag. A rendered tag that is empty is
+refused at plan time (``prechecks``).
 
 The clones of one environment go in ONE ``POST /environment/{id}/service/deploy``, whose
 body ``request_body`` builds from each kind's own deploy body (``ServiceKind.deploy_body``).
@@ -56,16 +57,18 @@ def deploys_existing(
 
 def version_of(kind: str, source: Config | None, desired: Config) -> str | None:
     """What a deploy of the clone runs (see the module doc); ``None``: nothing to deploy."""
-    if kind == "application" and _own_branch(source or {}, desired):
+    service_kind = kind_named(kind)
+    repository = service_kind.git_repository
+    if _own_branch(repository(source or {}), repository(desired)):
         return HEAD
-    return kind_named(kind).deploy_version(source) if source is not None else None
+    return service_kind.deploy_version(source) if source is not None else None
 
 
-def _own_branch(source: Config, desired: Config) -> bool:
-    wanted, theirs = desired.get("git_repository"), source.get("git_repository")
-    if not isinstance(wanted, Mapping):
+def _own_branch(theirs: Mapping[str, Any] | None, wanted: Mapping[str, Any] | None) -> bool:
+    """Whether the clone is built from another repository or branch than its source."""
+    if wanted is None:
         return False
-    theirs = theirs if isinstance(theirs, Mapping) else {}
+    theirs = theirs or {}
     return any(
         key in wanted and _plain(wanted[key]) != _plain(theirs.get(key)) for key in REPOSITORY_KEYS
     )

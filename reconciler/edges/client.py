@@ -177,11 +177,10 @@ class QoveryClient:
         path = f"/environment/{_id(environment_id)}/service/deploy"
         return self._json("POST", path, body, retry_conflict=True)
 
-    def list_commits(self, application_id: str) -> list[JSONObject]:
-        """GET /application/{id}/commit: the last commits of the application's own branch,
-        newest first."""
-        path = f"/application/{_id(application_id)}/commit"
-        return self._list(path, strings=("git_commit_id",))
+    def list_commits(self, kind: ServiceKind, service_id: str) -> list[JSONObject]:
+        """GET /{application|job}/{id}/commit: the last commits of the branch the service is
+        built from, newest first."""
+        return self._list(kind.commits_path(_id(service_id)), strings=("git_commit_id",))
 
     def environment_statuses(self, environment_id: str) -> JSONObject:
         """GET /environment/{id}/statuses: every kind's statuses of one environment."""

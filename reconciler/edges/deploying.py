@@ -30,6 +30,7 @@ from typing import Any
 
 from reconciler.core.deploying import HEAD, Deployment, head_of, request_body
 from reconciler.core.errors import AmbiguousWriteError, ApiError
+from reconciler.core.kinds import kind_named
 from reconciler.core.outcomes import Phase
 from reconciler.core.plans import Change
 from reconciler.core.writing import deployment_verdict
@@ -135,7 +136,8 @@ def _version(client: QoveryClient, item: Waiting) -> str | None:
     version = item.change.deploy_commit
     if version == HEAD:
         try:
-            version = head_of(client.list_commits(item.service_id))
+            kind = kind_named(item.change.target.kind)
+            version = head_of(client.list_commits(kind, item.service_id))
         except ApiError as error:
             item.verdict = f"failed: cannot read the head of its branch: {error}"
             return None

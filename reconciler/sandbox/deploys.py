@@ -1,7 +1,8 @@
 """Environment-wide deploys, branch heads and environment statuses of every kind.
 
-- ``GET /application/{id}/commit``: the last commits (spec ``Commit``) of the application's
-  own repository and branch, newest first. The head of a branch is seeded in the state's
+- ``GET /application/{id}/commit`` and ``GET /job/{id}/commit``: the last commits (spec
+  ``Commit``) of the service's own repository and branch (a job's Dockerfile source), newest
+  first. The head of a branch is seeded in the state's
   ``branches`` (``"<url>#<branch>"`` → commit id, ``seed_branch``); an unseeded branch has a
   head all the same, derived from its url and name, so that every branch can be deployed.
 - ``POST /environment/{id}/service/deploy``: a ``DeployAllRequest`` (applications with
@@ -64,10 +65,18 @@ def fail_deploys_of(store: Store, version: str, state: str = "BUILD_ERROR") -> N
         txn.dirty = True
 
 
-def list_commits(store: Store, application_id: str) -> list[JSONObject]:
+def list_commits(store: Store, table: str, service_id: str) -> list[JSONObject]:
+    """The last commits of the branch an application, or a job built from a Dockerfile, is
+    built from; 400 for a job run from an image (it has no branch)."""
     with store.transaction() as txn:
-        app = _get(txn.state, "applications", application_id, "application")
-        repo = app.get("git_repository") or {}
+        service = _get(txn.state, table, service_id, table[:-1])
+        if table == "jobs":
+            docker = (service.get("source") or {}).get("docker")
+            if not isinstance(docker, dict):
+                raise bad_request("this job runs an image: it is not built from a Git branch")
+            repo = docker.get("git_repository") or {}
+        else:
+            repo = service.get("git_repository") or {}
         head = branch_head(txn.state, str(repo.get("url", "")), str(repo.get("branch", "")))
         now = store.now()
     commits, commit = [], head
@@ -177,7 +186,12 @@ def environment_statuses_of(store: Store, environment_id: str) -> JSONObject:
 def deploy_routes() -> list[tuple[str, str, Operation]]:
     """The routes of this module, for ``server``."""
     return [
-        ("GET", r"/application/([^/]+)/commit", lambda s, i, b: (200, _results(s, i))),
+        (
+            "GET",
+            r"/application/([^/]+)/commit",
+            lambda s, i, b: (200, _commits(s, "applications", i)),
+        ),
+        ("GET", r"/job/([^/]+)/commit", lambda s, i, b: (200, _commits(s, "jobs", i))),
         (
             "POST",
             r"/environment/([^/]+)/service/deploy",
@@ -191,5 +205,5 @@ def deploy_routes() -> list[tuple[str, str, Operation]]:
     ]
 
 
-def _results(store: Store, application_id: str) -> JSONObject:
-    return {"results": list_commits(store, application_id)}
+def _commits(store: Store, table: str, service_id: str) -> JSONObject:
+    return {"results": list_commits(store, table, service_id)}

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from helpers_manifests import demo_manifest, write_manifest
+from helpers_sandbox import client
 
 from reconciler.sandbox import RunningSandbox
 from reconciler.sandbox.deploys import branch_head, fail_deploys_of, seed_branch
@@ -178,3 +179,42 @@ def test_a_container_whose_rendered_tag_is_empty_is_refused_before_any_write(
     assert result.code != 0, result
     assert "tag is empty once rendered" in result.out + result.err, result
     assert [r for r in sandbox.requests() if r["method"] != "GET"] == []
+
+
+def test_a_job_built_from_its_own_branch_deploys_that_branch_head(
+    cli: Cli, sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    """Contract 12: a clone built from another branch than its source is never deployed at
+    the source's commit; for a job built from a Dockerfile as for an application."""
+    sandbox.deploy_seconds = 0.0
+    url = "https://github.com/acme/cleaner.git"
+    docker = {"git_repository": {"url": url, "provider": "GITHUB"}, "dockerfile_path": "Dockerfile"}
+    body = {"name": "cleaner", "healthchecks": {}, "source": {"docker": docker}}
+    body["schedule"] = {"cronjob": {"scheduled_at": "0 3 * * *"}}
+    with client(sandbox) as http:
+        job = http.post(f"/environment/{sandbox.environment_id('staging')}/job", json=body)
+        assert job.status_code == 201, job.text
+        deployed = http.post(f"/job/{job.json()['id']}/deploy", json={"git_commit_id": "5" * 40})
+        assert deployed.status_code == 202, deployed.text
+    seed_branch(sandbox.store, url, "preview-101", "b" * 40)
+    entry = (
+        "name: cleaner\nkind: job\n"
+        'overrides: {source: {docker: {git_repository: {branch: "{environment}"}}}}'
+    )
+    text = demo_manifest(applications=[entry], targets=TARGETS[:2], overrides=None)
+    manifest = write_manifest(
+        tmp_path, text.replace("targets:", "policy: {deploy: on_create}\n  targets:")
+    )
+    sandbox.clear_requests()
+    result = cli("apply", manifest, "--auto-approve")
+    assert result.code == 0, result
+    commits = {}
+    for env in PREVIEWS[:2]:
+        clone = sandbox.service("job", env, "cleaner")
+        assert clone is not None
+        git = clone["source"]["docker"]["git_repository"]
+        assert git["branch"] == env
+        commits[env] = git.get("deployed_commit_id")
+    assert commits == {"preview-101": "b" * 40, "preview-102": head(sandbox, url, "preview-102")}
+    paths = [r["path"] for r in sandbox.requests() if r["path"].endswith("/commit")]
+    assert len(paths) == 2 and all(p.startswith("/job/") for p in paths), paths

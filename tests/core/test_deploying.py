@@ -62,6 +62,17 @@ def test_an_application_on_its_own_branch_deploys_that_branch_head() -> None:
     assert version_of("application", SOURCE, {"cpu": 250}) == "c0ffee"
 
 
+def test_a_job_built_from_git_on_its_own_branch_deploys_that_branch_head() -> None:
+    repo = {"url": "https://github.com/acme/cleaner", "branch": "main", "deployed_commit_id": "c1"}
+    source = {"source": {"docker": {"git_repository": repo}}}
+    own = {"source": {"docker": {"git_repository": {**repo, "branch": "pr-7"}}}}
+    assert version_of("job", source, own) == HEAD
+    assert version_of("job", source, source) == "c1"
+    image = {"source": {"image": {"image_name": "acme/seed", "tag": "2.0"}}}
+    assert version_of("job", image, {"source": {"image": {"tag": "pr-7"}}}) == "2.0"
+    assert version_of("container", {"tag": "1.0"}, {"tag": "pr-7"}) == "1.0"
+
+
 def test_a_container_deploys_its_own_tag_and_the_body_groups_kinds() -> None:
     body = request_body(
         [

@@ -20,6 +20,12 @@ def deploy_body(commit: str, clone: Config | None = None) -> dict[str, JSON]:
     return {"git_commit_id": commit}
 
 
+def git_repository(config: Config) -> Mapping[str, JSON] | None:
+    """The repository and branch the application is built from."""
+    repo = config.get("git_repository")
+    return repo if isinstance(repo, Mapping) else None
+
+
 def deployed_commit(source: Config) -> str | None:
     """The commit the source runs (``git_repository.deployed_commit_id``), if any."""
     repo = source.get("git_repository")
@@ -37,4 +43,5 @@ APPLICATION = ServiceKind(
     deploy_body=deploy_body,
     deploy_version=deployed_commit,
     statuses="statuses",
+    git_repository=git_repository,
 )

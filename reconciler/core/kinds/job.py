@@ -159,6 +159,12 @@ def _source_part(config: Config, part: str) -> Mapping[str, JSON]:
     return found if isinstance(found, Mapping) else {}
 
 
+def git_repository(config: Config) -> Mapping[str, JSON] | None:
+    """The repository and branch a job built from a Dockerfile is built from, else None."""
+    repo = _source_part(config, "docker").get("git_repository")
+    return repo if isinstance(repo, Mapping) else None
+
+
 def deploy_version(source: Config) -> str | None:
     """What the source job runs: its image tag, or the commit its docker build deployed."""
     tag = _source_part(source, "image").get("tag")
@@ -187,4 +193,5 @@ JOB = ServiceKind(
     deploy_body=deploy_body,
     deploy_version=deploy_version,
     statuses="job_statuses",
+    git_repository=git_repository,
 )

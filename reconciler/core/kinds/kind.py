@@ -95,6 +95,10 @@ class ServiceKind:
     deploy_body: Callable[[str, Config], dict[str, JSON]]
     deploy_version: Callable[[Config], str | None]
     statuses: str
+    # The Git repository a service is built from (``url``, ``branch``...), or ``None`` for
+    # one run from an image: a clone built from another branch deploys its own head
+    # (``core.deploying``), read at ``commits_path``.
+    git_repository: Callable[[Config], Mapping[str, JSON] | None] = lambda config: None
 
     def list_path(self, environment_id: str) -> str:
         """GET: every service of this kind in an environment."""
@@ -119,3 +123,7 @@ class ServiceKind:
     def deploy_path(self, service_id: str) -> str:
         """POST ``deploy_body(version)``: deploy one service."""
         return f"/{self.segment}/{service_id}/deploy"
+
+    def commits_path(self, service_id: str) -> str:
+        """GET: the last commits of the branch the service is built from, newest first."""
+        return f"/{self.segment}/{service_id}/commit"
