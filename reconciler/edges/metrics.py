@@ -30,6 +30,7 @@ from prometheus_client import (
     Counter,
     Gauge,
     Histogram,
+    disable_created_metrics,
     generate_latest,
     write_to_textfile,
 )
@@ -46,6 +47,7 @@ class LoopMetrics:
     """The metrics of one loop, in a registry of their own."""
 
     def __init__(self) -> None:
+        disable_created_metrics()  # type: ignore[no-untyped-call]  # no ``*_created`` series: the contract names none
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
         self.rounds = Counter("reconciler_rounds", "Rounds run, by result.", ["result"], registry=r)

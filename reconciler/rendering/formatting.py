@@ -8,6 +8,7 @@ reconciler's back is ``actual, declared expected``.
 from __future__ import annotations
 
 import json
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from reconciler.core.expiry import expires_text, parse_instant
@@ -89,9 +90,16 @@ def footprint_line(footprint: Footprint) -> str:
     instances = footprint.instances
     return (
         f"Footprint: {footprint.cpu_millicores / 1000:+.2f} vCPU, "
-        f"{footprint.memory_mb / 1024:+.1f} GiB, "
+        f"{_gib(footprint.memory_mb)} GiB, "
         f"{instances:+d} instance{'' if abs(instances) == 1 else 's'}"
     )
+
+
+def _gib(megabytes: int) -> str:
+    """Signed GiB to one decimal, halves rounded away from zero (2,304 MB: ``+2.3``, where
+    the float format's half-to-even would say ``+2.2``)."""
+    gib = (Decimal(megabytes) / 1024).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return f"{gib:+.1f}"
 
 
 def update_text(update: FieldUpdate) -> str:

@@ -85,7 +85,7 @@ def test_plan_markdown_is_one_comment_with_its_marker_footprint_and_warnings(
     assert result.code == 0, result
     assert result.out.startswith("<!-- reconciler:plan -->\n## Reconciler plan\n")
     assert result.out.count("<!-- reconciler:plan -->") == 1
-    assert "**Footprint: +1.00 vCPU, +0.2 GiB, +2 instances**" in result.out
+    assert "**Footprint: +1.00 vCPU, +0.3 GiB, +2 instances**" in result.out
     assert "### Warnings" in result.out and "auto_preview: true" in result.out
     assert result.err == ""  # the warnings are in the comment
 

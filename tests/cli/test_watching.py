@@ -117,7 +117,8 @@ def test_a_listening_loop_notifies_once_serves_metrics_and_health(
     assert all("refused for the test" in b["message"] for b in failed)
     assert not any(TOKEN in text for text in raw)  # never the token, though the API echoed it
 
-    # the metrics scraped agree with the log's first rounds
+    # the metrics scraped agree with the log's first rounds, and are the contract's only
+    assert not [name for name in scraped if name.endswith("_created")], sorted(scraped)
     rounds = int(sum(scraped["reconciler_rounds_total"].values()))
     ends = [r for r in loop.records if r["event"] == "round_end"][:rounds]
     assert rounds >= drift_round + 2 and len(ends) == rounds

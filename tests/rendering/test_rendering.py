@@ -91,3 +91,13 @@ def test_json_view_writes_the_plan_document() -> None:
     output = render(json_document.render_plan, drifted_plan(cpu=500))
     assert '"format_version": "1"' in output
     assert '"origin": "override"' in output
+
+
+def test_the_footprint_rounds_halves_of_a_gib_away_from_zero() -> None:
+    from reconciler.core.footprints import Footprint
+    from reconciler.rendering.formatting import footprint_line
+
+    grown = footprint_line(Footprint(cpu_millicores=2250, memory_mb=2304, instances=3))
+    assert grown == "Footprint: +2.25 vCPU, +2.3 GiB, +3 instances"
+    freed = footprint_line(Footprint(cpu_millicores=-500, memory_mb=-2304, instances=-1))
+    assert freed == "Footprint: -0.50 vCPU, -2.3 GiB, -1 instance"
