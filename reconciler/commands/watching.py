@@ -6,7 +6,7 @@ page and its health (contract section 14), and the API's budget (section 15).
 already sent (``core.events.Deduplicator``), the last round's status, and, with
 ``--listen``, the HTTP server. ``reconcile`` calls ``budget_wait`` before each round and
 ``round_done`` after it; ``close`` at the end delivers what is queued (bounded) and stops
-the server. ``notify_apply`` is ``apply``'s one-shot use of the same notifications.
+the server. ``apply``'s one-shot notifications are in ``commands.announcing``.
 
 Health: 200 while a round that ran (whatever its changes did) ended within the last three
 intervals, or, before the first one ends, while the loop is younger than that; 503 once
@@ -27,9 +27,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from reconciler.commands.arguments import PlanningOptions
 from reconciler.core.budget import wait_for_api, wait_for_own_budget
-from reconciler.core.errors import ReconcilerError
 from reconciler.core.events import (
     Deduplicator,
     Event,
@@ -42,7 +40,6 @@ from reconciler.core.events import (
 from reconciler.core.outcomes import ApplyResult
 from reconciler.core.plans import Change, Plan
 from reconciler.edges.budget import RequestLedger
-from reconciler.edges.connection import resolve_connection
 from reconciler.edges.metrics import LoopMetrics
 from reconciler.edges.notifying import DeliveryFailure, Notifier, notify_urls
 from reconciler.edges.serving import Pages, StatusServer, parse_listen
@@ -238,41 +235,3 @@ class Watch:
         self.notifier.close()
         if self.server is not None:
             self.server.close()
-
-
-def notify_apply(
-    urls: Sequence[str],
-    plan: Plan,
-    result: ApplyResult,
-    secrets: Iterable[str],
-    warn: Callable[[str], None],
-) -> None:
-    """``apply --notify``: the events of this apply to ``urls`` (checked by ``notify_urls``),
-    delivered before the command ends (bounded: a dead receiver delays the end by at most
-    the notifier's drain)."""
-    if not urls:
-        return
-    notifier = Notifier(
-        urls,
-        on_failure=lambda f: warn(
-            f"warning: the {f.event} notification to {f.host} was not delivered: {f.problem}"
-        ),
-    )
-    notifier.add_secrets(secrets)
-    notifier.send(events_of_round(plan, result, (), rfc3339_now()))
-    notifier.close()
-
-
-def token_strings(options: PlanningOptions) -> tuple[str, ...]:
-    """The token (read again: a mounted secret may rotate), to keep off the log and out of
-    every notification: the Authorization value and the bare token."""
-    if options.sandbox:
-        return ()
-    try:
-        connection = resolve_connection(
-            api_url=options.api_url, token_file=options.token_file, environ=os.environ
-        )
-    except ReconcilerError:
-        return ()  # ``connect`` raises the same error, and the command reports it
-    authorization = connection.authorization
-    return (authorization, authorization.partition(" ")[2])

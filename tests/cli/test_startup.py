@@ -3,7 +3,9 @@
 Each case runs the CLI in a fresh interpreter and lists which heavy modules it imported.
 ``--version`` and a usage error need the flags alone: no renderer, no plan type, no YAML,
 no JSON Schema, no HTTP. ``validate`` is offline: YAML and the schema, never the HTTP client,
-the metrics or the sandbox. What a module costs is measured by ``bench/startup.py``; what is
+the metrics or the sandbox. ``apply`` talks HTTP, but loads neither the metrics and the
+status server of ``reconcile --listen`` nor httpx's own command-line client (rich, click,
+pygments). What a module costs is measured by ``bench/startup.py``; what is
 imported is deterministic, so it is what these tests hold.
 """
 
@@ -85,3 +87,13 @@ def test_validate_reads_yaml_and_the_schema_but_never_the_client(tmp_path: Path)
     assert loaded(modules, "yaml", "jsonschema") != []  # the probe sees what is imported
     assert loaded(modules, "httpx", "prometheus_client", "rich", "http.server") == []
     assert loaded(modules, "reconciler.edges.client", "reconciler.sandbox") == []
+
+
+def test_apply_imports_no_metrics_no_status_server_no_httpx_cli(tmp_path: Path) -> None:
+    manifest = write_manifest(tmp_path, demo_manifest())
+    code, modules = imported("apply", manifest, "--sandbox", "--auto-approve", cwd=tmp_path)
+    assert code == 0
+    assert "reconciler.edges.executing" in modules  # it did apply
+    assert loaded(modules, "prometheus_client", "rich", "click", "pygments") == []  # httpx CLI
+    serving = ("reconciler.edges.metrics", "reconciler.edges.serving")
+    assert loaded(modules, *serving, "reconciler.rendering.status_page") == []
