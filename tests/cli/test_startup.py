@@ -97,3 +97,18 @@ def test_apply_imports_no_metrics_no_status_server_no_httpx_cli(tmp_path: Path) 
     assert loaded(modules, "prometheus_client", "rich", "click", "pygments") == []  # httpx CLI
     serving = ("reconciler.edges.metrics", "reconciler.edges.serving")
     assert loaded(modules, *serving, "reconciler.rendering.status_page") == []
+
+
+def test_reconcile_loads_the_metrics_only_when_listening_or_writing_them(tmp_path: Path) -> None:
+    manifest = write_manifest(tmp_path, demo_manifest())
+    code, modules = imported("reconcile", manifest, "--sandbox", cwd=tmp_path)
+    assert code == 0
+    serving = ("reconciler.edges.metrics", "reconciler.edges.serving")
+    assert loaded(modules, "prometheus_client", *serving) == []
+    textfile = str(tmp_path / "reconciler.prom")
+    code, modules = imported(
+        "reconcile", manifest, "--sandbox", "--metrics-file", textfile, cwd=tmp_path
+    )
+    assert code == 0
+    assert "reconciler.edges.metrics" in modules
+    assert "reconciler_rounds_total" in Path(textfile).read_text()
