@@ -28,7 +28,7 @@ from typing import Any
 
 import yaml
 from yaml.constructor import SafeConstructor
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.nodes import CollectionNode, MappingNode, Node, ScalarNode
 
 TAG = "tag:yaml.org,2002:"
 YAML11_TAG = "tag:reconciler,2026:yaml11"
@@ -120,19 +120,19 @@ def _plain(root: Node) -> bool:
         if id(node) in seen or depth > FAST_MAX_DEPTH:
             return False
         seen.add(id(node))
+        if not isinstance(node, CollectionNode):
+            continue
         children = _children(node)
-        if getattr(node, "flow_style", False) and any(_empty(child) for child in children):
+        if node.flow_style and any(_empty(child) for child in children):
             return False
         stack.extend((child, depth + 1) for child in children)
     return True
 
 
-def _children(node: Node) -> list[Node]:
-    if isinstance(node, SequenceNode):
-        return list(node.value)
+def _children(node: CollectionNode) -> list[Node]:
     if isinstance(node, MappingNode):
         return [part for pair in node.value for part in pair]
-    return []
+    return list(node.value)  # a SequenceNode
 
 
 def _empty(node: Node) -> bool:
