@@ -15,14 +15,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_manifest_fuzz_more import EDITS, FUZZ, RICH
+from test_manifest_fuzz_more import EDITS, RICH
 
 from reconciler.edges import composing, loading
 from reconciler.edges.loading import parse_text
 
 REPO = Path(__file__).parents[2]
+COMPARED = settings(
+    max_examples=300, deadline=2000, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
 PLAIN_RICH = RICH.replace("1?*", "1*")  # without its "?", the rich manifest takes the fast door
 MANIFESTS = sorted(
     path
@@ -85,7 +88,7 @@ ASCII_EDITS = st.tuples(
 )
 
 
-@FUZZ
+@COMPARED
 @given(edits=st.lists(st.one_of(EDITS, ASCII_EDITS), min_size=1, max_size=6))
 def test_the_rich_manifest_edited_parses_the_same_both_ways(
     edits: list[tuple[int, str, str]],
