@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_manifest_fuzz_more import EDITS, RICH
+from test_manifest_fuzz_more import EDITS, RICH, edited
 
 from reconciler.edges import composing, loading
 from reconciler.edges.loading import parse_text
@@ -93,15 +93,7 @@ ASCII_EDITS = st.tuples(
 def test_the_rich_manifest_edited_parses_the_same_both_ways(
     edits: list[tuple[int, str, str]],
 ) -> None:
-    text = PLAIN_RICH
-    for at, kind, piece in edits:
-        at = min(at, len(text))
-        if kind == "insert":
-            text = text[:at] + piece + text[at:]
-        elif kind == "delete":
-            text = text[:at] + text[at + len(piece) :]
-        elif kind == "swap" and at + 1 < len(text):
-            text = text[:at] + text[at + 1] + text[at] + text[at + 2 :]
+    text = edited(PLAIN_RICH, edits)
     with pytest.MonkeyPatch.context() as monkeypatch:
         fast, careful = parsed_both_ways(text, monkeypatch)
     assert fast == careful, text
