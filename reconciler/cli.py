@@ -26,7 +26,7 @@ import traceback
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NoReturn
 
-from reconciler.commands import arguments, exits, signals
+from reconciler.commands import arguments, signals
 from reconciler.core.errors import ExitCode, ReconcilerError, UsageError
 from reconciler.core.version import VERSION as __version__
 from reconciler.edges.connection import looks_like_secret, redact
@@ -329,7 +329,7 @@ def main(argv: Sequence[str] | None = None, streams: Streams | None = None) -> i
         with signals.interrupting():
             return _run(argv, streams)
     except KeyboardInterrupt:  # the signal came as the run was ending
-        return exits.INTERRUPTED
+        return signals.INTERRUPTED
 
 
 def _scrubbed(message: str, argv: Sequence[str] | None, *, usage: bool) -> str:
@@ -374,7 +374,7 @@ def _run(argv: Sequence[str] | None, streams: Streams | None) -> int:
         return int(exc.exit_code)
     except KeyboardInterrupt:
         print("interrupted", file=streams.err if streams else sys.stderr)
-        return exits.INTERRUPTED
+        return signals.INTERRUPTED
     except BrokenPipeError:
         return ExitCode.ERROR
     except Exception as exc:  # a bug: say so plainly; the traceback only when asked for

@@ -20,7 +20,7 @@ are skipped) and the apply ends with ``Apply ended: ...`` and exit 1.
 
 ``--notify URL`` (and ``RECONCILER_NOTIFY_URL``): once the changes are done, each event
 (``created``, ``updated``, ``deleted``, ``failed``, ``conflict``) is POSTed to every URL
-(``commands.watching.notify_apply``); an undelivered one is a warning, never a failure.
+(``commands.announcing.notify_apply``); an undelivered one is a warning, never a failure.
 """
 
 from __future__ import annotations
@@ -31,10 +31,10 @@ import threading
 from collections.abc import Callable, Sequence
 
 from reconciler.commands import exits
+from reconciler.commands.announcing import notify_apply, token_strings
 from reconciler.commands.arguments import ApplyOptions
 from reconciler.commands.common import Session, connect, plan_for
 from reconciler.commands.signals import stopping_on_signals
-from reconciler.commands.watching import notify_apply, token_strings
 from reconciler.core.errors import UsageError
 from reconciler.core.model import CloneSet
 from reconciler.core.outcomes import ApplyResult

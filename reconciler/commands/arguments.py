@@ -21,7 +21,7 @@ from dataclasses import dataclass, fields
 from typing import Any, TypeVar
 
 from reconciler.core.errors import UsageError
-from reconciler.rendering.views import ViewType
+from reconciler.rendering.view_types import ViewType
 
 
 @dataclass(frozen=True)

@@ -10,18 +10,19 @@ The codes are only 0, 1 and 2 (``ExitCode``), and 1 wins over 2:
   undone by a stop; with ``--detailed-exitcode`` 2 when reported drift remains; a loop
   (``--interval``) ended by a signal exits 0 (``LOOP_STOPPED``);
 - an interruption the command could not finish cleanly (a second signal, a signal before
-  apply started): 1 (``INTERRUPTED``), never 130 or 143.
+  apply started): 1 (``INTERRUPTED``, defined in ``signals`` so that ``cli`` need not
+  import this module and the plan's types with it), never 130 or 143.
 
-Neighbours: each ``commands.<name>`` asks here; ``cli`` for ``INTERRUPTED`` and errors.
+Neighbours: each ``commands.<name>`` asks here; ``cli`` maps errors to codes.
 """
 
 from __future__ import annotations
 
+from reconciler.commands.signals import INTERRUPTED as INTERRUPTED  # defined with the signals
 from reconciler.core.errors import ExitCode
 from reconciler.core.outcomes import ApplyResult
 from reconciler.core.plans import Action, Plan, reported_drift
 
-INTERRUPTED = int(ExitCode.ERROR)
 CANCELLED = int(ExitCode.ERROR)
 LOOP_STOPPED = int(ExitCode.OK)
 NOT_DONE = ("failed", "conflict")

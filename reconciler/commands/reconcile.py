@@ -39,10 +39,11 @@ from dataclasses import dataclass, field, replace
 from typing import TextIO
 
 from reconciler.commands import exits
+from reconciler.commands.announcing import token_strings
 from reconciler.commands.arguments import ReconcileOptions
 from reconciler.commands.common import connect, plan_for
 from reconciler.commands.signals import stopping_on_signals
-from reconciler.commands.watching import RoundReport, Watch, console_places, token_strings
+from reconciler.commands.watching import RoundReport, Watch, console_places
 from reconciler.core.errors import ExitCode, ReconcilerError
 from reconciler.core.plans import Change, Plan, reported_drift
 from reconciler.edges.executing import ApplyResult, execute

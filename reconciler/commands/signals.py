@@ -14,7 +14,11 @@ Signals reach the main thread only: in another thread (the CLI embedded by a pro
 nothing is installed and the caller sets ``stop`` itself. The handlers in place before are
 put back on the way out.
 
-Neighbours: ``exits`` (the code an interruption ends with), ``cli`` (``KeyboardInterrupt``).
+An interruption ends with exit 1 (``INTERRUPTED``), never 130 or 143. It is defined here,
+with the signals, so that ``cli`` can name it without importing ``exits`` (which needs the
+plan's types); ``exits`` lists it with the other codes.
+
+Neighbours: ``exits`` (every other exit code), ``cli`` (``KeyboardInterrupt``).
 """
 
 from __future__ import annotations
@@ -26,6 +30,10 @@ from contextlib import contextmanager
 from types import FrameType
 from typing import Any
 
+from reconciler.core.errors import ExitCode
+
+INTERRUPTED = int(ExitCode.ERROR)
+"""The exit code of a run a signal interrupted where it could not stop cleanly."""
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 

@@ -2,11 +2,12 @@
 page and its health (contract section 14), and the API's budget (section 15).
 
 ``Watch`` is made once per loop from the options and lives as long as it: it keeps the
-``RequestLedger`` every round's client records into, the metrics registry, the events
+``RequestLedger`` every round's client records into, the metrics registry (with
+``--listen`` or ``--metrics-file``: none is kept, nor imported, otherwise), the events
 already sent (``core.events.Deduplicator``), the last round's status, and, with
 ``--listen``, the HTTP server. ``reconcile`` calls ``budget_wait`` before each round and
 ``round_done`` after it; ``close`` at the end delivers what is queued (bounded) and stops
-the server. ``notify_apply`` is ``apply``'s one-shot use of the same notifications.
+the server. ``apply``'s one-shot notifications are in ``commands.announcing``.
 
 Health: 200 while a round that ran (whatever its changes did) ended within the last three
 intervals, or, before the first one ends, while the loop is younger than that; 503 once
@@ -25,11 +26,9 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from reconciler.commands.arguments import PlanningOptions
 from reconciler.core.budget import wait_for_api, wait_for_own_budget
-from reconciler.core.errors import ReconcilerError
 from reconciler.core.events import (
     Deduplicator,
     Event,
@@ -42,12 +41,13 @@ from reconciler.core.events import (
 from reconciler.core.outcomes import ApplyResult
 from reconciler.core.plans import Change, Plan
 from reconciler.edges.budget import RequestLedger
-from reconciler.edges.connection import resolve_connection
-from reconciler.edges.metrics import LoopMetrics
 from reconciler.edges.notifying import DeliveryFailure, Notifier, notify_urls
-from reconciler.edges.serving import Pages, StatusServer, parse_listen
 from reconciler.rendering.log import rfc3339_now
 from reconciler.rendering.status_page import LoopStatus, render_status
+
+if TYPE_CHECKING:  # imported by ``Watch._expose``, when the flags ask for them
+    from reconciler.edges.metrics import LoopMetrics
+    from reconciler.edges.serving import StatusServer
 
 Log = Callable[..., None]  # log(event, level=..., **fields)
 
@@ -102,7 +102,7 @@ class Watch:
         environ: Mapping[str, str] | None = None,
     ) -> None:
         self.ledger = RequestLedger()
-        self.metrics = LoopMetrics()
+        self.metrics: LoopMetrics | None = None  # with --listen or --metrics-file only
         self._log, self._interval = log, interval
         self._metrics_file, self._per_hour = metrics_file, max_requests_per_hour
         self._dedup = Deduplicator()
@@ -116,9 +116,24 @@ class Watch:
         urls = notify_urls(notify, os.environ if environ is None else environ)
         self.notifier = Notifier(urls, on_failure=self._notify_failed)
         self.server: StatusServer | None = None
-        if listen is not None:
-            host, port = parse_listen(listen)
-            self.server = StatusServer(host, port, Pages(self._metrics, self.health, self._page))
+        if listen is not None or metrics_file is not None:
+            self.metrics, self.server = self._expose(listen)
+
+    def _expose(self, listen: str | None) -> tuple[LoopMetrics, StatusServer | None]:
+        """The metrics, and with ``listen`` the server of /metrics, /healthz and the page.
+
+        Their modules are imported here, once, and only when asked for: a loop without
+        ``--listen`` or ``--metrics-file``, and ``apply``, load neither prometheus_client nor
+        http.server (start-up, issue 15; ``tests/cli/test_startup.py``).
+        """
+        from reconciler.edges.metrics import LoopMetrics
+        from reconciler.edges.serving import Pages, StatusServer, parse_listen
+
+        metrics = LoopMetrics()
+        if listen is None:
+            return metrics, None
+        host, port = parse_listen(listen)
+        return metrics, StatusServer(host, port, Pages(self._metrics, self.health, self._page))
 
     def add_secrets(self, secrets: Iterable[str]) -> None:
         self.notifier.add_secrets(secrets)
@@ -148,7 +163,8 @@ class Watch:
         since = self._requests_before
         delta = {k: v - since.get(k, 0) for k, v in counts.items() if v > since.get(k, 0)}
         self._requests_before = counts
-        self.metrics.record_requests(delta)
+        if self.metrics is not None:
+            self.metrics.record_requests(delta)
         self._last_round_requests = sum(delta.values())
         return self.ledger.document(since)
 
@@ -159,7 +175,8 @@ class Watch:
         rows = clone_rows(report.plan, report.result) if report.plan is not None else None
         outcomes = report.result.outcomes if report.result is not None else ()
         states = state_counts(rows) if rows is not None else None
-        self.metrics.record_round(result, report.duration_s, time.time(), outcomes, states)
+        if self.metrics is not None:
+            self.metrics.record_round(result, report.duration_s, time.time(), outcomes, states)
         with self._lock:
             if result != "error":
                 self._last_ran = time.monotonic()
@@ -188,7 +205,7 @@ class Watch:
         self.notifier.send(self._dedup.fresh(events, quiet))
 
     def _write_metrics_file(self) -> None:
-        if self._metrics_file is None:
+        if self._metrics_file is None or self.metrics is None:
             return
         try:
             self.metrics.write_textfile(self._metrics_file)
@@ -216,7 +233,7 @@ class Watch:
         return True, "ok"
 
     def _metrics(self) -> bytes:
-        return self.metrics.exposition()
+        return self.metrics.exposition() if self.metrics is not None else b""
 
     def _page(self) -> str:
         with self._lock:
@@ -238,41 +255,3 @@ class Watch:
         self.notifier.close()
         if self.server is not None:
             self.server.close()
-
-
-def notify_apply(
-    urls: Sequence[str],
-    plan: Plan,
-    result: ApplyResult,
-    secrets: Iterable[str],
-    warn: Callable[[str], None],
-) -> None:
-    """``apply --notify``: the events of this apply to ``urls`` (checked by ``notify_urls``),
-    delivered before the command ends (bounded: a dead receiver delays the end by at most
-    the notifier's drain)."""
-    if not urls:
-        return
-    notifier = Notifier(
-        urls,
-        on_failure=lambda f: warn(
-            f"warning: the {f.event} notification to {f.host} was not delivered: {f.problem}"
-        ),
-    )
-    notifier.add_secrets(secrets)
-    notifier.send(events_of_round(plan, result, (), rfc3339_now()))
-    notifier.close()
-
-
-def token_strings(options: PlanningOptions) -> tuple[str, ...]:
-    """The token (read again: a mounted secret may rotate), to keep off the log and out of
-    every notification: the Authorization value and the bare token."""
-    if options.sandbox:
-        return ()
-    try:
-        connection = resolve_connection(
-            api_url=options.api_url, token_file=options.token_file, environ=os.environ
-        )
-    except ReconcilerError:
-        return ()  # ``connect`` raises the same error, and the command reports it
-    authorization = connection.authorization
-    return (authorization, authorization.partition(" ")[2])

@@ -28,14 +28,13 @@ import html
 import logging
 import random
 import re
+import sys
 import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, NoReturn
-
-import httpx
 
 from reconciler.core.errors import (
     AmbiguousWriteError,
@@ -63,6 +62,14 @@ from reconciler.edges.retrying import (
     should_retry_failure,
     should_retry_status,
 )
+
+# isort: split
+
+# httpx imports its own command-line client (click, pygments, rich: a third of its import
+# time) whenever they are installed; the tool never runs it. A ``None`` in ``sys.modules``
+# makes that one import fail, which httpx expects (it then defines a stub ``httpx.main``).
+sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+import httpx  # noqa: E402 (after the line above)
 
 JSONObject = dict[str, Any]
 

@@ -3,15 +3,12 @@
 The only module of the manifest pipeline that touches the disk. It finds the files (a
 directory is searched recursively for ``*.yaml`` / ``*.yml``, hidden directories and files
 skipped, the result sorted), reads them (at most 2 MB, UTF-8), and composes every document
-with ``yaml.SafeLoader`` into nodes, which it turns into plain JSON-like values itself, so that
-it can keep a position index keyed by path tuple (``("spec", "targets", 0, "environment")``),
-refuse duplicate keys, non-standard tags and alias bombs, and never construct anything but
-dicts, lists, strings, numbers, booleans and null.
-
-One meaning for every scalar: a plain scalar that YAML 1.1 (PyYAML) and YAML 1.2 (editors,
-the JSON Schema) read differently (``yes``, ``off``, ``0755``, ``4:10``, ``1_000``) is kept as
-the text written, so that a place that wants a boolean or a number refuses it, and
-``yaml11_reading`` says what YAML 1.1 would have made of it, for the message.
+into nodes (``composing``: libyaml for a plain file, else ``yaml.SafeLoader``), which it
+turns into plain JSON-like values itself, so that it can keep a position index keyed by path
+tuple (``("spec", "targets", 0, "environment")``), refuse duplicate keys, non-standard tags
+and alias bombs, and never construct anything but dicts, lists, strings, numbers, booleans
+and null. A plain scalar that YAML 1.1 and 1.2 read apart (``yes``, ``0755``) is kept as the
+text written (``composing.yaml11_reading`` says what YAML 1.1 would have made of it).
 
 It reports problems as ``Diagnostic``s and carries on, so that one run shows every problem of
 every file. Neighbours: ``validating`` (checks the documents and builds ``CloneSet``s) above;
@@ -22,7 +19,6 @@ from __future__ import annotations
 
 import math
 import os
-import re
 import stat
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -33,6 +29,10 @@ from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from reconciler.core.errors import Diagnostic, Position
+from reconciler.edges.composing import TAG as _TAG
+from reconciler.edges.composing import YAML11_TAG as _YAML11_TAG
+from reconciler.edges.composing import KeepsYaml11Text, fast_nodes
+from reconciler.edges.composing import yaml11_reading as yaml11_reading  # re-exported
 from reconciler.edges.connection import looks_like_secret
 from reconciler.edges.inputs import NotARegularFile, TooLarge, read_regular
 
@@ -47,17 +47,8 @@ MANIFEST_SUFFIXES = (".yaml", ".yml")
 Path = tuple[str | int, ...]
 """Where a value sits in a document: mapping keys and list indices from the root."""
 
-_TAG = "tag:yaml.org,2002:"
 _SCALAR_TAGS = frozenset(_TAG + t for t in ("null", "bool", "int", "float", "str", "timestamp"))
 _MERGE_TAG = _TAG + "merge"
-_YAML11_TAG = "tag:reconciler,2026:yaml11"
-"""A plain scalar whose YAML 1.1 reading differs from its YAML 1.2 one: kept as text."""
-_YAML12_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)|0x[0-9a-fA-F]+")
-_YAML12_FLOAT = re.compile(
-    r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
-    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
-)
-_YAML11_ONLY_BOOLEANS = frozenset({"y", "n"})  # YAML 1.1 words that PyYAML reads as text
 
 
 @dataclass(frozen=True)
@@ -87,31 +78,6 @@ class Loaded:
 
     documents: tuple[Document, ...]
     diagnostics: tuple[Diagnostic, ...]
-
-
-def yaml11_only(tag: str | None, text: str) -> bool:
-    """Whether YAML 1.1 resolving plain ``text`` to ``tag`` disagrees with YAML 1.2."""
-    if tag == _TAG + "bool":
-        return text.lower() not in ("true", "false")
-    if tag == _TAG + "int":
-        return _YAML12_INT.fullmatch(text) is None
-    if tag == _TAG + "float":
-        return _YAML12_FLOAT.fullmatch(text) is None
-    return False
-
-
-def yaml11_reading(text: str) -> bool | int | float | None:
-    """What YAML 1.1 reads plain ``text`` as, when YAML 1.2 reads it otherwise; else None.
-
-    ``yes`` → True, ``0755`` → 493 (octal), ``4:10`` → 250 (base 60), ``1_000`` → 1000.
-    """
-    if text.lower() in _YAML11_ONLY_BOOLEANS:
-        return text.lower() == "y"
-    tag = yaml.resolver.Resolver().resolve(ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
-    if not yaml11_only(tag, text):
-        return None
-    value = SafeConstructor().construct_object(ScalarNode(tag, text))
-    return value if isinstance(value, bool | int | float) else None
 
 
 def _nearest(index: Mapping[Path, Position], path: Path, default: Position) -> Position:
@@ -234,20 +200,13 @@ class _Refused(Exception):
         self.diagnostic = Diagnostic(position, message)
 
 
-class _CountingLoader(yaml.SafeLoader):
+class _CountingLoader(KeepsYaml11Text, yaml.SafeLoader):
     """A SafeLoader that refuses more than ``MAX_ALIASES`` aliases while composing."""
 
     def __init__(self, stream: str, file: str) -> None:
         super().__init__(stream)
         self.file = file
         self.aliases = 0
-
-    def resolve(self, kind: type[Node], value: Any, implicit: Any) -> Any:
-        """The tag of a node; a plain scalar that YAML 1.1 and 1.2 read apart is kept text."""
-        tag = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
-        if kind is ScalarNode and implicit[0] and yaml11_only(tag, str(value)):
-            return _YAML11_TAG
-        return tag
 
     def compose_node(self, parent: Node | None, index: Any) -> Node | None:
         if self.check_event(yaml.AliasEvent):
@@ -264,21 +223,49 @@ class _CountingLoader(yaml.SafeLoader):
 def parse_text(text: str, file: str) -> tuple[list[Document], list[Diagnostic]]:
     """The non-empty documents of one file's text, and its problems.
 
+    A plain file is composed by libyaml (``composing.fast_nodes``); any other, or one that
+    libyaml finds fault with, by the pure-Python loader, whose errors the messages quote.
     A file with no document, or only empty ones, is an error that names the file.
     """
     documents: list[Document] = []
     diagnostics: list[Diagnostic] = []
+    nodes = fast_nodes(text)
+    if nodes is None:
+        _parse_carefully(text, file, documents, diagnostics)
+    else:
+        for index, node in enumerate(nodes):
+            _add_document(node, file, index, documents, diagnostics)
+    if not documents and not diagnostics:
+        diagnostics.append(Diagnostic(Position(file, 1, 1), "the file holds no manifest"))
+    return documents, diagnostics
+
+
+def _add_document(
+    node: Node | None,
+    file: str,
+    index: int,
+    documents: list[Document],
+    diagnostics: list[Diagnostic],
+) -> None:
+    """The ``index``-th document of ``file`` (when not empty) and its problems, added."""
+    if node is not None and not _is_empty(node):
+        document, problems = build_document(node, file, index)
+        diagnostics.extend(problems)
+        if document is not None:
+            documents.append(document)
+
+
+def _parse_carefully(
+    text: str, file: str, documents: list[Document], diagnostics: list[Diagnostic]
+) -> None:
+    """Compose with the pure-Python loader: every document up to the first YAML error, which
+    is said in the words of PyYAML; more than ``MAX_ALIASES`` aliases refuse the file."""
     loader: _CountingLoader | None = None
     index = 0
     try:
         loader = _CountingLoader(text, file)
         while loader.check_node():
-            node = loader.get_node()
-            if node is not None and not _is_empty(node):
-                document, problems = build_document(node, file, index)
-                diagnostics.extend(problems)
-                if document is not None:
-                    documents.append(document)
+            _add_document(loader.get_node(), file, index, documents, diagnostics)
             index += 1
     except _Refused as refused:
         diagnostics.append(refused.diagnostic)
@@ -295,9 +282,6 @@ def parse_text(text: str, file: str) -> tuple[list[Document], list[Diagnostic]]:
     finally:
         if loader is not None:
             loader.dispose()
-    if not documents and not diagnostics:
-        diagnostics.append(Diagnostic(Position(file, 1, 1), "the file holds no manifest"))
-    return documents, diagnostics
 
 
 def _is_empty(node: Node) -> bool:

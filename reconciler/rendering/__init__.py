@@ -11,11 +11,7 @@ stream they are handed (``Streams.out`` in commands). Colour only when the calle
 - ``status_page``: the HTML status page of ``reconcile --listen``.
 
 ``views`` holds what each command must show (a Protocol per command) and the table of the
-classes that show it, one per ``ViewType``: the commands pick their view there, once.
+classes that show it, one per ``ViewType`` (``view_types``): the commands pick their view
+there, once. Nothing is imported here, so that ``commands.arguments`` can name a
+``ViewType`` without loading a renderer.
 """
-
-from __future__ import annotations
-
-from reconciler.rendering.formatting import format_value
-
-__all__ = ["format_value"]

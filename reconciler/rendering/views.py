@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from enum import StrEnum
 from typing import Protocol, TypeVar
 
 from reconciler.core.errors import Diagnostic
@@ -26,16 +25,9 @@ from reconciler.rendering import json_document, markdown, text
 from reconciler.rendering.log import ReconcileJSON, ReconcileView
 from reconciler.rendering.progress import ApplyHuman, ApplyJSON, ApplyView
 from reconciler.rendering.streams import Streams
+from reconciler.rendering.view_types import ViewType
 
 __all__ = ["ApplyView", "ReconcileView", "ViewType"]
-
-
-class ViewType(StrEnum):
-    """The outputs a command may have."""
-
-    HUMAN = "human"
-    JSON = "json"
-    MARKDOWN = "markdown"
 
 
 V = TypeVar("V", covariant=True)

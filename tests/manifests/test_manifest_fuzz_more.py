@@ -206,7 +206,11 @@ EDITS = st.tuples(
 @FUZZ
 @given(edits=st.lists(EDITS, min_size=1, max_size=6))
 def test_edited_rich_text(scratch: Path, edits: list[tuple[int, str, str]]) -> None:
-    text = RICH
+    load_text(scratch, edited(RICH, edits))
+
+
+def edited(text: str, edits: list[tuple[int, str, str]]) -> str:
+    """``text`` with each edit (where, what, which piece) made in turn."""
     for at, kind, piece in edits:
         at = min(at, len(text))
         if kind == "insert":
@@ -220,7 +224,7 @@ def test_edited_rich_text(scratch: Path, edits: list[tuple[int, str, str]]) -> N
             end = text.find("\n", at)
             line = text[start : end if end >= 0 else len(text)]
             text = text[:start] + line + "\n" + text[start:]
-    load_text(scratch, text)
+    return text
 
 
 # -- many documents, many files
