@@ -16,7 +16,7 @@ from reconciler.edges.inventory import read_inventory
 from reconciler.pipeline import clock_of, load
 from reconciler.rendering.inventory import render_document, render_table
 from reconciler.rendering.streams import Streams
-from reconciler.rendering.views import ViewType
+from reconciler.rendering.view_types import ViewType
 
 
 def run(options: LsOptions, streams: Streams) -> int:
