@@ -22,11 +22,11 @@ kinds' deploy bodies, reused per item), ``server`` (``deploy_routes``).
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import uuid
 from typing import Any
 
+from reconciler.sandbox.answers import copy_json
 from reconciler.sandbox.applications import JSONObject
 from reconciler.sandbox.lifecycle import check_writable, environment_statuses
 from reconciler.sandbox.lifecycle import never_deployed as _never_deployed
@@ -100,7 +100,7 @@ def deploy_environment(store: Store, environment_id: str, body: Any) -> JSONObje
         ]
         now, request_id = store.now(), str(uuid.uuid4())
         for section, service, item in services:
-            _version(section, copy.deepcopy(service), item)  # refused before anything starts
+            _version(section, copy_json(service), item)  # refused before anything starts
             check_writable(state, service["id"], now)
             record = state["deployments"].get(service["id"])
             if record and record["pending"]:
@@ -109,7 +109,9 @@ def deploy_environment(store: Store, environment_id: str, body: Any) -> JSONObje
             version = _version(section, service, item)
             record = state["deployments"].setdefault(service["id"], _never_deployed())
             record.pop("stopped", None)  # a deploy starts it again
-            start_action(record, "DEPLOY", now, store.deploy_seconds, version, request_id)
+            start_action(
+                state, service["id"], "DEPLOY", now, store.deploy_seconds, version, request_id
+            )
         txn.dirty = True
         return {
             "id": environment_id,
@@ -171,7 +173,7 @@ def environment_statuses_of(store: Store, environment_id: str) -> JSONObject:
             ]
 
         others = {"containers": statuses("containers"), "jobs": statuses("jobs")}
-        return copy.deepcopy(environment_statuses(environment_id, statuses("applications"), others))
+        return copy_json(environment_statuses(environment_id, statuses("applications"), others))
 
 
 def deploy_routes() -> list[tuple[str, str, Operation]]:

@@ -28,6 +28,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from reconciler.sandbox.answers import encode
 from reconciler.sandbox.clock import SandboxClock
 from reconciler.sandbox.faults import Decision, Faults, Rule
 from reconciler.sandbox.problems import ApiProblem, bad_request
@@ -278,7 +279,7 @@ class Handler(BaseHTTPRequestHandler):
         if status == 204:
             self._send(204, b"", None, {})
             return 204
-        body = json.dumps(payload).encode()
+        body = encode(payload)
         if action == "truncate":
             self._send(status, body[: len(body) // 2], "application/json", {}, length=len(body))
             self.close_connection = True
@@ -352,7 +353,7 @@ class Handler(BaseHTTPRequestHandler):
 
     # -- writing
     def _send_json(self, status: int, payload: Payload) -> None:
-        self._send(status, json.dumps(payload).encode(), "application/json", {})
+        self._send(status, encode(payload), "application/json", {})
 
     def _send(
         self,

@@ -22,12 +22,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from reconciler.sandbox.answers import copy_json
 from reconciler.sandbox.applications import JSONObject, clone_of
 from reconciler.sandbox.containers import configure_container
 from reconciler.sandbox.jobs import configure_job, job_clone_of
 from reconciler.sandbox.lifecycle import check_writable, start_delete
 from reconciler.sandbox.lifecycle import never_deployed as _never_deployed
 from reconciler.sandbox.problems import bad_request, conflict
+from reconciler.sandbox.service_index import index_of, reindex
 from reconciler.sandbox.store import (
     Store,
     _check_name_free,
@@ -109,7 +111,7 @@ def catalog_of(state: JSONObject, environment: JSONObject) -> dict[str, dict[str
 
 
 def services_in(state: JSONObject, table: str, environment_id: str) -> list[JSONObject]:
-    return [s for s in state[table].values() if s["environment"]["id"] == environment_id]
+    return index_of(state).services_in(table, environment_id)
 
 
 # ── reads ───────────────────────────────────────────────────────────────────────────────
@@ -118,12 +120,12 @@ def services_in(state: JSONObject, table: str, environment_id: str) -> list[JSON
 def list_services(store: Store, kind: Kind, environment_id: str) -> list[JSONObject]:
     with store.transaction() as txn:
         _get(txn.state, "environments", environment_id, "environment")
-        return copy.deepcopy(services_in(txn.state, kind.table, environment_id))
+        return copy_json(services_in(txn.state, kind.table, environment_id))
 
 
 def get_service(store: Store, kind: Kind, ident: str) -> JSONObject:
     with store.transaction() as txn:
-        return copy.deepcopy(_get(txn.state, kind.table, ident, kind.name))
+        return copy_json(_get(txn.state, kind.table, ident, kind.name))
 
 
 def service_status(store: Store, table: str, label: str, ident: str) -> JSONObject:
@@ -173,9 +175,9 @@ def create_service(store: Store, kind: Kind, environment_id: str, body: Any) -> 
             catalog=catalog_of(state, env),
         )
         _check_name_free(state, environment_id, service["name"], service_id)
-        state[kind.table][service_id] = service
+        index_of(state).add(kind.table, service)
         txn.dirty = True
-        return copy.deepcopy(service)
+        return copy_json(service)
 
 
 def edit_service(store: Store, kind: Kind, ident: str, body: Any) -> JSONObject:
@@ -200,7 +202,7 @@ def edit_service(store: Store, kind: Kind, ident: str, body: Any) -> JSONObject:
         if record and record["count"]:
             record["out_of_date"] = True
         txn.dirty = True
-        return copy.deepcopy(service)
+        return copy_json(service)
 
 
 def delete_service(store: Store, kind: Kind, ident: str) -> None:
@@ -230,9 +232,9 @@ def clone_service(store: Store, kind: Kind, ident: str, body: Any) -> JSONObject
             now=iso(store.now()),
             new_id=_fresh_id,
         )
-        state[kind.table][new_id] = clone
+        index_of(state).add(kind.table, clone)
         txn.dirty = True
-        return copy.deepcopy(clone)
+        return copy_json(clone)
 
 
 def deploy_service(store: Store, kind: Kind, ident: str, body: Any) -> JSONObject:
@@ -246,7 +248,7 @@ def deploy_service(store: Store, kind: Kind, ident: str, body: Any) -> JSONObjec
             raise conflict(f"an operation on this {kind.name} is already in progress")
         version = kind.deploy_version(service, body)
         now = store.now()
-        start_action(record, "DEPLOY", now, store.deploy_seconds, version=version)
+        start_action(state, ident, "DEPLOY", now, store.deploy_seconds, version)
         txn.dirty = True
         return render_status(ident, record, now)
 
@@ -264,7 +266,7 @@ def stop_service(store: Store, table: str, label: str, ident: str) -> JSONObject
             raise conflict(f"an operation on this {label} is already in progress")
         if record.get("action") == "STOP":
             raise conflict(f"this {label} is already stopped")
-        start_action(record, "STOP", now, store.deploy_seconds)
+        start_action(state, ident, "STOP", now, store.deploy_seconds)
         txn.dirty = True
         return render_status(ident, record, now)
 
@@ -275,8 +277,10 @@ def patch_service(store: Store, table: str, ident: str, changes: JSONObject) -> 
         service = _get(txn.state, table, ident, table[:-1])
         service.update(copy.deepcopy(changes))
         service["updated_at"] = iso(store.now())
+        if "environment" in changes:  # moved: the index is built again
+            reindex(txn.state)
         txn.dirty = True
-        return copy.deepcopy(service)
+        return copy_json(service)
 
 
 # ── routes ──────────────────────────────────────────────────────────────────────────────

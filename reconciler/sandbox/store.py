@@ -20,8 +20,9 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+from reconciler.sandbox.answers import copy_json
 from reconciler.sandbox.applications import JSONObject, clone_of, configure
-from reconciler.sandbox.backends import SERVICE_TABLES, Backend, Transaction, check_state
+from reconciler.sandbox.backends import Backend, Transaction, check_state
 from reconciler.sandbox.lifecycle import (
     check_writable,
     finish_deletes,
@@ -30,6 +31,7 @@ from reconciler.sandbox.lifecycle import (
 )
 from reconciler.sandbox.lifecycle import never_deployed as _never_deployed
 from reconciler.sandbox.problems import bad_request, conflict, not_found
+from reconciler.sandbox.service_index import index_of, reindex
 from reconciler.sandbox.variable_writes import copy_service_variables
 from reconciler.sandbox.variables import tables
 
@@ -63,7 +65,9 @@ class Store:
     def _txn(self) -> Iterator[Transaction]:
         with self.backend.transaction() as txn:
             now = self._clock()
-            if _settle(txn.state, now) | finish_deletes(txn.state, now):
+            if index_of(txn.state).due() and (
+                _settle(txn.state, now) | finish_deletes(txn.state, now)
+            ):
                 txn.dirty = True
             yield txn
 
@@ -78,7 +82,7 @@ class Store:
     # -- the hierarchy
     def list_organizations(self) -> list[JSONObject]:
         with self._txn() as txn:
-            return copy.deepcopy(list(txn.state["organizations"].values()))
+            return copy_json(list(txn.state["organizations"].values()))
 
     def list_projects(self, organization_id: str) -> list[JSONObject]:
         with self._txn() as txn:
@@ -86,7 +90,7 @@ class Store:
             _get(state, "organizations", organization_id, "organization")
             envs = list(state["environments"].values())
             return [
-                copy.deepcopy(p) | {"associated_environments_count": _count_envs(envs, p["id"])}
+                copy_json(p) | {"associated_environments_count": _count_envs(envs, p["id"])}
                 for p in state["projects"].values()
                 if p["organization"]["id"] == organization_id
             ]
@@ -94,31 +98,31 @@ class Store:
     def list_environments(self, project_id: str) -> list[JSONObject]:
         with self._txn() as txn:
             _get(txn.state, "projects", project_id, "project")
-            return [
-                copy.deepcopy(e)
-                for e in txn.state["environments"].values()
-                if e["project"]["id"] == project_id
-            ]
+            return copy_json(
+                [e for e in txn.state["environments"].values() if e["project"]["id"] == project_id]
+            )
 
     def list_organization_environments(self, organization_id: str) -> list[JSONObject]:
         keys = ("id", "created_at", "updated_at", "name", "organization", "project", "mode")
         with self._txn() as txn:
             _get(txn.state, "organizations", organization_id, "organization")
-            return [
-                {key: copy.deepcopy(e[key]) for key in keys if key in e}
-                for e in txn.state["environments"].values()
-                if e["organization"]["id"] == organization_id
-            ]
+            return copy_json(
+                [
+                    {key: e[key] for key in keys if key in e}
+                    for e in txn.state["environments"].values()
+                    if e["organization"]["id"] == organization_id
+                ]
+            )
 
     # -- applications
     def list_applications(self, environment_id: str) -> list[JSONObject]:
         with self._txn() as txn:
             _get(txn.state, "environments", environment_id, "environment")
-            return copy.deepcopy(_apps_in(txn.state, environment_id))
+            return copy_json(_apps_in(txn.state, environment_id))
 
     def get_application(self, application_id: str) -> JSONObject:
         with self._txn() as txn:
-            return copy.deepcopy(_get(txn.state, "applications", application_id, "application"))
+            return copy_json(_get(txn.state, "applications", application_id, "application"))
 
     def create_application(self, environment_id: str, body: Any) -> JSONObject:
         with self._txn() as txn:
@@ -135,9 +139,9 @@ class Store:
                 groups=_groups_of(state, env),
             )
             _check_name_free(state, environment_id, app["name"], app_id)
-            state["applications"][app_id] = app
+            index_of(state).add("applications", app)
             txn.dirty = True
-            return copy.deepcopy(app)
+            return copy_json(app)
 
     def edit_application(self, application_id: str, body: Any) -> JSONObject:
         with self._txn() as txn:
@@ -160,7 +164,7 @@ class Store:
             if record and record["count"]:
                 record["out_of_date"] = True
             txn.dirty = True
-            return copy.deepcopy(app)
+            return copy_json(app)
 
     def delete_application(self, application_id: str) -> None:
         with self._txn() as txn:
@@ -187,32 +191,32 @@ class Store:
                 now=iso(self._clock()),
                 new_id=_fresh_id,
             )
-            state["applications"][new_id] = app
+            index_of(state).add("applications", app)
             same_env = env_id == source_env["id"]
             now = iso(self._clock())
             copy_service_variables(state, source["id"], new_id, same_environment=same_env, now=now)
             txn.dirty = True
-            return copy.deepcopy(app)
+            return copy_json(app)
 
     # -- variables (sandbox.variables, sandbox.variable_writes) and databases
     def read_variables(self, operation: Callable[..., Any], *args: Any) -> Any:
         """``operation(state, *args)`` in one transaction; its answer, copied."""
         with self._txn() as txn:
-            return copy.deepcopy(operation(txn.state, *args))
+            return copy_json(operation(txn.state, *args))
 
     def write_variables(self, operation: Callable[..., Any], *args: Any) -> Any:
         """``operation(state, *args, now)`` in one transaction that saves; its answer, copied."""
         with self._txn() as txn:
             answer = operation(txn.state, *args, iso(self._clock()))
             txn.dirty = True
-            return copy.deepcopy(answer)
+            return copy_json(answer)
 
     def list_databases(self, environment_id: str) -> list[JSONObject]:
         with self._txn() as txn:
             _get(txn.state, "environments", environment_id, "environment")
             _, databases = tables(txn.state)
             found = [d for d in databases.values() if d["environment"]["id"] == environment_id]
-            return copy.deepcopy(found)
+            return copy_json(found)
 
     # -- deployments
     def deploy_application(self, application_id: str, body: Any) -> JSONObject:
@@ -228,7 +232,7 @@ class Store:
             record.pop("stopped", None)  # a deploy starts it again
             if record["pending"]:
                 raise conflict("a deployment of this application is already in progress")
-            start_action(record, "DEPLOY", now, self.deploy_seconds, version=commit)
+            start_action(state, application_id, "DEPLOY", now, self.deploy_seconds, commit)
             txn.dirty = True
             return render_status(application_id, record, now)
 
@@ -251,7 +255,7 @@ class Store:
     # -- for tests and the admin API
     def snapshot(self) -> JSONObject:
         with self._txn() as txn:
-            return copy.deepcopy(txn.state)
+            return copy_json(txn.state)
 
     def replace(self, state: Any) -> None:
         self.backend.replace(copy.deepcopy(check_state(state, "the new state")))
@@ -264,7 +268,7 @@ class Store:
             env_id = _find_environment(txn.state, environment, project)
             for app in _apps_in(txn.state, env_id):
                 if app["name"].lower() == name.lower():
-                    return copy.deepcopy(app)
+                    return copy_json(app)
             return None
 
     def environment_id(self, environment: str, *, project: str | None = None) -> str:
@@ -277,8 +281,10 @@ class Store:
             app = _get(txn.state, "applications", application_id, "application")
             app.update(copy.deepcopy(changes))
             app["updated_at"] = iso(self._clock())
+            if "environment" in changes:  # moved: the index is built again
+                reindex(txn.state)
             txn.dirty = True
-            return copy.deepcopy(app)
+            return copy_json(app)
 
     def add_environment(self, project: str, name: str, mode: str = "PREVIEW") -> JSONObject:
         """A new empty environment in the project named ``project`` (any case)."""
@@ -295,7 +301,7 @@ class Store:
             env = new_environment(env_id, name, mode, org_id, proj["id"], iso(self._clock()))
             state["environments"][env_id] = env
             txn.dirty = True
-            return copy.deepcopy(env)
+            return copy_json(env)
 
 
 # ── helpers ─────────────────────────────────────────────────────────────────────────────
@@ -332,7 +338,7 @@ def _get(state: JSONObject, table: str, ident: str, kind: str) -> JSONObject:
 
 
 def _apps_in(state: JSONObject, environment_id: str) -> list[JSONObject]:
-    return [a for a in state["applications"].values() if a["environment"]["id"] == environment_id]
+    return index_of(state).services_in("applications", environment_id)
 
 
 def _count_envs(environments: list[JSONObject], project_id: str) -> int:
@@ -348,17 +354,10 @@ def _groups_of(state: JSONObject, environment: JSONObject) -> dict[str, dict[str
 
 def _check_name_free(state: JSONObject, environment_id: str, name: str, own_id: str) -> None:
     """409 when another service of any kind in the environment has this name (any case)."""
-    for table in SERVICE_TABLES:
-        for service in state[table].values():
-            if (
-                service["environment"]["id"] == environment_id
-                and service["id"] != own_id
-                and service["name"].lower() == name.lower()
-            ):
-                kind = "an application" if table == "applications" else f"a {table[:-1]}"
-                raise conflict(
-                    f"{kind} named {service['name']!r} already exists in this environment"
-                )
+    for table, service in index_of(state).all_in(environment_id):
+        if service["id"] != own_id and service["name"].lower() == name.lower():
+            kind = "an application" if table == "applications" else f"a {table[:-1]}"
+            raise conflict(f"{kind} named {service['name']!r} already exists in this environment")
 
 
 def _clone_request(body: Any) -> tuple[str, str]:
@@ -388,15 +387,18 @@ def _find_environment(state: JSONObject, environment: str, project: str | None) 
 
 
 def start_action(
-    record: JSONObject,
+    state: JSONObject,
+    service_id: str,
     action: str,
     now: float,
     seconds: float,
     version: str | None = None,
     request_id: str | None = None,
 ) -> None:
-    """Start a DEPLOY (of ``version``) or a STOP on a service's deployment record;
-    ``request_id``: the deployment request it is part of (one per request by default)."""
+    """Start a DEPLOY (of ``version``) or a STOP on a service's deployment record (which
+    exists); ``request_id``: the deployment request it is part of (one per request by default)."""
+    record = state["deployments"][service_id]
+    index_of(state).note_due(service_id)
     record.update(request_id=request_id or str(uuid.uuid4()), requested_at=now, seconds=seconds)
     record.update(pending=True, action=action, failed=None)
     if action == "DEPLOY":
@@ -406,7 +408,8 @@ def start_action(
 def _settle(state: JSONObject, now: float) -> bool:
     """Finish the deployments and stops whose time is up; True when the state changed."""
     changed = False
-    for service_id, record in state["deployments"].items():
+    for service_id in index_of(state).due():
+        record = state["deployments"][service_id]
         if record["pending"] and now >= record["requested_at"] + record["seconds"]:
             record["pending"] = False
             changed = True

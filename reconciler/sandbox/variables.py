@@ -33,6 +33,7 @@ from typing import Any
 
 from reconciler.sandbox.applications import JSONObject
 from reconciler.sandbox.problems import bad_request, not_found
+from reconciler.sandbox.service_index import index_of
 
 SERVICE_TABLES = {"APPLICATION": "applications", "CONTAINER": "containers", "JOB": "jobs"}
 """The state table of each service scope (containers and jobs: when the sandbox has them)."""
@@ -96,10 +97,9 @@ def builtins_of(state: JSONObject, env_id: str) -> Iterator[JSONObject]:
         if db["environment"]["id"] == env_id:
             for suffix, secret in DATABASE_BUILTINS:
                 yield _builtin(db, db.get("type", "POSTGRESQL"), "DATABASE", suffix, secret)
-    for app in state["applications"].values():
-        if app["environment"]["id"] == env_id:
-            for suffix, secret in APPLICATION_BUILTINS:
-                yield _builtin(app, "APPLICATION", "APPLICATION", suffix, secret)
+    for app in index_of(state).services_in("applications", env_id):
+        for suffix, secret in APPLICATION_BUILTINS:
+            yield _builtin(app, "APPLICATION", "APPLICATION", suffix, secret)
 
 
 # ── what a parent sees ──────────────────────────────────────────────────────────────────
