@@ -31,8 +31,9 @@ from reconciler.sandbox.applications import JSONObject
 from reconciler.sandbox.lifecycle import check_writable, environment_statuses
 from reconciler.sandbox.lifecycle import never_deployed as _never_deployed
 from reconciler.sandbox.problems import bad_request, conflict
+from reconciler.sandbox.records import get_or_404, iso, render_status, start_action
 from reconciler.sandbox.services import KINDS_BY_NAME, Operation, services_in
-from reconciler.sandbox.store import Store, _get, iso, render_status, start_action
+from reconciler.sandbox.store import Store
 
 SECTIONS = {"applications": "application_id", "containers": "id", "jobs": "id"}
 IGNORED_SECTIONS = ("databases", "helms", "terraforms")
@@ -66,7 +67,7 @@ def fail_deploys_of(store: Store, version: str, state: str = "BUILD_ERROR") -> N
 
 def list_commits(store: Store, application_id: str) -> list[JSONObject]:
     with store.transaction() as txn:
-        app = _get(txn.state, "applications", application_id, "application")
+        app = get_or_404(txn.state, "applications", application_id, "application")
         repo = app.get("git_repository") or {}
         head = branch_head(txn.state, str(repo.get("url", "")), str(repo.get("branch", "")))
         now = store.now()
@@ -91,7 +92,7 @@ def deploy_environment(store: Store, environment_id: str, body: Any) -> JSONObje
         raise bad_request("the request body must be a DeployAllRequest object")
     with store.transaction() as txn:
         state = txn.state
-        _get(state, "environments", environment_id, "environment")
+        get_or_404(state, "environments", environment_id, "environment")
         items = [(s, i) for s, listed in _sections(body) for i in listed]
         if not items:
             raise bad_request("the request lists no service to deploy")
@@ -163,7 +164,7 @@ def environment_statuses_of(store: Store, environment_id: str) -> JSONObject:
     """``GET /environment/{id}/statuses``: applications, containers and jobs."""
     with store.transaction() as txn:
         state = txn.state
-        _get(state, "environments", environment_id, "environment")
+        get_or_404(state, "environments", environment_id, "environment")
         now = store.now()
 
         def statuses(table: str) -> list[JSONObject]:

@@ -3,7 +3,7 @@
 A stdlib ``ThreadingHTTPServer`` on 127.0.0.1 speaking HTTP/1.1 (keep-alive), one daemon
 thread per connection. Every path needs ``Authorization: Token <t>`` or ``Bearer <t>`` with
 the sandbox's token (401 otherwise). Qovery paths (``routes.ROUTES``) go through the faults, are
-logged and counted in flight, then call the ``store`` (containers and jobs: ``services``;
+logged and counted in flight, then call the ``store`` (every kind of service: ``services``;
 plain reads of the hierarchy: ``hierarchy``; variables: ``variables``, ``variable_writes``);
 ``/_sandbox/...`` paths are the admin API (request log, stats, faults, rate limit, clock,
 state), neither faulted nor logged. With a rate limit set (``ratelimit``), Qovery paths answer

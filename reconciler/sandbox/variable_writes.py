@@ -6,8 +6,9 @@ create; an alias or an override points from a higher scope to a lower one, never
 ``PUT`` replaces the whole variable; a delete takes the variable's aliases and overrides with
 it; built-ins are read-only. Each function takes the state of one store transaction.
 
-Neighbours: ``variables`` (visibility, answers), ``store`` (transactions, and the clone and
-delete of services, which call ``copy_service_variables`` / ``drop_service_variables``).
+Neighbours: ``variables`` (visibility, answers), ``store`` (transactions), ``services`` and
+``lifecycle`` (the clone and delete of services, which call ``copy_service_variables`` /
+``drop_service_variables``).
 """
 
 from __future__ import annotations
