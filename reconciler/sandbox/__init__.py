@@ -6,13 +6,14 @@
 
 Inside: ``seeding`` (seed YAML/dict → state; ``seeded_services`` for registries, containers
 and jobs), ``applications``, ``containers``, ``jobs`` (full objects of each kind of service,
-validation, with ``fields``), ``services`` (the operations of containers and jobs),
+validation, with ``fields``), ``services`` (the operations of every kind of service),
 ``hierarchy`` (plain reads of organizations, projects, environments, registries),
-``backends`` (the state: in memory, or a JSON file under ``flock``), ``store`` (the
-operations, each one atomic), ``faults`` (what to break), ``server`` (HTTP: routes, auth,
-log, admin API under ``/_sandbox/``). Outside: ``commands.sandbox`` (the CLI),
-``commands.common`` (``--sandbox``) and the tests. This package never imports httpx and
-never reads ``../shared``.
+``backends`` (the state: in memory, or a JSON file under ``flock``), ``service_index``
+(each environment's services, what is due), ``records`` (deployment records, lookups),
+``answers`` (copies, encoding), ``store`` (transactions, the hierarchy's lists), ``faults``
+(what to break), ``server`` (HTTP: routes, auth, log, admin API under ``/_sandbox/``).
+Outside: ``commands.sandbox`` (the CLI), ``commands.common`` (``--sandbox``) and the tests.
+This package never imports httpx and never reads ``../shared``.
 """
 
 from __future__ import annotations
@@ -166,7 +167,7 @@ class RunningSandbox:
 
     def edit_service_out_of_band(self, kind: str, service_id: str, **changes: Any) -> JSONObject:
         """Change top-level fields of a container or job without validation (the console)."""
-        return patch_service(self.store, KINDS_BY_NAME[kind].table, service_id, changes)
+        return patch_service(self.store, KINDS_BY_NAME[kind], service_id, changes)
 
 
 def start(

@@ -8,8 +8,8 @@ created, entries left out are deleted. Invalid bodies raise ``ApiProblem(400)``.
 Also: ``clone_of`` (a copy with fresh ids, not deployed). The parts (``port_entries``,
 ``storage_entries``, ``healthchecks_of``, ``groups_of``, ``autoscaling_of``...) are shared
 with ``containers`` and ``jobs``, which build the other kinds of service the same way.
-Pure functions over JSON dicts, reading each field with ``fields``; ``store`` calls them
-under its lock, ``seeding`` calls them to build seeded applications.
+Pure functions over JSON dicts, reading each field with ``fields``; ``services`` calls them
+under the store's lock, ``seeding`` calls them to build seeded applications.
 The field order of the objects built here follows the spec's ``Application`` schema.
 """
 
@@ -296,6 +296,31 @@ def _missing(where: str, key: str) -> str:
     raise bad_request(f"{where}{key} is required")
 
 
+def resources_of(body: Mapping[str, Any]) -> JSONObject:
+    """``cpu``, ``memory``, ``gpu``, then ``ephemeral_storage_in_gib`` when given: every kind's."""
+    result: JSONObject = {
+        "cpu": int_field(body, "cpu", 500),
+        "memory": int_field(body, "memory", 512),
+        "gpu": int_field(body, "gpu", 0),
+    }
+    ephemeral = int_field(body, "ephemeral_storage_in_gib", None)
+    if ephemeral is not None:
+        result["ephemeral_storage_in_gib"] = ephemeral
+    return result
+
+
+def service_extras(
+    body: Mapping[str, Any], groups: Mapping[str, Mapping[str, JSONObject]], icon_uri: str
+) -> JSONObject:
+    """``auto_deploy``, the annotations and labels groups (of the organization's, by id in
+    ``groups``) and ``icon_uri``: what every kind shares."""
+    result: JSONObject = {"auto_deploy": bool_field(body, "auto_deploy", True)}
+    for kind in ("annotations_groups", "labels_groups"):
+        result[kind] = groups_of(list_field(body, kind), kind, groups.get(kind, {}))
+    result["icon_uri"] = str_field(body, "icon_uri", icon_uri)
+    return result
+
+
 # ── the whole object ────────────────────────────────────────────────────────────────────
 
 
@@ -358,14 +383,8 @@ def _identity_and_build(
         "description": str_field(app, "description", "", "") or "",
         "build_mode": enum_field(app, "build_mode", ("DOCKER",), "DOCKER"),
         "dockerfile_path": str_field(app, "dockerfile_path", "Dockerfile", "", nullable=True),
-        "cpu": int_field(app, "cpu", 500),
-        "memory": int_field(app, "memory", 512),
-        "gpu": int_field(app, "gpu", 0),
     }
-    ephemeral = int_field(app, "ephemeral_storage_in_gib", None)
-    if ephemeral is not None:
-        result["ephemeral_storage_in_gib"] = ephemeral
-    return result
+    return result | resources_of(app)
 
 
 def _runtime(
@@ -389,10 +408,7 @@ def _runtime(
     entrypoint = str_field(app, "entrypoint", None)
     if entrypoint is not None:
         result["entrypoint"] = entrypoint
-    result["auto_deploy"] = bool_field(app, "auto_deploy", True)
-    for kind in ("annotations_groups", "labels_groups"):
-        result[kind] = groups_of(list_field(app, kind), kind, groups.get(kind, {}))
-    result["icon_uri"] = str_field(app, "icon_uri", ICON_URI)
+    result |= service_extras(app, groups, ICON_URI)
     result["service_type"] = "APPLICATION"
     result["docker_target_build_stage"] = str_field(
         app, "docker_target_build_stage", None, "", nullable=True

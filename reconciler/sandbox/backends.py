@@ -24,13 +24,18 @@ A deployment's ``commit`` is the version deployed: a commit id, or an image tag;
 ``action`` is DEPLOY (absent in older states) or STOP. The tables added after the first
 version (``ADDED_KEYS``) read as empty from an older state file.
 
+Both hold the state as a ``State``: the dict itself, which also carries the index of its
+services (``service_index``); the ``FileBackend`` loads a new one, so a new index, in every
+transaction.
+
 Neighbours: ``store`` runs its operations in a ``transaction()`` here, ``seeding`` starts
-from ``empty_state``.
+from ``empty_state``, ``service_index`` indexes the services.
 """
 
 from __future__ import annotations
 
 import contextlib
+import copy
 import fcntl
 import json
 import os
@@ -62,6 +67,26 @@ SERVICE_TABLES = ("applications", "containers", "jobs")
 """The tables of services, whose names are unique together in an environment."""
 
 
+class State(dict[str, Any]):
+    """A state as the backends hold it: to encoders and copies, the plain JSON object it is;
+    it also carries its services' index (``service_index.index_of``), never saved."""
+
+    __slots__ = ("index",)
+
+    def __init__(self, state: JSONObject) -> None:
+        super().__init__(state)
+        self.index: Any = None  # a service_index.ServiceIndex, built on first use
+
+    def __copy__(self) -> JSONObject:
+        return dict(self)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> JSONObject:
+        return copy.deepcopy(dict(self), memo)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return dict, (dict(self),)
+
+
 def empty_state() -> JSONObject:
     return {"version": STATE_VERSION} | {key: {} for key in STATE_KEYS}
 
@@ -90,7 +115,7 @@ class MemoryBackend:
     """The state in this process only."""
 
     def __init__(self, state: JSONObject) -> None:
-        self._state = state
+        self._state = State(state)
         self._lock = threading.Lock()
 
     @contextlib.contextmanager
@@ -100,7 +125,7 @@ class MemoryBackend:
 
     def replace(self, state: JSONObject) -> None:
         with self._lock:
-            self._state = state
+            self._state = State(state)
 
 
 class FileBackend:
@@ -131,7 +156,7 @@ class FileBackend:
                 state = json.load(handle)
         except (OSError, ValueError) as exc:
             raise bad_request(f"cannot read the sandbox state {self.path}: {exc}") from None
-        return check_state(state, f"the file {self.path}")
+        return State(check_state(state, f"the file {self.path}"))
 
     def _save(self, state: JSONObject) -> None:
         directory = os.path.dirname(self.path)

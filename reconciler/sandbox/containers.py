@@ -8,10 +8,10 @@ required on create and on edit alike; a ``registry_id`` that is not a registry o
 organization is a 400. Ports and storage follow the application's id rules. The GPU limit
 is spelled ``maximum_gpu`` here (``maximun_gpu`` on applications).
 
-Also the parts a job shares (``image_source``, ``required_text``, ``service_basics``,
-``service_extras``). Pure functions over JSON dicts, built from the parts of
-``applications``; ``services`` calls them under the store's lock, ``seeded_services`` to
-build seeded containers. The field order follows the spec's ``ContainerResponse``.
+Also the parts a job shares (``image_source``, ``required_text``, ``service_basics``).
+Pure functions over JSON dicts, built from the parts of ``applications``; ``services`` calls
+them under the store's lock, ``seeded_services`` to build seeded containers. The field
+order follows the spec's ``ContainerResponse``.
 """
 
 from __future__ import annotations
@@ -30,9 +30,10 @@ from reconciler.sandbox.applications import (
     check_instances,
     check_resources,
     entries_of,
-    groups_of,
     healthchecks_of,
     port_entries,
+    resources_of,
+    service_extras,
     storage_entries,
 )
 from reconciler.sandbox.fields import (
@@ -85,23 +86,9 @@ def service_basics(body: Mapping[str, Any], environment_id: str) -> JSONObject:
         "maximum_gpu": 0,
         "name": required_text(body, "name"),
         "description": str_field(body, "description", "", "") or "",
-        "cpu": int_field(body, "cpu", 500),
-        "memory": int_field(body, "memory", 512),
-        "gpu": int_field(body, "gpu", 0),
     }
-    ephemeral = int_field(body, "ephemeral_storage_in_gib", None)
-    if ephemeral is not None:
-        result["ephemeral_storage_in_gib"] = ephemeral
+    result |= resources_of(body)
     result["cpu_architecture"] = enum_field(body, "cpu_architecture", CPU_ARCHITECTURES, "AMD64")
-    return result
-
-
-def service_extras(body: Mapping[str, Any], catalog: Catalog, icon_uri: str) -> JSONObject:
-    """``auto_deploy``, the groups and ``icon_uri``: what containers and jobs share."""
-    result: JSONObject = {"auto_deploy": bool_field(body, "auto_deploy", True)}
-    for kind in ("annotations_groups", "labels_groups"):
-        result[kind] = groups_of(list_field(body, kind), kind, catalog.get(kind, {}))
-    result["icon_uri"] = str_field(body, "icon_uri", icon_uri)
     return result
 
 

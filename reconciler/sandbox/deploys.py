@@ -23,17 +23,18 @@ kinds' deploy bodies, reused per item), ``server`` (``deploy_routes``).
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import uuid
 from typing import Any
 
+from reconciler.sandbox.answers import copy_json
 from reconciler.sandbox.applications import JSONObject
 from reconciler.sandbox.lifecycle import check_writable, environment_statuses
 from reconciler.sandbox.lifecycle import never_deployed as _never_deployed
 from reconciler.sandbox.problems import bad_request, conflict
+from reconciler.sandbox.records import get_or_404, iso, render_status, start_action
 from reconciler.sandbox.services import KINDS_BY_NAME, Operation, services_in
-from reconciler.sandbox.store import Store, _get, iso, render_status, start_action
+from reconciler.sandbox.store import Store
 
 SECTIONS = {"applications": "application_id", "containers": "id", "jobs": "id"}
 IGNORED_SECTIONS = ("databases", "helms", "terraforms")
@@ -69,7 +70,7 @@ def list_commits(store: Store, table: str, service_id: str) -> list[JSONObject]:
     """The last commits of the branch an application, or a job built from a Dockerfile, is
     built from; 400 for a job run from an image (it has no branch)."""
     with store.transaction() as txn:
-        service = _get(txn.state, table, service_id, table[:-1])
+        service = get_or_404(txn.state, table, service_id, table[:-1])
         if table == "jobs":
             docker = (service.get("source") or {}).get("docker")
             if not isinstance(docker, dict):
@@ -100,7 +101,7 @@ def deploy_environment(store: Store, environment_id: str, body: Any) -> JSONObje
         raise bad_request("the request body must be a DeployAllRequest object")
     with store.transaction() as txn:
         state = txn.state
-        _get(state, "environments", environment_id, "environment")
+        get_or_404(state, "environments", environment_id, "environment")
         items = [(s, i) for s, listed in _sections(body) for i in listed]
         if not items:
             raise bad_request("the request lists no service to deploy")
@@ -109,7 +110,7 @@ def deploy_environment(store: Store, environment_id: str, body: Any) -> JSONObje
         ]
         now, request_id = store.now(), str(uuid.uuid4())
         for section, service, item in services:
-            _version(section, copy.deepcopy(service), item)  # refused before anything starts
+            _version(section, copy_json(service), item)  # refused before anything starts
             check_writable(state, service["id"], now)
             record = state["deployments"].get(service["id"])
             if record and record["pending"]:
@@ -118,7 +119,9 @@ def deploy_environment(store: Store, environment_id: str, body: Any) -> JSONObje
             version = _version(section, service, item)
             record = state["deployments"].setdefault(service["id"], _never_deployed())
             record.pop("stopped", None)  # a deploy starts it again
-            start_action(record, "DEPLOY", now, store.deploy_seconds, version, request_id)
+            start_action(
+                state, service["id"], "DEPLOY", now, store.deploy_seconds, version, request_id
+            )
         txn.dirty = True
         return {
             "id": environment_id,
@@ -170,7 +173,7 @@ def environment_statuses_of(store: Store, environment_id: str) -> JSONObject:
     """``GET /environment/{id}/statuses``: applications, containers and jobs."""
     with store.transaction() as txn:
         state = txn.state
-        _get(state, "environments", environment_id, "environment")
+        get_or_404(state, "environments", environment_id, "environment")
         now = store.now()
 
         def statuses(table: str) -> list[JSONObject]:
@@ -180,7 +183,7 @@ def environment_statuses_of(store: Store, environment_id: str) -> JSONObject:
             ]
 
         others = {"containers": statuses("containers"), "jobs": statuses("jobs")}
-        return copy.deepcopy(environment_statuses(environment_id, statuses("applications"), others))
+        return copy_json(environment_statuses(environment_id, statuses("applications"), others))
 
 
 def deploy_routes() -> list[tuple[str, str, Operation]]:

@@ -8,24 +8,25 @@ Neighbours: ``store`` (the state and its lists), ``server`` (``hierarchy_routes`
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from typing import Any
 
+from reconciler.sandbox.answers import copy_json
 from reconciler.sandbox.applications import JSONObject
-from reconciler.sandbox.store import Store, _get
+from reconciler.sandbox.records import get_or_404
+from reconciler.sandbox.store import Store
 
 Operation = Callable[[Store, str, Any], tuple[int, Any]]
 
 
 def get_organization(store: Store, organization_id: str) -> JSONObject:
     with store.transaction() as txn:
-        return copy.deepcopy(_get(txn.state, "organizations", organization_id, "organization"))
+        return copy_json(get_or_404(txn.state, "organizations", organization_id, "organization"))
 
 
 def get_project(store: Store, project_id: str) -> JSONObject:
     with store.transaction() as txn:
-        project = copy.deepcopy(_get(txn.state, "projects", project_id, "project"))
+        project = copy_json(get_or_404(txn.state, "projects", project_id, "project"))
         project["associated_environments_count"] = sum(
             1 for e in txn.state["environments"].values() if e["project"]["id"] == project_id
         )
@@ -34,14 +35,14 @@ def get_project(store: Store, project_id: str) -> JSONObject:
 
 def get_environment(store: Store, environment_id: str) -> JSONObject:
     with store.transaction() as txn:
-        return copy.deepcopy(_get(txn.state, "environments", environment_id, "environment"))
+        return copy_json(get_or_404(txn.state, "environments", environment_id, "environment"))
 
 
 def list_registries(store: Store, organization_id: str) -> list[JSONObject]:
     with store.transaction() as txn:
-        _get(txn.state, "organizations", organization_id, "organization")
+        get_or_404(txn.state, "organizations", organization_id, "organization")
         registries = txn.state["registries"].get(organization_id, {})
-        return copy.deepcopy(list(registries.values()))
+        return copy_json(list(registries.values()))
 
 
 def _none_held(store: Store, environment_id: str) -> JSONObject:

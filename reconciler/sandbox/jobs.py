@@ -28,13 +28,13 @@ from reconciler.sandbox.applications import (
     clone_of,
     git_repository_of,
     healthchecks_of,
+    service_extras,
 )
 from reconciler.sandbox.containers import (
     Catalog,
     image_source,
     required_text,
     service_basics,
-    service_extras,
 )
 from reconciler.sandbox.fields import bool_field, enum_field, int_field, object_field, str_field
 from reconciler.sandbox.problems import bad_request

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.sandbox.backends import SERVICE_TABLES
 from reconciler.sandbox.problems import conflict
+from reconciler.sandbox.service_index import index_of
 from reconciler.sandbox.variable_writes import drop_service_variables
 
 JSONObject = dict[str, Any]
@@ -48,14 +48,16 @@ def start_delete(state: JSONObject, app_id: str, now: float, seconds: float) -> 
     record = state["deployments"].setdefault(app_id, never_deployed())
     if record.get("deleting_at") is None:  # a second DELETE changes nothing
         record.update(deleting_at=now, delete_seconds=seconds)
+        index_of(state).note_due(app_id)
 
 
 def finish_deletes(state: JSONObject, now: float) -> bool:
     """Remove the services whose delete is over; True when the state changed."""
+    deployments = state["deployments"]
     done = [
         app_id
-        for app_id, record in state["deployments"].items()
-        if record.get("deleting_at") is not None
+        for app_id in index_of(state).due()
+        if (record := deployments[app_id]).get("deleting_at") is not None
         and now >= record["deleting_at"] + float(record.get("delete_seconds", 0.0))
     ]
     for app_id in done:
@@ -66,8 +68,7 @@ def finish_deletes(state: JSONObject, now: float) -> bool:
 def _remove(state: JSONObject, app_id: str) -> None:
     """The service gone, with its deployment record and its variables (and what pointed at
     them or at its built-ins)."""
-    for table in SERVICE_TABLES:  # any kind: ids never collide
-        state.get(table, {}).pop(app_id, None)
+    index_of(state).remove(app_id)  # of any kind: ids never collide
     state["deployments"].pop(app_id, None)
     drop_service_variables(state, app_id)
 

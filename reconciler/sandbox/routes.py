@@ -3,8 +3,9 @@
 ``ROUTES`` pairs a method and a path pattern (ids as ``([^/]+)``) with an operation
 ``(store, id, body) -> (status, payload)``; ``route`` finds a request's operation (404 or
 405 otherwise) and ``template`` names the route a path belongs to, for the request log and
-faults. Containers and jobs add theirs from ``services``, plain reads of the hierarchy from
-``hierarchy``, variables from ``variables`` and ``variable_writes``.
+faults. Every kind of service (applications, containers, jobs) adds its routes from
+``services``, plain reads of the hierarchy from ``hierarchy``, variables from ``variables``
+and ``variable_writes``.
 
 Neighbours: ``server`` (the only caller), ``store`` (the operations).
 """
@@ -56,27 +57,6 @@ ROUTES: list[tuple[str, re.Pattern[str], Operation]] = [
             r"/project/([^/]+)/environment",
             lambda s, i, b: (200, _results(s.list_environments(i))),
         ),
-        (
-            "GET",
-            r"/environment/([^/]+)/application",
-            lambda s, i, b: (200, _results(s.list_applications(i))),
-        ),
-        (
-            "POST",
-            r"/environment/([^/]+)/application",
-            lambda s, i, b: (201, s.create_application(i, b)),
-        ),
-        (
-            "GET",
-            r"/environment/([^/]+)/application/status",
-            lambda s, i, b: (200, _results(s.list_application_statuses(i))),
-        ),
-        ("GET", r"/application/([^/]+)", lambda s, i, b: (200, s.get_application(i))),
-        ("PUT", r"/application/([^/]+)", lambda s, i, b: (200, s.edit_application(i, b))),
-        ("DELETE", r"/application/([^/]+)", lambda s, i, b: (204, s.delete_application(i))),
-        ("POST", r"/application/([^/]+)/clone", lambda s, i, b: (202, s.clone_application(i, b))),
-        ("POST", r"/application/([^/]+)/deploy", lambda s, i, b: (202, s.deploy_application(i, b))),
-        ("GET", r"/application/([^/]+)/status", lambda s, i, b: (200, s.get_application_status(i))),
         (
             "GET",
             r"/environment/([^/]+)/database",

@@ -3,7 +3,7 @@
 A stdlib ``ThreadingHTTPServer`` on 127.0.0.1 speaking HTTP/1.1 (keep-alive), one daemon
 thread per connection. Every path needs ``Authorization: Token <t>`` or ``Bearer <t>`` with
 the sandbox's token (401 otherwise). Qovery paths (``routes.ROUTES``) go through the faults, are
-logged and counted in flight, then call the ``store`` (containers and jobs: ``services``;
+logged and counted in flight, then call the ``store`` (every kind of service: ``services``;
 plain reads of the hierarchy: ``hierarchy``; variables: ``variables``, ``variable_writes``);
 ``/_sandbox/...`` paths are the admin API (request log, stats, faults, rate limit, clock,
 state), neither faulted nor logged. With a rate limit set (``ratelimit``), Qovery paths answer
@@ -28,6 +28,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from reconciler.sandbox.answers import encode
 from reconciler.sandbox.clock import SandboxClock
 from reconciler.sandbox.faults import Decision, Faults, Rule
 from reconciler.sandbox.problems import ApiProblem, bad_request
@@ -278,7 +279,7 @@ class Handler(BaseHTTPRequestHandler):
         if status == 204:
             self._send(204, b"", None, {})
             return 204
-        body = json.dumps(payload).encode()
+        body = encode(payload)
         if action == "truncate":
             self._send(status, body[: len(body) // 2], "application/json", {}, length=len(body))
             self.close_connection = True
@@ -352,7 +353,7 @@ class Handler(BaseHTTPRequestHandler):
 
     # -- writing
     def _send_json(self, status: int, payload: Payload) -> None:
-        self._send(status, json.dumps(payload).encode(), "application/json", {})
+        self._send(status, encode(payload), "application/json", {})
 
     def _send(
         self,

@@ -1,17 +1,20 @@
-"""The operations of containers and jobs, each one atomic, and the stop of any service.
+"""The operations of every kind of service (applications, containers, jobs), each atomic.
 
-A ``Kind`` says what differs between containers and jobs (its table, how a request body
-becomes a full object, how a clone is made, which version a deploy body asks for); the
-operations are the same for both: list, get, create, full-replace edit, delete (at once,
-as for applications), clone, deploy, stop, status. Names are unique per environment across
-applications, containers and jobs (``store._check_name_free``). Deployments and stops
-share the store's records (``backends``) and its lazy clock: a deploy or stop goes QUEUED,
-then ongoing, then done after the store's ``deploy_seconds``; a container (or an image job)
+A ``Kind`` says what differs between the kinds (its table, how a request body becomes a
+full object, how a clone is made, which version a deploy body asks for); the operations are
+the same for all: list, get, create, full-replace edit, delete (under way for the store's
+delay, then gone with its variables: ``lifecycle``), clone, deploy, stop, status. Names are
+unique per environment across the kinds (``check_name_free``). Deployments and stops share
+the store's records (``records``) and its lazy clock: a deploy or stop goes QUEUED, then
+ongoing, then done after the store's ``deploy_seconds``; a container (or an image job)
 deployed at another tag takes that tag at once (inferred from the console's "deploy another
-version").
+version"). Two differences stay with applications, as they were: a clone copies the
+application's own variables (``copy_service_variables``), and a deploy body without its
+commit is refused before anything else.
 
-Neighbours: ``containers`` and ``jobs`` build the objects, ``store`` keeps the state and
-the helpers shared with applications, ``server`` routes requests here (``service_routes``).
+Neighbours: ``applications``, ``containers`` and ``jobs`` build the objects, ``store`` keeps
+the state (its application methods are these operations), ``server`` routes requests here
+(``service_routes``).
 """
 
 from __future__ import annotations
@@ -20,26 +23,23 @@ import copy
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from reconciler.sandbox.applications import JSONObject, clone_of
+from reconciler.sandbox.answers import copy_json
+from reconciler.sandbox.applications import JSONObject, clone_of, configure
 from reconciler.sandbox.containers import configure_container
 from reconciler.sandbox.jobs import configure_job, job_clone_of
 from reconciler.sandbox.lifecycle import check_writable, start_delete
 from reconciler.sandbox.lifecycle import never_deployed as _never_deployed
 from reconciler.sandbox.problems import bad_request, conflict
-from reconciler.sandbox.store import (
-    Store,
-    _check_name_free,
-    _clone_request,
-    _fresh_id,
-    _get,
-    iso,
-    render_status,
-    start_action,
-)
+from reconciler.sandbox.records import get_or_404, iso, render_status, start_action
+from reconciler.sandbox.service_index import index_of, reindex
+from reconciler.sandbox.variable_writes import copy_service_variables
 
-Operation = Callable[[Store, str, Any], tuple[int, Any]]
+if TYPE_CHECKING:
+    from reconciler.sandbox.store import Store
+
+Operation = Callable[["Store", str, Any], tuple[int, Any]]
 
 
 @dataclass(frozen=True)
@@ -51,10 +51,23 @@ class Kind:
     configure: Callable[..., JSONObject]  # a request body -> the full object
     clone: Callable[..., JSONObject]  # a source object -> its copy
     deploy_version: Callable[[JSONObject, Any], str]  # (service, deploy body) -> version
+    deploy_body: Callable[[Any], object] = lambda body: None  # checked before anything else
+    copies_variables: bool = False  # a clone copies the service's own variables
 
 
-def _container_clone(source: JSONObject, *, service_id: str, **rest: Any) -> JSONObject:
+def _configure_application(body: Any, *, service_id: str, catalog: Any, **rest: Any) -> JSONObject:
+    return configure(body, app_id=service_id, groups=catalog, **rest)
+
+
+def _plain_clone(source: JSONObject, *, service_id: str, **rest: Any) -> JSONObject:
     return clone_of(source, app_id=service_id, **rest)
+
+
+def _commit(body: Any) -> str:
+    commit = body.get("git_commit_id") if isinstance(body, dict) else None
+    if not isinstance(commit, str) or not commit.strip():
+        raise bad_request("git_commit_id is required and must be a non-empty string")
+    return commit
 
 
 def _container_version(container: JSONObject, body: Any) -> str:
@@ -89,11 +102,18 @@ def _text(body: Any, key: str) -> str | None:
     return value
 
 
-CONTAINER = Kind(
-    "container", "containers", configure_container, _container_clone, _container_version
+APPLICATION = Kind(
+    "application",
+    "applications",
+    _configure_application,
+    _plain_clone,
+    lambda _app, body: _commit(body),
+    deploy_body=_commit,
+    copies_variables=True,
 )
+CONTAINER = Kind("container", "containers", configure_container, _plain_clone, _container_version)
 JOB = Kind("job", "jobs", configure_job, job_clone_of, _job_version)
-KINDS = (CONTAINER, JOB)
+KINDS = (APPLICATION, CONTAINER, JOB)
 KINDS_BY_NAME = {kind.name: kind for kind in KINDS}
 
 
@@ -109,7 +129,30 @@ def catalog_of(state: JSONObject, environment: JSONObject) -> dict[str, dict[str
 
 
 def services_in(state: JSONObject, table: str, environment_id: str) -> list[JSONObject]:
-    return [s for s in state[table].values() if s["environment"]["id"] == environment_id]
+    return index_of(state).services_in(table, environment_id)
+
+
+def check_name_free(state: JSONObject, environment_id: str, name: str, own_id: str) -> None:
+    """409 when another service of any kind in the environment has this name (any case)."""
+    for table, service in index_of(state).all_in(environment_id):
+        if service["id"] != own_id and service["name"].lower() == name.lower():
+            kind = "an application" if table == "applications" else f"a {table[:-1]}"
+            raise conflict(f"{kind} named {service['name']!r} already exists in this environment")
+
+
+def _clone_request(body: Any) -> tuple[str, str]:
+    if not isinstance(body, dict):
+        raise bad_request("the request body must be an object {name, environment_id}")
+    name, env_id = body.get("name"), body.get("environment_id")
+    if not isinstance(name, str) or not name.strip():
+        raise bad_request("name is required")
+    if not isinstance(env_id, str) or not env_id:
+        raise bad_request("environment_id is required")
+    return name, env_id
+
+
+def _fresh_id(_key: str) -> str:
+    return str(uuid.uuid4())
 
 
 # ── reads ───────────────────────────────────────────────────────────────────────────────
@@ -117,18 +160,18 @@ def services_in(state: JSONObject, table: str, environment_id: str) -> list[JSON
 
 def list_services(store: Store, kind: Kind, environment_id: str) -> list[JSONObject]:
     with store.transaction() as txn:
-        _get(txn.state, "environments", environment_id, "environment")
-        return copy.deepcopy(services_in(txn.state, kind.table, environment_id))
+        get_or_404(txn.state, "environments", environment_id, "environment")
+        return copy_json(services_in(txn.state, kind.table, environment_id))
 
 
 def get_service(store: Store, kind: Kind, ident: str) -> JSONObject:
     with store.transaction() as txn:
-        return copy.deepcopy(_get(txn.state, kind.table, ident, kind.name))
+        return copy_json(get_or_404(txn.state, kind.table, ident, kind.name))
 
 
-def service_status(store: Store, table: str, label: str, ident: str) -> JSONObject:
+def service_status(store: Store, kind: Kind, ident: str) -> JSONObject:
     with store.transaction() as txn:
-        _get(txn.state, table, ident, label)
+        get_or_404(txn.state, kind.table, ident, kind.name)
         record = txn.state["deployments"].get(ident, _never_deployed())
         return render_status(ident, record, store.now())
 
@@ -136,7 +179,7 @@ def service_status(store: Store, table: str, label: str, ident: str) -> JSONObje
 def service_statuses(store: Store, kind: Kind, environment_id: str) -> list[JSONObject]:
     with store.transaction() as txn:
         state = txn.state
-        _get(state, "environments", environment_id, "environment")
+        get_or_404(state, "environments", environment_id, "environment")
         now = store.now()
         return [
             render_status(s["id"], state["deployments"].get(s["id"], _never_deployed()), now)
@@ -161,7 +204,7 @@ def find_service(
 def create_service(store: Store, kind: Kind, environment_id: str, body: Any) -> JSONObject:
     with store.transaction() as txn:
         state = txn.state
-        env = _get(state, "environments", environment_id, "environment")
+        env = get_or_404(state, "environments", environment_id, "environment")
         service_id = str(uuid.uuid4())
         service = kind.configure(
             body,
@@ -172,17 +215,17 @@ def create_service(store: Store, kind: Kind, environment_id: str, body: Any) -> 
             new_id=_fresh_id,
             catalog=catalog_of(state, env),
         )
-        _check_name_free(state, environment_id, service["name"], service_id)
-        state[kind.table][service_id] = service
+        check_name_free(state, environment_id, service["name"], service_id)
+        index_of(state).add(kind.table, service)
         txn.dirty = True
-        return copy.deepcopy(service)
+        return copy_json(service)
 
 
 def edit_service(store: Store, kind: Kind, ident: str, body: Any) -> JSONObject:
     """A FULL replace of the service's configuration by ``body``."""
     with store.transaction() as txn:
         state = txn.state
-        old = _get(state, kind.table, ident, kind.name)
+        old = get_or_404(state, kind.table, ident, kind.name)
         check_writable(state, ident, store.now())  # 409 while it is being deleted
         env_id = old["environment"]["id"]
         service = kind.configure(
@@ -194,19 +237,19 @@ def edit_service(store: Store, kind: Kind, ident: str, body: Any) -> JSONObject:
             new_id=_fresh_id,
             catalog=catalog_of(state, state["environments"][env_id]),
         )
-        _check_name_free(state, env_id, service["name"], ident)
+        check_name_free(state, env_id, service["name"], ident)
         state[kind.table][ident] = service
         record = state["deployments"].get(ident)
         if record and record["count"]:
             record["out_of_date"] = True
         txn.dirty = True
-        return copy.deepcopy(service)
+        return copy_json(service)
 
 
 def delete_service(store: Store, kind: Kind, ident: str) -> None:
     with store.transaction() as txn:
-        _get(txn.state, kind.table, ident, kind.name)
-        # as for applications: under way for the store's delay, then gone with its variables
+        get_or_404(txn.state, kind.table, ident, kind.name)
+        # under way for the store's delay, then gone with its variables
         start_delete(txn.state, ident, store.now(), store.delete_seconds)
         txn.dirty = True
 
@@ -214,86 +257,79 @@ def delete_service(store: Store, kind: Kind, ident: str) -> None:
 def clone_service(store: Store, kind: Kind, ident: str, body: Any) -> JSONObject:
     with store.transaction() as txn:
         state = txn.state
-        source = _get(state, kind.table, ident, kind.name)
+        source = get_or_404(state, kind.table, ident, kind.name)
         name, env_id = _clone_request(body)
-        target = _get(state, "environments", env_id, "environment")
+        target = get_or_404(state, "environments", env_id, "environment")
         source_env = state["environments"][source["environment"]["id"]]
         if target["organization"]["id"] != source_env["organization"]["id"]:
             raise bad_request("cannot clone into an environment of another organization")
         new_id = str(uuid.uuid4())
-        _check_name_free(state, env_id, name, new_id)
+        check_name_free(state, env_id, name, new_id)
+        now = iso(store.now())
         clone = kind.clone(
-            source,
-            service_id=new_id,
-            name=name,
-            environment_id=env_id,
-            now=iso(store.now()),
-            new_id=_fresh_id,
+            source, service_id=new_id, name=name, environment_id=env_id, now=now, new_id=_fresh_id
         )
-        state[kind.table][new_id] = clone
+        index_of(state).add(kind.table, clone)
+        if kind.copies_variables:
+            same = env_id == source_env["id"]
+            copy_service_variables(state, ident, new_id, same_environment=same, now=now)
         txn.dirty = True
-        return copy.deepcopy(clone)
+        return copy_json(clone)
 
 
 def deploy_service(store: Store, kind: Kind, ident: str, body: Any) -> JSONObject:
+    kind.deploy_body(body)
     with store.transaction() as txn:
         state = txn.state
-        service = _get(state, kind.table, ident, kind.name)
+        service = get_or_404(state, kind.table, ident, kind.name)
+        now = store.now()
+        check_writable(state, ident, now)  # 409 while it is being deleted
+        record = state["deployments"].setdefault(ident, _never_deployed())
+        record.pop("stopped", None)  # a deploy starts it again
+        if record["pending"]:
+            raise conflict(f"an operation on this {kind.name} is already in progress")
+        version = kind.deploy_version(service, body)
+        start_action(state, ident, "DEPLOY", now, store.deploy_seconds, version)
+        txn.dirty = True
+        return render_status(ident, record, now)
+
+
+def stop_service(store: Store, kind: Kind, ident: str) -> JSONObject:
+    """``POST /{kind}/{id}/stop``: 202 and STOPPED after the store's delay; 409 when an
+    operation is in progress or the service is already stopped, as the spec declares."""
+    with store.transaction() as txn:
+        state = txn.state
+        get_or_404(state, kind.table, ident, kind.name)
         now = store.now()
         check_writable(state, ident, now)  # 409 while it is being deleted
         record = state["deployments"].setdefault(ident, _never_deployed())
         if record["pending"]:
             raise conflict(f"an operation on this {kind.name} is already in progress")
-        version = kind.deploy_version(service, body)
-        now = store.now()
-        start_action(record, "DEPLOY", now, store.deploy_seconds, version=version)
-        txn.dirty = True
-        return render_status(ident, record, now)
-
-
-def stop_service(store: Store, table: str, label: str, ident: str) -> JSONObject:
-    """``POST /{kind}/{id}/stop``: 202 and STOPPED after the store's delay; 409 when an
-    operation is in progress or the service is already stopped, as the spec declares."""
-    with store.transaction() as txn:
-        state = txn.state
-        _get(state, table, ident, label)
-        now = store.now()
-        check_writable(state, ident, now)  # 409 while it is being deleted
-        record = state["deployments"].setdefault(ident, _never_deployed())
-        if record["pending"]:
-            raise conflict(f"an operation on this {label} is already in progress")
         if record.get("action") == "STOP":
-            raise conflict(f"this {label} is already stopped")
-        start_action(record, "STOP", now, store.deploy_seconds)
+            raise conflict(f"this {kind.name} is already stopped")
+        start_action(state, ident, "STOP", now, store.deploy_seconds)
         txn.dirty = True
         return render_status(ident, record, now)
 
 
-def patch_service(store: Store, table: str, ident: str, changes: JSONObject) -> JSONObject:
+def patch_service(store: Store, kind: Kind, ident: str, changes: JSONObject) -> JSONObject:
     """An out-of-band change: top-level fields replaced as given, without any check."""
     with store.transaction() as txn:
-        service = _get(txn.state, table, ident, table[:-1])
+        service = get_or_404(txn.state, kind.table, ident, kind.name)
         service.update(copy.deepcopy(changes))
         service["updated_at"] = iso(store.now())
+        if "environment" in changes:  # moved: the index is built again
+            reindex(txn.state)
         txn.dirty = True
-        return copy.deepcopy(service)
+        return copy_json(service)
 
 
 # ── routes ──────────────────────────────────────────────────────────────────────────────
 
 
 def service_routes() -> list[tuple[str, str, Operation]]:
-    """The routes of containers and jobs, and the stop of applications, for ``server``."""
-    routes: list[tuple[str, str, Operation]] = [
-        (
-            "POST",
-            r"/application/([^/]+)/stop",
-            lambda s, i, b: (202, stop_service(s, "applications", "application", i)),
-        )
-    ]
-    for kind in KINDS:
-        routes += _kind_routes(kind)
-    return routes
+    """The routes of every kind of service, for ``server``."""
+    return [route for kind in KINDS for route in _kind_routes(kind)]
 
 
 def _kind_routes(k: Kind) -> list[tuple[str, str, Operation]]:
@@ -307,8 +343,8 @@ def _kind_routes(k: Kind) -> list[tuple[str, str, Operation]]:
         ("DELETE", one, lambda s, i, b: _deleted(s, k, i)),
         ("POST", one + "/clone", lambda s, i, b: (202, clone_service(s, k, i, b))),
         ("POST", one + "/deploy", lambda s, i, b: (202, deploy_service(s, k, i, b))),
-        ("POST", one + "/stop", lambda s, i, b: (202, stop_service(s, k.table, k.name, i))),
-        ("GET", one + "/status", lambda s, i, b: (200, service_status(s, k.table, k.name, i))),
+        ("POST", one + "/stop", lambda s, i, b: (202, stop_service(s, k, i))),
+        ("GET", one + "/status", lambda s, i, b: (200, service_status(s, k, i))),
     ]
 
 

@@ -6,8 +6,9 @@ create; an alias or an override points from a higher scope to a lower one, never
 ``PUT`` replaces the whole variable; a delete takes the variable's aliases and overrides with
 it; built-ins are read-only. Each function takes the state of one store transaction.
 
-Neighbours: ``variables`` (visibility, answers), ``store`` (transactions, and the clone and
-delete of services, which call ``copy_service_variables`` / ``drop_service_variables``).
+Neighbours: ``variables`` (visibility, answers), ``store`` (transactions), ``services`` and
+``lifecycle`` (the clone and delete of services, which call ``copy_service_variables`` /
+``drop_service_variables``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ from reconciler.sandbox.variables import (
     MAX_DESCRIPTION,
     RANK,
     SERVICE_TABLES,
+    environment_of,
     find_variable,
+    lineage,
     response,
     tables,
     visible,
@@ -115,7 +118,7 @@ def create_variable(state: JSONObject, body: Any, now: str, ident: str | None = 
 
 def _linkable(state: JSONObject, target_id: str, scope: str, parent_id: str) -> JSONObject:
     """The variable an alias or override at ``scope``/``parent_id`` may point at."""
-    target = find_variable(state, target_id)
+    target = find_variable(state, target_id, lineage(state, scope, parent_id).get("ENVIRONMENT"))
     if target["variable_type"] in ("ALIAS", "OVERRIDE"):
         raise bad_request("cannot point at an alias or an override")
     if RANK[target["scope"]] >= RANK[scope] or not any(
@@ -205,7 +208,7 @@ def drop_service_variables(state: JSONObject, service_id: str) -> None:
         delete_variable(state, record["id"])
     for record in [v for v in stored.values() if v.get("target_id")]:
         try:
-            find_variable(state, record["target_id"])
+            find_variable(state, record["target_id"], environment_of(state, record))
         except ApiProblem:  # its built-in went with the service: the alias goes too
             stored.pop(record["id"], None)
 
@@ -216,9 +219,9 @@ def copy_service_variables(
     """What a clone copies of its source's own variables (QOVERY-NOTES "What a clone drops")."""
     stored, _ = tables(state)
     for record in [v for v in stored.values() if v["parent_id"] == source_id]:
-        target_scope = (
-            find_variable(state, record["target_id"])["scope"] if record["target_id"] else None
-        )
+        near = environment_of(state, record)
+        target = find_variable(state, record["target_id"], near) if record["target_id"] else None
+        target_scope = None if target is None else target["scope"]
         if not same_environment and target_scope in ("ENVIRONMENT", "PROJECT"):
             continue  # dropped across environments; an alias of a built-in is kept as it is
         copied = dict(record) | {"parent_id": clone_id}

@@ -33,6 +33,7 @@ from typing import Any
 
 from reconciler.sandbox.applications import JSONObject
 from reconciler.sandbox.problems import bad_request, not_found
+from reconciler.sandbox.service_index import index_of
 
 SERVICE_TABLES = {"APPLICATION": "applications", "CONTAINER": "containers", "JOB": "jobs"}
 """The state table of each service scope (containers and jobs: when the sandbox has them)."""
@@ -96,10 +97,9 @@ def builtins_of(state: JSONObject, env_id: str) -> Iterator[JSONObject]:
         if db["environment"]["id"] == env_id:
             for suffix, secret in DATABASE_BUILTINS:
                 yield _builtin(db, db.get("type", "POSTGRESQL"), "DATABASE", suffix, secret)
-    for app in state["applications"].values():
-        if app["environment"]["id"] == env_id:
-            for suffix, secret in APPLICATION_BUILTINS:
-                yield _builtin(app, "APPLICATION", "APPLICATION", suffix, secret)
+    for app in index_of(state).services_in("applications", env_id):
+        for suffix, secret in APPLICATION_BUILTINS:
+            yield _builtin(app, "APPLICATION", "APPLICATION", suffix, secret)
 
 
 # ── what a parent sees ──────────────────────────────────────────────────────────────────
@@ -110,14 +110,14 @@ def _service(state: JSONObject, scope: str, parent_id: str) -> JSONObject | None
     return found
 
 
-def _lineage(state: JSONObject, scope: str, parent_id: str) -> dict[str, str]:
+def lineage(state: JSONObject, scope: str, parent_id: str) -> dict[str, str]:
     """Scope → parent id of every level ``parent_id`` sees (404 for an unknown parent)."""
     if scope in SERVICE_TABLES:
         service = _service(state, scope, parent_id)
         if service is None:
             raise not_found(scope.lower(), parent_id)
         env_id = service["environment"]["id"]
-        return _lineage(state, "ENVIRONMENT", env_id) | {scope: parent_id}
+        return lineage(state, "ENVIRONMENT", env_id) | {scope: parent_id}
     if scope == "ENVIRONMENT":
         env = state["environments"].get(parent_id)
         if env is None:
@@ -132,21 +132,34 @@ def _lineage(state: JSONObject, scope: str, parent_id: str) -> dict[str, str]:
 
 def visible(state: JSONObject, scope: str, parent_id: str) -> list[JSONObject]:
     """Every stored or built-in variable ``parent_id`` of ``scope`` sees, higher scopes first."""
-    lineage = _lineage(state, scope, parent_id)
+    levels = lineage(state, scope, parent_id)
     stored, _ = tables(state)
-    seen = [v for v in stored.values() if lineage.get(v["scope"]) == v["parent_id"]]
+    seen = [v for v in stored.values() if levels.get(v["scope"]) == v["parent_id"]]
     found = sorted(seen, key=lambda v: (RANK[v["scope"]], v["key"]))
-    if "ENVIRONMENT" in lineage:
-        found[:0] = list(builtins_of(state, lineage["ENVIRONMENT"]))
+    if "ENVIRONMENT" in levels:
+        found[:0] = list(builtins_of(state, levels["ENVIRONMENT"]))
     return found
 
 
-def find_variable(state: JSONObject, variable_id: str) -> JSONObject:
+def environment_of(state: JSONObject, record: JSONObject) -> str | None:
+    """The environment whose built-ins the variable's parent sees (None: a project's)."""
+    scope, parent_id = record["scope"], record["parent_id"]
+    if scope in SERVICE_TABLES:
+        service = _service(state, scope, parent_id)
+        return None if service is None else str(service["environment"]["id"])
+    return str(parent_id) if scope in ("ENVIRONMENT", "BUILT_IN") else None
+
+
+def find_variable(state: JSONObject, variable_id: str, near: str | None = None) -> JSONObject:
+    """The stored or built-in variable of this id (404 otherwise); a built-in is looked for
+    among the services of environment ``near`` first, then everywhere (an alias that a clone
+    took to another environment still names the source environment's built-in)."""
     stored, _ = tables(state)
     found = stored.get(variable_id)
     if found is not None:
         return found  # type: ignore[no-any-return]
-    for env_id in state["environments"]:
+    first = [near] if near in state["environments"] else []
+    for env_id in [*first, *state["environments"]]:
         for builtin in builtins_of(state, env_id):
             if builtin["id"] == variable_id:
                 return builtin
@@ -156,9 +169,9 @@ def find_variable(state: JSONObject, variable_id: str) -> JSONObject:
 # ── answers ─────────────────────────────────────────────────────────────────────────────
 
 
-def _linked(state: JSONObject, record: JSONObject) -> JSONObject:
+def _linked(state: JSONObject, record: JSONObject, near: str | None) -> JSONObject:
     """A ``VariableAlias`` / ``VariableOverride``: what the record points at."""
-    target = find_variable(state, record["target_id"])
+    target = find_variable(state, record["target_id"], near)
     return {
         "id": target["id"],
         "key": target["key"],
@@ -176,11 +189,13 @@ def response(state: JSONObject, record: JSONObject) -> JSONObject:
         for key in ("id", "created_at", "updated_at", "key", "scope", "variable_type")
     }
     value = record["value"]
+    linked = record["variable_type"] in ("ALIAS", "OVERRIDE")
+    near = environment_of(state, record) if linked else None
     if record["variable_type"] == "ALIAS":
-        value = find_variable(state, record["target_id"])["value"]
-        answer["aliased_variable"] = _linked(state, record)
+        value = find_variable(state, record["target_id"], near)["value"]
+        answer["aliased_variable"] = _linked(state, record, near)
     if record["variable_type"] == "OVERRIDE":
-        answer["overridden_variable"] = _linked(state, record)
+        answer["overridden_variable"] = _linked(state, record, near)
     service = record.get("service")
     if service is None and record["scope"] in SERVICE_TABLES:
         found = _service(state, record["scope"], record["parent_id"]) or {}

@@ -173,3 +173,19 @@ def test_bad_variable_requests_are_refused_plainly(sandbox: RunningSandbox) -> N
         assert create(http, "LOG_LEVEL", "x", "APPLICATION", api["id"]).status_code == 400
         long = "x" * 256
         assert create(http, "K", "v", "APPLICATION", api["id"], description=long).status_code == 400
+
+
+def test_an_alias_of_a_built_in_is_resolved_and_goes_with_the_service_it_names(
+    sandbox: RunningSandbox,
+) -> None:
+    api_id = app_named(sandbox, "staging", "api")["id"]
+    web_id = app_named(sandbox, "staging", "web")["id"]
+    host_key = f"QOVERY_APPLICATION_Z{web_id[:8].upper()}_HOST_INTERNAL"  # web's built-in
+    with client(sandbox) as http:
+        host = by_key(visible(http, api_id), host_key)
+        body = {"key": "WEB_HOST", "alias_scope": "APPLICATION", "alias_parent_id": api_id}
+        alias = http.post(f"/variable/{host['id']}/alias", json=body)
+        assert alias.status_code == 201 and alias.json()["value"] == host["value"]
+        assert by_key(visible(http, api_id), "WEB_HOST")["aliased_variable"]["id"] == host["id"]
+        assert http.delete(f"/application/{web_id}").status_code == 204
+        assert "WEB_HOST" not in {v["key"] for v in visible(http, api_id)}
