@@ -52,7 +52,6 @@ class Kind:
     clone: Callable[..., JSONObject]  # a source object -> its copy
     deploy_version: Callable[[JSONObject, Any], str]  # (service, deploy body) -> version
     deploy_body: Callable[[Any], object] = lambda body: None  # checked before anything else
-    copies_variables: bool = False  # a clone copies the service's own variables
 
 
 def _configure_application(body: Any, *, service_id: str, catalog: Any, **rest: Any) -> JSONObject:
@@ -109,7 +108,6 @@ APPLICATION = Kind(
     _plain_clone,
     lambda _app, body: _commit(body),
     deploy_body=_commit,
-    copies_variables=True,
 )
 CONTAINER = Kind("container", "containers", configure_container, _plain_clone, _container_version)
 JOB = Kind("job", "jobs", configure_job, job_clone_of, _job_version)
@@ -270,9 +268,8 @@ def clone_service(store: Store, kind: Kind, ident: str, body: Any) -> JSONObject
             source, service_id=new_id, name=name, environment_id=env_id, now=now, new_id=_fresh_id
         )
         index_of(state).add(kind.table, clone)
-        if kind.copies_variables:
-            same = env_id == source_env["id"]
-            copy_service_variables(state, ident, new_id, same_environment=same, now=now)
+        same = env_id == source_env["id"]  # every kind's clone copies its own variables
+        copy_service_variables(state, ident, new_id, same_environment=same, now=now)
         txn.dirty = True
         return copy_json(clone)
 

@@ -174,3 +174,33 @@ def test_a_clone_to_make_whose_alias_has_no_target_is_a_conflict_and_never_made(
     applied = cli("apply", "--auto-approve", path)
     assert applied.code != 0
     assert not [r for r in sandbox.requests() if r["method"] != "GET"]
+
+
+def test_a_container_clone_copies_its_sources_variables_and_they_are_managed(
+    cli: Cli, sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    """As an application's, a container's clone copies its variables (QOVERY-NOTES): one
+    declared with another value is overwritten, one declared null is deleted, no 409."""
+    frontend = sandbox.service("container", "staging", "frontend")
+    assert frontend is not None
+    with client(sandbox) as http:
+        for key in ("LOG_LEVEL", "THEME"):
+            body = {"key": key, "value": "debug", "is_secret": False, "variable_scope": "CONTAINER"}
+            answer = http.post("/variable", json={**body, "variable_parent_id": frontend["id"]})
+            assert answer.status_code == 201, answer.text
+    variables = '  variables:\n    LOG_LEVEL: "info"\n    THEME: null\n'
+    text = demo_manifest(applications=("frontend",), targets=["environment: preview-101"])
+    path = write_manifest(tmp_path, text + variables)
+    sandbox.clear_requests()
+    applied = cli("apply", "--auto-approve", path)
+    assert applied.code == 0, applied
+    methods = sorted(method for method, _ in variable_writes(sandbox))
+    assert methods == ["DELETE", "PUT"], methods  # THEME deleted, LOG_LEVEL edited: copied
+    clone = sandbox.service("container", "preview-101", "frontend")
+    assert clone is not None
+    with client(sandbox) as http:
+        answer = http.get("/variable", params={"parent_id": clone["id"], "scope": "CONTAINER"})
+    own = {v["key"]: v["value"] for v in answer.json()["results"] if v["scope"] == "CONTAINER"}
+    assert own == {"LOG_LEVEL": "info"}
+    again = cli("plan", "--detailed-exitcode", path)
+    assert again.code == 0 and "No changes" in again.out, again.out

@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-from helpers_sandbox import app_named, client
+import pytest
+from helpers_sandbox import app_named, client, service_named
 
 from reconciler.sandbox import RunningSandbox
 
@@ -154,6 +155,25 @@ def test_a_clone_across_environments_copies_values_and_drops_environment_aliases
         assert all(
             v["parent_id"] != clone["id"] for v in sandbox.store.snapshot()["variables"].values()
         )
+
+
+@pytest.mark.parametrize(("kind", "name"), [("container", "frontend"), ("job", "db-seed")])
+def test_a_container_or_job_clone_copies_its_own_variables_as_an_application_does(
+    sandbox: RunningSandbox, kind: str, name: str
+) -> None:
+    """QOVERY-NOTES, "What a clone drops": service-scope plain variables and secrets are
+    copied, whatever the kind."""
+    source = service_named(sandbox, kind, "staging", name)
+    scope = kind.upper()
+    with client(sandbox) as http:
+        assert create(http, "LOG_LEVEL", "debug", scope, source["id"]).status_code == 201
+        secret = {"is_secret": True}
+        assert create(http, "TOKEN", "t0k", scope, source["id"], **secret).status_code == 201
+        body = {"name": name, "environment_id": sandbox.environment_id("preview-101")}
+        clone = http.post(f"/{kind}/{source['id']}/clone", json=body).json()
+        seen = visible(http, clone["id"], scope)
+    own = {v["key"]: v["value"] for v in seen if v["scope"] == scope}
+    assert own == {"LOG_LEVEL": "debug", "TOKEN": None}  # the secret copied, never returned
 
 
 def test_bad_variable_requests_are_refused_plainly(sandbox: RunningSandbox) -> None:
