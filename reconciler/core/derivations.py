@@ -4,20 +4,21 @@ per distinct body. Pure.
 A fleet's clones of one source are listed with the same configuration: only their identity
 differs (``id``, ``name``, timestamps, the environment, the marker in the description). A
 ``Derivations`` normalises (by the service's kind) and writes the canonical text
-(``fingerprints.config_text``) once per distinct rest, and shares the result: every other
-service of that body costs one compact dump of it and a hash of its own name and marker.
-The shared normalised configuration is read, never written, by those who receive it (as
-``planning`` already shares one desired configuration between clones).
+(``fingerprints.config_text``) once per distinct body, and shares the result: every other
+service of that body costs one compact dump of the fields its kind reads and a hash of its
+own name and marker. The shared normalised configuration is read, never written, by those
+who receive it (as ``planning`` already shares one desired configuration between clones).
 
-What the key leaves out must not matter to any kind's ``normalise``: the ``IDENTITY_FIELDS``
-are never compared, and the description is compared without its marker (``strip_marker``),
-so the key holds that instead. ``derive`` takes a body parsed from JSON (an API answer,
-``edges.answers.parse_json``): dicts, lists, strings, finite numbers, booleans and null, of
-which the key's text is faithful. A body it cannot write (a key that is not a string, an
-integer beyond 64 bits) is derived alone, as without the cache.
+The key holds what the kind's ``normalise`` reads (``ServiceKind.normalise_reads``: its
+compared fields and the few it reads besides), each as given or absent, and the description
+without its marker (``strip_marker``), which is how it is compared; a field no kind reads (a
+newer API's bulky addition) never enters it. ``derive`` takes a body parsed from JSON (an
+API answer, ``edges.answers.parse_json``): dicts, lists, strings, finite numbers, booleans
+and null, of which the key's text is faithful. A body it cannot write (a key that is not a
+string, an integer beyond 64 bits) is derived alone, as without the cache.
 
 Neighbours: ``edges.observing`` keeps one per read of the listings; ``fingerprints``,
-``kinds`` (each kind's ``normalise``), ``ownership`` (``strip_marker``).
+``kinds`` (each kind's ``normalise`` and what it reads), ``ownership`` (``strip_marker``).
 """
 
 from __future__ import annotations
@@ -28,18 +29,14 @@ from typing import Any
 import orjson
 
 from reconciler.core.fingerprints import config_text, fingerprint_of
-from reconciler.core.kinds import APPLICATION, Normaliser
+from reconciler.core.kinds import APPLICATION, ServiceKind
 from reconciler.core.model import JSON
 from reconciler.core.ownership import strip_marker
 
-IDENTITY_FIELDS = frozenset(
-    {"id", "name", "created_at", "updated_at", "environment", "description"}
-)
-"""The fields of a listed service that name or place it, or carry its marker: never compared
-as they are, so left out of the key (the description enters it without its marker)."""
-
 Derived = tuple[Any, str | None]
 """A service's normalised configuration and its fingerprint."""
+
+_Key = tuple[str, str, bytes]
 
 
 class Derivations:
@@ -47,16 +44,14 @@ class Derivations:
     race only computes one body twice)."""
 
     def __init__(self) -> None:
-        self._known: dict[tuple[Normaliser, str, bytes], tuple[dict[str, JSON], str]] = {}
+        self._known: dict[_Key, tuple[dict[str, JSON], str]] = {}
 
-    def derive(
-        self, service: Mapping[str, Any], normalise: Normaliser = APPLICATION.normalise
-    ) -> Derived:
+    def derive(self, service: Mapping[str, Any], kind: ServiceKind = APPLICATION) -> Derived:
         """``service``'s normalised configuration and fingerprint (``observing.derive``)."""
-        key = _key(service, normalise)
+        key = _key(service, kind)
         found = self._known.get(key) if key is not None else None
         if found is None:
-            normalised = normalise(service)
+            normalised = kind.normalise(service)
             found = (normalised, config_text(normalised))
             if key is not None:
                 found = self._known.setdefault(key, found)
@@ -67,13 +62,14 @@ class Derivations:
         return len(self._known)
 
 
-def _key(service: Mapping[str, Any], normalise: Normaliser) -> tuple[Normaliser, str, bytes] | None:
-    """What ``normalise(service)`` depends on, as a hashable value; ``None`` when the body
-    cannot be written (then it is derived without the cache)."""
-    description = service.get("description")
-    rest = {key: value for key, value in service.items() if key not in IDENTITY_FIELDS}
+def _key(service: Mapping[str, Any], kind: ServiceKind) -> _Key | None:
+    """What ``kind.normalise(service)`` depends on, as a hashable value; ``None`` when the
+    body cannot be written (then it is derived without the cache)."""
+    read = {field: service[field] for field in kind.normalise_reads if field in service}
+    description = read.pop("description", None)
     try:
-        text = orjson.dumps(rest)
+        text = orjson.dumps(read)
     except orjson.JSONEncodeError:
         return None
-    return normalise, strip_marker(description if isinstance(description, str) else None), text
+    stripped = strip_marker(description if isinstance(description, str) else None)
+    return kind.name, stripped, text

@@ -144,7 +144,7 @@ def read_listings(
         if what == "statuses":
             return reader.list_service_statuses(kind, env_id)
         listing = reader.list_services(kind, env_id)
-        derived.update((s["id"], derivations.derive(s, kind.normalise)) for s in listing)
+        derived.update((s["id"], derivations.derive(s, kind)) for s in listing)
         return listing
 
     with_statuses = [(k, e) for k, e in pairs if statuses and k in KINDS]
