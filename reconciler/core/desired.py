@@ -18,6 +18,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import replace
+from functools import lru_cache
 from typing import Any
 
 from reconciler.core.model import CloneSet, DesiredClone, EnvironmentRef, SourceApplication
@@ -42,8 +43,12 @@ class TemplateError(ValueError):
     """A name template that cannot be rendered; the message says why."""
 
 
+@lru_cache(maxsize=1024)
 def placeholders(template: str) -> tuple[str, ...]:
-    """The placeholder names of ``template``, in order; ``TemplateError`` when malformed."""
+    """The placeholder names of ``template``, in order; ``TemplateError`` when malformed.
+
+    Remembered: one manifest's template is rendered for every clone.
+    """
     found = tuple(m.group(1) for m in _PLACEHOLDER.finditer(template))
     rest = _PLACEHOLDER.sub("", template)
     if "{" in rest or "}" in rest:
@@ -71,7 +76,8 @@ def name_problem(name: str) -> str | None:
         return f"name {name!r} starts or ends with a space"
     if len(name) > MAX_NAME_LENGTH:
         return f"name {name[:20]!r}… is longer than {MAX_NAME_LENGTH} characters"
-    if any(unicodedata.category(ch).startswith("C") for ch in name):
+    # every control, format or unassigned character is unprintable: most names are not
+    if not name.isprintable() and any(unicodedata.category(ch).startswith("C") for ch in name):
         return f"name {name!r} holds a control character"
     return None
 
@@ -124,13 +130,18 @@ def desired_clone(
     overrides: Mapping[str, Any] | None = None,
     key: str | None = None,
     target_overrides: Mapping[str, Any] | None = None,
+    *,
+    kind: str = "application",
+    templated: bool | None = None,
 ) -> DesiredClone:
     """The clone of one source application (as Qovery lists it) in one target environment.
 
     ``overrides`` and ``key``: the application's merged overrides and their
     ``overrides_key``, when the caller has them already (it makes them once for all the
-    application's targets). ``target_overrides`` (the target's own) are laid over them, and
-    placeholders in their strings are rendered for this clone (``templating``).
+    application's targets), and ``templated``: whether they hold a placeholder
+    (``templating.is_templated``), likewise. ``target_overrides`` (the target's own) are laid
+    over them, and placeholders in their strings are rendered for this clone
+    (``templating``). ``kind``: the source's kind.
     """
     app_name = str(source_app.get("name", ""))
     merged = (
@@ -143,8 +154,8 @@ def desired_clone(
         project=target_env.project_name,
     )
     if target_overrides:
-        merged, key = deep_merge(merged, target_overrides), None
-    if is_templated(merged):
+        merged, key, templated = deep_merge(merged, target_overrides), None, None
+    if is_templated(merged) if templated is None else templated:
         values = {"app": app_name, "name": name, "environment": target_env.name}
         merged, key = render(merged, {**values, "project": target_env.project_name}), None
     return DesiredClone(
@@ -160,6 +171,7 @@ def desired_clone(
         ignore=cloneset.ignore,
         policy=cloneset.policy,
         position=application.position or cloneset.position,
+        kind=kind,
     )
 
 

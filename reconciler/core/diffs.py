@@ -16,6 +16,7 @@ one's shape (``project_onto``). Neighbours: ``planning`` calls it; ``plans`` hol
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from functools import lru_cache
 from typing import Any
 
 from reconciler.core.model import JSON, Config
@@ -30,6 +31,19 @@ def is_at_or_under(path: str, prefix: str) -> bool:
         return False
     rest = path[len(prefix) :]
     return rest == "" or rest[0] in ".["
+
+
+@lru_cache(maxsize=8192)
+def under_any(path: str, prefixes: tuple[str, ...]) -> bool:
+    """Whether ``path`` is at or under one of ``prefixes`` (remembered: the same few paths
+    are asked about for every clone)."""
+    return any(is_at_or_under(path, prefix) for prefix in prefixes)
+
+
+@lru_cache(maxsize=8192)
+def above_any(path: str, prefixes: tuple[str, ...]) -> bool:
+    """Whether one of ``prefixes`` is at or under ``path``."""
+    return any(is_at_or_under(prefix, path) for prefix in prefixes)
 
 
 def child_path(parent: str, key: str) -> str:
@@ -75,22 +89,23 @@ class _Walker:
         self.items: list[DriftItem] = []
 
     def ignored(self, path: str) -> bool:
-        return any(is_at_or_under(path, prefix) for prefix in self.ignore)
+        return under_any(path, self.ignore)
 
     def origin(self, path: str) -> Origin:
-        if any(is_at_or_under(path, prefix) for prefix in self.overrides):
-            return Origin.OVERRIDE
-        return Origin.SOURCE
+        return Origin.OVERRIDE if under_any(path, self.overrides) else Origin.SOURCE
 
     def add(self, path: str, expected: JSON, actual: JSON) -> None:
         if not self.ignored(path):
             self.items.append(DriftItem(path, expected, actual, self.origin(path)))
 
     def objects(self, path: str, desired: Mapping[str, Any], observed: Mapping[str, Any]) -> None:
-        for key in _union(desired, observed):
-            expected, actual = desired.get(key), observed.get(key)
+        for key, expected in desired.items():  # the keys of both, in first-seen order
+            actual = observed.get(key)
             if expected != actual:
                 self.value(child_path(path, key), key, expected, actual)
+        for key, actual in observed.items():
+            if key not in desired and actual is not None:
+                self.value(child_path(path, key), key, None, actual)
 
     def value(self, path: str, key: str, expected: JSON, actual: JSON) -> None:
         if self.ignored(path):
@@ -165,7 +180,7 @@ def without_ignored(
     result: dict[str, JSON] = {}
     for key, value in config.items():
         path = child_path(parent, key)
-        if any(is_at_or_under(path, prefix) for prefix in paths):
+        if under_any(path, paths):
             continue
         if isinstance(value, Mapping) and key != "type":
             value = without_ignored(value, paths, path)
@@ -181,7 +196,7 @@ def _entries_without_ignored(
     kept: list[JSON] = []
     for entry in entries:
         where = entry_path(path, entry_key(field, entry))
-        if any(is_at_or_under(where, prefix) for prefix in ignore):
+        if under_any(where, ignore):
             continue
         kept.append(without_ignored(entry, ignore, where) if isinstance(entry, Mapping) else entry)
     return kept
@@ -211,9 +226,10 @@ def _carry_objects(
     path: str, desired: Mapping[str, Any], observed: Mapping[str, Any], ignore: tuple[str, ...]
 ) -> dict[str, JSON]:
     result = dict(desired)
-    for key in _union(desired, observed):
-        expected, actual = desired.get(key, _ABSENT), observed.get(key, _ABSENT)
-        if expected == actual:
+    pairs = [(key, value, observed.get(key, _ABSENT)) for key, value in desired.items()]
+    pairs += [(key, _ABSENT, value) for key, value in observed.items() if key not in desired]
+    for key, expected, actual in pairs:
+        if expected is actual or expected == actual:
             continue
         value = _carry(child_path(path, key), key, expected, actual, ignore)
         if value is _ABSENT:
@@ -224,9 +240,9 @@ def _carry_objects(
 
 
 def _carry(path: str, key: str, expected: Any, actual: Any, ignore: tuple[str, ...]) -> Any:
-    if any(is_at_or_under(path, prefix) for prefix in ignore):
+    if under_any(path, ignore):
         return actual
-    if not any(is_at_or_under(prefix, path) for prefix in ignore):
+    if not above_any(path, ignore):
         return expected  # nothing ignored below this point
     if isinstance(expected, Mapping) and isinstance(actual, Mapping) and key != "type":
         return _carry_objects(path, expected, actual, ignore)
@@ -247,6 +263,6 @@ def _carry_entries(
         if value is not _ABSENT:
             result.append(value)
     for key, entry in found.items():  # an ignored entry the desired side does not have
-        if key not in wanted and any(is_at_or_under(entry_path(path, key), p) for p in ignore):
+        if key not in wanted and under_any(entry_path(path, key), ignore):
             result.append(entry)
     return result

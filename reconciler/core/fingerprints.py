@@ -4,7 +4,11 @@ A saved plan records, per change, the fingerprint of the target and of the sourc
 application it read. ``apply --plan`` observes again and recomputes them: any difference
 means the plan is stale (contract section 5). The hash covers the normalised configuration
 (so that server noise such as timestamps never makes a plan stale) and the ownership marker
-(so that a change of owner does). Neighbours: ``planning`` writes them, ``executing`` checks.
+(so that a change of owner does). ``config_text`` is the canonical text of a normalised
+configuration that the hash reads; ``fingerprint_of`` hashes it with a service's name and
+marker, so that a caller that has the text already (``derivations``, once per distinct
+configuration) need not write it again. Neighbours: ``planning`` writes them, ``executing``
+checks.
 """
 
 from __future__ import annotations
@@ -18,6 +22,11 @@ from reconciler.core.normalising import normalise
 from reconciler.core.ownership import make_marker, read_marker
 
 FINGERPRINT_LENGTH = 16
+
+
+def config_text(normalised: Config) -> str:
+    """The canonical text of a normalised configuration: sorted keys, no spaces."""
+    return json.dumps(normalised, sort_keys=True, separators=(",", ":"), default=str)
 
 
 def fingerprint(
@@ -34,12 +43,21 @@ def fingerprint(
     """
     if config is None:
         return None
+    return fingerprint_of(
+        config, config_text(normaliser(config) if normalised is None else normalised)
+    )
+
+
+def fingerprint_of(config: Config, text: str) -> str:
+    """The fingerprint of the raw service ``config`` whose normalised configuration has the
+    canonical text ``text`` (``config_text``).
+
+    The hashed text is that of ``{"config": …, "marker": …, "name": …}`` written with sorted
+    keys and no spaces, the configuration's part being ``text`` itself.
+    """
     description = config.get("description")
     owner = read_marker(description if isinstance(description, str) else None)
-    payload = {
-        "name": str(config.get("name", "")).lower(),
-        "config": normaliser(config) if normalised is None else normalised,
-        "marker": make_marker(owner) if owner else None,
-    }
-    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:FINGERPRINT_LENGTH]
+    marker = json.dumps(make_marker(owner) if owner else None)
+    name = json.dumps(str(config.get("name", "")).lower())
+    payload = f'{{"config":{text},"marker":{marker},"name":{name}}}'
+    return hashlib.sha256(payload.encode()).hexdigest()[:FINGERPRINT_LENGTH]

@@ -20,9 +20,11 @@ from reconciler.core.plans import Change, Footprint, Step
 
 RESOURCE_FIELDS = ("cpu", "memory", "min_running_instances")
 
+_NUMBERS = (int, float)  # a tuple: ``int | float`` is a new union object at every call
+
 
 def _number(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool) or not isinstance(value, _NUMBERS):
         return 0
     return int(value)
 

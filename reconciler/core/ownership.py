@@ -36,6 +36,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
 
 MARKER_PREFIX = "[managed-by: reconciler;"
@@ -52,6 +53,10 @@ _MARKER_LINE = re.compile(
     r"(?:\s*;\s*active:\s*(?P<active>[0-9TZ:.+-]+))?"
     r"(?:\s*;\s*expired:\s*(?P<expired>[0-9TZ:.+-]+))?\s*\]\s*$"
 )
+
+MARKERS_REMEMBERED = 1 << 15
+"""How many descriptions' markers are remembered: every listed service of a large fleet,
+from its fingerprint (at listing) to its plan."""
 
 Application = Mapping[str, Any]
 """One application as Qovery returns it (a list entry or a GET)."""
@@ -114,8 +119,12 @@ def _split_last_line(description: str) -> tuple[str, str]:
     return head, last
 
 
+@lru_cache(maxsize=MARKERS_REMEMBERED)
 def read_marker(description: str | None) -> Owner | None:
-    """The owner named by the last line of ``description``, or ``None`` when there is none."""
+    """The owner named by the last line of ``description``, or ``None`` when there is none.
+
+    Remembered (an ``Owner`` is immutable): a plan reads each clone's marker several times.
+    """
     if not description:
         return None
     _, last = _split_last_line(_without_keep_lines(description))
@@ -133,6 +142,7 @@ def read_marker(description: str | None) -> Owner | None:
     )
 
 
+@lru_cache(maxsize=MARKERS_REMEMBERED)
 def strip_marker(description: str | None) -> str:
     """``description`` without its trailing marker line(s) and the blank space before them,
     and without any ``KEEP_LINE`` (never compared: a person may add it in the console)."""

@@ -19,9 +19,11 @@ from typing import Any
 
 _LIMITS = (("cpu", "maximum_cpu"), ("memory", "maximum_memory"))
 
+_NUMBERS = (int, float)  # a tuple: ``int | float`` is a new union object at every call
+
 
 def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool) or not isinstance(value, _NUMBERS):
         return None
     return float(value)
 

@@ -9,8 +9,10 @@ reason's value. Pure: no I/O. Neighbours: ``planning`` builds them, ``plans`` st
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 
 class Reason(StrEnum):
@@ -81,6 +83,19 @@ class Because:
         return cls(reason, tuple(sorted(details.items())))
 
 
-def text_of(why: tuple[Because, ...]) -> str:
-    """The one text a person reads for a change's reasons, joined by ``"; "``."""
+def text_of(why: Sequence[Because]) -> str:
+    """The one text a person reads for a change's reasons, joined by ``"; "``.
+
+    Remembered: a fleet's changes give the same few reasons again and again.
+    """
+    try:
+        return _remembered_text(tuple(why))
+    except TypeError:  # a detail that cannot be a key: written without the memory
+        return _text(why)
+
+
+def _text(why: Sequence[Because]) -> str:
     return "; ".join(TEMPLATES[b.reason].format(**dict(b.details)) for b in why)
+
+
+_remembered_text = lru_cache(maxsize=1024)(_text)

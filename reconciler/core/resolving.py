@@ -56,6 +56,7 @@ from reconciler.core.model import (
     TargetSelector,
 )
 from reconciler.core.overrides import deep_merge
+from reconciler.core.templating import is_templated
 from reconciler.core.variables import merge_layers
 
 
@@ -409,15 +410,24 @@ def _clones_of(
         sources_seen.add(_id(found.service))
         shared = sources.shared_overrides(cloneset.overrides, found.kind)
         merged = deep_merge(shared, application.overrides)  # one for every target
-        key = overrides_key(merged)
+        made = _Overrides(merged, overrides_key(merged), is_templated(merged), found.kind)
         for target in scope.targets:
             for env in target.environments:
-                clone = _clone(
-                    scope, target, application, found.service, env, problems, merged, key
-                )
+                clone = _clone(scope, target, application, found.service, env, problems, made)
                 if clone is not None:
-                    clones.append(replace(clone, kind=found.kind))
+                    clones.append(clone)
     return clones
+
+
+@dataclass(frozen=True)
+class _Overrides:
+    """An entry's merged overrides, made once for all its targets: their canonical text,
+    whether they hold a placeholder, and the kind of the source they apply to."""
+
+    merged: Mapping[str, Any]
+    key: str
+    templated: bool
+    kind: str
 
 
 def _source_of(
@@ -439,8 +449,7 @@ def _clone(
     source_app: Entry,
     env: EnvironmentRef,
     problems: _Problems,
-    overrides: Mapping[str, Any],
-    key: str,
+    overrides: _Overrides,
 ) -> DesiredClone | None:
     cloneset = scope.cloneset
     try:
@@ -450,9 +459,11 @@ def _clone(
             source_app,
             scope.source,
             env,
-            overrides,
-            key,
+            overrides.merged,
+            overrides.key,
             target_overrides=target.selector.overrides,
+            kind=overrides.kind,
+            templated=overrides.templated,
         )
     except TemplateError as exc:
         problems.add(_at(cloneset, "spec.name"), str(exc))

@@ -26,6 +26,7 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from reconciler.core.model import DesiredClone, ObservedApplication
@@ -293,6 +294,15 @@ def marker_digest(config_digest: str, declared: Sequence[Declared], ignore: Sequ
     (a clone without variables keeps the digest it always had)."""
     if not declared:
         return config_digest
+    return _marker_digest(config_digest, tuple(declared), tuple(ignore))
+
+
+@lru_cache(maxsize=4096)
+def _marker_digest(
+    config_digest: str, declared: tuple[Declared, ...], ignore: tuple[str, ...]
+) -> str:
+    """``marker_digest``, remembered: a plan asks it of each clone several times, and the
+    clones of one entry declare the same variables."""
     text = f"{config_digest}/{declaration_digest(declared, ignore)}"
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 

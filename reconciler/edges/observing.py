@@ -16,7 +16,8 @@ number of applications or targets. A source entry that names a container or a jo
 ``kind:`` adds a stage for the source environment's containers and jobs, then one for the
 target environments' listings of the kinds found; each (kind, environment) is read once.
 Each listing is normalised (by its kind) and fingerprinted in the thread that waited for it,
-while the other listings are still on the wire. A listing that fails stops the run: an
+while the other listings are still on the wire; a body the listings share is normalised once
+(``core.derivations``). A listing that fails stops the run: an
 error is never taken for an empty environment (contract section 3).
 
 Neighbours: ``reading`` (the Reader) below, ``pipeline`` above (it resolves in between),
@@ -30,6 +31,7 @@ from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from reconciler.core.derivations import Derivations
 from reconciler.core.fingerprints import fingerprint
 from reconciler.core.kinds import APPLICATION, KINDS, LISTED, Normaliser, kind_named
 from reconciler.core.model import JSON, ObservedApplication, ObservedState
@@ -134,6 +136,7 @@ def read_listings(
     """Stage 3: the services of each (kind, environment) of ``pairs`` (and their statuses),
     in parallel; each service is derived in the thread that waited for its listing."""
     derived: dict[str, tuple[Any, str | None]] = {}
+    derivations = Derivations()  # one normalisation per distinct body, for every listing
 
     def read(key: tuple[str, str, str]) -> list[Any]:
         what, kind_name, env_id = key
@@ -141,7 +144,7 @@ def read_listings(
         if what == "statuses":
             return reader.list_service_statuses(kind, env_id)
         listing = reader.list_services(kind, env_id)
-        derived.update((s["id"], derive(s, kind.normalise)) for s in listing)
+        derived.update((s["id"], derivations.derive(s, kind)) for s in listing)
         return listing
 
     with_statuses = [(k, e) for k, e in pairs if statuses and k in KINDS]

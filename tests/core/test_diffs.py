@@ -7,7 +7,15 @@ from typing import Any
 import pytest
 from helpers_planning import application
 
-from reconciler.core.diffs import carry_ignored, drift, is_at_or_under, paths_set_by, project_onto
+from reconciler.core.diffs import (
+    above_any,
+    carry_ignored,
+    drift,
+    is_at_or_under,
+    paths_set_by,
+    project_onto,
+    under_any,
+)
 from reconciler.core.normalising import normalise
 from reconciler.core.plans import DriftItem, Origin
 
@@ -163,3 +171,32 @@ def test_carry_ignored_follows_keyed_entries_and_absence() -> None:
 
 def test_carry_ignored_without_ignore_is_the_desired_config() -> None:
     assert carry_ignored({"cpu": 1}, {"cpu": 2}, []) == {"cpu": 1}
+
+
+# ── the remembered path questions ────────────────────────────────────────────────────────
+
+
+@pytest.mark.parametrize(
+    "path", ["cpu", "cpu_architecture", "ports", "ports[80]", "ports[80].name", "healthchecks"]
+)
+def test_remembered_path_answers_are_those_of_each_prefix_whatever_was_asked_before(
+    path: str,
+) -> None:
+    for prefixes in [(), ("cpu",), ("ports[80]",), ("ports",), ("healthchecks.liveness_probe",)]:
+        assert under_any(path, prefixes) is any(is_at_or_under(path, p) for p in prefixes)
+        assert above_any(path, prefixes) is any(is_at_or_under(p, path) for p in prefixes)
+
+
+def test_the_same_drift_is_found_with_and_without_ignored_paths_asked_before() -> None:
+    desired = {"cpu": 500, "memory": 512, "ports": [{"internal_port": 80, "name": "a"}]}
+    observed = {"cpu": 250, "memory": 512, "ports": [{"internal_port": 80, "name": "b"}]}
+    every = [item.path for item in drift(desired, observed)]
+    assert every == ["cpu", "ports[80].name"]
+    assert [item.path for item in drift(desired, observed, ignore=("cpu",))] == every[1:]
+    assert [item.path for item in drift(desired, observed, ignore=("ports",))] == every[:1]
+    assert [item.path for item in drift(desired, observed)] == every
+
+
+def test_a_key_only_the_observed_side_has_is_drift_unless_null() -> None:
+    found = drift({"cpu": 500}, {"cpu": 500, "gpu": 1, "icon_uri": None})
+    assert [(item.path, item.expected, item.actual) for item in found] == [("gpu", None, 1)]

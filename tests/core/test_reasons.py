@@ -40,3 +40,18 @@ def test_a_saved_plan_without_reason_code_is_read_and_written_without_it() -> No
     plan = plan_of_document(document)
     assert all(c.reason_code is None and c.reason for c in plan.changes)
     assert all("reason_code" not in c for c in to_document(plan)["changes"])
+
+
+def test_a_remembered_text_is_each_reason_s_own_with_its_own_details() -> None:
+    first = (Because.of(Reason.RENAMED, old_name="api-1"),)
+    other = (Because.of(Reason.RENAMED, old_name="api-2"),)
+    both = (Because.of(Reason.DRIFTED, on_drift="report"), Because.of(Reason.NEVER_DEPLOYED))
+    for _ in range(2):  # asked again: the same answers
+        assert text_of(first) == "renamed from 'api-1' (the name template changed)"
+        assert text_of(other) == "renamed from 'api-2' (the name template changed)"
+        assert text_of(list(both)) == "drifted; on_drift: report; never deployed; deploy: true"
+
+
+def test_a_detail_that_cannot_be_remembered_is_still_written() -> None:
+    odd = Because(Reason.SECRET_CHANGED, (("keys", ["A", "B"]),))  # type: ignore[arg-type]
+    assert text_of((odd,)) == "secret changed: ['A', 'B']"

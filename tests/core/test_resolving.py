@@ -3,10 +3,12 @@ ambiguity, selectors, self-clones, duplicate clones, prune scope, determinism.""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
+from reconciler.core.desired import name_problem, overrides_key
 from reconciler.core.errors import Position, ResolutionError
 from reconciler.core.model import CloneSet, Deploy, Policy, SourceApplication, TargetSelector
 from reconciler.core.resolving import (
@@ -355,3 +357,62 @@ def test_the_stages_read_on_for_the_manifests_that_resolved() -> None:
     assert len(scopes.problems) == 1
     (message,) = errors(lambda: resolve_clones(scopes, catalog()))
     assert message.startswith("a.yaml:2:3")
+
+
+# ── overrides made once per entry, rendered per clone ────────────────────────────────────
+
+
+def test_overrides_with_placeholders_render_per_target_and_never_share_a_body() -> None:
+    sets = [
+        cloneset(
+            apps=("api", "web"),
+            targets=(match("preview-*"),),
+            overrides={"description": "{app} in {environment}", "cpu": 250},
+        )
+    ]
+    clones = resolve(sets, catalog()).clones
+    rendered = {(c.source_app_name, c.target_env.name): c.overrides for c in clones}
+    assert rendered == {
+        (app, env): {"description": f"{app} in {env}", "cpu": 250}
+        for app in ("api", "web")
+        for env in ("preview-101", "Preview-102")
+    }
+    keys = {c.overrides_key for c in clones}
+    assert len(keys) == 4  # each clone's own text, so its own desired configuration
+    assert all(c.overrides_key == overrides_key(c.overrides) for c in clones)
+
+
+def test_plain_overrides_share_one_text_and_a_target_s_own_placeholders_still_render() -> None:
+    made = cloneset(targets=(match("preview-101"), match("Preview-102")), overrides={"cpu": 250})
+    plain, other = made.targets
+    own = replace(other, overrides={"description": "{environment}"})
+    sets = [replace(made, targets=(plain, own))]
+    by_env = {c.target_env.name: c for c in resolve(sets, catalog()).clones}
+    first, second = by_env["preview-101"], by_env["Preview-102"]
+    assert first.overrides == {"cpu": 250}
+    assert second.overrides == {"cpu": 250, "description": "Preview-102"}
+    assert first.overrides_key == overrides_key({"cpu": 250})
+    assert second.overrides_key == overrides_key(second.overrides)
+
+
+def test_each_clone_has_the_kind_of_its_source() -> None:
+    (clone,) = resolve([cloneset()], catalog()).clones
+    assert clone.kind == "application"
+
+
+@pytest.mark.parametrize(
+    ("name", "refused"),
+    [
+        ("api-preview", False),
+        ("Ünïcödé ✓ api", False),
+        ("api\tpreview", True),
+        ("api\u200bpreview", True),  # a format character (Cf), unprintable
+        ("api\u0378", True),  # unassigned (Cn)
+        ("api\x7f", True),
+    ],
+)
+def test_a_name_with_a_control_format_or_unassigned_character_is_refused(
+    name: str, refused: bool
+) -> None:
+    problem = name_problem(name)
+    assert (problem is not None and "control character" in problem) is refused

@@ -6,7 +6,7 @@ from typing import Any
 
 from reconciler.core.plans import Origin
 from reconciler.core.secrets import described, digest_key, recorded_digest, secret_digest
-from reconciler.core.variable_plans import compare, secret_ref
+from reconciler.core.variable_plans import compare, marker_digest, secret_ref
 from reconciler.core.variables import Op, parse
 
 CLONE = "clone-1"
@@ -129,3 +129,15 @@ def test_a_secret_over_a_plain_variable_of_a_higher_scope_is_refused() -> None:
 
 def test_ignored_keys_are_left_out() -> None:
     assert plan({"A": "1"}, [var("A", "2")], ignore=("variables.A",)).writes == ()
+
+
+def test_the_marker_digest_is_the_same_for_equal_declarations_and_differs_otherwise() -> None:
+    declared = (parse("A", "1"), parse("B", {"alias": "A"}))
+    again = [parse("A", "1"), parse("B", {"alias": "A"})]
+    other = (parse("A", "2"), parse("B", {"alias": "A"}))
+    first = marker_digest("0123456789ab", declared, ())
+    assert marker_digest("0123456789ab", again, []) == first  # any sequences, equal values
+    assert marker_digest("0123456789ab", other, ()) != first
+    assert marker_digest("ba9876543210", declared, ()) != first
+    assert marker_digest("0123456789ab", declared, ("variables.A",)) != first
+    assert marker_digest("0123456789ab", (), ()) == "0123456789ab"

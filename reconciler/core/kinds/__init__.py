@@ -12,7 +12,8 @@ Adding a kind (``container``, say) is data plus one small module:
 1. ``kinds/container.py``: its rules as plain functions (its compared fields, its
    ``normalise``, its edit body, e.g. the full ``ContainerRequest``; ``{image_tag}`` as its
    deploy body), ending with ``CONTAINER = ServiceKind(name="container", segment="container",
-   listing="containers", ...)``;
+   listing="containers", ...)`` (``reads_also``: any field its ``normalise`` reads but does not
+   compare, so that ``derivations`` keys on it);
 2. one entry below, in ``KINDS``.
 
 Nothing in the client, the observer, the planner or the executor changes for it.

@@ -85,4 +85,5 @@ CONTAINER = ServiceKind(
     deploy_body=deploy_body,
     deploy_version=image_tag,
     statuses="container_statuses",
+    reads_also=("registry",),  # its id is the registry_id a response may lack
 )

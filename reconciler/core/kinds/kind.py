@@ -83,7 +83,8 @@ class ServiceKind:
     reads the version to deploy off the SOURCE as listed (a commit for an application, an
     image tag for a container, either for a job, per its source); ``deploy_body`` turns it
     into the deploy call's body, given the clone as it is deployed (a job's body depends on
-    its source).
+    its source). ``reads_also``: the fields ``normalise`` reads that it does not compare (a
+    container's ``registry``).
     """
 
     name: str
@@ -99,6 +100,13 @@ class ServiceKind:
     # one run from an image: a clone built from another branch deploys its own head
     # (``core.deploying``), read at ``commits_path``.
     git_repository: Callable[[Config], Mapping[str, JSON] | None] = lambda config: None
+    reads_also: tuple[str, ...] = ()  # what ``normalise`` reads besides the compared fields
+
+    @property
+    def normalise_reads(self) -> tuple[str, ...]:
+        """Every field of a listed service that its ``normalise`` reads: no other field can
+        change what it makes (``derivations`` keys its cache on these alone)."""
+        return (*self.compared_fields, *self.reads_also)
 
     def list_path(self, environment_id: str) -> str:
         """GET: every service of this kind in an environment."""

@@ -1,0 +1,75 @@
+"""Derivations: each listed service's compared configuration and fingerprint, computed once
+per distinct body. Pure.
+
+A fleet's clones of one source are listed with the same configuration: only their identity
+differs (``id``, ``name``, timestamps, the environment, the marker in the description). A
+``Derivations`` normalises (by the service's kind) and writes the canonical text
+(``fingerprints.config_text``) once per distinct body, and shares the result: every other
+service of that body costs one compact dump of the fields its kind reads and a hash of its
+own name and marker. The shared normalised configuration is read, never written, by those
+who receive it (as ``planning`` already shares one desired configuration between clones).
+
+The key holds what the kind's ``normalise`` reads (``ServiceKind.normalise_reads``: its
+compared fields and the few it reads besides), each as given or absent, and the description
+without its marker (``strip_marker``), which is how it is compared; a field no kind reads (a
+newer API's bulky addition) never enters it. ``derive`` takes a body parsed from JSON (an
+API answer, ``edges.answers.parse_json``): dicts, lists, strings, finite numbers, booleans
+and null, of which the key's text is faithful. A body it cannot write (a key that is not a
+string, an integer beyond 64 bits) is derived alone, as without the cache.
+
+Neighbours: ``edges.observing`` keeps one per read of the listings; ``fingerprints``,
+``kinds`` (each kind's ``normalise`` and what it reads), ``ownership`` (``strip_marker``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+
+from reconciler.core.fingerprints import config_text, fingerprint_of
+from reconciler.core.kinds import APPLICATION, ServiceKind
+from reconciler.core.model import JSON
+from reconciler.core.ownership import strip_marker
+
+Derived = tuple[Any, str | None]
+"""A service's normalised configuration and its fingerprint."""
+
+_Key = tuple[str, str, bytes]
+
+
+class Derivations:
+    """``derive`` over many services, each distinct body normalised once (thread-safe: a
+    race only computes one body twice)."""
+
+    def __init__(self) -> None:
+        self._known: dict[_Key, tuple[dict[str, JSON], str]] = {}
+
+    def derive(self, service: Mapping[str, Any], kind: ServiceKind = APPLICATION) -> Derived:
+        """``service``'s normalised configuration and fingerprint (``observing.derive``)."""
+        key = _key(service, kind)
+        found = self._known.get(key) if key is not None else None
+        if found is None:
+            normalised = kind.normalise(service)
+            found = (normalised, config_text(normalised))
+            if key is not None:
+                found = self._known.setdefault(key, found)
+        return found[0], fingerprint_of(service, found[1])
+
+    def __len__(self) -> int:
+        """How many distinct bodies were normalised."""
+        return len(self._known)
+
+
+def _key(service: Mapping[str, Any], kind: ServiceKind) -> _Key | None:
+    """What ``kind.normalise(service)`` depends on, as a hashable value; ``None`` when the
+    body cannot be written (then it is derived without the cache)."""
+    read = {field: service[field] for field in kind.normalise_reads if field in service}
+    description = read.pop("description", None)
+    try:
+        text = orjson.dumps(read)
+    except orjson.JSONEncodeError:
+        return None
+    stripped = strip_marker(description if isinstance(description, str) else None)
+    return kind.name, stripped, text
