@@ -2,10 +2,12 @@
 
 ``apply`` (the real CLI, in-process, zero latency) clones the 20 sources of ``fleet.seed``
 into ``target-000`` only; the other targets then receive copies of those 20 clones (fresh
-ids, the ownership marker's ``id`` rewritten) straight into the sandbox's store, so that a
-10,000-clone fleet is ready in seconds instead of an apply of 10,000 creates. ``drifted``
-of every 100 clones get their ``cpu`` changed in the console; ``variables`` clones declare
-their source's variable in the manifest (``manifest(variable_sources=...)``).
+ids, their ports' and storage's ids fresh too, as a real clone's, so that no two clones
+list the same body; the ownership marker's ``id`` rewritten) straight into the sandbox's
+store, so that a 10,000-clone fleet is ready in seconds instead of an apply of 10,000
+creates. ``drifted`` of every 100 clones get their ``cpu`` changed in the console;
+``variables`` clones declare their source's variable in the manifest
+(``manifest(variable_sources=...)``).
 
 Neighbours: ``bench/fleet.py`` (the seed and the manifest), ``bench/plan_scale.py`` and
 ``bench/profile_plan.py`` (its users; ``serve`` is their sandbox process).
@@ -71,6 +73,9 @@ def build(sandbox: RunningSandbox, targets: int, drifted_percent: int = 0) -> No
             new_id = str(uuid.uuid4())
             text = json.dumps(clone).replace(clone["id"], new_id).replace(first, env_id)
             copy = json.loads(text)
+            for key in ("ports", "storage"):  # as a real clone: its own ids for each
+                for item in copy.get(key) or ():
+                    item["id"] = str(uuid.uuid4())
             count += 1
             if drifted_percent and count % 100 < drifted_percent:
                 copy["cpu"] = 1000
