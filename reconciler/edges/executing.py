@@ -32,8 +32,10 @@ Deploys wait until every change has run: each change whose writes succeeded and 
 a deploy is finished by ``deploying.deploy_all`` (one environment-wide request per
 environment, then its statuses), its outcome ``…, deployed`` or ``failed``.
 
-Changes run on a bounded thread pool; changes that touch the same application (same target
-environment and name) run one after the other in one task. A failing change becomes an
+Changes run on a thread pool with spare workers (``slots``): at most ``parallelism`` calls
+are in flight, and a worker between two calls never leaves a slot idle while a change is
+ready. Changes that touch the same application (same target environment and name) run one
+after the other in one task. A failing change becomes an
 ``Outcome`` (``failed``, with the ``ApiError`` message), never an exception that stops the
 others. ``stop`` set: no new change starts, the calls in flight finish, the rest are
 ``skipped``.
@@ -80,6 +82,7 @@ from reconciler.core.writing import (
 from reconciler.edges.client import QoveryClient
 from reconciler.edges.deploying import DeployWait, Waiting, deploy_all
 from reconciler.edges.secrets import SecretError, SecretReader
+from reconciler.edges.slots import slotted, worker_count
 from reconciler.edges.variable_writing import write_variables
 
 __all__ = [
@@ -145,13 +148,14 @@ def execute(
     ``secrets`` reads the declared secrets the variable writes need (``variable_writing``).
     """
     wait = deploy_wait or DeployWait(timeout=deploy_timeout)
-    runner = _Runner(client, progress or _Silent(), stop or threading.Event(), wait)
+    calls = slotted(client, parallelism)
+    runner = _Runner(calls, progress or _Silent(), stop or threading.Event(), wait)
     runner.secrets = secrets
     runner.sources = sources_of(plan)
     groups = group_changes(plan.changes)
     outcomes: list[Outcome] = []
     if groups:
-        with ThreadPoolExecutor(max_workers=max(1, min(parallelism, len(groups)))) as pool:
+        with ThreadPoolExecutor(max_workers=worker_count(parallelism, len(groups))) as pool:
             for group_outcomes in pool.map(runner.run_group, groups):
                 outcomes.extend(group_outcomes)
     deployed = runner.deploy_waiting()
