@@ -151,6 +151,7 @@ def execute(
     calls = slotted(client, parallelism)
     runner = _Runner(calls, progress or _Silent(), stop or threading.Event(), wait)
     runner.secrets = secrets
+    runner.slots = parallelism
     runner.sources = sources_of(plan)
     groups = group_changes(plan.changes)
     outcomes: list[Outcome] = []
@@ -177,6 +178,7 @@ class _Runner:
         self.wait = wait
         self.sources: frozenset[str] = frozenset()  # the plan's sources: never written
         self.secrets: SecretReader | None = None
+        self.slots = 1  # calls in flight at once (--parallelism)
         self.lock = threading.Lock()
         self.waiting: dict[str, Waiting] = {}  # by address: written, to be deployed
 
@@ -445,7 +447,9 @@ class _Runner:
         items = list(self.waiting.values())
         if not items:
             return {}
-        deploy_all(self.client, items, self.wait, self.stop, self.progress.step)
+        deploy_all(
+            self.client, items, self.wait, self.stop, self.progress.step, parallelism=self.slots
+        )
         finished = {}
         for item in items:
             result = Result.OK if item.deployed else Result.FAILED
