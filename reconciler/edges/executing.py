@@ -82,7 +82,7 @@ from reconciler.core.writing import (
 from reconciler.edges.client import QoveryClient
 from reconciler.edges.deploying import DeployWait, Waiting, deploy_all
 from reconciler.edges.secrets import SecretError, SecretReader
-from reconciler.edges.slots import slotted, worker_count
+from reconciler.edges.slots import Slotted, worker_count
 from reconciler.edges.variable_writing import write_variables
 
 __all__ = [
@@ -148,10 +148,10 @@ def execute(
     ``secrets`` reads the declared secrets the variable writes need (``variable_writing``).
     """
     wait = deploy_wait or DeployWait(timeout=deploy_timeout)
-    calls = slotted(client, parallelism)
-    runner = _Runner(calls, progress or _Silent(), stop or threading.Event(), wait)
+    slots = Slotted(client, parallelism)
+    runner = _Runner(slots.client, progress or _Silent(), stop or threading.Event(), wait)
     runner.secrets = secrets
-    runner.slots = parallelism
+    runner.slots, runner.parallelism = slots, parallelism
     runner.sources = sources_of(plan)
     groups = group_changes(plan.changes)
     outcomes: list[Outcome] = []
@@ -178,12 +178,24 @@ class _Runner:
         self.wait = wait
         self.sources: frozenset[str] = frozenset()  # the plan's sources: never written
         self.secrets: SecretReader | None = None
-        self.slots = 1  # calls in flight at once (--parallelism)
+        self.slots: Slotted | None = None  # the calls' slots: a change starts in one
+        self.parallelism = 1  # calls in flight at once
         self.lock = threading.Lock()
         self.waiting: dict[str, Waiting] = {}  # by address: written, to be deployed
 
     def run_group(self, group: Sequence[Change]) -> list[Outcome]:
-        return [self.run_change(change) for change in group]
+        return [self.run_in_a_slot(change) for change in group]
+
+    def run_in_a_slot(self, change: Change) -> Outcome:
+        """A change starts once a slot is free (its first call runs in it), so that one
+        that waited for it while the run was stopped is skipped (``slots``)."""
+        if self.slots is None or change.action is Action.CONFLICT or self.stop.is_set():
+            return self.run_change(change)
+        self.slots.reserve()
+        try:
+            return self.run_change(change)
+        finally:
+            self.slots.unreserve()
 
     def run_change(self, change: Change) -> Outcome:
         if change.action is Action.CONFLICT:
@@ -448,7 +460,12 @@ class _Runner:
         if not items:
             return {}
         deploy_all(
-            self.client, items, self.wait, self.stop, self.progress.step, parallelism=self.slots
+            self.client,
+            items,
+            self.wait,
+            self.stop,
+            self.progress.step,
+            parallelism=self.parallelism,
         )
         finished = {}
         for item in items:
