@@ -135,3 +135,17 @@ def test_a_slotted_client_holds_at_most_its_limit_of_calls() -> None:
     for thread in threads:
         thread.join(timeout=10)
     assert counts["most"] == 2 and counts["now"] == 0
+
+
+def test_a_reserved_slot_is_used_by_the_next_call_or_given_back() -> None:
+    class Calls:
+        def call(self) -> str:
+            return "done"
+
+    slots: Any = Slotted(Calls(), 1)  # type: ignore[arg-type]
+    slots.reserve()
+    assert slots.call() == "done"  # runs in the reserved slot: no second one is waited for
+    slots.unreserve()  # nothing held any more: a no-op
+    slots.reserve()
+    slots.unreserve()  # not used: given back
+    assert slots._slots.acquire(blocking=False)  # the one slot is free
