@@ -16,7 +16,9 @@ environment:
    ``DeployWait.first_delay``, then backing off to ``max_delay``, until each clone is
    ``deployed`` or ``failed: <state>`` (``writing.deployment_verdict``) or the timeout.
 
-A clone whose deploy fails is marked failed; the others are not held back by it.
+A clone whose deploy fails is marked failed; the others are not held back by it. The
+environments are handled side by side (``parallelism`` at once: their deploy requests, then
+each poll's status reads), never one after the other.
 Neighbours: ``executing`` (the writes, and the outcomes this completes), ``client``.
 """
 
@@ -25,6 +27,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,19 +82,34 @@ def deploy_all(
     wait: DeployWait,
     stop: threading.Event,
     step: StepHook,
+    *,
+    parallelism: int = 1,
 ) -> None:
-    """Deploy every waiting clone, one request per environment, and settle each verdict."""
+    """Deploy every waiting clone, one request per environment, and settle each verdict;
+    ``parallelism`` environments at once."""
     by_environment: dict[str, list[Waiting]] = {}
     for item in waiting:
         by_environment.setdefault(str(item.change.target.environment_id), []).append(item)
     if stop.is_set():
         return _settle_all(by_environment, "not deployed: the run was stopped")
-    requests: dict[str, str | None] = {}
-    for env_id, items in by_environment.items():
-        sent, request_id = _request(client, env_id, items, step)
-        if sent:
-            requests[env_id] = request_id
-    _poll(client, by_environment, requests, wait, stop, step)
+    workers = max(1, min(parallelism, len(by_environment)))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        envs = list(by_environment)
+        sent = pool.map(lambda env: _request(client, env, by_environment[env], step), envs)
+        requests = {env: request_id for env, (ok, request_id) in zip(envs, sent, strict=True) if ok}
+        _poll(client, by_environment, requests, _Polling(wait, stop, step, pool))
+    return None
+
+
+@dataclass(frozen=True)
+class _Polling:
+    """How the statuses are polled: how long and how often, the stop, the step hook, and the
+    pool the environments' reads run on."""
+
+    wait: DeployWait
+    stop: threading.Event
+    step: StepHook
+    pool: Executor
 
 
 def _request(
@@ -156,23 +174,24 @@ def _poll(
     client: QoveryClient,
     by_environment: Mapping[str, list[Waiting]],
     requests: Mapping[str, str | None],
-    wait: DeployWait,
-    stop: threading.Event,
-    step: StepHook,
+    polling: _Polling,
 ) -> None:
+    wait = polling.wait
     pending = {env: [i for i in by_environment[env] if i.verdict is None] for env in requests}
     for item in (i for items in pending.values() for i in items):
-        step(item.change, Phase.WAIT)
+        polling.step(item.change, Phase.WAIT)
     deadline = time.monotonic() + wait.timeout
     delay = wait.first_delay
-    last: dict[str, str] = {}
+    last: dict[str, str] = {}  # by service id: each environment's reads write their own
     while any(pending.values()):
         remaining = deadline - time.monotonic()
-        if stop.wait(max(0.0, min(delay, remaining))):
+        if polling.stop.wait(max(0.0, min(delay, remaining))):
             return _settle_all(pending, "deploy requested (not waited for: the run was stopped)")
-        for env_id, items in pending.items():
-            if items:
-                pending[env_id] = _read(client, env_id, items, requests[env_id], last)
+        envs = [env_id for env_id, items in pending.items() if items]
+        read = polling.pool.map(
+            lambda env: _read(client, env, pending[env], requests[env], last), envs
+        )
+        pending.update(zip(envs, read, strict=True))
         if deadline - time.monotonic() <= 0:
             for items in pending.values():
                 for item in items:

@@ -32,8 +32,10 @@ Deploys wait until every change has run: each change whose writes succeeded and 
 a deploy is finished by ``deploying.deploy_all`` (one environment-wide request per
 environment, then its statuses), its outcome ``…, deployed`` or ``failed``.
 
-Changes run on a bounded thread pool; changes that touch the same application (same target
-environment and name) run one after the other in one task. A failing change becomes an
+Changes run on a thread pool with spare workers (``slots``): at most ``parallelism`` calls
+are in flight, and a worker between two calls never leaves a slot idle while a change is
+ready. Changes that touch the same application (same target environment and name) run one
+after the other in one task. A failing change becomes an
 ``Outcome`` (``failed``, with the ``ApiError`` message), never an exception that stops the
 others. ``stop`` set: no new change starts, the calls in flight finish, the rest are
 ``skipped``.
@@ -80,6 +82,7 @@ from reconciler.core.writing import (
 from reconciler.edges.client import QoveryClient
 from reconciler.edges.deploying import DeployWait, Waiting, deploy_all
 from reconciler.edges.secrets import SecretError, SecretReader
+from reconciler.edges.slots import Slotted, worker_count
 from reconciler.edges.variable_writing import write_variables
 
 __all__ = [
@@ -145,13 +148,15 @@ def execute(
     ``secrets`` reads the declared secrets the variable writes need (``variable_writing``).
     """
     wait = deploy_wait or DeployWait(timeout=deploy_timeout)
-    runner = _Runner(client, progress or _Silent(), stop or threading.Event(), wait)
+    slots = Slotted(client, parallelism)
+    runner = _Runner(slots.client, progress or _Silent(), stop or threading.Event(), wait)
     runner.secrets = secrets
+    runner.slots, runner.parallelism = slots, parallelism
     runner.sources = sources_of(plan)
     groups = group_changes(plan.changes)
     outcomes: list[Outcome] = []
     if groups:
-        with ThreadPoolExecutor(max_workers=max(1, min(parallelism, len(groups)))) as pool:
+        with ThreadPoolExecutor(max_workers=worker_count(parallelism, len(groups))) as pool:
             for group_outcomes in pool.map(runner.run_group, groups):
                 outcomes.extend(group_outcomes)
     deployed = runner.deploy_waiting()
@@ -173,11 +178,24 @@ class _Runner:
         self.wait = wait
         self.sources: frozenset[str] = frozenset()  # the plan's sources: never written
         self.secrets: SecretReader | None = None
+        self.slots: Slotted | None = None  # the calls' slots: a change starts in one
+        self.parallelism = 1  # calls in flight at once
         self.lock = threading.Lock()
         self.waiting: dict[str, Waiting] = {}  # by address: written, to be deployed
 
     def run_group(self, group: Sequence[Change]) -> list[Outcome]:
-        return [self.run_change(change) for change in group]
+        return [self.run_in_a_slot(change) for change in group]
+
+    def run_in_a_slot(self, change: Change) -> Outcome:
+        """A change starts once a slot is free (its first call runs in it), so that one
+        that waited for it while the run was stopped is skipped (``slots``)."""
+        if self.slots is None or change.action is Action.CONFLICT or self.stop.is_set():
+            return self.run_change(change)
+        self.slots.reserve()
+        try:
+            return self.run_change(change)
+        finally:
+            self.slots.unreserve()
 
     def run_change(self, change: Change) -> Outcome:
         if change.action is Action.CONFLICT:
@@ -441,7 +459,14 @@ class _Runner:
         items = list(self.waiting.values())
         if not items:
             return {}
-        deploy_all(self.client, items, self.wait, self.stop, self.progress.step)
+        deploy_all(
+            self.client,
+            items,
+            self.wait,
+            self.stop,
+            self.progress.step,
+            parallelism=self.parallelism,
+        )
         finished = {}
         for item in items:
             result = Result.OK if item.deployed else Result.FAILED

@@ -25,6 +25,7 @@ decides what is retried; ``answers`` parses JSON; ``errors`` holds the exception
 from __future__ import annotations
 
 import html
+import json
 import logging
 import random
 import re
@@ -120,6 +121,28 @@ class Reply:
         return self.content.decode("utf-8", errors="replace")
 
 
+@dataclass(frozen=True)
+class _Answer:
+    """An answer as ``_send`` judges it: its status, headers and the body read whole."""
+
+    status_code: int
+    headers: httpx.Headers
+    content: bytes
+
+    @property
+    def is_success(self) -> bool:
+        return 200 <= self.status_code < 300
+
+    @property
+    def text(self) -> str:
+        """The body decoded as httpx decodes it (the charset its content type names)."""
+        headers = [(k, v) for k, v in self.headers.items() if k != "content-encoding"]
+        return httpx.Response(self.status_code, headers=headers, content=self.content).text
+
+
+_JSON_HEADERS = ((b"Content-Type", b"application/json"),)
+
+
 class HttpChannel:
     """The pool of connections to one API, and the retry loop around each call."""
 
@@ -149,6 +172,8 @@ class HttpChannel:
             self._http = self._open(timeout, max_connections, user_agent)
         except (httpx.InvalidURL, ValueError, TypeError):
             raise ConfigError(f"the API URL {self._base_url!r} is not valid") from None
+        self._headers = self._http.headers.raw  # every request's: the client's, merged once
+        self._ext = {"timeout": self._http.timeout.as_dict()}
 
     def _open(self, timeout: float, max_connections: int, user_agent: str | None) -> httpx.Client:
         return httpx.Client(
@@ -186,10 +211,10 @@ class HttpChannel:
         retry_conflict: bool = False,
     ) -> Reply:
         """Send one call, retrying as ``retrying`` allows; a 2xx reply or an ApiError."""
-        response = self._send(_Call(method, path, body, retry_conflict))
-        self._note_date(response.headers.get("date"))
-        content_type = response.headers.get("content-type", "no content type")
-        return Reply(response.status_code, response.content, content_type)
+        answer = self._send(_Call(method, path, body, retry_conflict))
+        self._note_date(answer.headers.get("date"))
+        content_type = answer.headers.get("content-type", "no content type")
+        return Reply(answer.status_code, answer.content, content_type)
 
     @property
     def server_time(self) -> datetime | None:
@@ -209,13 +234,13 @@ class HttpChannel:
         """A short, redacted account of a reply's body, for a message."""
         return error_excerpt(reply.text, self._authorization)
 
-    def _send(self, call: _Call) -> httpx.Response:
+    def _send(self, call: _Call) -> _Answer:
         method, path = call.method, call.path
         maybe_acted = False  # an earlier attempt may have reached the server
         retries = 0
         while True:
             outcome = self._attempt(call)
-            if isinstance(outcome, httpx.Response):
+            if isinstance(outcome, _Answer):
                 if outcome.is_success or (
                     method == "DELETE" and outcome.status_code == 404 and maybe_acted
                 ):
@@ -231,7 +256,7 @@ class HttpChannel:
             time.sleep(delay)
 
     def _judge_response(
-        self, call: _Call, response: httpx.Response, retries: int
+        self, call: _Call, response: _Answer, retries: int
     ) -> tuple[float | None, str]:
         """Raise for an error status that may not be retried; else the wait it asks for."""
         status = response.status_code
@@ -255,8 +280,8 @@ class HttpChannel:
             self._raise_transport(call, description, retries)
         return None, description
 
-    def _attempt(self, call: _Call) -> httpx.Response | tuple[Failure, str]:
-        """One HTTP exchange: the response, or what kind of transport failure it met.
+    def _attempt(self, call: _Call) -> _Answer | tuple[Failure, str]:
+        """One HTTP exchange: the answer, or what kind of transport failure it met.
 
         httpx's read timeout restarts with every chunk, so a server that trickles its answer
         could hold a call forever: the body is read here under one deadline for the whole
@@ -267,7 +292,7 @@ class HttpChannel:
             self._count += 1
         started = time.monotonic()
         try:
-            request = self._http.build_request(method, path, json=call.body)
+            request = self._request(call)
             response = self._http.send(request, stream=True)
             try:
                 body = self._read_body(response, started)
@@ -279,16 +304,34 @@ class HttpChannel:
             failure, description = _classify(exc, self._authorization)
         else:
             self.ledger.record(method, response.status_code, response.headers)
-            elapsed = time.monotonic() - started
-            _log.debug("%s %s -> %s in %.3fs", method, path, response.status_code, elapsed)
-            headers = [(k, v) for k, v in response.headers.items() if k != "content-encoding"]
-            return httpx.Response(
-                response.status_code, headers=headers, content=body, request=request
-            )
+            if _log.isEnabledFor(logging.DEBUG):
+                elapsed = time.monotonic() - started
+                _log.debug("%s %s -> %s in %.3fs", method, path, response.status_code, elapsed)
+            return _Answer(response.status_code, response.headers, body)
         self.ledger.record(method, None)
         elapsed = time.monotonic() - started
         _log.debug("%s %s -> %s after %.3fs", method, path, description, elapsed)
         return failure, description
+
+    def _request(self, call: _Call) -> httpx.Request:
+        """The request of ``call``: the URL parsed once, the client's headers as they are.
+
+        ``Client.build_request`` parses the URL three times and merges the headers and the
+        cookies again for every request; here the merged headers are the client's own, the
+        body is encoded as httpx encodes ``json=``. A client that holds cookies (an API that
+        set one) builds its requests the client's way, which sends them back."""
+        if self._http.cookies:
+            return self._http.build_request(call.method, call.path, json=call.body)
+        url = httpx.URL(self._base_url + call.path)
+        if call.body is None:
+            return httpx.Request(call.method, url, headers=self._headers, extensions=self._ext)
+        content = json.dumps(
+            call.body, ensure_ascii=False, separators=(",", ":"), allow_nan=False
+        ).encode("utf-8")
+        headers = [*self._headers, *_JSON_HEADERS, (b"Content-Length", b"%d" % len(content))]
+        return httpx.Request(
+            call.method, url, headers=headers, content=content, extensions=self._ext
+        )
 
     def _read_body(self, response: httpx.Response, started: float) -> bytes:
         chunks: list[bytes] = []
@@ -307,7 +350,7 @@ class HttpChannel:
         return b"".join(chunks)
 
     def _raise_for_status(
-        self, call: _Call, response: httpx.Response, retries: int, *, ambiguous: bool = False
+        self, call: _Call, response: _Answer, retries: int, *, ambiguous: bool = False
     ) -> NoReturn:
         method, path = call.method, call.path
         status = response.status_code
@@ -350,7 +393,7 @@ class HttpChannel:
             where += f" (still after {retries} retries)"
         raise TransportError(where, method=method, path=path)
 
-    def _excerpt(self, response: httpx.Response) -> str:
+    def _excerpt(self, response: _Answer) -> str:
         return error_excerpt(response.text, self._authorization)
 
 

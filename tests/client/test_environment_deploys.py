@@ -4,12 +4,15 @@ clone whose writes failed, and the status reads per poll."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from helpers_executing import Demo
 
 from reconciler.core.model import Deploy, Policy
+from reconciler.edges.client import QoveryClient
 from reconciler.edges.executing import DeployWait, execute
 from reconciler.sandbox import RunningSandbox
 
@@ -85,3 +88,43 @@ def test_a_clone_whose_writes_failed_is_not_deployed_and_the_others_are(demo: De
     failed, deployed = (demo.clone_of("preview-101", name)["id"] for name in ("api", "web"))
     assert failed not in deployments or deployments[failed]["count"] == 0
     assert deployments[deployed]["count"] == 1
+
+
+class _Meeting(QoveryClient):
+    """The real client; its first deploy request of each environment, and its first status
+    read of each, wait at a barrier until the other environment's is in flight too."""
+
+    def __init__(self, url: str, authorization: str) -> None:
+        super().__init__(url, authorization, backoff_base=0.001)
+        self.deploys = threading.Barrier(2, timeout=10)
+        self.reads = threading.Barrier(2, timeout=10)
+        self.met: list[str] = []
+
+    def _meet(self, barrier: threading.Barrier, what: str) -> None:
+        if barrier.n_waiting or what not in self.met:
+            try:
+                barrier.wait()
+                self.met.append(what)
+            except threading.BrokenBarrierError:
+                pass
+
+    def deploy_environment(self, environment_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        self._meet(self.deploys, "deploys")
+        return super().deploy_environment(environment_id, body)
+
+    def environment_statuses(self, environment_id: str) -> dict[str, Any]:
+        self._meet(self.reads, "reads")
+        return super().environment_statuses(environment_id)
+
+
+def test_the_environments_deploys_and_status_reads_are_in_flight_together(
+    demo: Demo,
+) -> None:
+    demo.sandbox.deploy_seconds = 0.1
+    plan = demo.plan(demo.desired(apps=("api",), policy=ON_CREATE))  # two environments
+    client = _Meeting(demo.sandbox.url, f"Token {demo.sandbox.token}")
+    with client:
+        result = execute(plan, client, parallelism=2, deploy_wait=FAST_WAIT)
+    assert [o.message for o in result.outcomes] == ["created, deployed"] * 2
+    assert not client.deploys.broken and not client.reads.broken, "one environment at a time"
+    assert {"deploys", "reads"} <= set(client.met)
