@@ -9,6 +9,9 @@ manifest's organization and scope is resolved once and handed on. ``core.plannin
 decides, ``--target`` narrows the plan (``core.targeting``), and the mass-deletion guard
 (``core.guarding``, contract section 18) refuses, before anything is shown or changed, a
 plan that deletes too much, unless the run allows deletions (``--allow-deletes``).
+Which changes make the states of their environment worth reading (``edges.states``: a
+service being deleted) is the caller's to say: the read-only commands read them for
+conflicts only, the commands that write for every change that would touch a listed service.
 
 Neighbours: ``edges`` (reading, observing, validating) below, ``core`` at the bottom;
 ``commands`` and ``library`` above.
@@ -24,7 +27,7 @@ from reconciler.core.expiry import current_targets
 from reconciler.core.guarding import check as check_deletes
 from reconciler.core.model import CloneSet, DesiredState, ObservedState
 from reconciler.core.planning import plan as make_plan
-from reconciler.core.plans import Plan
+from reconciler.core.plans import Action, Plan
 from reconciler.core.pruning import BEING_DELETED
 from reconciler.core.resolving import (
     Catalog,
@@ -42,7 +45,12 @@ from reconciler.edges.observing import (
 from reconciler.edges.reading import Reader
 from reconciler.edges.secrets import SecretReader
 from reconciler.edges.session import Session
-from reconciler.edges.states import environments_to_read, read_states, with_states
+from reconciler.edges.states import (
+    BEFORE_WRITING,
+    environments_to_read,
+    read_states,
+    with_states,
+)
 from reconciler.edges.validating import load_manifests
 from reconciler.edges.variable_observing import read_variables
 
@@ -126,12 +134,17 @@ def plan_with(
     targets: Sequence[str] = (),
     allow_deletes: bool = False,
     secrets: SecretReader | None = None,
+    read_states_for: frozenset[Action] = BEFORE_WRITING,
 ) -> Planned:
     """Observe what the manifests involve through ``reader`` and plan.
 
     ``DeletionRefused`` when the plan deletes more than the guard lets through, unless
     ``allow_deletes``. ``secrets`` reads every declared secret (before any change: a
     missing one is a ``SecretError``); without it, a declared secret cannot be planned.
+    ``read_states_for``: the actions for which the environment's statuses are read (one
+    ``GET /environment/{id}/statuses`` per such environment) so that a service being deleted
+    is planned as a ``noop`` (``edges.states``): ``BEFORE_WRITING`` (the default) for a
+    plan that will be carried out, ``FOR_CONFLICTS`` for one that is only shown.
     """
     observation = observe(reader, clonesets, parallelism=parallelism)
     now = clock_of(reader)
@@ -144,7 +157,7 @@ def plan_with(
         )
 
     whole = planned(observation.observed)
-    unknown = environments_to_read(whole, observation.observed)
+    unknown = environments_to_read(whole, observation.observed, read_states_for)
     states = read_states(reader, unknown, parallelism=parallelism) if unknown else {}
     if states:
         observation = replace(observation, observed=with_states(observation.observed, states))
@@ -169,8 +182,10 @@ def plan_manifests(
     targets: Sequence[str] = (),
     *,
     allow_deletes: bool = False,
+    read_states_for: frozenset[Action] = BEFORE_WRITING,
 ) -> Planned:
-    """``plan_with`` through an open session's client; ``targets`` narrows the changes."""
+    """``plan_with`` through an open session's client; ``targets`` narrows the changes;
+    ``read_states_for`` as ``plan_with`` says."""
     return plan_with(
         session.client,
         clonesets,
@@ -179,4 +194,5 @@ def plan_manifests(
         targets=targets,
         allow_deletes=allow_deletes,
         secrets=session.secrets,
+        read_states_for=read_states_for,
     )
