@@ -19,6 +19,7 @@ Neighbours: ``edges`` (reading, observing, validating) below, ``core`` at the bo
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -26,22 +27,20 @@ from datetime import UTC, datetime
 from reconciler.core.expiry import current_targets
 from reconciler.core.guarding import check as check_deletes
 from reconciler.core.model import CloneSet, DesiredState, ObservedState
+from reconciler.core.plan_ahead import PlanAhead
 from reconciler.core.planning import plan as make_plan
 from reconciler.core.plans import Action, Plan
 from reconciler.core.pruning import BEING_DELETED
-from reconciler.core.resolving import (
-    Catalog,
-    resolve_clones,
-    resolve_organizations,
-    resolve_scopes,
-)
+from reconciler.core.resolving import Catalog, resolve_organizations, resolve_scopes
 from reconciler.core.targeting import select
 from reconciler.edges.observing import (
     NO_LISTINGS,
     read_containers,
     read_listings,
     read_organizations,
+    with_listings,
 )
+from reconciler.edges.planning_ahead import PlanningAhead, resolved
 from reconciler.edges.reading import Reader
 from reconciler.edges.secrets import SecretReader
 from reconciler.edges.session import Session
@@ -96,24 +95,37 @@ def observe(reader: Reader, clonesets: Sequence[CloneSet], *, parallelism: int =
     Every problem of every manifest is collected on the way and raised together, as one
     ``ResolutionError``, once the last stage has been read.
     """
+    return _observe(reader, clonesets, parallelism=parallelism, ahead=False)[0]
+
+
+def _observe(
+    reader: Reader, clonesets: Sequence[CloneSet], *, parallelism: int, ahead: bool
+) -> tuple[Observation, PlanAhead | None]:
+    """``observe``; with ``ahead``, the last stage of listings plans each environment as its
+    listing arrives (``edges.planning_ahead``), and its ``PlanAhead`` is returned too."""
     listed = read_organizations(reader)
     now = clock_of(reader)
     clonesets, passed = current_targets(clonesets, now)  # a target past its until: gone
     organizations = resolve_organizations(clonesets, listed)
     catalog = read_containers(reader, listed, organizations.ids, parallelism=parallelism)
     scopes = resolve_scopes(organizations, catalog)
-    listings = NO_LISTINGS
+    listings, stage = NO_LISTINGS, None
     while needed := scopes.needed(catalog):  # one stage of applications only, unless kinds
+        statuses = scopes.statuses_needed
+        if ahead:
+            clock = functools.partial(clock_of, reader)
+            args = (scopes, catalog, listings, needed)
+            stage = PlanningAhead(*args, statuses=statuses, passed=passed, clock=clock)
+        arrived = stage.arrived if stage is not None else None
         read = read_listings(
-            reader, needed, statuses=scopes.statuses_needed, parallelism=parallelism
+            reader, needed, statuses=statuses, parallelism=parallelism, arrived=arrived
         )
         listings = listings.merged(read)
-        applications = {e: s for (k, e), s in listings.services.items() if k == "application"}
-        catalog = replace(catalog, applications=applications, listings=listings.services)
-    desired = resolve_clones(scopes, catalog)
-    desired = replace(desired, notes=(*desired.notes, *passed)) if passed else desired
+        catalog = with_listings(catalog, listings)
+    planned = stage.ahead if stage is not None else None
+    desired = planned.desired if planned is not None else resolved(scopes, catalog, passed)
     observed = read_variables(reader, desired, listings.observed(), parallelism=parallelism)
-    return Observation(desired, observed, catalog, now)
+    return Observation(desired, observed, catalog, now), planned
 
 
 def clock_of(reader: Reader) -> datetime:
@@ -146,8 +158,8 @@ def plan_with(
     is planned as a ``noop`` (``edges.states``): ``BEFORE_WRITING`` (the default) for a
     plan that will be carried out, ``FOR_CONFLICTS`` for one that is only shown.
     """
-    observation = observe(reader, clonesets, parallelism=parallelism)
-    now = clock_of(reader)
+    observation, ahead = _observe(reader, clonesets, parallelism=parallelism, ahead=True)
+    now = ahead.now if ahead is not None else clock_of(reader)
     declared = [d for clone in observation.desired.clones for d in clone.variables]
     digests = secrets.digests(declared) if secrets is not None else {}
 
@@ -156,7 +168,10 @@ def plan_with(
             observation.desired, observed, api_url=api_url, now=now, secret_digests=digests
         )
 
-    whole = planned(observation.observed)
+    if ahead is not None:  # most clones planned already, as their listings arrived
+        whole = ahead.plan(observation.observed, api_url=api_url, secret_digests=digests)
+    else:
+        whole = planned(observation.observed)
     unknown = environments_to_read(whole, observation.observed, read_states_for)
     states = read_states(reader, unknown, parallelism=parallelism) if unknown else {}
     if states:

@@ -341,11 +341,23 @@ class Planner:
             fingerprints={"source": self.fingerprint(source), "target": self.fingerprint(target)},
         )
 
-    # ── prune ──────────────────────────────────────────────────────────────────────────
+    # ── prune, and the plan ────────────────────────────────────────────────────────────
 
     def prunes(self) -> list[Change]:
         """The deletes of owned clones no longer declared (``pruning``)."""
         return prunes(self.desired, self.observed, self._renamed | self._sources, self.fingerprint)
+
+    def finish(self, changes: list[Change], api_url: str | None) -> Plan:
+        """The plan of ``changes`` (one per desired clone), once every clone is planned:
+        with the deletes, the warnings and the notes."""
+        changes.extend(self.prunes())
+        desired = self.desired
+        warnings = plan_warnings(desired.clones, self.observed.by_id)
+        notes = (*desired.notes, *expiry_notes(changes, desired.policies, self.now))
+        made = Plan.of(
+            changes, api_url=api_url, selectors=desired.selectors, notes=notes, warnings=warnings
+        )
+        return made.with_now(iso(self.now))
 
 
 # ── helpers ─────────────────────────────────────────────────────────────────────────────
@@ -455,11 +467,4 @@ def plan(
     ``now`` (the API's clock: temporary clones expire by it, ``core.expiry``);
     ``secret_digests``: each declared secret's keyed digest (``variable_plans.secret_ref``)."""
     planner = Planner(desired, observed, now, secret_digests)
-    changes = [planner.change_for(clone) for clone in desired.clones]
-    changes.extend(planner.prunes())
-    warnings = plan_warnings(desired.clones, planner.observed.by_id)
-    notes = (*desired.notes, *expiry_notes(changes, desired.policies, planner.now))
-    made = Plan.of(
-        changes, api_url=api_url, selectors=desired.selectors, notes=notes, warnings=warnings
-    )
-    return made.with_now(iso(planner.now))
+    return planner.finish([planner.change_for(clone) for clone in desired.clones], api_url)

@@ -1,0 +1,29 @@
+"""The pipeline plans ahead (``edges.planning_ahead``): over every golden case, the plan made
+as the listings arrive is the plan ``planning.plan`` makes once every listing is read."""
+
+from __future__ import annotations
+
+import contextlib
+
+import pytest
+from test_golden import API_URL, CASES, GOLDEN
+
+from reconciler.core.planning import plan
+from reconciler.edges.reading import RecordedReader
+from reconciler.pipeline import _observe, load
+
+
+@pytest.mark.parametrize("parallelism", [1, 8])
+@pytest.mark.parametrize("case", CASES)
+def test_the_plan_made_ahead_is_the_plan_made_after_every_listing(
+    case: str, parallelism: int
+) -> None:
+    folder = GOLDEN / case
+    with contextlib.chdir(folder):
+        clonesets = load(["manifests"])
+    reader = RecordedReader.from_file(folder / "catalog.json")
+    observation, ahead = _observe(reader, clonesets, parallelism=parallelism, ahead=True)
+    assert ahead is not None, "nothing was planned ahead"
+    made = ahead.plan(observation.observed, api_url=API_URL)
+    after = plan(observation.desired, observation.observed, api_url=API_URL, now=ahead.now)
+    assert made == after
