@@ -21,11 +21,12 @@ from reconciler.core.errors import ConfigError, ManifestError, ReconcilerError
 from reconciler.edges.files import write_atomically
 from reconciler.edges.savedplans import saved_document
 from reconciler.edges.states import FOR_CONFLICTS
-from reconciler.pipeline import load
+from reconciler.pipeline import collecting_cycles_after, load
 from reconciler.rendering.streams import Streams
 from reconciler.rendering.views import new_plan_view
 
 
+@collecting_cycles_after()  # through the rendering too
 def run(options: PlanOptions, streams: Streams) -> int:
     view = new_plan_view(options.view_type, streams, verbose=options.verbose)
     clonesets = load(options.paths)

@@ -47,6 +47,11 @@ class PlanAhead:
         """The clock the plan is made at (expiry)."""
         return self._planner.now
 
+    @property
+    def environments(self) -> Mapping[str, tuple[ObservedApplication, ...]]:
+        """The services of each environment listed so far, as handed over."""
+        return self._planner.observed.environments
+
     def listed(self, env_id: str, services: tuple[ObservedApplication, ...]) -> None:
         """Every service of ``env_id`` is listed: plan its clones."""
         if env_id in self._planner.observed.environments:

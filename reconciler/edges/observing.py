@@ -119,18 +119,25 @@ class Listings:
             {**self.derived, **other.derived},
         )
 
-    def observed(self) -> ObservedState:
-        """Every listed service of every kind, by environment."""
+    def observed(
+        self, made: Mapping[str, tuple[ObservedApplication, ...]] | None = None
+    ) -> ObservedState:
+        """Every listed service of every kind, by environment; ``made``: the environments
+        whose services were made already (``observed_in``, planning ahead), taken as made."""
+        made = made or {}
         by_env: dict[str, list[ObservedApplication]] = {}
         for (kind, env_id), services in self.services.items():
             if kind not in KINDS:  # listed only to name it (core.kinds.unsupported)
                 continue
-            by_env.setdefault(env_id, []).extend(
-                observed_services(
-                    kind, env_id, services, self.statuses.get((kind, env_id)), self.derived
-                )
-            )
-        return ObservedState(applications={env: tuple(found) for env, found in by_env.items()})
+            found = by_env.setdefault(env_id, [])
+            if env_id not in made:
+                statuses = self.statuses.get((kind, env_id))
+                found.extend(observed_services(kind, env_id, services, statuses, self.derived))
+        return ObservedState(
+            applications={
+                env: made[env] if env in made else tuple(found) for env, found in by_env.items()
+            }
+        )
 
     def observed_in(self, env_id: str, kinds: Iterable[str]) -> tuple[ObservedApplication, ...]:
         """The listed services of one environment, of ``kinds`` in that order."""

@@ -4,13 +4,14 @@ as the listings arrive is the plan ``planning.plan`` makes once every listing is
 from __future__ import annotations
 
 import contextlib
+import gc
 
 import pytest
 from test_golden import API_URL, CASES, GOLDEN
 
 from reconciler.core.planning import plan
 from reconciler.edges.reading import RecordedReader
-from reconciler.pipeline import _observe, load
+from reconciler.pipeline import _observe, collecting_cycles_after, load
 
 
 @pytest.mark.parametrize("parallelism", [1, 8])
@@ -27,3 +28,27 @@ def test_the_plan_made_ahead_is_the_plan_made_after_every_listing(
     made = ahead.plan(observation.observed, api_url=API_URL)
     after = plan(observation.desired, observation.observed, api_url=API_URL, now=ahead.now)
     assert made == after
+
+
+def test_the_cycle_collector_is_paused_while_planning_and_on_again_after() -> None:
+    seen: list[bool] = []
+
+    @collecting_cycles_after()
+    def planning(fail: bool) -> None:
+        with collecting_cycles_after():  # nested: still paused after the inner one ends
+            seen.append(gc.isenabled())
+        seen.append(gc.isenabled())
+        if fail:
+            raise ValueError("a plan that fails")
+
+    assert gc.isenabled()
+    planning(False)
+    with pytest.raises(ValueError):
+        planning(True)
+    assert gc.isenabled() and seen == [False, False, False, False]
+    gc.disable()  # a caller that had paused it keeps it paused
+    try:
+        planning(False)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
