@@ -145,14 +145,23 @@ def collecting_cycles_after() -> Iterator[None]:
     """The cyclic garbage collector paused while a plan is made (and shown), as mypy does
     while it builds: a plan makes hundreds of thousands of objects that all live until it is
     shown, and each of the collector's full passes walks every one of them again (a sixth of
-    the CPU of a 10,000-clone plan). Reference counting frees what is dropped as usual; the
-    few reference cycles made meanwhile are collected once it is over. Nests."""
+    the CPU of a 10,000-clone plan). Reference counting frees what is dropped as usual.
+
+    Once it is over, what was made meanwhile is moved to the collector's oldest generation
+    in one step (``freeze`` then ``unfreeze``: two list splices), where the few reference
+    cycles among it are collected at the collector's next full pass; left in the youngest
+    generation, all of it would be walked at once by the next allocation (0.3 s at 10,000
+    clones). Not when something else froze objects (``gc.freeze`` at start-up): those stay
+    frozen, and the young objects are walked. Nests: only the outermost resumes."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if enabled:
+            if not gc.get_freeze_count():
+                gc.freeze()
+                gc.unfreeze()
             gc.enable()
 
 

@@ -46,6 +46,11 @@ def test_the_cycle_collector_is_paused_while_planning_and_on_again_after() -> No
     with pytest.raises(ValueError):
         planning(True)
     assert gc.isenabled() and seen == [False, False, False, False]
+    with collecting_cycles_after():
+        made = [[n] for n in range(10_000)]
+    # what was made is in the oldest generation, not left to a pass over the youngest
+    assert any(obj is made for obj in gc.get_objects(generation=2))
+    assert gc.get_freeze_count() == 0
     gc.disable()  # a caller that had paused it keeps it paused
     try:
         planning(False)
