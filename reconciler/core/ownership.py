@@ -33,6 +33,7 @@ which replaces every trailing marker line (a copied one included) with the new o
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -114,8 +115,13 @@ def _split_last_line(description: str) -> tuple[str, str]:
     return head, last
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def read_marker(description: str | None) -> Owner | None:
-    """The owner named by the last line of ``description``, or ``None`` when there is none."""
+    """The owner named by the last line of ``description``, or ``None`` when there is none.
+
+    Read once per description (an ``Owner`` is frozen): fingerprinting, pairing, the copy
+    check and the write each ask it of the same clone, and every clone of a source asks it
+    of that source."""
     if not description:
         return None
     _, last = _split_last_line(_without_keep_lines(description))
