@@ -124,9 +124,11 @@ def report(label: str, measured: dict[str, Any], log: list[Any], p: int, latency
         f"  bound:     {bound:.3f} s = (2 + {' + '.join(map(str, rounds))}) × {latency:g} s; "
         f"ratio {wall / bound:.2f}×"
     )
+    at_served = (2 + sum(rounds)) * served
     print(
         f"  sandbox:   median {served * 1000:.1f} ms per answer ({latency * 1000:.0f} ms "
-        f"injected); {wall - last:.3f} s after the last answer (plan, print)"
+        f"injected; the bound at that: {at_served:.3f} s, ratio {wall / at_served:.2f}×); "
+        f"{wall - last:.3f} s after the last answer (plan, print)"
     )
     if measured["code"] not in (0, 2):
         print(measured["tail"])
