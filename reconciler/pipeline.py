@@ -12,6 +12,9 @@ plan that deletes too much, unless the run allows deletions (``--allow-deletes``
 Which changes make the states of their environment worth reading (``edges.states``: a
 service being deleted) is the caller's to say: the read-only commands read them for
 conflicts only, the commands that write for every change that would touch a listed service.
+The plan is made while the last stage of listings arrives, each environment's clones as soon
+as its listing is in (``edges.planning_ahead``, ``core.plan_ahead``: the same plan), with
+the cycle collector paused (``collecting_cycles_after``).
 
 Neighbours: ``edges`` (reading, observing, validating) below, ``core`` at the bottom;
 ``commands`` and ``library`` above.
