@@ -49,7 +49,9 @@ def plan(
     allow_deletes: bool = False,
 ) -> Plan:
     """Resolve, observe and plan, as ``reconciler plan`` does (``--target``,
-    ``--allow-deletes``); read only."""
+    ``--allow-deletes``); read only. Made to be carried out by ``apply``, it reads the
+    statuses of every environment it would write to, as ``reconciler apply`` does, so that
+    a service being deleted is a ``noop`` (``edges.states.BEFORE_WRITING``)."""
     return plan_manifests(session, clonesets, targets, allow_deletes=allow_deletes).plan
 
 

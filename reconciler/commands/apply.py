@@ -42,6 +42,7 @@ from reconciler.core.plans import Plan
 from reconciler.edges.executing import execute
 from reconciler.edges.notifying import notify_urls
 from reconciler.edges.savedplans import read_saved_plan
+from reconciler.edges.states import BEFORE_WRITING
 from reconciler.pipeline import Planned, guard_deletes, load, plan_manifests
 from reconciler.rendering.progress import ApplyView
 from reconciler.rendering.streams import Streams
@@ -66,7 +67,7 @@ def run(options: ApplyOptions, streams: Streams) -> int:
     if options.correct:
         clonesets = tuple(cloneset.correcting_drift() for cloneset in clonesets)
     with connect(options) as session:
-        plan = plan_for(session, options, clonesets).plan
+        plan = plan_for(session, options, clonesets, read_states_for=BEFORE_WRITING).plan
         view.plan(plan)
         if plan.has_pending_changes and not options.auto_approve and not _approved(streams):
             view.cancelled()
@@ -100,7 +101,11 @@ def _apply_saved(
         fresh: list[Planned] = []
 
         def fresh_plan(clonesets: Sequence[CloneSet]) -> Plan:
-            fresh.append(plan_manifests(session, clonesets, allow_deletes=True))
+            fresh.append(
+                plan_manifests(
+                    session, clonesets, allow_deletes=True, read_states_for=BEFORE_WRITING
+                )
+            )
             return fresh[-1].plan
 
         plan = saved.check(session, fresh_plan, options.target)

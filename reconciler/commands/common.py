@@ -11,6 +11,7 @@ from contextlib import contextmanager
 
 from reconciler.commands.arguments import PlanningOptions
 from reconciler.core.model import CloneSet
+from reconciler.core.plans import Action
 from reconciler.edges.budget import RequestLedger
 from reconciler.edges.session import Session, open_session
 from reconciler.pipeline import Planned, plan_manifests
@@ -32,6 +33,21 @@ def connect(options: PlanningOptions, ledger: RequestLedger | None = None) -> It
         yield session
 
 
-def plan_for(session: Session, options: PlanningOptions, clonesets: Sequence[CloneSet]) -> Planned:
-    """The pipeline as the flags ask: their ``--target`` and their mass-deletion guard."""
-    return plan_manifests(session, clonesets, options.target, allow_deletes=options.allow_deletes)
+def plan_for(
+    session: Session,
+    options: PlanningOptions,
+    clonesets: Sequence[CloneSet],
+    *,
+    read_states_for: frozenset[Action],
+) -> Planned:
+    """The pipeline as the flags ask: their ``--target`` and their mass-deletion guard.
+    ``read_states_for``: the command's choice of when a service's state is worth a read
+    (``edges.states``): ``BEFORE_WRITING`` for a command that writes, ``FOR_CONFLICTS`` for
+    a read-only one."""
+    return plan_manifests(
+        session,
+        clonesets,
+        options.target,
+        allow_deletes=options.allow_deletes,
+        read_states_for=read_states_for,
+    )

@@ -47,6 +47,7 @@ from reconciler.commands.watching import RoundReport, Watch, console_places
 from reconciler.core.errors import ExitCode, ReconcilerError
 from reconciler.core.plans import Change, Plan, reported_drift
 from reconciler.edges.executing import ApplyResult, execute
+from reconciler.edges.states import BEFORE_WRITING
 from reconciler.pipeline import load
 from reconciler.rendering.log import ReconcileView
 from reconciler.rendering.streams import Streams
@@ -195,7 +196,7 @@ def _reconcile(
     if watch is not None:
         watch.add_secrets(secrets)
     with connect(options, watch.ledger if watch is not None else None) as session:
-        planned = plan_for(session, options, clonesets)
+        planned = plan_for(session, options, clonesets, read_states_for=BEFORE_WRITING)
         plan = planned.plan
         view.plan(number, plan)
         drifted = reported_drift(plan)

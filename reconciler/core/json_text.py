@@ -14,6 +14,7 @@ Neighbours: ``core.plans`` (``plain``), ``rendering.json_document`` and ``edges.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -25,6 +26,17 @@ def indented(value: Any) -> str:
         return orjson.dumps(value, option=orjson.OPT_INDENT_2).decode("utf-8")
     except TypeError:  # orjson.JSONEncodeError is a TypeError
         return json.dumps(value, indent=2, ensure_ascii=False)
+
+
+def indented_shared(shared: Any, copied: Callable[[], Any]) -> str:
+    """``indented``, of a value that shares parts with the data it was made from (tuples
+    where a document has lists), without the copy: orjson writes a tuple as a list, so the
+    text is the copy's; when orjson refuses it, ``indented`` of the ``copied`` value, as
+    before (the copy's own round trip settles what the standard encoder spells otherwise)."""
+    try:
+        return orjson.dumps(shared, option=orjson.OPT_INDENT_2).decode("utf-8")
+    except TypeError:
+        return indented(copied())
 
 
 def plain(value: Any) -> Any:

@@ -1,5 +1,6 @@
 """The observed state, indexed for planning: services by environment and name, and by id,
-each one's compared (normalised) configuration computed once. Pure.
+each one's compared (normalised) configuration computed once; environments can be added
+as they are listed (``plan_ahead``). Pure.
 
 Neighbours: ``planning`` (the only user), ``kinds`` (each kind normalises its own),
 ``ownership`` (``name_key``: names compare as Qovery compares them).
@@ -21,13 +22,19 @@ class ObservedIndex:
         self.failed = observed.failed
         self.by_name: dict[str, dict[str, ObservedApplication]] = {}
         self.by_id: dict[str, ObservedApplication] = {}
-        for env_id, apps in observed.applications.items():
-            names = self.by_name.setdefault(env_id, {})
-            for app in apps:
-                names.setdefault(name_key(app.name), app)
-                self.by_id[app.id] = app
-        self.environments = observed.applications
+        self.environments: dict[str, tuple[ObservedApplication, ...]] = {}
         self._normalised: dict[str, dict[str, JSON]] = {}
+        for env_id, apps in observed.applications.items():
+            self.add(env_id, apps)
+
+    def add(self, env_id: str, apps: tuple[ObservedApplication, ...]) -> None:
+        """The services of one more environment (``plan_ahead`` adds them as they are
+        listed); an environment is added once."""
+        names = self.by_name.setdefault(env_id, {})
+        for app in apps:
+            names.setdefault(name_key(app.name), app)
+            self.by_id[app.id] = app
+        self.environments[env_id] = apps
 
     def find(self, env_id: str, name: str) -> ObservedApplication | None:
         """``ownership.find_named`` over the environment's listing, indexed."""

@@ -75,7 +75,7 @@ def warning_document(warning: Diagnostic) -> dict[str, JSON]:
     }
 
 
-def _change_document(change: Change) -> dict[str, JSON]:
+def _change_document(change: Change, *, shared: bool = False) -> dict[str, JSON]:
     return {
         "address": change.address,
         "action": change.action.value,
@@ -89,7 +89,7 @@ def _change_document(change: Change) -> dict[str, JSON]:
         "reason": change.reason,
         **({"reason_code": change.reason_code.value} if change.reason_code else {}),
         "steps": [step.value for step in change.steps],
-        "desired": plain(change.desired),
+        "desired": change.desired if shared else plain(change.desired),
         "desired_is_complete": change.desired_is_complete,
         "description": change.description,
         "deploy_commit": change.deploy_commit,
@@ -120,12 +120,14 @@ def _selector_document(selector: SelectorMatch) -> dict[str, JSON]:
     }
 
 
-def to_document(plan: Plan) -> dict[str, JSON]:
-    """The plan document (contract section 6), as plain JSON values."""
+def to_document(plan: Plan, *, shared: bool = False) -> dict[str, JSON]:
+    """The plan document (contract section 6), as plain JSON values; ``shared``: each
+    change's ``desired`` is the plan's own, not a copy (tuples where it holds tuples), for a
+    document written out at once (``json_text.indented_shared``)."""
     return {
         "format_version": FORMAT_VERSION,
         "api_url": plan.api_url,
-        "changes": [_change_document(change) for change in plan.changes],
+        "changes": [_change_document(change, shared=shared) for change in plan.changes],
         "summary": plan.summary.as_dict(),
         "footprint": plan.footprint.as_dict(),
         "selectors": [_selector_document(selector) for selector in plan.selectors],

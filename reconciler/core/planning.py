@@ -110,6 +110,7 @@ class Planner:
         self.seen, self.digests = observed.variables, secret_digests or {}  # variables
         self.observed = ObservedIndex(observed)
         self._desired_configs: dict[tuple[str, bool, str, str], DesiredConfig] = {}
+        self._versions: dict[tuple[str, bool, str, str], str | None] = {}  # the same keys
         self._fingerprints: dict[str, str | None] = {}
         self._declared = {(c.target_env.id, name_key(c.name)) for c in desired.clones}
         self._renamed: set[str] = set()  # application ids a desired clone took over by rename
@@ -122,15 +123,22 @@ class Planner:
         """The clone's desired configuration, computed once per (source, policy, overrides):
         keyed on values (the overrides' canonical text, made once per application by
         resolution), so equal declarations share one computation."""
-        follow = clone.policy.follow_source
-        overrides = clone.overrides_key or overrides_key(clone.overrides)
-        key = (source.id, follow, clone.kind, overrides)
+        key = _config_key(clone, source)
         found = self._desired_configs.get(key)
         if found is None:
             found = self._desired_configs[key] = compute_desired(
-                source.config, clone.overrides, follow_source=follow, kind=kind_named(clone.kind)
+                source.config,
+                clone.overrides,
+                follow_source=clone.policy.follow_source,
+                kind=kind_named(clone.kind),
             )
+            self._versions[key] = version_of(clone.kind, source.config, found.config)
         return found
+
+    def version(self, clone: DesiredClone, source: ObservedApplication) -> str | None:
+        """What a deploy of the clone runs (``deploying.version_of``), once per desired
+        configuration, as ``desired_config`` computes it."""
+        return self._versions[_config_key(clone, source)]
 
     def digest(self, clone: DesiredClone, desired: DesiredConfig) -> str:
         """``declared_digest`` of a clone's desired configuration, once per (config, ignore)."""
@@ -183,7 +191,7 @@ class Planner:
             where = f" ({clone.position})" if clone.position else ""
             refusal = Because.of(Reason.API_WOULD_REFUSE, refused=refused, where=where)
             return _decided(base, Action.CONFLICT, refusal)
-        version = version_of(clone.kind, source.config, desired.config)
+        version = self.version(clone, source)
         base = _with(base, deploy_commit=version, **self._write(clone, source, target, desired))
         problem = variable_plans.unresolved(clone, target, self.seen, self.digests)
         if problem:
@@ -237,8 +245,8 @@ class Planner:
             # kept as it is found: the target's, or the source's that a clone copies
             description = strip_marker(description_of((target or source).config))
         digest, found = self.digest(clone, desired), _config(target)
-        owner = _owner(clone, digest, target.id if target else None)
-        owner = replace(owner, active=active_for_write(clone.policy, found, digest, self.now))
+        active = active_for_write(clone.policy, found, digest, self.now)
+        owner = _owner(clone, digest, target.id if target else None, active)
         keep = has_keep_line(description_of(found))
         return {
             "desired": written,
@@ -341,11 +349,23 @@ class Planner:
             fingerprints={"source": self.fingerprint(source), "target": self.fingerprint(target)},
         )
 
-    # ── prune ──────────────────────────────────────────────────────────────────────────
+    # ── prune, and the plan ────────────────────────────────────────────────────────────
 
     def prunes(self) -> list[Change]:
         """The deletes of owned clones no longer declared (``pruning``)."""
         return prunes(self.desired, self.observed, self._renamed | self._sources, self.fingerprint)
+
+    def finish(self, changes: list[Change], api_url: str | None) -> Plan:
+        """The plan of ``changes`` (one per desired clone), once every clone is planned:
+        with the deletes, the warnings and the notes."""
+        changes.extend(self.prunes())
+        desired = self.desired
+        warnings = plan_warnings(desired.clones, self.observed.by_id)
+        notes = (*desired.notes, *expiry_notes(changes, desired.policies, self.now))
+        made = Plan.of(
+            changes, api_url=api_url, selectors=desired.selectors, notes=notes, warnings=warnings
+        )
+        return made.with_now(iso(self.now))
 
 
 # ── helpers ─────────────────────────────────────────────────────────────────────────────
@@ -426,8 +446,19 @@ def _deploy_step(wanted: bool) -> tuple[Step, ...]:
     return (Step.DEPLOY,) if wanted else ()
 
 
-def _owner(clone: DesiredClone, applied: str | None, clone_id: str | None) -> Owner:
-    return Owner(clone.manifest, clone.source_app_name, clone.source_app_id, applied, clone_id)
+def _owner(
+    clone: DesiredClone, applied: str | None, clone_id: str | None, active: str | None = None
+) -> Owner:
+    return Owner(
+        clone.manifest, clone.source_app_name, clone.source_app_id, applied, clone_id, active
+    )
+
+
+def _config_key(clone: DesiredClone, source: ObservedApplication) -> tuple[str, bool, str, str]:
+    """What a clone's desired configuration depends on: its source, ``follow_source``, its
+    kind and its overrides (their canonical text, made once per application by resolution)."""
+    overrides = clone.overrides_key or overrides_key(clone.overrides)
+    return (source.id, clone.policy.follow_source, clone.kind, overrides)
 
 
 def _config(app: ObservedApplication | None) -> Application | None:
@@ -455,11 +486,4 @@ def plan(
     ``now`` (the API's clock: temporary clones expire by it, ``core.expiry``);
     ``secret_digests``: each declared secret's keyed digest (``variable_plans.secret_ref``)."""
     planner = Planner(desired, observed, now, secret_digests)
-    changes = [planner.change_for(clone) for clone in desired.clones]
-    changes.extend(planner.prunes())
-    warnings = plan_warnings(desired.clones, planner.observed.by_id)
-    notes = (*desired.notes, *expiry_notes(changes, desired.policies, planner.now))
-    made = Plan.of(
-        changes, api_url=api_url, selectors=desired.selectors, notes=notes, warnings=warnings
-    )
-    return made.with_now(iso(planner.now))
+    return planner.finish([planner.change_for(clone) for clone in desired.clones], api_url)

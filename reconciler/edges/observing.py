@@ -26,9 +26,9 @@ Neighbours: ``reading`` (the Reader) below, ``pipeline`` above (it resolves in b
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from reconciler.core.derivations import Derivations
@@ -49,20 +49,28 @@ def fetch_all(keys: Iterable[K], fetch: Callable[[K], V], *, parallelism: int) -
     so a failed listing is never mistaken for an empty one.
     """
     unique = list(dict.fromkeys(keys))
-    if not unique:
-        return {}
-    if len(unique) == 1 or parallelism <= 1:
-        return {key: fetch(key) for key in unique}
+    found = dict(fetch_each(unique, fetch, parallelism=parallelism))
+    return {key: found[key] for key in unique}
+
+
+def fetch_each(
+    keys: Iterable[K], fetch: Callable[[K], V], *, parallelism: int
+) -> Iterator[tuple[K, V]]:
+    """``fetch_all``'s calls, each (key, answer) yielded in the caller's thread as soon as it
+    is in (in the order they finish), so that the caller works while the others are on the
+    wire; the first error is raised, the calls not yet started cancelled."""
+    unique = list(dict.fromkeys(keys))
+    if len(unique) <= 1 or parallelism <= 1:
+        yield from ((key, fetch(key)) for key in unique)
+        return
     with ThreadPoolExecutor(max_workers=min(parallelism, len(unique))) as pool:
         futures: dict[Future[V], K] = {pool.submit(fetch, key): key for key in unique}
-        done, pending = wait(futures, return_when=FIRST_EXCEPTION)
-        for future in done:
-            error = future.exception()
-            if error is not None:
-                for other in pending:
-                    other.cancel()
-                raise error
-        return {futures[f]: f.result() for f in futures}
+        try:
+            for future in as_completed(futures):
+                yield futures[future], future.result()
+        finally:  # an error, or a caller that stopped: nothing more is started
+            for future in futures:
+                future.cancel()
 
 
 def read_organizations(reader: Reader) -> tuple[JSON, ...]:
@@ -113,28 +121,62 @@ class Listings:
             {**self.derived, **other.derived},
         )
 
-    def observed(self) -> ObservedState:
-        """Every listed service of every kind, by environment."""
+    def observed(
+        self, made: Mapping[str, tuple[ObservedApplication, ...]] | None = None
+    ) -> ObservedState:
+        """Every listed service of every kind, by environment; ``made``: the environments
+        whose services were made already (``observed_in``, planning ahead), taken as made."""
+        made = made or {}
         by_env: dict[str, list[ObservedApplication]] = {}
         for (kind, env_id), services in self.services.items():
             if kind not in KINDS:  # listed only to name it (core.kinds.unsupported)
                 continue
-            by_env.setdefault(env_id, []).extend(
-                observed_services(
-                    kind, env_id, services, self.statuses.get((kind, env_id)), self.derived
-                )
-            )
-        return ObservedState(applications={env: tuple(found) for env, found in by_env.items()})
+            found = by_env.setdefault(env_id, [])
+            if env_id not in made:
+                statuses = self.statuses.get((kind, env_id))
+                found.extend(observed_services(kind, env_id, services, statuses, self.derived))
+        return ObservedState(
+            applications={
+                env: made[env] if env in made else tuple(found) for env, found in by_env.items()
+            }
+        )
+
+    def observed_in(self, env_id: str, kinds: Iterable[str]) -> tuple[ObservedApplication, ...]:
+        """The listed services of one environment, of ``kinds`` in that order."""
+        found: list[ObservedApplication] = []
+        for kind in kinds:
+            services = self.services.get((kind, env_id))
+            if services is not None and kind in KINDS:
+                statuses = self.statuses.get((kind, env_id))
+                found.extend(observed_services(kind, env_id, services, statuses, self.derived))
+        return tuple(found)
 
 
 NO_LISTINGS = Listings({}, {}, {})
 
 
+def with_listings(catalog: Catalog, listings: Listings) -> Catalog:
+    """``catalog`` holding ``listings`` (every kind's, and the applications by environment)."""
+    applications = {e: s for (k, e), s in listings.services.items() if k == "application"}
+    return replace(catalog, applications=applications, listings=listings.services)
+
+
+Arrived = Callable[[Listings, tuple[str, str, str]], None]
+"""Told, in the reading thread, of each read of stage 3 as it arrives: the stage's reads so
+far, and the key of the one that arrived (``"services"`` or ``"statuses"``, kind, env id)."""
+
+
 def read_listings(
-    reader: Reader, pairs: Sequence[tuple[str, str]], *, statuses: bool, parallelism: int = 8
+    reader: Reader,
+    pairs: Sequence[tuple[str, str]],
+    *,
+    statuses: bool,
+    parallelism: int = 8,
+    arrived: Arrived | None = None,
 ) -> Listings:
     """Stage 3: the services of each (kind, environment) of ``pairs`` (and their statuses),
-    in parallel; each service is derived in the thread that waited for its listing."""
+    in parallel; each service is derived in the thread that waited for its listing, and
+    ``arrived`` is told of each read as it comes."""
     derived: dict[str, tuple[Any, str | None]] = {}
     derivations = Derivations()  # one normalisation per distinct body, for every listing
 
@@ -149,8 +191,17 @@ def read_listings(
 
     with_statuses = [(k, e) for k, e in pairs if statuses and k in KINDS]
     keys = [("services", k, e) for k, e in pairs] + [("statuses", k, e) for k, e in with_statuses]
-    keys.sort(key=lambda key: (key[1:], key[0] == "statuses"))  # a pair's two reads together
-    lists = fetch_all(keys, read, parallelism=parallelism)
+    order = {pair: n for n, pair in enumerate(pairs)}  # the source environments' first
+    keys.sort(key=lambda key: (order[key[1:]], key[0] == "statuses"))  # a pair's reads together
+    lists: dict[tuple[str, str, str], list[Any]] = {}
+    services: dict[tuple[str, str], tuple[JSON, ...]] = {}  # filled as the reads arrive
+    states: dict[tuple[str, str], tuple[JSON, ...]] = {}
+    so_far = Listings(services, states, derived)
+    for key, listing in fetch_each(keys, read, parallelism=parallelism):
+        lists[key] = listing
+        if arrived is not None:
+            (states if key[0] == "statuses" else services)[key[1:]] = tuple(listing)
+            arrived(so_far, key)
     return Listings(
         services={(k, e): tuple(lists[("services", k, e)]) for k, e in pairs},
         statuses={(k, e): tuple(lists[("statuses", k, e)]) for k, e in with_statuses},

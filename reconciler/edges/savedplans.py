@@ -29,7 +29,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from reconciler.core.errors import ManifestError, ReconcilerError, StalePlanError
-from reconciler.core.json_text import indented
+from reconciler.core.json_text import indented_shared
 from reconciler.core.model import CloneSet
 from reconciler.core.plan_documents import plan_of_document, to_document
 from reconciler.core.plans import Plan
@@ -74,11 +74,9 @@ def manifest_files(paths: Sequence[str]) -> tuple[ManifestFile, ...]:
 
 def saved_document(plan: Plan, paths: Sequence[str]) -> str:
     """The text ``plan --out`` saves: the plan document and the manifests it was made from."""
-    document: dict[str, Any] = to_document(plan)
-    document[MANIFESTS] = [
-        {"path": file.path, "sha256": file.sha256} for file in manifest_files(paths)
-    ]
-    return indented(document) + "\n"
+    manifests = [{"path": file.path, "sha256": file.sha256} for file in manifest_files(paths)]
+    document: dict[str, Any] = {**to_document(plan, shared=True), MANIFESTS: manifests}
+    return indented_shared(document, lambda: {**to_document(plan), MANIFESTS: manifests}) + "\n"
 
 
 def _changed_manifests(files: Sequence[ManifestFile]) -> list[str]:

@@ -1,13 +1,22 @@
-"""States: which services are being deleted, read only when a plan would act on one.
+"""States: which services are being deleted, read only where a plan's action makes them matter.
 
 Qovery deletes asynchronously (QOVERY-NOTES, "Delete and stop"): after the 204 the service
 is still listed, ``DELETE_QUEUED`` or ``DELETING``, until it is gone. The listing does not
 carry a state, and a plan in which every listed application is a ``noop`` (or every clone a
 ``create``) loses nothing by not knowing it. So the states are read only for the
-environments where the first plan would write to, stop, delete or conflict with a listed
-application: one ``GET /environment/{id}/statuses`` each (every kind's statuses in one
-call), then ``pipeline`` plans again with the states known (``ObservedApplication.state``),
-and ``planning`` treats a service being deleted as neither a conflict nor a create.
+environments where the first plan has a change whose action is one of the caller's
+``worth_reading`` set: one ``GET /environment/{id}/statuses`` each (every kind's statuses in
+one call), then ``pipeline`` plans again with the states known (``ObservedApplication.state``)
+when a service is being deleted, and ``planning`` treats it as neither a conflict nor a
+create. Each command picks its set:
+
+- ``BEFORE_WRITING`` (``apply``, ``reconcile``, the fresh plan of ``apply --plan``): every
+  action that writes to, stops or deletes a listed service, and a conflict with one, so that
+  nothing is ever written to a service being deleted;
+- ``FOR_CONFLICTS`` (the read-only ``plan``, ``plan --out``, ``drift``): a conflict with a
+  listed service only, so that a service being deleted is never reported as a conflict. An
+  update of a service being deleted is shown as an update; the apply that follows reads the
+  states again and leaves it alone (a saved plan's change to it is stale).
 
 Where the statuses were read already (a manifest deploys), their ``state`` serves, and no
 further read is made. A reader without the call (a recorded catalog) plans without states.
@@ -24,19 +33,23 @@ from reconciler.core.model import ObservedState
 from reconciler.core.plans import Action, Plan
 from reconciler.edges.observing import fetch_all
 
-ACTS_ON_LISTED = frozenset({Action.UPDATE, Action.CONFLICT, Action.DELETE, Action.EXPIRE})
+BEFORE_WRITING = frozenset({Action.UPDATE, Action.CONFLICT, Action.DELETE, Action.EXPIRE})
+FOR_CONFLICTS = frozenset({Action.CONFLICT})
 STATUS_LISTS = ("applications", "containers", "jobs", "databases", "helms", "terraforms")
 
 
-def environments_to_read(plan: Plan, observed: ObservedState) -> tuple[str, ...]:
-    """The environments where ``plan`` acts on a listed application whose state is unknown."""
+def environments_to_read(
+    plan: Plan, observed: ObservedState, worth_reading: frozenset[Action]
+) -> tuple[str, ...]:
+    """The environments where ``plan`` has a change of an action in ``worth_reading`` on a
+    listed application whose state is unknown."""
     known = {
         app.id for apps in observed.applications.values() for app in apps if app.state is not None
     }
     wanted = [
         str(change.target.environment_id)
         for change in plan.changes
-        if change.action in ACTS_ON_LISTED
+        if change.action in worth_reading
         and change.target.application_id
         and change.target.application_id not in known
         and change.target.environment_id in observed.applications

@@ -16,15 +16,16 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from reconciler.core.errors import Diagnostic
-from reconciler.core.json_text import indented
+from reconciler.core.json_text import indented_shared
 from reconciler.core.outcomes import Outcome
 from reconciler.core.plan_documents import to_document
 from reconciler.core.plans import FORMAT_VERSION, Plan
 
 
 def dumps(plan: Plan) -> str:
-    """The plan document as indented JSON text, ending with a newline."""
-    return indented(to_document(plan)) + "\n"
+    """The plan document as indented JSON text, ending with a newline (written without
+    copying each change's ``desired``: ``json_text.indented_shared``)."""
+    return indented_shared(to_document(plan, shared=True), lambda: to_document(plan)) + "\n"
 
 
 def render_plan(plan: Plan, out: TextIO) -> None:

@@ -188,6 +188,14 @@ def test_a_target_past_its_until_is_no_longer_declared_and_pruned(
 # ── services being deleted ──────────────────────────────────────────────────────────────
 
 
+def statuses_read(sandbox: RunningSandbox) -> list[str]:
+    return sorted(r["path"] for r in sandbox.requests() if r["path"].endswith("/statuses"))
+
+
+def statuses_of(sandbox: RunningSandbox, *envs: str) -> list[str]:
+    return sorted(f"/environment/{sandbox.environment_id(e)}/statuses" for e in envs)
+
+
 def test_a_clone_being_deleted_is_neither_a_conflict_nor_a_create(
     cli: Cli, sandbox: RunningSandbox, tmp_path: Path
 ) -> None:
@@ -198,22 +206,50 @@ def test_a_clone_being_deleted_is_neither_a_conflict_nor_a_create(
         tmp_path, policy="{prune: true}", targets=["environment: preview-101"], applications=["api"]
     )
     assert cli("apply", one, "--auto-approve").code == 0
-    assert sandbox.application("preview-102", "api") is not None  # still listed: DELETING
-    # declared again, with another cpu: an update of a listed clone, so its state is read
+    being_deleted = clone(sandbox, "preview-102", "api")  # still listed: DELETING
+    # declared again, with another cpu: plan (read only) reads no state for an update
     back = write(tmp_path, policy="{prune: true}", applications=["api"], overrides="cpu: 300")
     sandbox.clear_requests()
-    document = plan_json(cli, back)
-    change = next(c for c in document["changes"] if "preview-102" in c["address"])
-    assert (change["action"], change["reason_code"]) == ("noop", "being_deleted")
-    assert "DELETE_QUEUED" in change["reason"]
-    statuses = [r["path"] for r in sandbox.requests() if r["path"].endswith("/statuses")]
-    envs = ("preview-101", "preview-102")  # both updated: one read each, once
-    assert sorted(statuses) == sorted(
-        f"/environment/{sandbox.environment_id(e)}/statuses" for e in envs
-    )
-    assert actions(document)["previews.api[shop/preview-101]"] == "update"
+    assert actions(plan_json(cli, back)) == {
+        "previews.api[shop/preview-101]": "update",
+        "previews.api[shop/preview-102]": "update",
+    }
+    assert statuses_read(sandbox) == []
+    # apply, which writes, reads the state of each environment it would write to, once
+    sandbox.clear_requests()
+    result = cli("apply", back, "--auto-approve", "--json")
+    assert result.code == 0, result
+    assert statuses_read(sandbox) == statuses_of(sandbox, "preview-101", "preview-102")
+    assert not [w for w in writes(sandbox) if being_deleted["id"] in w]
+    assert [w for w in writes(sandbox) if w.startswith("PUT /application/")] == [
+        f"PUT /application/{clone(sandbox, 'preview-101', 'api')['id']}"
+    ]
+    planned = json.loads(result.out.splitlines()[0])  # the clone being deleted: a noop
+    assert (planned["event"], planned["summary"]["update"]) == ("plan", 1), planned
+    assert planned["summary"]["create"] == planned["summary"]["conflict"] == 0
     sandbox.advance_clock(61)
     assert actions(plan_json(cli, back))["previews.api[shop/preview-102]"] == "create"
+
+
+def test_a_conflict_with_a_service_being_deleted_is_no_conflict(
+    cli: Cli, sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    manifest = write(tmp_path, applications=["api"])
+    assert cli("apply", manifest, "--auto-approve").code == 0
+    unowned = clone(sandbox, "preview-102", "api")
+    sandbox.edit_out_of_band(unowned["id"], description="made by hand")
+    changed = write(tmp_path, applications=["api"], overrides="cpu: 300")
+    assert actions(plan_json(cli, changed, code=1))["previews.api[shop/preview-102]"] == "conflict"
+    sandbox.delete_seconds = 60
+    with client(sandbox) as http:
+        assert http.delete(f"/application/{unowned['id']}").status_code == 204
+    sandbox.clear_requests()
+    document = plan_json(cli, changed)  # exit 0: no conflict
+    change = next(c for c in document["changes"] if "preview-102" in c["address"])
+    assert (change["action"], change["reason_code"]) == ("noop", "being_deleted")
+    assert actions(document)["previews.api[shop/preview-101]"] == "update"
+    assert document["summary"]["conflict"] == 0
+    assert statuses_read(sandbox) == statuses_of(sandbox, "preview-102")  # the conflict's only
 
 
 def test_a_plan_with_nothing_to_write_reads_no_statuses(

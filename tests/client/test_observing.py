@@ -48,3 +48,24 @@ def test_each_answer_is_a_fresh_copy() -> None:
     reader = RecordedReader({"organizations": [{"id": "o", "name": "Acme"}]})
     reader.list_organizations()[0]["name"] = "changed"
     assert reader.list_organizations() == [{"id": "o", "name": "Acme"}]
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["create-and-noop", "prune", "selector-matches-several", "interrupted-create-and-deploy"],
+)
+def test_the_source_environment_is_listed_first_and_a_pair_s_reads_together(case: str) -> None:
+    """The order planning ahead needs: the sources' listing first (the manifests resolve as
+    soon as it is in), and each environment's statuses (when read) right after its services."""
+    text = (GOLDEN / case / "catalog.json").read_text(encoding="utf-8")
+    staging = "e0000000-0000-4000-8000-000000000001"  # the source: its id now sorts last
+    reader = RecordedReader(json.loads(text.replace(staging, "ffffffff-0000-4000-8000-0000")))
+    clonesets = load([str(GOLDEN / case / "manifests")])
+    api = "https://api.qovery.com"
+    planned = plan_with(reader, clonesets, api_url=api, allow_deletes=True, parallelism=1)
+    listed = [(kind, key) for kind, key in reader.calls if kind in ("applications", "statuses")]
+    sources = {c.source_env.id for c in planned.observation.desired.clones}
+    assert listed[0][0] == "applications" and listed[0][1] in sources, listed
+    for index, (kind, env_id) in enumerate(listed):
+        if kind == "statuses":
+            assert listed[index - 1] == ("applications", env_id), listed
