@@ -214,17 +214,21 @@ def test_a_delivery_given_up_is_reported_with_the_host_only() -> None:
         notifier = Notifier(
             [receiver.url + "?key=webhook-secret"],
             on_failure=failures.append,
-            deadline=1.0,
+            deadline=2.0,
             backoff=0.05,
         )
         started = time.monotonic()
         notifier.send([Event(EventKind.ROUND_FAILED, "2026-08-20T12:00:00.000Z", message="down")])
         notifier.close()
-    assert time.monotonic() - started < 3  # bounded in time
+    assert time.monotonic() - started < 5  # bounded in time
     (failure,) = failures
     assert failure.host == "127.0.0.1" and failure.event == "round_failed"
-    assert failure.attempts == len(receiver.raw) >= 3  # retried with backoff
-    assert failure.problem == "answered HTTP 500" and "webhook-secret" not in repr(failure)
+    # retried with backoff; the last attempt, cut short by the deadline, may go unanswered on
+    # a loaded machine (or not reach the receiver at all): then that is what is reported
+    assert failure.attempts >= len(receiver.raw) >= 3
+    problems = ("answered HTTP 500", "no answer from 127.0.0.1")
+    assert failure.problem.startswith(problems), failure
+    assert "webhook-secret" not in repr(failure)
 
 
 @pytest.mark.parametrize(
