@@ -29,6 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
+from reconciler.core.catalog import Catalog
 from reconciler.core.expiry import current_targets
 from reconciler.core.guarding import check as check_deletes
 from reconciler.core.model import CloneSet, DesiredState, ObservedState
@@ -36,7 +37,7 @@ from reconciler.core.plan_ahead import PlanAhead
 from reconciler.core.planning import plan as make_plan
 from reconciler.core.plans import Action, Plan
 from reconciler.core.pruning import BEING_DELETED
-from reconciler.core.resolving import Catalog, resolve_organizations, resolve_scopes
+from reconciler.core.resolving import resolve_organizations, resolve_scopes
 from reconciler.core.targeting import select
 from reconciler.edges.observing import (
     NO_LISTINGS,

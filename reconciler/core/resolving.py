@@ -26,10 +26,11 @@ Neighbours: ``desired`` (templates, globs, DesiredClone), ``finding`` (one entry
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from reconciler.core import sources
+from reconciler.core.catalog import Catalog, environments_of, projects_of
 from reconciler.core.desired import (
     TemplateError,
     desired_clone,
@@ -43,7 +44,6 @@ from reconciler.core.errors import Diagnostic, Position, ResolutionError
 from reconciler.core.finding import Entry, find
 from reconciler.core.finding import entry_id as _id
 from reconciler.core.finding import entry_name as _name
-from reconciler.core.finding import parent_id as _parent_id
 from reconciler.core.model import (
     JSON,
     CloneSet,
@@ -58,28 +58,6 @@ from reconciler.core.model import (
 from reconciler.core.overrides import deep_merge
 from reconciler.core.templating import is_templated
 from reconciler.core.variables import merge_layers
-
-
-@dataclass(frozen=True)
-class Catalog:
-    """The raw API lists read so far (plain dicts of the spec's shapes)."""
-
-    organizations: tuple[JSON, ...]
-    projects: Mapping[str, tuple[JSON, ...]] = field(default_factory=dict)  # org id →
-    environments: Mapping[str, tuple[JSON, ...]] = field(default_factory=dict)  # org id →
-    applications: Mapping[str, tuple[JSON, ...]] = field(default_factory=dict)  # env id →
-    # every kind's listings read so far (core.sources): (kind, env id) →
-    listings: Mapping[tuple[str, str], tuple[JSON, ...]] = field(default_factory=dict)
-    complete: bool = False  # it holds every listing there is: one it lacks is empty
-
-    def listing(self, kind: str, env_id: str) -> tuple[JSON, ...] | None:
-        """The ``kind`` services of an environment, or ``None`` when they were not read."""
-        found = self.listings.get((kind, env_id))
-        if found is None and kind == "application":
-            found = self.applications.get(env_id)
-        if found is None and self.complete and kind != "application":
-            return ()
-        return found
 
 
 @dataclass(frozen=True)
@@ -253,34 +231,14 @@ class _Scope:
     notes: tuple[str, ...]
 
 
-def organization_environments(org: Entry, catalog: Catalog) -> tuple[EnvironmentRef, ...]:
-    """Every environment of ``org`` that ``catalog`` holds, sorted (``reconciler ls``)."""
-    return tuple(_Organization(org, catalog).environments)
-
-
 class _Organization:
     """One organization's projects and environments, as ``EnvironmentRef``s."""
 
     def __init__(self, org: Entry, catalog: Catalog) -> None:
         self.id = _id(org)
         self.name = _name(org)
-        self.projects = [p for p in catalog.projects.get(self.id, ()) if isinstance(p, Mapping)]
-        project_names = {_id(p): _name(p) for p in self.projects}
-        self.environments = sorted(
-            (
-                EnvironmentRef(
-                    id=_id(e),
-                    name=_name(e),
-                    project_id=_parent_id(e, "project"),
-                    project_name=project_names.get(_parent_id(e, "project"), ""),
-                    organization_id=self.id,
-                    mode=str(e["mode"]) if e.get("mode") is not None else None,
-                )
-                for e in catalog.environments.get(self.id, ())
-                if isinstance(e, Mapping)
-            ),
-            key=lambda env: (env.project_name.casefold(), env.name.casefold(), env.id),
-        )
+        self.projects = projects_of(org, catalog)
+        self.environments = environments_of(org, catalog)
 
     def environments_of(self, project: Entry) -> list[EnvironmentRef]:
         return [e for e in self.environments if e.project_id == _id(project)]

@@ -16,11 +16,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from reconciler.core.catalog import environments_of
 from reconciler.core.errors import ResolutionError
 from reconciler.core.inventory import Listed, OwnedClone, Status, owned_clones
 from reconciler.core.kinds import KINDS, LISTED, kind_named
 from reconciler.core.model import CloneSet, EnvironmentRef
-from reconciler.core.resolving import organization_environments, resolve_organizations
+from reconciler.core.resolving import resolve_organizations
 from reconciler.edges.observing import fetch_all, read_containers, read_organizations
 from reconciler.edges.reading import Reader
 from reconciler.edges.states import STATUS_LISTS
@@ -37,9 +38,7 @@ def read_inventory(
     catalog = read_containers(reader, listed_orgs, organizations.ids, parallelism=parallelism)
     entries = {str(e.get("id")): e for e in organizations.entries if e is not None}
     environments = {
-        env.id: env
-        for entry in entries.values()
-        for env in organization_environments(entry, catalog)
+        env.id: env for entry in entries.values() for env in environments_of(entry, catalog)
     }
     listed = _listings(reader, environments, parallelism)
     policies = {cloneset.name: cloneset.policy for cloneset in clonesets}

@@ -31,11 +31,11 @@ from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
+from reconciler.core.catalog import Catalog
 from reconciler.core.derivations import Derivations
 from reconciler.core.fingerprints import fingerprint
 from reconciler.core.kinds import APPLICATION, KINDS, LISTED, Normaliser, kind_named
 from reconciler.core.model import JSON, ObservedApplication, ObservedState
-from reconciler.core.resolving import Catalog
 from reconciler.edges.reading import Reader
 
 K = TypeVar("K")

@@ -22,11 +22,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 
+from reconciler.core.catalog import Catalog
 from reconciler.core.errors import ResolutionError
 from reconciler.core.kinds import KINDS
 from reconciler.core.model import DesiredState, ObservedApplication, ObservedState
 from reconciler.core.plan_ahead import PlanAhead
-from reconciler.core.resolving import Catalog, Scopes, resolve_clones
+from reconciler.core.resolving import Scopes, resolve_clones
 from reconciler.edges.observing import Listings, with_listings
 
 

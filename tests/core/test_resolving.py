@@ -8,16 +8,11 @@ from typing import Any
 
 import pytest
 
+from reconciler.core.catalog import Catalog
 from reconciler.core.desired import name_problem, overrides_key
 from reconciler.core.errors import Position, ResolutionError
 from reconciler.core.model import CloneSet, Deploy, Policy, SourceApplication, TargetSelector
-from reconciler.core.resolving import (
-    Catalog,
-    resolve,
-    resolve_clones,
-    resolve_organizations,
-    resolve_scopes,
-)
+from reconciler.core.resolving import resolve, resolve_clones, resolve_organizations, resolve_scopes
 
 
 def uid(n: int) -> str:
