@@ -1,6 +1,8 @@
 """Shared fixtures. ``sandbox``: a fresh demo sandbox per test (in memory, cheap to start);
 ``sandbox_env``: the environment variables that point the CLI at it; ``cli``: the CLI run
-in-process against it, its output captured."""
+in-process against it, its output captured. ``quick_waits``, for every test: a CLI run in
+this process waits less between a deploy's status reads and between retries
+(``helpers_waits``)."""
 
 from __future__ import annotations
 
@@ -8,10 +10,20 @@ import io
 from collections.abc import Callable, Iterator
 
 import pytest
+from helpers_waits import QuickDeployWait, QuickRetryClient
 
 from reconciler.cli import main
+from reconciler.edges import executing, session
 from reconciler.rendering.streams import Streams
 from reconciler.sandbox import RunningSandbox, start
+
+
+@pytest.fixture(autouse=True)
+def quick_waits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``execute`` waits for deploys with ``QuickDeployWait``; a command's session opens a
+    ``QuickRetryClient``."""
+    monkeypatch.setattr(executing, "DeployWait", QuickDeployWait)
+    monkeypatch.setattr(session, "QoveryClient", QuickRetryClient)
 
 
 @pytest.fixture
