@@ -1,8 +1,8 @@
-"""Shared fixtures. ``sandbox``: a fresh demo sandbox per test (in memory, cheap to start);
-``sandbox_env``: the environment variables that point the CLI at it; ``cli``: the CLI run
-in-process against it, its output captured (``helpers_cli``). ``quick_waits``, for every
-test: a CLI run in this process waits less between a deploy's status reads and between
-retries (``helpers_waits``)."""
+"""Shared fixtures. ``sandbox``: a fresh demo sandbox per test (in memory, cheap to start: its
+seed is parsed once, ``helpers_sandbox.demo_seed``); ``sandbox_env``: the environment
+variables that point the CLI at it; ``cli``: the CLI run in-process against it, its output
+captured (``helpers_cli``). ``quick_waits``, for every test: a CLI run in this process waits
+less between a deploy's status reads and between retries (``helpers_waits``)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from helpers_cli import CliResult, point_at, run_cli
+from helpers_sandbox import demo_seed
 from helpers_waits import shorten_waits
 
 from reconciler.sandbox import RunningSandbox, start
@@ -24,7 +25,7 @@ def quick_waits(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def sandbox() -> Iterator[RunningSandbox]:
-    with start() as running:
+    with start(demo_seed()) as running:
         yield running
 
 
