@@ -1,22 +1,31 @@
-"""Shared fixtures. ``sandbox``: a fresh demo sandbox per test (in memory, cheap to start);
-``sandbox_env``: the environment variables that point the CLI at it; ``cli``: the CLI run
-in-process against it, its output captured."""
+"""Shared fixtures. ``sandbox``: a fresh demo sandbox per test (in memory, cheap to start: its
+seed is parsed once, ``helpers_sandbox.demo_seed``); ``sandbox_env``: the environment
+variables that point the CLI at it; ``cli``: the CLI run in-process against it, its output
+captured (``helpers_cli``). ``quick_waits``, for every test: a CLI run in this process waits
+less between a deploy's status reads and between retries (``helpers_waits``)."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Iterator
 
 import pytest
+from helpers_cli import CliResult, point_at, run_cli
+from helpers_sandbox import demo_seed
+from helpers_waits import shorten_waits
 
-from reconciler.cli import main
-from reconciler.rendering.streams import Streams
 from reconciler.sandbox import RunningSandbox, start
+
+__all__ = ["CliResult"]
+
+
+@pytest.fixture(autouse=True)
+def quick_waits(monkeypatch: pytest.MonkeyPatch) -> None:
+    shorten_waits(monkeypatch)
 
 
 @pytest.fixture
 def sandbox() -> Iterator[RunningSandbox]:
-    with start() as running:
+    with start(demo_seed()) as running:
         yield running
 
 
@@ -26,30 +35,11 @@ def sandbox_env(sandbox: RunningSandbox) -> dict[str, str]:
     return dict(sandbox.env)
 
 
-class CliResult:
-    """What one in-process run of the CLI printed and returned."""
-
-    def __init__(self, code: int, out: str, err: str) -> None:
-        self.code, self.out, self.err = code, out, err
-
-    def __repr__(self) -> str:
-        return f"CliResult(code={self.code}, out={self.out!r}, err={self.err!r})"
-
-
 @pytest.fixture
-def cli(sandbox_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Callable[..., CliResult]:
+def cli(sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch) -> Callable[..., CliResult]:
     """Run ``reconciler ARGS...`` in-process against the ``sandbox`` fixture.
 
     ``cli("plan", "manifests/")`` → CliResult(code, out, err); nothing is a TTY, no colour.
     """
-    for key, value in sandbox_env.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("QOVERY_TOKEN_TYPE", raising=False)
-
-    def run(*argv: str, stdin: str = "") -> CliResult:
-        out, err = io.StringIO(), io.StringIO()
-        streams = Streams(out=out, err=err, inp=io.StringIO(stdin))
-        code = main(list(argv), streams=streams)
-        return CliResult(code, out.getvalue(), err.getvalue())
-
-    return run
+    point_at(monkeypatch, sandbox)
+    return run_cli

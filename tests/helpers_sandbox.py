@@ -1,13 +1,31 @@
-"""Helpers of the sandbox's tests: an httpx client on a running sandbox, demo ids, and the
-edit bodies a careful client makes from what it read (applications, containers, jobs)."""
+"""Helpers of the sandbox's tests: the demo seed read once (``demo_seed``), an httpx client on
+a running sandbox, demo ids, and the edit bodies a careful client makes from what it read
+(applications, containers, jobs)."""
 
 from __future__ import annotations
 
+import copy
+import functools
+from importlib import resources
 from typing import Any
 
 import httpx
+import yaml
 
 from reconciler.sandbox import RunningSandbox
+
+
+@functools.cache
+def _demo_seed() -> dict[str, Any]:
+    text = resources.files("reconciler.sandbox").joinpath("demo-seed.yaml").read_text("utf-8")
+    seed: dict[str, Any] = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    return seed
+
+
+def demo_seed() -> dict[str, Any]:
+    """The sandbox's demo seed as data, parsed once per run (``start()`` parses the YAML at
+    every start, which is most of its cost); a copy of its own for each caller."""
+    return copy.deepcopy(_demo_seed())
 
 
 def client(sandbox: RunningSandbox, token: str | None = None) -> httpx.Client:

@@ -160,9 +160,9 @@ def test_a_deploy_that_does_not_settle_fails_after_the_deploy_timeout(
 ) -> None:
     sandbox.deploy_seconds = 3600.0  # the sandbox's clock is not moved: it never settles
     manifest = write(tmp_path, "{deploy: true}", targets=("environment: preview-101",))
-    result = cli("apply", manifest, "--auto-approve", "--deploy-timeout", "1.5")
+    result = cli("apply", manifest, "--auto-approve", "--deploy-timeout", "0.5")
     assert result.code == 1, result
-    assert (result.out + result.err).count("did not settle within 1.5s") == 2, result.out
+    assert (result.out + result.err).count("did not settle within 0.5s") == 2, result.out
 
 
 def test_a_container_whose_rendered_tag_is_empty_is_refused_before_any_write(

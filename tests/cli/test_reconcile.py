@@ -419,7 +419,7 @@ def test_sigint_ends_the_loop_cleanly_with_0_whatever_the_last_round_did(
 def test_a_signal_during_a_rounds_writes_ends_the_loop_with_0_and_the_round_interrupted(
     recognisable_sandbox: RunningSandbox, tmp_path: Path
 ) -> None:
-    rules = [{"method": "POST", "path": "/application/*/clone", "action": "delay", "seconds": 2}]
+    rules = [{"method": "POST", "path": "/application/*/clone", "action": "delay", "seconds": 1}]
     recognisable_sandbox.set_faults(rules=rules)
     manifest = write_previews(tmp_path)
     loop = Loop(recognisable_sandbox, tmp_path, manifest, "--interval", "60", "--parallelism", "1")

@@ -17,11 +17,13 @@ from typing import Any
 
 import httpx
 import pytest
+from helpers_cli import point_at, run_cli
 from helpers_manifests import demo_manifest, write_manifest
 from helpers_sandbox import app_named
+from helpers_waits import shorten_waits
 
 from reconciler.core.ownership import read_marker
-from reconciler.sandbox import RunningSandbox
+from reconciler.sandbox import RunningSandbox, start
 
 MANIFEST = demo_manifest(
     targets=('environment: {match: "preview-10*"}',),
@@ -101,21 +103,32 @@ def owned_clones(sandbox: RunningSandbox) -> list[dict[str, Any]]:
     return found
 
 
+@pytest.fixture(scope="module")
+def drifted_state(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The state of a sandbox where MANIFEST was applied, then one clone drifted: made once
+    per module (an apply that deploys, and a plan), put into each test's own sandbox."""
+    manifest = write_manifest(tmp_path_factory.mktemp("drifted"), MANIFEST)
+    with start(deploy_seconds=0.0) as sandbox, pytest.MonkeyPatch.context() as patch:
+        shorten_waits(patch)
+        point_at(patch, sandbox)
+        result = run_cli("apply", manifest, "--auto-approve")
+        assert result.code == 0, result
+        assert len(owned_clones(sandbox)) == 4
+        web = sandbox.application("preview-102", "web")
+        assert web is not None
+        sandbox.edit_out_of_band(web["id"], memory=999)
+        plan = run_cli("plan", manifest, "--detailed-exitcode")
+        assert plan.code == 2, plan  # the honest state asks for a write
+        return sandbox.state()
+
+
 @pytest.fixture
-def drifted(cli: Cli, sandbox: RunningSandbox, tmp_path: Path) -> str:
+def drifted(sandbox: RunningSandbox, drifted_state: dict[str, Any], tmp_path: Path) -> str:
     """Owned clones everywhere, one of them drifted: an apply would write (an update)."""
-    manifest = write_manifest(tmp_path, MANIFEST)
+    sandbox.replace_state(drifted_state)
     sandbox.deploy_seconds = 0.0
-    result = cli("apply", manifest, "--auto-approve")
-    assert result.code == 0, result
-    assert len(owned_clones(sandbox)) == 4
-    web = sandbox.application("preview-102", "web")
-    assert web is not None
-    sandbox.edit_out_of_band(web["id"], memory=999)
-    plan = cli("plan", manifest, "--detailed-exitcode")
-    assert plan.code == 2, plan  # the honest state asks for a write
     sandbox.clear_requests()
-    return manifest
+    return write_manifest(tmp_path, MANIFEST)
 
 
 # -- hostile bodies of the target listing: no write, one clean line

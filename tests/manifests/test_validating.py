@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from helpers_manifests import demo_manifest, write_manifest
+from helpers_spec import SPEC_PATH, qovery_spec
 from jsonschema import Draft202012Validator
 
 from reconciler.core.errors import ManifestError, Position
@@ -16,8 +16,6 @@ from reconciler.core.kinds import APPLICATION, KINDS
 from reconciler.core.model import Deploy, OnDrift, Policy, SourceApplication, TargetSelector
 from reconciler.core.normalising import COMPARED_FIELDS
 from reconciler.edges.validating import ignore_path_problem, load_manifests, manifest_schema
-
-SPEC = Path(__file__).parents[3] / "shared" / "qovery-openapi.yaml"
 
 MINIMAL_TARGETS = (
     "environment: preview-101",
@@ -261,13 +259,13 @@ def _request_fields(spec: dict[str, Any], name: str) -> dict[str, Any]:
 
 
 @pytest.mark.skipif(
-    not SPEC.exists(), reason="../shared/qovery-openapi.yaml is not beside the repo"
+    not SPEC_PATH.exists(), reason="../shared/qovery-openapi.yaml is not beside the repo"
 )
 @pytest.mark.parametrize(
     ("kind", "request_name"), [("container", "ContainerRequest"), ("job", "JobRequest")]
 )
 def test_container_and_job_overrides_follow_the_spec_requests(kind: str, request_name: str) -> None:
-    spec = yaml.safe_load(SPEC.read_text())["components"]["schemas"]
+    spec = qovery_spec()["components"]["schemas"]
     request = _request_fields(spec, request_name)
     defs = manifest_schema()["$defs"]
     overrides = defs[f"{kind}_overrides"]["properties"]
@@ -297,10 +295,10 @@ def resolve_ref(ref: str) -> Any:
 
 
 @pytest.mark.skipif(
-    not SPEC.exists(), reason="../shared/qovery-openapi.yaml is not beside the repo"
+    not SPEC_PATH.exists(), reason="../shared/qovery-openapi.yaml is not beside the repo"
 )
 def test_override_fields_follow_the_spec_application_edit_request() -> None:
-    spec = yaml.safe_load(SPEC.read_text())["components"]["schemas"]
+    spec = qovery_spec()["components"]["schemas"]
     edit: dict[str, Any] = {}
     for part in spec["ApplicationEditRequest"]["allOf"]:
         if "$ref" in part:

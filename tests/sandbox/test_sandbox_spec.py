@@ -10,27 +10,21 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import yaml
 from helpers_sandbox import app_named, client, container_body, edit_body, job_body, service_named
+from helpers_spec import SPEC_PATH, qovery_spec
 
 from reconciler.sandbox import RunningSandbox, start
-
-SPEC_PATH = Path(__file__).parents[2] / ".." / "shared" / "qovery-openapi.yaml"
 
 
 @pytest.fixture(scope="module")
 def spec() -> dict[str, Any]:
     if not SPEC_PATH.exists():
         pytest.skip(f"the Qovery OpenAPI spec is not at {SPEC_PATH.resolve()}")
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    with SPEC_PATH.open(encoding="utf-8") as handle:
-        loaded: dict[str, Any] = yaml.load(handle, Loader=loader)
-    return loaded
+    return qovery_spec()
 
 
 class Checker:
