@@ -6,8 +6,11 @@ differs (``id``, ``name``, timestamps, the environment, the marker in the descri
 ``Derivations`` normalises (by the service's kind) and writes the canonical text
 (``fingerprints.config_text``) once per distinct body, and shares the result: every other
 service of that body costs one compact dump of the fields its kind reads and a hash of its
-own name and marker. The shared normalised configuration is read, never written, by those
-who receive it (as ``planning`` already shares one desired configuration between clones).
+own name and marker. The cache keeps a digest of each key and the hash of the canonical
+text up to its end, never the texts: a fleet whose bodies all differ (real clones have ids
+of their own in their ports and storage) costs little more memory than no cache. The
+shared normalised configuration is read, never written, by those who receive it (as
+``planning`` already shares one desired configuration between clones).
 
 The key holds what the kind's ``normalise`` reads (``ServiceKind.normalise_reads``: its
 compared fields and the few it reads besides), each as given or absent, and the description
@@ -23,12 +26,13 @@ Neighbours: ``edges.observing`` keeps one per read of the listings; ``fingerprin
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from typing import Any
 
 import orjson
 
-from reconciler.core.fingerprints import config_text, fingerprint_of
+from reconciler.core.fingerprints import config_hash, config_text, fingerprint_with
 from reconciler.core.kinds import APPLICATION, ServiceKind
 from reconciler.core.model import JSON
 from reconciler.core.ownership import strip_marker
@@ -36,7 +40,7 @@ from reconciler.core.ownership import strip_marker
 Derived = tuple[Any, str | None]
 """A service's normalised configuration and its fingerprint."""
 
-_Key = tuple[str, str, bytes]
+_Key = bytes  # a digest of the kind, the description without marker and the fields read
 
 
 class Derivations:
@@ -44,7 +48,7 @@ class Derivations:
     race only computes one body twice)."""
 
     def __init__(self) -> None:
-        self._known: dict[_Key, tuple[dict[str, JSON], str]] = {}
+        self._known: dict[_Key, tuple[dict[str, JSON], Any]] = {}
 
     def derive(self, service: Mapping[str, Any], kind: ServiceKind = APPLICATION) -> Derived:
         """``service``'s normalised configuration and fingerprint (``observing.derive``)."""
@@ -52,10 +56,10 @@ class Derivations:
         found = self._known.get(key) if key is not None else None
         if found is None:
             normalised = kind.normalise(service)
-            found = (normalised, config_text(normalised))
+            found = (normalised, config_hash(config_text(normalised)))
             if key is not None:
                 found = self._known.setdefault(key, found)
-        return found[0], fingerprint_of(service, found[1])
+        return found[0], fingerprint_with(service, found[1])
 
     def __len__(self) -> int:
         """How many distinct bodies were normalised."""
@@ -72,4 +76,7 @@ def _key(service: Mapping[str, Any], kind: ServiceKind) -> _Key | None:
     except orjson.JSONEncodeError:
         return None
     stripped = strip_marker(description if isinstance(description, str) else None)
-    return kind.name, stripped, text
+    digest = hashlib.blake2b(digest_size=20)  # a fleet of distinct bodies keeps no copies
+    for part in (kind.name.encode(), b"\0", stripped.encode(), b"\0", text):
+        digest.update(part)
+    return digest.digest()

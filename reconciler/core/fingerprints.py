@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from typing import Any
 
 from reconciler.core.model import Config
 from reconciler.core.normalising import normalise
@@ -55,9 +56,22 @@ def fingerprint_of(config: Config, text: str) -> str:
     The hashed text is that of ``{"config": …, "marker": …, "name": …}`` written with sorted
     keys and no spaces, the configuration's part being ``text`` itself.
     """
+    return fingerprint_with(config, config_hash(text))
+
+
+def config_hash(text: str) -> Any:
+    """The hash of a fingerprint's text up to its configuration's end (a ``hashlib`` object,
+    copied per service by ``fingerprint_with``): what a cache of configurations keeps
+    instead of their text."""
+    return hashlib.sha256(b'{"config":' + text.encode())
+
+
+def fingerprint_with(config: Config, started: Any) -> str:
+    """``fingerprint_of`` from ``config_hash(text)``: the name and the marker added."""
     description = config.get("description")
     owner = read_marker(description if isinstance(description, str) else None)
     marker = json.dumps(make_marker(owner) if owner else None)
     name = json.dumps(str(config.get("name", "")).lower())
-    payload = f'{{"config":{text},"marker":{marker},"name":{name}}}'
-    return hashlib.sha256(payload.encode()).hexdigest()[:FINGERPRINT_LENGTH]
+    digest = started.copy()
+    digest.update(f',"marker":{marker},"name":{name}}}'.encode())
+    return str(digest.hexdigest())[:FINGERPRINT_LENGTH]
