@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from helpers_manifests import demo_manifest, write_manifest
+from helpers_sandbox import app_named
 
 from reconciler.sandbox import RunningSandbox
 
@@ -21,7 +22,7 @@ def _drifted(cli, sandbox: RunningSandbox, tmp_path: Path) -> str:
     manifest = write_manifest(tmp_path, demo_manifest())
     assert cli("apply", manifest, "--auto-approve").code == 0
     for app in ("api", "web"):
-        sandbox.edit_out_of_band(sandbox.application("preview-101", app)["id"], cpu=999)
+        sandbox.edit_out_of_band(app_named(sandbox, "preview-101", app)["id"], cpu=999)
     return manifest
 
 

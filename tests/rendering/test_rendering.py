@@ -94,7 +94,7 @@ def test_json_view_writes_the_plan_document() -> None:
 
 
 def test_the_footprint_rounds_halves_of_a_gib_away_from_zero() -> None:
-    from reconciler.core.footprints import Footprint
+    from reconciler.core.plans import Footprint
     from reconciler.rendering.formatting import footprint_line
 
     grown = footprint_line(Footprint(cpu_millicores=2250, memory_mb=2304, instances=3))
