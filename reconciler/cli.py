@@ -18,18 +18,15 @@ import argparse
 import contextlib
 import functools
 import importlib
-import logging
 import math
 import os
 import sys
-import traceback
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NoReturn
 
 from reconciler.commands import arguments, signals
 from reconciler.core.errors import ExitCode, ReconcilerError, UsageError
 from reconciler.core.version import VERSION as __version__
-from reconciler.edges.connection import looks_like_secret, redact
 from reconciler.rendering.streams import Streams
 
 
@@ -306,6 +303,8 @@ def _log_requests(streams: Streams, verbose: bool) -> Iterator[None]:
     if not verbose:
         yield
         return
+    import logging  # here: start-up (``--version``) pays for none of the paths below
+
     logger = logging.getLogger("reconciler")
     handler = logging.StreamHandler(streams.err)
     handler.setFormatter(logging.Formatter("debug: %(message)s"))
@@ -336,6 +335,8 @@ def _scrubbed(message: str, argv: Sequence[str] | None, *, usage: bool) -> str:
     """``message`` without the token, nor (in a usage error, which quotes the command line)
     any word of the command line that looks like one: a token typed where a flag's value or
     a path belongs is reported without its value (contract 18)."""
+    from reconciler.edges.connection import looks_like_secret, redact  # an error's path only
+
     token = os.environ.get("QOVERY_API_TOKEN", "").strip()
     if len(token) >= 8:
         message = redact(message, token)
@@ -381,6 +382,8 @@ def _run(argv: Sequence[str] | None, streams: Streams | None) -> int:
         err = streams.err if streams else sys.stderr
         print(f"internal error: {type(exc).__name__}: {exc}", file=err)
         if verbose:
+            import traceback  # a bug's path only
+
             traceback.print_exc(file=err)
         else:
             print("(run again with -v for the traceback, and report it)", file=err)
