@@ -18,7 +18,7 @@ fresh child process that has imported the CLI already (its CPU and peak RSS are 
 start-up excluded). The bound is ``(2 + ⌈listings ÷ p⌉ + ⌈variable reads ÷ p⌉) × latency``:
 the stages that must follow one another (organizations; projects and environments; the
 listings; the variables), each at parallelism ``p``. ``plan`` reads statuses only for the
-environments where it has a conflict with a listed service (none here); were it to read
+environments where it has a conflict with a listed service or a delete (none here); were it to read
 some, they would be a stage of their own, ``+ ⌈state reads ÷ p⌉``. Apply's bound counts
 every request of the run, ``(3 + ⌈requests ÷ p⌉) × latency``, so its statuses stage (the
 safety rule before any write, for services being deleted) is in it. Baselines in the same run: a

@@ -189,7 +189,7 @@ def plan_with(
     ``read_states_for``: the actions for which the environment's statuses are read (one
     ``GET /environment/{id}/statuses`` per such environment) so that a service being deleted
     is planned as a ``noop`` (``edges.states``): ``BEFORE_WRITING`` (the default) for a
-    plan that will be carried out, ``FOR_CONFLICTS`` for one that is only shown.
+    plan that will be carried out, ``CONFLICTS_AND_DELETES`` for one that is only shown.
     """
     observation, ahead = _observe(reader, clonesets, parallelism=parallelism, ahead=True)
     now = ahead.now if ahead is not None else clock_of(reader)

@@ -42,7 +42,7 @@ def plan_for(
 ) -> Planned:
     """The pipeline as the flags ask: their ``--target`` and their mass-deletion guard.
     ``read_states_for``: the command's choice of when a service's state is worth a read
-    (``edges.states``): ``BEFORE_WRITING`` for a command that writes, ``FOR_CONFLICTS`` for
+    (``edges.states``): ``BEFORE_WRITING`` for a command that writes, ``CONFLICTS_AND_DELETES`` for
     a read-only one."""
     return plan_manifests(
         session,

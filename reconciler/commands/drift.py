@@ -13,7 +13,7 @@ from reconciler.commands import exits
 from reconciler.commands.arguments import DriftOptions
 from reconciler.commands.common import connect, plan_for
 from reconciler.core.errors import ReconcilerError
-from reconciler.edges.states import FOR_CONFLICTS
+from reconciler.edges.states import CONFLICTS_AND_DELETES
 from reconciler.pipeline import collecting_cycles_after, load
 from reconciler.rendering.streams import Streams
 from reconciler.rendering.views import new_drift_view
@@ -24,7 +24,7 @@ def run(options: DriftOptions, streams: Streams) -> int:
     view = new_drift_view(options.view_type, streams)
     clonesets = load(options.paths)
     with connect(options) as session:
-        plan = plan_for(session, options, clonesets, read_states_for=FOR_CONFLICTS).plan
+        plan = plan_for(session, options, clonesets, read_states_for=CONFLICTS_AND_DELETES).plan
     view.drift(plan)
     return exits.of_drift(plan)
 

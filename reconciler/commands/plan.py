@@ -20,7 +20,7 @@ from reconciler.commands.common import connect, plan_for
 from reconciler.core.errors import ConfigError, ManifestError, ReconcilerError
 from reconciler.edges.files import write_atomically
 from reconciler.edges.savedplans import saved_document
-from reconciler.edges.states import FOR_CONFLICTS
+from reconciler.edges.states import CONFLICTS_AND_DELETES
 from reconciler.pipeline import collecting_cycles_after, load
 from reconciler.rendering.streams import Streams
 from reconciler.rendering.views import new_plan_view
@@ -31,7 +31,7 @@ def run(options: PlanOptions, streams: Streams) -> int:
     view = new_plan_view(options.view_type, streams, verbose=options.verbose)
     clonesets = load(options.paths)
     with connect(options) as session:
-        planned = plan_for(session, options, clonesets, read_states_for=FOR_CONFLICTS)
+        planned = plan_for(session, options, clonesets, read_states_for=CONFLICTS_AND_DELETES)
         requests = session.client.ledger.document()
     plan = replace(planned.plan, requests=requests)
     if options.strict and plan.warnings:  # nothing shown, nothing saved: fix them first

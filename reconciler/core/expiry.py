@@ -135,6 +135,15 @@ def active_for_write(
     return owner.active
 
 
+def due_after(activity: datetime, seconds: int) -> datetime | None:
+    """When a clone active at ``activity`` expires; ``None`` past the calendar's end (a
+    far-future time in a marker or a ``created_at`` edited by hand): it never expires."""
+    try:
+        return activity + timedelta(seconds=seconds)
+    except OverflowError:
+        return None
+
+
 def activity_of(owner: Owner, target: Mapping[str, Any]) -> datetime | None:
     """When the clone was last active: its marker's ``active``, else its ``created_at``."""
     return parse_instant(owner.active) or parse_instant(target.get("created_at"))
@@ -167,7 +176,9 @@ def decide(
         return _quiet(change, Action.NOOP, why, expires_at=owner.expired)
     if changed and Step.EDIT in change.steps:  # the write starts its activity again
         return replace(change, expires_at=iso(now + lifetime))
-    due = (activity_of(owner, target) or now) + lifetime
+    due = due_after(activity_of(owner, target) or now, policy.expire_after)
+    if due is None:
+        return change
     if due > now:
         return replace(change, expires_at=iso(due))
     marked = replace(owner, clone_id=str(target.get("id", "")), expired=iso(now))

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from reconciler.core.expiry import activity_of, expires_text, iso
+from reconciler.core.expiry import activity_of, due_after, expires_text, iso
 from reconciler.core.model import EnvironmentRef, Policy
 from reconciler.core.ownership import description_of, has_keep_line, marker_of, owner_of
 
@@ -115,9 +115,8 @@ def _expiry(service: JSON, policy: Policy, *, kept: bool) -> tuple[str | None, b
     if owner.expired:
         return owner.expired, True
     activity = activity_of(owner, service)
-    if activity is None:
-        return None, False
-    return iso(activity + timedelta(seconds=policy.expire_after)), False
+    due = due_after(activity, policy.expire_after) if activity is not None else None
+    return (iso(due) if due is not None else None), False
 
 
 def expiry_text(clone: OwnedClone, now: datetime) -> str:

@@ -97,7 +97,7 @@ def check_api_url(url: str, *, secrets: tuple[str, ...] = ()) -> str:
         raise ConfigError(f"{what} must be an http(s) URL with a host, e.g. https://api.qovery.com")
     if parts.username is not None or parts.password is not None:
         raise ConfigError(f"{what} must not hold credentials; give the token apart")
-    if parts.query or parts.fragment:
+    if parts.query or parts.fragment or "?" in url or "#" in url:  # an empty one too
         raise ConfigError(f"{what} must not have a query string or a fragment")
     if any(secret and secret in url for secret in _url_forms(secrets)):
         raise ConfigError(f"{what} holds the API token; give the URL alone")

@@ -13,10 +13,12 @@ create. Each command picks its set:
 - ``BEFORE_WRITING`` (``apply``, ``reconcile``, the fresh plan of ``apply --plan``): every
   action that writes to, stops or deletes a listed service, and a conflict with one, so that
   nothing is ever written to a service being deleted;
-- ``FOR_CONFLICTS`` (the read-only ``plan``, ``plan --out``, ``drift``): a conflict with a
-  listed service only, so that a service being deleted is never reported as a conflict. An
-  update of a service being deleted is shown as an update; the apply that follows reads the
-  states again and leaves it alone (a saved plan's change to it is stale).
+- ``CONFLICTS_AND_DELETES`` (the read-only ``plan``, ``plan --out``, ``drift``): a conflict
+  with a listed service, so that a service being deleted is never reported as a conflict,
+  and a delete, so that a clone already being deleted is not planned (and counted by the
+  mass-deletion guard) again. An update of a service being deleted is shown as an update;
+  the apply that follows reads the states again and leaves it alone (a saved plan's change
+  to it is stale).
 
 Where the statuses were read already (a manifest deploys), their ``state`` serves, and no
 further read is made. A reader without the call (a recorded catalog) plans without states.
@@ -34,7 +36,7 @@ from reconciler.core.plans import Action, Plan
 from reconciler.edges.observing import fetch_all
 
 BEFORE_WRITING = frozenset({Action.UPDATE, Action.CONFLICT, Action.DELETE, Action.EXPIRE})
-FOR_CONFLICTS = frozenset({Action.CONFLICT})
+CONFLICTS_AND_DELETES = frozenset({Action.CONFLICT, Action.DELETE})
 STATUS_LISTS = ("applications", "containers", "jobs", "databases", "helms", "terraforms")
 
 

@@ -273,3 +273,21 @@ def test_a_saved_plan_of_temporary_clones_is_not_stale_a_few_minutes_later(
     assert result.code == 0 and "4 created" in result.out, result
     marker = read_marker(clone(sandbox, "preview-101", "api")["description"])
     assert marker is not None and marker.active is not None
+
+
+def test_plan_and_apply_agree_on_deletes_already_under_way(
+    cli: Cli, sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    """A read-only plan reads the statuses where it deletes: clones already being deleted are
+    neither deleted again nor counted by the mass-deletion guard (found in review: plan
+    refused what apply carried out)."""
+    three = ("environment: preview-101", "environment: preview-102", "environment: preview-103")
+    manifest = write(tmp_path, policy="{prune: true}", targets=three, applications=["api"])
+    assert cli("apply", manifest, "--auto-approve").code == 0
+    sandbox.delete_seconds = 600
+    one = write(tmp_path, policy="{prune: true}", targets=three[:1], applications=["api"])
+    assert cli("apply", one, "--auto-approve", "--allow-deletes").code == 0
+    planned = cli("plan", one, "--detailed-exitcode")
+    applied = cli("apply", one, "--auto-approve")
+    assert (planned.code, applied.code) == (0, 0), (planned, applied)
+    assert "No changes" in planned.out and "0 deleted" in applied.out

@@ -80,6 +80,8 @@ def test_plain_http_refused_to_remote_host(url: str) -> None:
         "https://host:notaport",
         "https://user:pw@host",
         "https://host/?token=x",
+        "https://host/api#",  # an empty fragment: every path joined after it would be lost
+        "https://host/api?",
     ],
 )
 def test_malformed_urls_refused(url: str) -> None:

@@ -122,6 +122,12 @@ def test_a_clone_within_its_time_shows_when_it_expires() -> None:
     assert change.action is Action.NOOP and change.expires_at == "2026-12-07T07:00:00Z"
 
 
+def test_a_far_future_activity_edited_by_hand_never_expires_and_never_crashes() -> None:
+    target = _target(active="9999-12-31T23:00:00Z")
+    change = decide(_change(), TEMPORARY, target, "d1", NOW)
+    assert change.action is Action.NOOP and change.expires_at is None
+
+
 def test_keep_unowned_and_permanent_clones_never_expire() -> None:
     past = (NOW - timedelta(days=3)).isoformat()
     assert (

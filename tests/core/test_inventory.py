@@ -42,6 +42,11 @@ def test_an_expired_kept_or_permanent_clone_says_so() -> None:
     assert (permanent.expires_at, expiry_text(permanent, NOW)) == (None, "-")
 
 
+def test_a_far_future_activity_edited_by_hand_is_listed_as_never_expiring() -> None:
+    clone = only([service("a", active="9999-12-31T23:00:00Z")])
+    assert (clone.expires_at, expiry_text(clone, NOW)) == (None, "-")
+
+
 def test_a_console_copy_and_another_manifests_clone_are_not_listed() -> None:
     copy = service("b", clone_id="a")  # its marker names the clone it was copied from
     assert owned_clones([copy], {"previews": WEEK}, {}) == ()
