@@ -199,19 +199,28 @@ def find_service(
 # ── writes ──────────────────────────────────────────────────────────────────────────────
 
 
+def _configured(
+    store: Store, state: JSONObject, kind: Kind, body: Any, previous: JSONObject | None, **at: str
+) -> JSONObject:
+    """The full object ``body`` makes (``at``: its ``environment_id`` and ``service_id``),
+    on create (``previous`` None) and on a full-replace edit alike."""
+    env = get_or_404(state, "environments", at["environment_id"], "environment")
+    return kind.configure(
+        body,
+        previous=previous,
+        now=iso(store.now()),
+        new_id=_fresh_id,
+        catalog=catalog_of(state, env),
+        **at,
+    )
+
+
 def create_service(store: Store, kind: Kind, environment_id: str, body: Any) -> JSONObject:
     with store.transaction() as txn:
         state = txn.state
-        env = get_or_404(state, "environments", environment_id, "environment")
         service_id = str(uuid.uuid4())
-        service = kind.configure(
-            body,
-            previous=None,
-            environment_id=environment_id,
-            service_id=service_id,
-            now=iso(store.now()),
-            new_id=_fresh_id,
-            catalog=catalog_of(state, env),
+        service = _configured(
+            store, state, kind, body, None, environment_id=environment_id, service_id=service_id
         )
         check_name_free(state, environment_id, service["name"], service_id)
         index_of(state).add(kind.table, service)
@@ -226,14 +235,8 @@ def edit_service(store: Store, kind: Kind, ident: str, body: Any) -> JSONObject:
         old = get_or_404(state, kind.table, ident, kind.name)
         check_writable(state, ident, store.now())  # 409 while it is being deleted
         env_id = old["environment"]["id"]
-        service = kind.configure(
-            body,
-            previous=old,
-            environment_id=env_id,
-            service_id=ident,
-            now=iso(store.now()),
-            new_id=_fresh_id,
-            catalog=catalog_of(state, state["environments"][env_id]),
+        service = _configured(
+            store, state, kind, body, old, environment_id=env_id, service_id=ident
         )
         check_name_free(state, env_id, service["name"], ident)
         state[kind.table][ident] = service
