@@ -36,20 +36,20 @@ applications are built; its helpers are used here), ``containers`` and ``jobs`` 
 from __future__ import annotations
 
 import hashlib
-import uuid
 from typing import Any
 
 from reconciler.sandbox.applications import JSONObject
-from reconciler.sandbox.problems import ApiProblem
 from reconciler.sandbox.seeding import (
     DEFAULT_PORT,
     SEED_TIME,
     SeedError,
-    _entries,
-    _finished_deployment,
-    _group_ref,
-    _tcp_probes,
-    _uid,
+    entries_of,
+    finished_deployment,
+    group_ref,
+    nested_ids,
+    refused_as_seed_error,
+    seed_id,
+    tcp_probes,
 )
 from reconciler.sandbox.services import CONTAINER, JOB, Kind, catalog_of, services_in
 
@@ -73,17 +73,17 @@ SEED_KEYS = ("id", "deployed", "deployed_commit_id", "registry")
 def add_services(state: JSONObject, data: JSONObject, origin: str) -> None:
     """Add the registries of every organization of the seed ``data``, then its containers
     and jobs, to ``state`` (which ``seeding`` built from the same ``data``)."""
-    for i, org in enumerate(_entries(data, "organizations", origin)):
+    for i, org in enumerate(entries_of(data, "organizations", origin)):
         where = f"{origin}: organizations[{i}]"
-        org_id = _uid(org, "org", org["name"])
+        org_id = seed_id(org, "org", org["name"])
         state["registries"][org_id] = _registries(org, org_id, where)
-        for j, project in enumerate(_entries(org, "projects", where)):
-            for k, env in enumerate(_entries(project, "environments", f"{where}.projects[{j}]")):
+        for j, project in enumerate(entries_of(org, "projects", where)):
+            for k, env in enumerate(entries_of(project, "environments", f"{where}.projects[{j}]")):
                 names = ("org", org["name"], "project", project["name"], "env", env["name"])
-                env_id = _uid(env, *names)
+                env_id = seed_id(env, *names)
                 env_where = f"{where}.projects[{j}].environments[{k}]"
                 for kind in (CONTAINER, JOB):
-                    for m, entry in enumerate(_entries(env, kind.table, env_where)):
+                    for m, entry in enumerate(entries_of(env, kind.table, env_where)):
                         where_m = f"{env_where}.{kind.table}[{m}]"
                         _add(
                             state, kind, entry, (*names, kind.name, entry["name"]), env_id, where_m
@@ -91,7 +91,7 @@ def add_services(state: JSONObject, data: JSONObject, origin: str) -> None:
 
 
 def _registries(org: JSONObject, org_id: str, where: str) -> dict[str, JSONObject]:
-    declared = _entries(org, "container_registries", where) or [DEFAULT_REGISTRY]
+    declared = entries_of(org, "container_registries", where) or [DEFAULT_REGISTRY]
     registries: dict[str, JSONObject] = {}
     for index, entry in enumerate(declared):
         kind = entry.get("kind", "GENERIC_CR")
@@ -101,7 +101,7 @@ def _registries(org: JSONObject, org_id: str, where: str) -> dict[str, JSONObjec
                 f"{where}.container_registries[{index}]: needs a 'url' and a 'kind' among"
                 f" {', '.join(REGISTRY_KINDS)}"
             )
-        registry_id = _uid(entry, "org", org["name"], "registry", entry["name"])
+        registry_id = seed_id(entry, "org", org["name"], "registry", entry["name"])
         registries[registry_id] = {
             "id": registry_id,
             "created_at": SEED_TIME,
@@ -123,21 +123,19 @@ def _add(
     env_id: str,
     where: str,
 ) -> None:
-    service_id = _uid(entry, *names)
+    service_id = seed_id(entry, *names)
     catalog = catalog_of(state, state["environments"][env_id])
     body = _with_defaults(kind, entry, names[1], catalog, where)
-    try:
+    with refused_as_seed_error(where, entry["name"]):
         built = kind.configure(
             body,
             previous=None,
             environment_id=env_id,
             service_id=service_id,
             now=SEED_TIME,
-            new_id=lambda key: str(uuid.uuid5(uuid.UUID(service_id), key)),
+            new_id=nested_ids(service_id),
             catalog=catalog,
         )
-    except ApiProblem as problem:
-        raise SeedError(f"{where} ({entry['name']}): {problem.detail}") from None
     for table in ("applications", "containers", "jobs"):
         if any(
             s["name"].lower() == built["name"].lower() for s in services_in(state, table, env_id)
@@ -145,7 +143,7 @@ def _add(
             raise SeedError(f"{where}: the name {entry['name']!r} is taken in its environment")
     if entry.get("deployed", True):
         version = _seeded_version(built, entry, names)
-        state["deployments"][service_id] = _finished_deployment(service_id, version)
+        state["deployments"][service_id] = finished_deployment(service_id, version)
     state[kind.table][service_id] = built
 
 
@@ -162,7 +160,7 @@ def _with_defaults(
     if kind is CONTAINER:
         body = image | body
         body.setdefault("ports", [dict(DEFAULT_PORT)])
-        body.setdefault("healthchecks", _tcp_probes(body["ports"]))
+        body.setdefault("healthchecks", tcp_probes(body["ports"]))
     else:
         source = body.get("source") or {"image": {}}
         if not isinstance(source, dict):
@@ -177,7 +175,7 @@ def _with_defaults(
         body.setdefault("healthchecks", {"readiness_probe": None, "liveness_probe": None})
     for key in ("annotations_groups", "labels_groups"):
         groups = catalog[key]
-        body[key] = [_group_ref(ref, groups, where) for ref in body.get(key) or []]
+        body[key] = [group_ref(ref, groups, where) for ref in body.get(key) or []]
     return body
 
 

@@ -42,9 +42,11 @@ Neighbours: ``store`` (the state built here), ``applications`` (validation of ea
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import uuid
+from collections.abc import Callable, Iterator
 from importlib import resources
 from typing import Any
 
@@ -66,6 +68,21 @@ DEFAULT_PORT = {
     "publicly_accessible": True,
     "is_default": True,
 }
+
+
+def nested_ids(owner_id: str) -> Callable[[str], str]:
+    """The ids of a seeded service's nested objects (ports, storage), derived from its own:
+    the same seed makes the same ids."""
+    return lambda key: str(uuid.uuid5(uuid.UUID(owner_id), key))
+
+
+@contextlib.contextmanager
+def refused_as_seed_error(where: str, name: str) -> Iterator[None]:
+    """An entry the API would refuse is a ``SeedError`` naming its place in the seed."""
+    try:
+        yield
+    except ApiProblem as problem:
+        raise SeedError(f"{where} ({name}): {problem.detail}") from None
 
 
 class SeedError(SandboxError):
@@ -103,7 +120,7 @@ def build_state(seed: str | os.PathLike[str] | JSONObject | None) -> JSONObject:
     """The store state a seed describes; ``SeedError`` names the faulty place."""
     data, origin = read_seed(seed)
     state = empty_state()
-    for i, org in enumerate(_entries(data, "organizations", origin)):
+    for i, org in enumerate(entries_of(data, "organizations", origin)):
         _add_organization(state, org, f"{origin}: organizations[{i}]")
     from reconciler.sandbox.seeded_services import add_services  # it uses this module's parts
 
@@ -111,7 +128,7 @@ def build_state(seed: str | os.PathLike[str] | JSONObject | None) -> JSONObject:
     return state
 
 
-def _entries(parent: Any, key: str, where: str) -> list[JSONObject]:
+def entries_of(parent: Any, key: str, where: str) -> list[JSONObject]:
     value = parent.get(key) or []
     if not isinstance(value, list) or not all(isinstance(e, dict) for e in value):
         raise SeedError(f"{where}: {key!r} must be a list of mappings")
@@ -121,7 +138,7 @@ def _entries(parent: Any, key: str, where: str) -> list[JSONObject]:
     return value
 
 
-def _uid(entry: JSONObject, *names: str) -> str:
+def seed_id(entry: JSONObject, *names: str) -> str:
     given = entry.get("id")
     if given is not None:
         try:
@@ -132,7 +149,7 @@ def _uid(entry: JSONObject, *names: str) -> str:
 
 
 def _add_organization(state: JSONObject, org: JSONObject, where: str) -> None:
-    org_id = _uid(org, "org", org["name"])
+    org_id = seed_id(org, "org", org["name"])
     state["organizations"][org_id] = {
         "id": org_id,
         "created_at": SEED_TIME,
@@ -153,14 +170,14 @@ def _add_organization(state: JSONObject, org: JSONObject, where: str) -> None:
         "annotations_groups": _groups(org, "annotations_groups", org_id, where),
         "labels_groups": _groups(org, "labels_groups", org_id, where),
     }
-    for j, project in enumerate(_entries(org, "projects", where)):
+    for j, project in enumerate(entries_of(org, "projects", where)):
         _add_project(state, project, org, org_id, f"{where}.projects[{j}]")
 
 
 def _groups(org: JSONObject, kind: str, org_id: str, where: str) -> dict[str, JSONObject]:
     groups: dict[str, JSONObject] = {}
-    for group in _entries(org, kind, where):
-        group_id = _uid(group, "org", org["name"], kind, group["name"])
+    for group in entries_of(org, kind, where):
+        group_id = seed_id(group, "org", org["name"], kind, group["name"])
         body: JSONObject = {"id": group_id, "created_at": SEED_TIME, "updated_at": SEED_TIME}
         if kind == "annotations_groups":
             body |= {
@@ -181,7 +198,7 @@ def _groups(org: JSONObject, kind: str, org_id: str, where: str) -> dict[str, JS
 def _add_project(
     state: JSONObject, project: JSONObject, org: JSONObject, org_id: str, where: str
 ) -> None:
-    project_id = _uid(project, "org", org["name"], "project", project["name"])
+    project_id = seed_id(project, "org", org["name"], "project", project["name"])
     state["projects"][project_id] = {
         "id": project_id,
         "created_at": SEED_TIME,
@@ -191,9 +208,9 @@ def _add_project(
         "associated_environments_count": 0,
         "organization": {"id": org_id},
     }
-    for k, env in enumerate(_entries(project, "environments", where)):
+    for k, env in enumerate(entries_of(project, "environments", where)):
         names = ("org", org["name"], "project", project["name"], "env", env["name"])
-        env_id = _uid(env, *names)
+        env_id = seed_id(env, *names)
         mode = env.get("mode", "DEVELOPMENT")
         if mode not in ENVIRONMENT_MODES:
             raise SeedError(f"{where}.environments[{k}]: mode must be one of {ENVIRONMENT_MODES}")
@@ -201,9 +218,9 @@ def _add_project(
             env_id, env["name"], mode, org_id, project_id, SEED_TIME
         )
         env_where = f"{where}.environments[{k}]"
-        for database in _entries(env, "databases", env_where):
+        for database in entries_of(env, "databases", env_where):
             _add_database(state, database, (*names, "db", database["name"]), env_id)
-        for m, app in enumerate(_entries(env, "applications", env_where)):
+        for m, app in enumerate(entries_of(env, "applications", env_where)):
             _add_application(
                 state,
                 app,
@@ -218,7 +235,7 @@ def _add_database(
     state: JSONObject, database: JSONObject, names: tuple[str, ...], env_id: str
 ) -> None:
     """A managed database: listed by ``GET /environment/{id}/database``, with built-ins."""
-    db_id = _uid(database, *names)
+    db_id = seed_id(database, *names)
     state.setdefault("databases", {})[db_id] = {
         "id": db_id,
         "created_at": SEED_TIME,
@@ -240,21 +257,19 @@ def _add_application(
     org_id: str,
     where: str,
 ) -> None:
-    app_id = _uid(app, *names)
+    app_id = seed_id(app, *names)
     groups = state["groups"][org_id]
     body = _with_defaults(app, org_name=names[1], groups=groups, where=where)
-    try:
+    with refused_as_seed_error(where, app["name"]):
         built = configure(
             body,
             previous=None,
             environment_id=env_id,
             app_id=app_id,
             now=SEED_TIME,
-            new_id=lambda key: str(uuid.uuid5(uuid.UUID(app_id), key)),
+            new_id=nested_ids(app_id),
             groups=groups,
         )
-    except ApiProblem as problem:
-        raise SeedError(f"{where} ({app['name']}): {problem.detail}") from None
     if any(
         a["name"].lower() == built["name"].lower() and a["environment"]["id"] == env_id
         for a in state["applications"].values()
@@ -267,7 +282,7 @@ def _add_application(
         )
         built["git_repository"]["deployed_commit_id"] = commit
         built["git_repository"]["deployed_commit_date"] = SEED_TIME
-        state["deployments"][app_id] = _finished_deployment(app_id, commit)
+        state["deployments"][app_id] = finished_deployment(app_id, commit)
     state["applications"][app_id] = built
     _add_variables(state, app.get("variables") or {}, app_id, where)
 
@@ -310,7 +325,7 @@ def _with_defaults(app: JSONObject, *, org_name: str, groups: JSONObject, where:
     body = {k: v for k, v in app.items() if k not in skipped}
     body.setdefault("ports", [dict(DEFAULT_PORT)])
     if "healthchecks" not in body:
-        body["healthchecks"] = _tcp_probes(body["ports"])
+        body["healthchecks"] = tcp_probes(body["ports"])
     repo = {
         "url": f"https://github.com/{org_name.lower()}/{app['name'].lower()}.git",
         "provider": "GITHUB",
@@ -321,11 +336,11 @@ def _with_defaults(app: JSONObject, *, org_name: str, groups: JSONObject, where:
         raise SeedError(f"{where}: git_repository must be a mapping")
     body["git_repository"] = repo | given
     for kind in ("annotations_groups", "labels_groups"):
-        body[kind] = [_group_ref(ref, groups[kind], where) for ref in body.get(kind) or []]
+        body[kind] = [group_ref(ref, groups[kind], where) for ref in body.get(kind) or []]
     return body
 
 
-def _group_ref(ref: Any, groups: dict[str, JSONObject], where: str) -> JSONObject:
+def group_ref(ref: Any, groups: dict[str, JSONObject], where: str) -> JSONObject:
     if isinstance(ref, dict):
         return ref
     for group in groups.values():
@@ -334,14 +349,14 @@ def _group_ref(ref: Any, groups: dict[str, JSONObject], where: str) -> JSONObjec
     raise SeedError(f"{where}: no group named {ref!r} in the organization")
 
 
-def _tcp_probes(ports: Any) -> JSONObject:
+def tcp_probes(ports: Any) -> JSONObject:
     if not isinstance(ports, list) or not ports or not isinstance(ports[0], dict):
         return {"readiness_probe": None, "liveness_probe": None}
     probe = {"type": {"tcp": {"port": ports[0].get("internal_port")}}}
     return {"readiness_probe": probe, "liveness_probe": probe}
 
 
-def _finished_deployment(app_id: str, commit: str) -> JSONObject:
+def finished_deployment(app_id: str, commit: str) -> JSONObject:
     return {
         "count": 1,
         "request_id": str(uuid.uuid5(uuid.UUID(app_id), "deployment/1")),
