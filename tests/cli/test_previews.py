@@ -107,12 +107,14 @@ def test_clones_expire_stay_stopped_and_wake_when_their_declaration_changes(
     assert due["summary"]["expire"] == 4 and set(actions(due).values()) == {"expire"}
     assert cli("plan", manifest, "--detailed-exitcode").code == 2  # a pending change
 
+    sandbox.deploy_seconds = 30  # a stop outlasts the run, however loaded the machine
     stopped = cli("apply", manifest, "--auto-approve")
     assert stopped.code == 0 and "0 conflicts, 4 expired" in stopped.out, stopped
     assert "previews.api[shop/preview-101]: stopped (expired)" in stopped.err
     api = clone(sandbox, "preview-101", "api")
     assert state_of(sandbox, api["id"]) in ("STOP_QUEUED", "STOPPING")  # Qovery stops slowly
     sandbox.advance_clock(60)
+    sandbox.deploy_seconds = 0.3
     assert state_of(sandbox, api["id"]) == "STOPPED"
     marker = read_marker(api["description"])
     assert marker is not None and marker.expired and marker.clone_id == api["id"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -310,7 +309,7 @@ def test_unlimited_max_instances_is_accepted(sandbox: RunningSandbox) -> None:
 
 
 def test_deploy_goes_queued_deploying_deployed(sandbox: RunningSandbox) -> None:
-    sandbox.deploy_seconds = 0.3
+    sandbox.deploy_seconds = 30  # stepped through by the sandbox's clock, not by sleeping
     api = app_named(sandbox, "staging", "api")
     target = sandbox.environment_id("preview-101")
     with client(sandbox) as http:
@@ -323,12 +322,11 @@ def test_deploy_goes_queued_deploying_deployed(sandbox: RunningSandbox) -> None:
         started = http.post(f"{url}/deploy", json={"git_commit_id": "abc123"})
         assert started.status_code == 202 and started.json()["state"] == "QUEUED"
         assert http.post(f"{url}/deploy", json={"git_commit_id": "abc123"}).status_code == 409
-        seen = {started.json()["state"]}
-        deadline = time.monotonic() + 3
-        while time.monotonic() < deadline and "DEPLOYED" not in seen:
-            seen.add(http.get(f"{url}/status").json()["state"])
-            time.sleep(0.02)
-        assert seen == {"QUEUED", "DEPLOYING", "DEPLOYED"}
+        seen = [started.json()["state"], http.get(f"{url}/status").json()["state"]]
+        for _ in range(2):  # half the deploy queued, the other half deploying
+            sandbox.advance_clock(16)
+            seen.append(http.get(f"{url}/status").json()["state"])
+        assert seen == ["QUEUED", "QUEUED", "DEPLOYING", "DEPLOYED"]
         statuses = http.get(f"/environment/{target}/application/status").json()["results"]
         assert statuses[0]["service_deployment_status"] == "UP_TO_DATE"
         assert http.get(url).json()["git_repository"]["deployed_commit_id"] == "abc123"

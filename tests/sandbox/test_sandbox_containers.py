@@ -200,8 +200,17 @@ def test_names_are_unique_across_applications_containers_and_jobs(
     )
 
 
+def _stepped(sandbox: RunningSandbox, http: httpx.Client, url: str) -> list[str]:
+    """The states of a deploy or stop of 30 s, stepped through by the sandbox's clock."""
+    seen = [http.get(url).json()["state"]]
+    for _ in range(2):  # half the action queued, the other half under way
+        sandbox.advance_clock(16)
+        seen.append(http.get(url).json()["state"])
+    return seen
+
+
 def test_a_container_deploys_at_a_tag_and_stops(sandbox: RunningSandbox) -> None:
-    sandbox.deploy_seconds = 0.2
+    sandbox.deploy_seconds = 30  # stepped through by the sandbox's clock, not by sleeping
     frontend = service_named(sandbox, "container", "staging", "frontend")
     url = f"/container/{frontend['id']}"
     with client(sandbox) as http:
@@ -209,16 +218,16 @@ def test_a_container_deploys_at_a_tag_and_stops(sandbox: RunningSandbox) -> None
         assert http.post(f"{url}/deploy", json={"git_commit_id": "abc"}).status_code == 400
         started = http.post(f"{url}/deploy", json={"image_tag": "1.5.0"})
         busy = http.post(f"{url}/deploy", json={"image_tag": "1.5.0"})
-        deployed = _wait_for(http, f"{url}/status", "DEPLOYED")
+        deployed = _stepped(sandbox, http, f"{url}/status")
         tag = http.get(url).json()["tag"]
         stop = http.post(f"{url}/stop")
-        stopped = _wait_for(http, f"{url}/status", "STOPPED")
+        stopped = _stepped(sandbox, http, f"{url}/status")
         again = http.post(f"{url}/stop")
     assert started.status_code == 202 and started.json()["state"] == "QUEUED"
     assert busy.status_code == 409
-    assert deployed == {"QUEUED", "DEPLOYING", "DEPLOYED"} and tag == "1.5.0"
+    assert deployed == ["QUEUED", "DEPLOYING", "DEPLOYED"] and tag == "1.5.0"
     assert stop.status_code == 202 and stop.json()["status_details"]["action"] == "STOP"
-    assert {"STOP_QUEUED", "STOPPED"} <= stopped | {stop.json()["state"]}
+    assert [stop.json()["state"], *stopped] == ["STOP_QUEUED", "STOP_QUEUED", "STOPPING", "STOPPED"]
     assert again.status_code == 409
 
 
