@@ -1,6 +1,7 @@
 """What ``apply`` and ``reconcile`` both tell webhooks, without the loop's machinery.
 
-``notify_apply`` is ``apply``'s one-shot use of the notifications (contract section 14);
+``notify_apply`` is ``apply``'s one-shot use of the notifications (contract section 14),
+``expiring_of`` the clones both tell about before they expire;
 ``token_strings`` are the token's forms to keep off the log and out of every notification.
 Their own module, so that ``apply`` imports neither the metrics (``prometheus_client``)
 nor the status server that only ``reconcile`` uses (``commands.watching``).
@@ -17,11 +18,23 @@ from collections.abc import Callable, Iterable, Sequence
 from reconciler.commands.arguments import PlanningOptions
 from reconciler.core.errors import ReconcilerError
 from reconciler.core.events import events_of_round
+from reconciler.core.expiry import expiring_soon, parse_instant
+from reconciler.core.model import CloneSet
 from reconciler.core.outcomes import ApplyResult
-from reconciler.core.plans import Plan
+from reconciler.core.plans import Change, Plan
 from reconciler.edges.connection import resolve_connection
 from reconciler.edges.notifying import Notifier
 from reconciler.rendering.log import rfc3339_now
+
+
+def expiring_of(plan: Plan, clonesets: Iterable[CloneSet]) -> tuple[Change, ...]:
+    """The plan's clones that expire within their manifest's ``expiry_warning``, judged at
+    the plan's clock: the ``expiring`` events."""
+    now = parse_instant(plan.now)
+    if now is None:
+        return ()
+    policies = {cloneset.name: cloneset.policy for cloneset in clonesets}
+    return tuple(change for change, _ in expiring_soon(plan.changes, policies, now))
 
 
 def notify_apply(
@@ -30,10 +43,11 @@ def notify_apply(
     result: ApplyResult,
     secrets: Iterable[str],
     warn: Callable[[str], None],
+    expiring: Sequence[Change] = (),
 ) -> None:
-    """``apply --notify``: the events of this apply to ``urls`` (checked by ``notify_urls``),
-    delivered before the command ends (bounded: a dead receiver delays the end by at most
-    the notifier's drain)."""
+    """``apply --notify``: the events of this apply (and the ``expiring`` clones) to ``urls``
+    (checked by ``notify_urls``), delivered before the command ends (bounded: a dead
+    receiver delays the end by at most the notifier's drain)."""
     if not urls:
         return
     notifier = Notifier(
@@ -43,7 +57,7 @@ def notify_apply(
         ),
     )
     notifier.add_secrets(secrets)
-    notifier.send(events_of_round(plan, result, (), rfc3339_now()))
+    notifier.send(events_of_round(plan, result, (), rfc3339_now(), expiring))
     notifier.close()
 
 

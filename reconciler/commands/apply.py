@@ -19,7 +19,8 @@ skipped, else 0. SIGINT/SIGTERM (``commands.signals``): before the execution the
 are skipped) and the apply ends with ``Apply ended: ...`` and exit 1.
 
 ``--notify URL`` (and ``RECONCILER_NOTIFY_URL``): once the changes are done, each event
-(``created``, ``updated``, ``deleted``, ``failed``, ``conflict``) is POSTed to every URL
+(``created``, ``updated``, ``deleted``, ``expired``, ``failed``, ``conflict``, and
+``expiring`` for a clone within its manifest's warning) is POSTed to every URL
 (``commands.announcing.notify_apply``); an undelivered one is a warning, never a failure.
 """
 
@@ -31,7 +32,7 @@ import threading
 from collections.abc import Callable, Sequence
 
 from reconciler.commands import exits
-from reconciler.commands.announcing import notify_apply, token_strings
+from reconciler.commands.announcing import expiring_of, notify_apply, token_strings
 from reconciler.commands.arguments import ApplyOptions
 from reconciler.commands.common import Session, connect, plan_for
 from reconciler.commands.signals import stopping_on_signals
@@ -72,25 +73,32 @@ def run(options: ApplyOptions, streams: Streams) -> int:
         if plan.has_pending_changes and not options.auto_approve and not _approved(streams):
             view.cancelled()
             return exits.CANCELLED
-        return _apply(plan, session, view, notify, deploy_timeout=options.deploy_timeout)
+        return _apply(
+            plan, session, view, notify, deploy_timeout=options.deploy_timeout, clonesets=clonesets
+        )
 
 
-def _notifying(options: ApplyOptions, streams: Streams) -> Callable[[Plan, ApplyResult], None]:
+Notify = Callable[[Plan, ApplyResult, Sequence[CloneSet]], None]
+
+
+def _notifying(options: ApplyOptions, streams: Streams) -> Notify:
     """``--notify`` / ``RECONCILER_NOTIFY_URL``: the events of this apply, sent once it ends
-    (a receiver that fails is a warning on stderr, never a failed apply)."""
+    (a receiver that fails is a warning on stderr, never a failed apply); the manifests give
+    the warning window of the ``expiring`` ones."""
 
     urls = notify_urls(options.notify, os.environ)
 
-    def send(plan: Plan, result: ApplyResult) -> None:
+    def send(plan: Plan, result: ApplyResult, clonesets: Sequence[CloneSet]) -> None:
+        if not urls:
+            return
         warn = functools.partial(print, file=streams.err)
-        notify_apply(urls, plan, result, token_strings(options), warn)
+        expiring = expiring_of(plan, clonesets)
+        notify_apply(urls, plan, result, token_strings(options), warn, expiring)
 
     return send
 
 
-def _apply_saved(
-    path: str, options: ApplyOptions, view: ApplyView, notify: Callable[[Plan, ApplyResult], None]
-) -> int:
+def _apply_saved(path: str, options: ApplyOptions, view: ApplyView, notify: Notify) -> int:
     """``apply --plan FILE``: carried out only where a fresh plan agrees, without asking.
 
     The fresh plan is made unguarded, for comparison; the saved changes to be carried out
@@ -111,7 +119,10 @@ def _apply_saved(
         plan = saved.check(session, fresh_plan, options.target)
         if not options.allow_deletes and fresh:
             guard_deletes(plan, fresh[-1])
-        return _apply(plan, session, view, notify, deploy_timeout=options.deploy_timeout)
+        clonesets = fresh[-1].clonesets if fresh else ()
+        return _apply(
+            plan, session, view, notify, deploy_timeout=options.deploy_timeout, clonesets=clonesets
+        )
 
 
 def _approved(streams: Streams) -> bool:
@@ -126,9 +137,10 @@ def _apply(
     plan: Plan,
     session: Session,
     view: ApplyView,
-    notify: Callable[[Plan, ApplyResult], None] | None = None,
+    notify: Notify | None = None,
     *,
     deploy_timeout: float = 600.0,
+    clonesets: Sequence[CloneSet] = (),
 ) -> int:
     stop = threading.Event()
     progress = view.progress()
@@ -148,5 +160,5 @@ def _apply(
     stopped = stop.is_set()
     view.summary(result, ok=exits.apply_succeeded(result, stopped=stopped))
     if notify is not None:
-        notify(plan, result)
+        notify(plan, result, clonesets)
     return exits.of_apply(result, stopped=stopped)

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field, replace
 from typing import TextIO
 
 from reconciler.commands import exits
-from reconciler.commands.announcing import token_strings
+from reconciler.commands.announcing import expiring_of, token_strings
 from reconciler.commands.arguments import ReconcileOptions
 from reconciler.commands.common import connect, plan_for
 from reconciler.commands.signals import stopping_on_signals
@@ -128,6 +128,7 @@ class RoundOutcome:
     drifted: tuple[Change, ...] = ()
     error: str | None = None
     places: dict[str, tuple[str, str]] | None = None
+    expiring: tuple[Change, ...] = ()  # within their manifest's warning (``expiring`` events)
 
 
 def run_round(
@@ -180,6 +181,7 @@ def _report(number: int, duration: float, outcome: RoundOutcome) -> RoundReport:
         drifted=outcome.drifted,
         error=outcome.error,
         places=outcome.places,
+        expiring=outcome.expiring,
     )
 
 
@@ -203,9 +205,10 @@ def _reconcile(
         for change in drifted:
             view.drift(number, change)
         places = console_places(planned.observation.catalog.environments)
+        expiring = expiring_of(plan, clonesets) if watch is not None else ()
         if stop.is_set():
             outcome = _stopped_before_apply(plan, drifted, detailed=options.detailed_exitcode)
-            return replace(outcome, plan=plan, drifted=drifted, places=places)
+            return replace(outcome, plan=plan, drifted=drifted, places=places, expiring=expiring)
         progress = view.progress(number)
         result = execute(
             plan,
@@ -218,7 +221,9 @@ def _reconcile(
         )
     progress.log_unreported(result)
     outcome = _judge(plan, result, drifted, detailed=options.detailed_exitcode)
-    return replace(outcome, plan=plan, result=result, drifted=drifted, places=places)
+    return replace(
+        outcome, plan=plan, result=result, drifted=drifted, places=places, expiring=expiring
+    )
 
 
 def _judge(

@@ -65,6 +65,7 @@ class RoundReport:
     drifted: tuple[Change, ...] = ()
     error: str | None = None
     places: Mapping[str, tuple[str, str]] | None = None
+    expiring: tuple[Change, ...] = ()
 
 
 def round_result(report: RoundReport) -> str:
@@ -200,7 +201,7 @@ class Watch:
             quiet: tuple[str, ...] = ()
         else:
             plan = report.plan if report.plan is not None else Plan.of(())
-            events = events_of_round(plan, report.result, report.drifted, at)
+            events = events_of_round(plan, report.result, report.drifted, at, report.expiring)
             quiet = settled(rows or (), events)
         self.notifier.send(self._dedup.fresh(events, quiet))
 

@@ -5,8 +5,9 @@ From a plan and the executor's outcomes: each clone's state after the round (``c
 result), and the events of contract section 14 (``events_of_round``): ``created``,
 ``updated``, ``deleted``, ``failed``, ``conflict``, ``drift``, and ``round_failed`` for a
 round that could not run. ``expired`` and ``expiring`` belong to expiry (section 13): an
-outcome whose action is ``expire`` becomes ``expired``, and ``expiring`` events are built by
-whoever knows the warning window (``expiring_event``).
+outcome whose action is ``expire`` becomes ``expired``; the clones that expire within their
+manifest's warning (``expiry.expiring_soon``, chosen by the command, which knows the
+policies) become ``expiring``.
 
 ``Deduplicator`` sends each event once per clone and state while the loop runs: it keeps
 the last state sent for each address (the round's, for ``round_failed``) and lets through
@@ -169,10 +170,14 @@ def state_counts(rows: Iterable[CloneRow]) -> dict[CloneState, int]:
 
 
 def events_of_round(
-    plan: Plan, result: ApplyResult | None, drifted: Sequence[Change], at: str
+    plan: Plan,
+    result: ApplyResult | None,
+    drifted: Sequence[Change],
+    at: str,
+    expiring: Sequence[Change] = (),
 ) -> tuple[Event, ...]:
-    """The events of one round: each outcome that did something or failed, and each clone
-    whose drift is only reported."""
+    """The events of one round: each outcome that did something or failed, each clone whose
+    drift is only reported, and each clone of ``expiring`` (``expiry.expiring_soon``)."""
     manifests = {change.address: change.manifest for change in plan.changes}
     events = [
         event
@@ -190,6 +195,7 @@ def events_of_round(
         )
         for change in drifted
     )
+    events.extend(expiring_event(change, change.expires_at or "", at) for change in expiring)
     return tuple(events)
 
 

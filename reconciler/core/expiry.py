@@ -233,19 +233,30 @@ def expires_text(expires_at: str | None, now: datetime) -> str | None:
     return f"expires in {remaining_text((moment - now).total_seconds())}"
 
 
-def expiry_notes(
+def expiring_soon(
     changes: Sequence[Change], policies: Mapping[str, Policy], now: datetime
-) -> tuple[str, ...]:
-    """One note per manifest listing its clones that expire within its ``expiry_warning``."""
-    soon: dict[str, list[str]] = {}
+) -> tuple[tuple[Change, datetime], ...]:
+    """The clones that expire within their manifest's ``expiry_warning``, each with its end:
+    not yet due, and not expired by this plan (the ``expiring`` notes and events)."""
+    soon = []
     for change in changes:
         moment = parse_instant(change.expires_at)
         policy = policies.get(change.manifest)
         if change.action is Action.EXPIRE or moment is None or moment <= now or policy is None:
             continue
         if moment - now <= timedelta(seconds=policy.expiry_warning):
-            text = remaining_text((moment - now).total_seconds())
-            soon.setdefault(change.manifest, []).append(f"{change.address} in {text}")
+            soon.append((change, moment))
+    return tuple(soon)
+
+
+def expiry_notes(
+    changes: Sequence[Change], policies: Mapping[str, Policy], now: datetime
+) -> tuple[str, ...]:
+    """One note per manifest listing its clones that expire within its ``expiry_warning``."""
+    soon: dict[str, list[str]] = {}
+    for change, moment in expiring_soon(changes, policies, now):
+        text = remaining_text((moment - now).total_seconds())
+        soon.setdefault(change.manifest, []).append(f"{change.address} in {text}")
     return tuple(
         f"{manifest}: {len(items)} clone{'' if len(items) == 1 else 's'} expire within "
         f"{_shown(policies[manifest].expiry_warning)} (policy.expiry_warning): {', '.join(items)}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,6 +12,8 @@ from reconciler.core.expiry import (
     decide,
     duration_problem,
     expires_text,
+    expiring_soon,
+    expiry_notes,
     parse_duration,
     parse_instant,
     remaining_text,
@@ -166,3 +169,27 @@ def test_targets_past_their_until_are_dropped_with_a_note() -> None:
     (kept,), notes = current_targets([cloneset], NOW)
     assert [t.environment for t in kept.targets] == ["pr-2", "pr-3"]
     assert len(notes) == 1 and "pr-1 is past its until" in notes[0]
+
+
+def test_the_clones_expiring_within_the_warning_are_the_notes_and_the_events() -> None:
+    def ending(address: str, hours: float | None, action: Action = Action.NOOP) -> Change:
+        end = None if hours is None else (NOW + timedelta(hours=hours)).isoformat()
+        return replace(_change(action), address=address, manifest="previews", expires_at=end)
+
+    changes = [
+        ending("previews.api[shop/a]", 5),  # within the 24h of warning
+        ending("previews.api[shop/b]", 24),  # at its edge: within
+        ending("previews.api[shop/c]", 25),  # beyond it
+        ending("previews.api[shop/d]", -1),  # already due
+        ending("previews.api[shop/e]", -1, Action.EXPIRE),  # expired by this plan
+        ending("previews.api[shop/f]", None),  # never expires
+        replace(ending("other.api[shop/g]", 1), manifest="other"),  # no policy known
+    ]
+    policies = {"previews": Policy(expiry_warning=86400)}
+    soon = expiring_soon(changes, policies, NOW)
+    assert [(c.address, end - NOW) for c, end in soon] == [
+        ("previews.api[shop/a]", timedelta(hours=5)),
+        ("previews.api[shop/b]", timedelta(hours=24)),
+    ]
+    (note,) = expiry_notes(changes, policies, NOW)
+    assert note.endswith("previews.api[shop/a] in 5h, previews.api[shop/b] in 1d")
