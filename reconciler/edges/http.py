@@ -140,6 +140,11 @@ class _Answer:
         return self.content.decode(_charset(self.headers.get("content-type")), errors="replace")
 
 
+def _sendable(value: str) -> bool:
+    """Whether ``value`` can travel as a header's value: printable ASCII, not empty."""
+    return bool(value) and all("\x20" <= c <= "\x7e" for c in value)
+
+
 def _charset(content_type: str | None) -> str:
     for parameter in (content_type or "").split(";")[1:]:
         name, _, value = parameter.partition("=")
@@ -166,8 +171,11 @@ class HttpChannel:
         user_agent: str | None,
         ledger: RequestLedger | None = None,
     ) -> None:
-        if not authorization or not all("\x20" <= c <= "\x7e" for c in authorization):
+        if not _sendable(authorization):
             raise ConfigError("the Authorization value cannot be sent in an HTTP header")
+        user_agent = user_agent or f"reconciler/{__version__}"
+        if not _sendable(user_agent):
+            raise ConfigError("the User-Agent cannot be sent in an HTTP header")
         self._base_url = base_url
         self._authorization = authorization
         self._policy = policy
@@ -177,6 +185,7 @@ class HttpChannel:
         self._deadline = timeout  # for a whole exchange, the body included
         self.ledger = ledger if ledger is not None else RequestLedger()
         self._server_time: datetime | None = None
+        self._date_header: str | None = None  # the Date that ``_server_time`` was read from
         try:
             target = Target.parse(base_url)
         except (ValueError, TypeError):
@@ -195,7 +204,7 @@ class HttpChannel:
             ("Authorization", authorization),
             ("Accept", "application/json"),
             ("Accept-Encoding", "gzip"),
-            ("User-Agent", user_agent or f"reconciler/{__version__}"),
+            ("User-Agent", user_agent),
         )
 
     def close(self) -> None:
@@ -227,8 +236,9 @@ class HttpChannel:
         return self._server_time
 
     def _note_date(self, header: str | None) -> None:
-        if not header:
-            return
+        if not header or header == self._date_header:
+            return  # parsed already: the Date changes once a second, answers come faster
+        self._date_header = header
         try:
             moment = parsedate_to_datetime(header)
         except (TypeError, ValueError):

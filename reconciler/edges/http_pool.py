@@ -9,18 +9,21 @@ has closed it (or sent something nobody asked for), so it is discarded and a new
 a request is never written onto a connection the server has already closed (a POST there
 would look like a write whose outcome is unknown).
 
-``ConnectionPool.exchange`` sends one request and reads its whole answer under one deadline
-(waiting for a connection, sending, the headers and every chunk of a trickled body); a body
-larger than ``max_body`` is refused, not buffered. It asks for ``gzip`` (a listing compresses
-tenfold on the wire; zlib inflates it in C) and inflates gzip and deflate answers. Answer
-headers come back as a plain ``dict`` with lower-case names (repeated ones joined by ", ").
+``ConnectionPool.exchange`` writes one request in one piece (its line, ``Host``, the
+caller's headers, whose values the caller checked once, and the body: one system call where
+``HTTPConnection.request`` makes two) and reads its answer with ``http.client.HTTPResponse``,
+all under one deadline (waiting for a connection, sending, the headers and every chunk of a
+trickled body); a body larger than ``max_body`` is refused, not buffered. It asks for
+``gzip`` (a listing compresses tenfold on the wire; zlib inflates it in C) and inflates gzip
+and deflate answers. Answer headers come back as a plain ``dict`` with lower-case names
+(repeated ones joined by ", ").
 
 Every failure is a ``WireFailure``: a ``retrying.Failure`` saying whether the server may have
 seen the request, and a short description. Connecting (refused, unreachable, timed out, the
 proxy's tunnel refused) and waiting for a free connection are ``NOT_SENT``; sending and
 reading (a write or read error, a dropped connection, a malformed or cut answer, a timeout)
 are ``MAYBE_SENT``; a certificate that cannot be verified or a request that cannot be
-written (an invalid URL or header) is ``FATAL``. No ``http.client``, ``socket`` or ``ssl``
+written (a path that is not printable ASCII) is ``FATAL``. No ``http.client``, ``socket`` or ``ssl``
 exception leaves this module, and no description holds a request header.
 
 Proxies: a plain http:// API (loopback only) is never proxied, whatever the environment
@@ -35,6 +38,7 @@ from __future__ import annotations
 import base64
 import http.client
 import os
+import re
 import select
 import socket
 import threading
@@ -54,6 +58,7 @@ if TYPE_CHECKING:
 Header = tuple[str, str]
 
 READ_SIZE = 64 << 10
+_REQUEST_TARGET = re.compile(r"/[!-~]*")  # printable ASCII, no space: a path and its query
 _DROPPED = "the connection was dropped before a complete response"
 _TIMED_OUT = "timed out waiting for the response"
 
@@ -94,6 +99,14 @@ class Target:
             raise ValueError("not an http(s) URL")
         port = parts.port or (443 if scheme == "https" else 80)
         return cls(scheme, parts.hostname, port, parts.path.rstrip("/"))
+
+    @property
+    def host_header(self) -> str:
+        """The ``Host`` of its requests: the port only when not the scheme's own."""
+        host = self.host if self.host.isascii() else self.host.encode("idna").decode("ascii")
+        host = f"[{host}]" if ":" in host else host
+        default = 443 if self.scheme == "https" else 80
+        return host if self.port == default else f"{host}:{self.port}"
 
 
 @dataclass(frozen=True)
@@ -156,6 +169,7 @@ class ConnectionPool:
         self._connect_timeout = connect_timeout
         self._proxy = proxy_for(target)
         self._context = tls_context() if target.scheme == "https" else None
+        self._host = target.host_header
         self._slots = threading.Semaphore(max(1, max_connections))
         self._idle: list[http.client.HTTPConnection] = []
         self._lock = threading.Lock()
@@ -186,11 +200,22 @@ class ConnectionPool:
         reusable = False
         try:
             exchange = _Exchange(conn, started, deadline)
-            exchange.send(method, self._target.prefix + path, headers, body)
-            answer, reusable = exchange.receive(max_body)
+            exchange.send(self._head(method, path, headers), body)
+            answer, reusable = exchange.receive(method, max_body)
             return answer
         finally:
             self._release(conn, reusable=reusable)
+
+    def _head(self, method: str, path: str, headers: Sequence[Header]) -> bytes:
+        """The request line and headers, ``Host`` first: one write with the body (the
+        headers' values are the caller's to check, once)."""
+        target = self._target.prefix + path
+        if not _REQUEST_TARGET.fullmatch(target):
+            raise WireFailure(Failure.FATAL, "the request could not be sent (invalid path)")
+        lines = [f"{method} {target} HTTP/1.1", f"Host: {self._host}"]
+        lines.extend(f"{name}: {value}" for name, value in headers)
+        lines.append("\r\n")
+        return "\r\n".join(lines).encode("latin-1")
 
     def _acquire(self, wait: float) -> http.client.HTTPConnection:
         if not self._slots.acquire(timeout=max(wait, 0.0)):
@@ -266,7 +291,7 @@ class _Exchange:
     def _late(self) -> WireFailure:
         return WireFailure(Failure.MAYBE_SENT, f"no complete response within {self._deadline:g}s")
 
-    def send(self, method: str, url: str, headers: Sequence[Header], body: bytes | None) -> None:
+    def send(self, head: bytes, body: bytes | None) -> None:
         conn = self._conn
         if conn.sock is None:
             _connect(conn)
@@ -277,22 +302,24 @@ class _Exchange:
         assert sock is not None
         try:
             sock.settimeout(remaining)
-            conn.putrequest(method, url, skip_accept_encoding=True)
-            for name, value in headers:
-                conn.putheader(name, value)
-            conn.endheaders(body)
+            sock.sendall(head + body if body else head)  # one write: one packet, mostly
         except TimeoutError:
             raise WireFailure(Failure.MAYBE_SENT, _TIMED_OUT) from None
         except OSError:
             raise WireFailure(Failure.MAYBE_SENT, _DROPPED) from None
-        except (http.client.HTTPException, ValueError) as exc:
-            text = f"the request could not be sent ({type(exc).__name__})"
-            raise WireFailure(Failure.FATAL, text) from None
 
-    def receive(self, max_body: int) -> tuple[Answer, bool]:
+    def receive(self, method: str, max_body: int) -> tuple[Answer, bool]:
         """The answer, and whether the connection may carry another request."""
+        assert self._sock is not None
+        response = http.client.HTTPResponse(self._sock, method=method)
         try:
-            response = self._conn.getresponse()
+            return self._receive(response, max_body)
+        finally:
+            response.close()
+
+    def _receive(self, response: http.client.HTTPResponse, max_body: int) -> tuple[Answer, bool]:
+        try:
+            response.begin()
         except TimeoutError:
             raise WireFailure(Failure.MAYBE_SENT, _TIMED_OUT) from None
         except (OSError, http.client.HTTPException):
@@ -334,7 +361,6 @@ class _Exchange:
             if size > max_body:
                 raise _too_large(max_body)
             chunks.append(chunk)
-        response.close()
         return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
