@@ -311,7 +311,10 @@ class _Exchange:
     def receive(self, method: str, max_body: int) -> tuple[Answer, bool]:
         """The answer, and whether the connection may carry another request."""
         assert self._sock is not None
-        response = http.client.HTTPResponse(self._sock, method=method)
+        try:
+            response = http.client.HTTPResponse(self._sock, method=method)
+        except OSError:
+            raise WireFailure(Failure.MAYBE_SENT, _DROPPED) from None
         try:
             return self._receive(response, max_body)
         finally:

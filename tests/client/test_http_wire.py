@@ -2,7 +2,8 @@
 wrote junk on) while they were idle are never used for a request, so that a POST is not
 reported as a write of unknown outcome and reads cause no retries; waiting for a free
 connection is bounded; gzip and deflate answers are inflated; a body cut short is a dropped
-connection, never a short answer."""
+connection, never a short answer; answer headers are read whatever their case (the rate
+limit, the Date) and an error body in the charset its content type names."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import zlib
 import pytest
 from helpers_wire import wire_server
 
-from reconciler.core.errors import AmbiguousWriteError, TransportError
+from reconciler.core.errors import AmbiguousWriteError, BadRequestError, TransportError
 from reconciler.edges import http_pool
 from reconciler.edges.http import HttpChannel
 from reconciler.edges.retrying import RetryPolicy
@@ -151,3 +152,42 @@ def test_a_body_shorter_than_announced_is_a_dropped_connection() -> None:
         finally:
             channel.close()
     assert len(server.requests) == 3  # the POST once, the GET and its one retry
+
+
+def test_answer_headers_are_read_whatever_their_case() -> None:
+    answer = _answer(
+        b"{}",
+        "x-RATELIMIT-limit: 100",
+        "X-Ratelimit-Remaining: 7",
+        "X-RateLimit-Reset: 1800000000",
+        "DATE: Mon, 07 Dec 2026 11:00:00 GMT",
+    )
+    with wire_server(answer) as server:
+        channel = _channel(server.url)
+        try:
+            reply = channel.send("GET", "/organization")
+        finally:
+            channel.close()
+    assert reply.content_type == "application/json"
+    rate = channel.ledger.rate_limit
+    assert rate is not None
+    assert (rate.limit, rate.remaining, rate.reset) == (100, 7, 1800000000.0)
+    assert channel.server_time is not None
+    assert channel.server_time.isoformat() == "2026-12-07T11:00:00+00:00"
+
+
+def test_an_error_body_is_read_in_the_charset_its_content_type_names() -> None:
+    body = "refusé: le nom est déjà pris".encode("iso-8859-1")
+    answer = (
+        b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=ISO-8859-1\r\n"
+        + f"Content-Length: {len(body)}\r\n\r\n".encode()
+        + body
+    )
+    with wire_server(answer) as server:
+        channel = _channel(server.url)
+        try:
+            with pytest.raises(BadRequestError) as caught:
+                channel.send("GET", "/organization")
+        finally:
+            channel.close()
+    assert caught.value.excerpt == "refusé: le nom est déjà pris"
