@@ -196,11 +196,12 @@ class ConnectionPool:
     ) -> Answer:
         """Send one request and read its whole answer, all within ``deadline`` seconds of
         ``started`` (``time.monotonic``); a ``WireFailure`` when no usable answer came."""
+        head = self._head(method, path, headers)
         conn = self._acquire(deadline - (time.monotonic() - started))
         reusable = False
         try:
             exchange = _Exchange(conn, started, deadline)
-            exchange.send(self._head(method, path, headers), body)
+            exchange.send(head, body)
             answer, reusable = exchange.receive(method, max_body)
             return answer
         finally:
