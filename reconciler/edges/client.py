@@ -1,9 +1,9 @@
 """The Qovery API client: the dozen calls the reconciler makes, and the shapes of their answers.
 
-Each call is sent through ``http.HttpChannel`` (the only httpx importer: pool, retries,
-status -> error, redaction) and its 2xx answer is checked by ``answers`` before it is
+Each call is sent through ``http.HttpChannel`` (retries, status -> error, redaction, over
+``http_pool``'s connections) and its 2xx answer is checked by ``answers`` before it is
 returned: JSON, an object, a listing whose entries identify themselves, an id where one is
-expected. Nothing here imports httpx.
+expected. Nothing here talks HTTP itself.
 
 Neighbours: ``connection`` gives it the base URL and the Authorization header; ``http``
 sends; ``answers`` checks; ``errors`` holds the exceptions it raises; ``observing`` and

@@ -1,15 +1,19 @@
-"""HTTP to the Qovery API: the only module that imports httpx.
+"""HTTP to the Qovery API: calls, retries and errors over ``http_pool``'s connections.
 
-One ``httpx.Client`` (a bounded, thread-safe connection pool, TLS verified) behind
-``HttpChannel.send``, which sends one call, retries what the policy of ``retrying`` allows,
-maps error statuses onto the ``errors.ApiError`` tree and hands back a ``Reply`` (status,
-body, content type) of a 2xx answer. httpx exceptions never leave this module: each one is
+``HttpChannel.send`` sends one call through a ``http_pool.ConnectionPool`` (a bounded,
+thread-safe pool of kept-alive ``http.client`` connections, TLS verified), retries what the
+policy of ``retrying`` allows, maps error statuses onto the ``errors.ApiError`` tree and
+hands back a ``Reply`` (status, body, content type) of a 2xx answer. A transport failure is
 turned into an ``ApiError`` raised ``from None``, so that nothing chained to it can carry
-request headers.
+request headers. Every request carries the same headers: ``Authorization``, ``Accept:
+application/json``, ``Accept-Encoding: gzip``, ``User-Agent`` and ``Host``, and for a body
+``Content-Type: application/json`` and its ``Content-Length``. Cookies are neither kept nor
+sent: the API authenticates by its token alone.
 
 Every attempt is recorded in a ``budget.RequestLedger`` (method, status, the API's
 ``X-RateLimit-*`` headers). ``post_json`` is the one other HTTP call: a notification POSTed
-to a webhook (``notifying``), with no Authorization header.
+to a webhook (``notifying``), with no Authorization header, through httpx (proxies as the
+environment says); httpx is imported there only, so that the calls to the API never load it.
 
 The token never appears in an exception, a log line or a ``repr``: messages are built from
 the method, the path (ids only, no query string), the status and a short excerpt of the body,
@@ -19,11 +23,13 @@ status, duration.
 
 Neighbours: ``client`` (the endpoints and the shape of their answers) is the only caller;
 ``connection`` gives the base URL, the Authorization header and ``redact``; ``retrying``
-decides what is retried; ``answers`` parses JSON; ``errors`` holds the exceptions raised.
+decides what is retried; ``http_pool`` holds the connections and classifies what happened on
+the wire; ``answers`` parses JSON; ``errors`` holds the exceptions raised.
 """
 
 from __future__ import annotations
 
+import codecs
 import html
 import json
 import logging
@@ -32,6 +38,7 @@ import re
 import sys
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -55,6 +62,7 @@ from reconciler.core.version import VERSION as __version__
 from reconciler.edges.answers import parse_json
 from reconciler.edges.budget import RequestLedger
 from reconciler.edges.connection import redact
+from reconciler.edges.http_pool import ConnectionPool, Header, Target, WireFailure
 from reconciler.edges.retrying import (
     Failure,
     RetryPolicy,
@@ -63,14 +71,6 @@ from reconciler.edges.retrying import (
     should_retry_failure,
     should_retry_status,
 )
-
-# isort: split
-
-# httpx imports its own command-line client (click, pygments, rich: a third of its import
-# time) whenever they are installed; the tool never runs it. A ``None`` in ``sys.modules``
-# makes that one import fail, which httpx expects (it then defines a stub ``httpx.main``).
-sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
-import httpx  # noqa: E402 (after the line above)
 
 JSONObject = dict[str, Any]
 
@@ -126,7 +126,7 @@ class _Answer:
     """An answer as ``_send`` judges it: its status, headers and the body read whole."""
 
     status_code: int
-    headers: httpx.Headers
+    headers: Mapping[str, str]  # lower-case names
     content: bytes
 
     @property
@@ -135,12 +135,26 @@ class _Answer:
 
     @property
     def text(self) -> str:
-        """The body decoded as httpx decodes it (the charset its content type names)."""
-        headers = [(k, v) for k, v in self.headers.items() if k != "content-encoding"]
-        return httpx.Response(self.status_code, headers=headers, content=self.content).text
+        """The body decoded by the charset its content type names (UTF-8 when it names none,
+        or one unknown), undecodable bytes replaced."""
+        return self.content.decode(_charset(self.headers.get("content-type")), errors="replace")
 
 
-_JSON_HEADERS = ((b"Content-Type", b"application/json"),)
+def _sendable(value: str) -> bool:
+    """Whether ``value`` can travel as a header's value: printable ASCII, not empty."""
+    return bool(value) and all("\x20" <= c <= "\x7e" for c in value)
+
+
+def _charset(content_type: str | None) -> str:
+    for parameter in (content_type or "").split(";")[1:]:
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "charset":
+            value = value.strip().strip("\"'")
+            try:
+                return codecs.lookup(value).name
+            except LookupError:
+                break
+    return "utf-8"
 
 
 class HttpChannel:
@@ -157,8 +171,11 @@ class HttpChannel:
         user_agent: str | None,
         ledger: RequestLedger | None = None,
     ) -> None:
-        if not authorization or not all("\x20" <= c <= "\x7e" for c in authorization):
+        if not _sendable(authorization):
             raise ConfigError("the Authorization value cannot be sent in an HTTP header")
+        user_agent = user_agent or f"reconciler/{__version__}"
+        if not _sendable(user_agent):
+            raise ConfigError("the User-Agent cannot be sent in an HTTP header")
         self._base_url = base_url
         self._authorization = authorization
         self._policy = policy
@@ -168,33 +185,30 @@ class HttpChannel:
         self._deadline = timeout  # for a whole exchange, the body included
         self.ledger = ledger if ledger is not None else RequestLedger()
         self._server_time: datetime | None = None
+        self._date_header: str | None = None  # the Date that ``_server_time`` was read from
         try:
-            self._http = self._open(timeout, max_connections, user_agent)
-        except (httpx.InvalidURL, ValueError, TypeError):
+            target = Target.parse(base_url)
+        except (ValueError, TypeError):
             raise ConfigError(f"the API URL {self._base_url!r} is not valid") from None
-        self._headers = self._http.headers.raw  # every request's: the client's, merged once
-        self._ext = {"timeout": self._http.timeout.as_dict()}
-
-    def _open(self, timeout: float, max_connections: int, user_agent: str | None) -> httpx.Client:
-        return httpx.Client(
-            base_url=self._base_url,
-            headers={
-                "Authorization": self._authorization,
-                "Accept": "application/json",
-                "User-Agent": user_agent or f"reconciler/{__version__}",
-            },
-            timeout=httpx.Timeout(timeout, connect=CONNECT_TIMEOUT),
-            limits=httpx.Limits(
-                max_connections=max_connections, max_keepalive_connections=max_connections
-            ),
-            follow_redirects=False,
-            # plain http:// (loopback only): no proxy variable may route the token through a
-            # proxy in clear; the API is reached directly. https:// honours them (tunnelled).
-            trust_env=not self._base_url.lower().startswith("http://"),
+        try:
+            # plain http:// (loopback only) is never proxied: no proxy variable may route the
+            # token through a proxy in clear. https:// honours them, tunnelled (CONNECT).
+            self._pool = ConnectionPool(
+                target, max_connections=max_connections, connect_timeout=CONNECT_TIMEOUT
+            )
+        except ValueError:
+            raise ConfigError(
+                "the proxy that HTTPS_PROXY or ALL_PROXY names is not an http:// URL"
+            ) from None
+        self._headers: tuple[Header, ...] = (  # every request's, in this order
+            ("Authorization", authorization),
+            ("Accept", "application/json"),
+            ("Accept-Encoding", "gzip"),
+            ("User-Agent", user_agent),
         )
 
     def close(self) -> None:
-        self._http.close()
+        self._pool.close()
 
     @property
     def request_count(self) -> int:
@@ -222,8 +236,9 @@ class HttpChannel:
         return self._server_time
 
     def _note_date(self, header: str | None) -> None:
-        if not header:
-            return
+        if not header or header == self._date_header:
+            return  # parsed already: the Date changes once a second, answers come faster
+        self._date_header = header
         try:
             moment = parsedate_to_datetime(header)
         except (TypeError, ValueError):
@@ -283,71 +298,47 @@ class HttpChannel:
     def _attempt(self, call: _Call) -> _Answer | tuple[Failure, str]:
         """One HTTP exchange: the answer, or what kind of transport failure it met.
 
-        httpx's read timeout restarts with every chunk, so a server that trickles its answer
-        could hold a call forever: the body is read here under one deadline for the whole
-        exchange, and a body larger than ``MAX_BODY_BYTES`` is refused rather than buffered.
+        The whole exchange (waiting for a connection, sending, every chunk of the answer)
+        runs under one deadline, so that a server trickling its answer cannot hold a call
+        forever; a body larger than ``MAX_BODY_BYTES`` is refused rather than buffered.
         """
         method, path = call.method, call.path
         with self._count_lock:
             self._count += 1
+        headers, content = self._request(call)
         started = time.monotonic()
         try:
-            request = self._request(call)
-            response = self._http.send(request, stream=True)
-            try:
-                body = self._read_body(response, started)
-            finally:
-                response.close()
-        except _BodyRefused as refused:
-            failure, description = refused.failure, refused.description
-        except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError) as exc:
-            failure, description = _classify(exc, self._authorization)
+            answer = self._pool.exchange(
+                method,
+                path,
+                headers,
+                content,
+                started=started,
+                deadline=self._deadline,
+                max_body=MAX_BODY_BYTES,
+            )
+        except WireFailure as failed:
+            failure, description = failed.failure, redact(failed.description, self._authorization)
         else:
-            self.ledger.record(method, response.status_code, response.headers)
+            self.ledger.record(method, answer.status, answer.headers)
             if _log.isEnabledFor(logging.DEBUG):
                 elapsed = time.monotonic() - started
-                _log.debug("%s %s -> %s in %.3fs", method, path, response.status_code, elapsed)
-            return _Answer(response.status_code, response.headers, body)
+                _log.debug("%s %s -> %s in %.3fs", method, path, answer.status, elapsed)
+            return _Answer(answer.status, answer.headers, answer.content)
         self.ledger.record(method, None)
         elapsed = time.monotonic() - started
         _log.debug("%s %s -> %s after %.3fs", method, path, description, elapsed)
         return failure, description
 
-    def _request(self, call: _Call) -> httpx.Request:
-        """The request of ``call``: the URL parsed once, the client's headers as they are.
-
-        ``Client.build_request`` parses the URL three times and merges the headers and the
-        cookies again for every request; here the merged headers are the client's own, the
-        body is encoded as httpx encodes ``json=``. A client that holds cookies (an API that
-        set one) builds its requests the client's way, which sends them back."""
-        if self._http.cookies:
-            return self._http.build_request(call.method, call.path, json=call.body)
-        url = httpx.URL(self._base_url + call.path)
+    def _request(self, call: _Call) -> tuple[tuple[Header, ...], bytes | None]:
+        """The headers and body of ``call``: its JSON body encoded compactly, UTF-8."""
         if call.body is None:
-            return httpx.Request(call.method, url, headers=self._headers, extensions=self._ext)
+            return self._headers, None
         content = json.dumps(
             call.body, ensure_ascii=False, separators=(",", ":"), allow_nan=False
         ).encode("utf-8")
-        headers = [*self._headers, *_JSON_HEADERS, (b"Content-Length", b"%d" % len(content))]
-        return httpx.Request(
-            call.method, url, headers=headers, content=content, extensions=self._ext
-        )
-
-    def _read_body(self, response: httpx.Response, started: float) -> bytes:
-        chunks: list[bytes] = []
-        size = 0
-        for chunk in response.iter_bytes():
-            size += len(chunk)
-            if size > MAX_BODY_BYTES:
-                raise _BodyRefused(
-                    Failure.FATAL, f"the response is larger than {MAX_BODY_BYTES >> 20} MiB"
-                )
-            if time.monotonic() - started > self._deadline:
-                raise _BodyRefused(
-                    Failure.MAYBE_SENT, f"no complete response within {self._deadline:g}s"
-                )
-            chunks.append(chunk)
-        return b"".join(chunks)
+        length = ("Content-Length", str(len(content)))
+        return (*self._headers, ("Content-Type", "application/json"), length), content
 
     def _raise_for_status(
         self, call: _Call, response: _Answer, retries: int, *, ambiguous: bool = False
@@ -400,7 +391,13 @@ class HttpChannel:
 def post_json(url: str, body: JSONObject, *, timeout: float) -> int:
     """POST ``body`` to a webhook ``url`` (no Authorization header, no redirect, proxies per
     the environment); the status of its answer, or a ``TransportError`` naming only its host
-    (a webhook URL may hold a secret of its own)."""
+    (a webhook URL may hold a secret of its own). httpx is imported here, and only here."""
+    # httpx imports its own command-line client (click, pygments, rich: a third of its
+    # import time) whenever they are installed; the tool never runs it. A ``None`` in
+    # ``sys.modules`` makes that one import fail, which httpx expects (it then defines a stub).
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+    import httpx
+
     try:
         with httpx.Client(timeout=httpx.Timeout(timeout), follow_redirects=False) as http:
             response = http.post(
@@ -408,16 +405,11 @@ def post_json(url: str, body: JSONObject, *, timeout: float) -> int:
             )
             return response.status_code
     except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError, ValueError) as exc:
-        host = httpx.URL(url).host if _parses(url) else "?"
+        try:
+            host = httpx.URL(url).host
+        except (httpx.InvalidURL, ValueError, TypeError):
+            host = "?"
         raise TransportError(f"no answer from {host} ({type(exc).__name__})") from None
-
-
-def _parses(url: str) -> bool:
-    try:
-        httpx.URL(url)
-    except (httpx.InvalidURL, ValueError, TypeError):
-        return False
-    return True
 
 
 def error_excerpt(text: str, secret: str = "", limit: int = EXCERPT_LENGTH) -> str:
@@ -442,34 +434,3 @@ def error_excerpt(text: str, secret: str = "", limit: int = EXCERPT_LENGTH) -> s
 def _shorten(text: str, limit: int) -> str:
     text = _WHITESPACE.sub(" ", text).strip()
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-class _BodyRefused(Exception):
-    """A response body read no further: too slow or too large."""
-
-    def __init__(self, failure: Failure, description: str) -> None:
-        super().__init__(description)
-        self.failure, self.description = failure, description
-
-
-def _classify(exc: Exception, secret: str) -> tuple[Failure, str]:
-    """Whether the server may have seen the request, and a short description, ``secret``
-    redacted (before it is cut)."""
-    if isinstance(exc, httpx.ConnectTimeout):
-        return Failure.NOT_SENT, "timed out while connecting"
-    if isinstance(exc, httpx.PoolTimeout):
-        return Failure.NOT_SENT, "timed out waiting for a free connection"
-    if isinstance(exc, httpx.ConnectError):
-        text = redact(str(exc), secret)
-        if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text:
-            return Failure.FATAL, "the server's TLS certificate could not be verified"
-        return Failure.NOT_SENT, f"could not connect ({_shorten(text, 120) or 'refused'})"
-    if isinstance(exc, httpx.ReadTimeout | httpx.WriteTimeout):
-        return Failure.MAYBE_SENT, "timed out waiting for the response"
-    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
-        return Failure.MAYBE_SENT, "the connection was dropped before a complete response"
-    if isinstance(exc, httpx.DecodingError):
-        return Failure.MAYBE_SENT, "the response body could not be decoded"
-    if isinstance(exc, httpx.NetworkError | httpx.TimeoutException):
-        return Failure.MAYBE_SENT, f"network error ({type(exc).__name__})"
-    return Failure.FATAL, f"the request could not be sent ({type(exc).__name__})"

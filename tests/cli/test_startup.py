@@ -2,11 +2,12 @@
 
 Each case runs the CLI in a fresh interpreter and lists which heavy modules it imported.
 ``--version`` and a usage error need the flags alone: no renderer, no plan type, no YAML,
-no JSON Schema, no HTTP. ``validate`` is offline: YAML and the schema, never the HTTP client,
-the metrics or the sandbox. ``apply`` talks HTTP, but loads neither the metrics and the
-status server of ``reconcile --listen`` nor httpx's own command-line client (rich, click,
-pygments). What a module costs is measured by ``bench/startup.py``; what is
-imported is deterministic, so it is what these tests hold.
+no JSON Schema, no HTTP (not even ``http.client`` or ``ssl``). ``validate`` is offline: YAML
+and the schema, never the HTTP client, the metrics or the sandbox. ``apply`` talks HTTP to
+the API through ``http.client``, never httpx (the webhooks' client), and loads neither the
+metrics and the status server of ``reconcile --listen`` nor rich. What a module costs is
+measured by ``bench/startup.py``; what is imported is deterministic, so it is what these
+tests hold.
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ def test_version_imports_no_renderer_no_schema_no_http() -> None:
     code, modules = imported("--version")
     assert code == 0
     assert loaded(modules, *HEAVY, "logging", "traceback", "reconciler.edges") == []
+    assert loaded(modules, "http.client", "ssl", "certifi", "urllib.request") == []
     assert loaded(modules, "reconciler.commands") == [
         "reconciler.commands",
         "reconciler.commands.arguments",
@@ -89,12 +91,14 @@ def test_validate_reads_yaml_and_the_schema_but_never_the_client(tmp_path: Path)
     assert loaded(modules, "reconciler.edges.client", "reconciler.sandbox") == []
 
 
-def test_apply_imports_no_metrics_no_status_server_no_httpx_cli(tmp_path: Path) -> None:
+def test_apply_imports_no_metrics_no_status_server_no_httpx(tmp_path: Path) -> None:
     manifest = write_manifest(tmp_path, demo_manifest())
     code, modules = imported("apply", manifest, "--sandbox", "--auto-approve", cwd=tmp_path)
     assert code == 0
     assert "reconciler.edges.executing" in modules  # it did apply
-    assert loaded(modules, "prometheus_client", "rich", "click", "pygments") == []  # httpx CLI
+    assert "reconciler.edges.http_pool" in modules  # over http.client
+    assert loaded(modules, "httpx", "httpcore", "prometheus_client", "rich") == []
+    assert loaded(modules, "certifi", "urllib.request") == []  # http://: no TLS, no proxy
     serving = ("reconciler.edges.metrics", "reconciler.edges.serving")
     assert loaded(modules, *serving, "reconciler.rendering.status_page") == []
 
