@@ -23,7 +23,8 @@ The tree (catch the narrowest class that means something to you)::
                                      connection, 5xx, unreadable 2xx): the server may have acted
 
 Only ``reconciler.edges.client`` and its ``http`` and ``answers`` create ``ApiError``s;
-``httpx`` exceptions never leave ``http``.
+no exception of the HTTP layer (``http.client``, ``socket``, ``ssl``, httpx for webhooks) leaves
+``http`` and ``http_pool``.
 No message, ``str()`` or ``repr()`` of any of these ever holds the API token: the client
 builds them from the method, the path, the status and a short excerpt of the body only.
 """

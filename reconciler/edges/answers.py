@@ -1,6 +1,6 @@
 """What an API answer must be before it is believed: JSON, and of the shape each call expects.
 
-Pure checks over parsed bodies (no httpx here): ``parse_json`` reads a body as strict JSON,
+Pure checks over parsed bodies (no HTTP here): ``parse_json`` reads a body as strict JSON,
 and the shape checks refuse a listing whose entries do not identify themselves (no string
 id or name, no parent) or an object without its id, with a ``BadResponseError`` that names
 the call. A listing of environments or services must name each entry, once; and a

@@ -1,6 +1,6 @@
 """The retry policy of the API client: which failures are repeated, and how long to wait.
 
-Pure decisions over plain values (no httpx here): ``client`` classifies what happened to a
+Pure decisions over plain values (no HTTP here): ``client`` classifies what happened to a
 request (an HTTP status, or a transport failure that did or did not reach the server) and
 asks this module whether to send it again and after which delay.
 
