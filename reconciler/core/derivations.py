@@ -6,16 +6,18 @@ differs (``id``, ``name``, timestamps, the environment, the marker in the descri
 ``Derivations`` normalises (by the service's kind) and writes the canonical text
 (``fingerprints.config_text``) once per distinct body, and shares the result: every other
 service of that body costs one compact dump of the fields its kind reads and a hash of its
-own name and marker. The cache keeps a digest of each key and the hash of the canonical
-text up to its end, never the texts: a fleet whose bodies all differ (real clones have ids
-of their own in their ports and storage) costs little more memory than no cache. The
+own name and marker. Real clones have ids of their own in their ports, storage and
+autoscaling, and another deployed commit: the key leaves out every part of a field that its
+rule never reads (``ServiceKind.field_reads``), so such clones share one body too. The cache
+keeps a digest of each key and the hash of the canonical text up to its end, never the
+texts: a fleet whose bodies all differ costs little more memory than no cache. The
 shared normalised configuration is read, never written, by those who receive it (as
 ``planning`` already shares one desired configuration between clones).
 
 The key holds what the kind's ``normalise`` reads (``ServiceKind.normalise_reads``: its
-compared fields and the few it reads besides), each as given or absent, and the description
-without its marker (``strip_marker``), which is how it is compared; a field no kind reads (a
-newer API's bulky addition) never enters it. ``derive`` takes a body parsed from JSON (an
+compared fields and the few it reads besides), each as given (cut to what its rule reads,
+``field_reads``) or absent, and the description without its marker (``strip_marker``), which
+is how it is compared; a field no kind reads (a newer API's bulky addition) never enters it. ``derive`` takes a body parsed from JSON (an
 API answer, ``edges.answers.parse_json``): dicts, lists, strings, finite numbers, booleans
 and null, of which the key's text is faithful. A body it cannot write (a key that is not a
 string, an integer beyond 64 bits) is derived alone, as without the cache.
@@ -69,7 +71,12 @@ class Derivations:
 def _key(service: Mapping[str, Any], kind: ServiceKind) -> _Key | None:
     """What ``kind.normalise(service)`` depends on, as a hashable value; ``None`` when the
     body cannot be written (then it is derived without the cache)."""
-    read = {field: service[field] for field in kind.normalise_reads if field in service}
+    reads = kind.field_reads
+    read = {
+        field: reads[field](service[field]) if field in reads else service[field]
+        for field in kind.normalise_reads
+        if field in service
+    }
     description = read.pop("description", None)
     try:
         text = orjson.dumps(read)

@@ -324,6 +324,74 @@ FIELD_RULES: Mapping[str, Callable[[JSON], JSON]] = {
 }
 
 
+# ── what each rule reads (the key of ``derivations``) ────────────────────────────────────
+
+
+def _entries_reading(fields: frozenset[str]) -> Callable[[JSON], JSON]:
+    """The part of a list of entries that a rule keeping only ``fields`` of each reads."""
+
+    def read(value: JSON) -> JSON:
+        if type(value) is not list:
+            return value
+        return [
+            {key: item for key, item in entry.items() if key in fields}
+            if type(entry) is dict
+            else entry
+            for entry in value
+        ]
+
+    return read
+
+
+def _fields_reading(fields: frozenset[str]) -> Callable[[JSON], JSON]:
+    """The part of an object that a rule reading only ``fields`` of it reads."""
+
+    def read(value: JSON) -> JSON:
+        if type(value) is not dict:
+            return value
+        return {key: item for key, item in value.items() if key in fields}
+
+    return read
+
+
+def _autoscaling_read(value: JSON) -> JSON:
+    """What ``normalise_autoscaling`` reads: the policy and its scalers without server data,
+    a scaler's trigger authentication by its name and text."""
+    if type(value) is not dict:
+        return value
+    policy = {key: item for key, item in value.items() if key not in SERVER_DERIVED_KEYS}
+    scalers = policy.get("scalers")
+    if type(scalers) is list:
+        policy["scalers"] = [_scaler_read(scaler) for scaler in scalers]
+    return policy
+
+
+def _scaler_read(value: JSON) -> JSON:
+    if type(value) is not dict:
+        return value
+    scaler = {key: item for key, item in value.items() if key not in SERVER_DERIVED_KEYS}
+    auth = scaler.get("trigger_authentication")
+    if type(auth) is dict:
+        scaler["trigger_authentication"] = {
+            "name": auth.get("name"),
+            "config_yaml": auth.get("config_yaml"),
+        }
+    return scaler
+
+
+GIT_FIELDS_READ = frozenset(GIT_FIELDS)
+FIELD_READS: Mapping[str, Callable[[JSON], JSON]] = {
+    "git_repository": _fields_reading(GIT_FIELDS_READ),
+    "ports": _entries_reading(PORT_FIELDS),
+    "storage": _entries_reading(STORAGE_FIELDS),
+    "autoscaling": _autoscaling_read,
+}
+"""Per field of ``FIELD_RULES``, the part of its value that its rule reads (the rest, ids
+and timestamps of entries, deployed commits, goes unread): what ``derivations`` keys on, so
+that clones whose entries differ by their ids alone share one normalisation. Each returns
+its value as given where it is not the shape the rule reads (the rule then reads no more)."""
+
+
 # ── composition ─────────────────────────────────────────────────────────────────────────
 
 
