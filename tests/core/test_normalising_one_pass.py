@@ -52,12 +52,8 @@ def composed(value: Any, known: frozenset[str] | None) -> dict[str, Any]:
 def test_clean_object_is_the_composition_of_its_rules(
     value: Any, known: frozenset[str] | None
 ) -> None:
-    found = clean_object(value, known)
-    assert found == composed(value, known)
-    assert list(found) == list(composed(value, known))  # the same order
-    assert [type(item) for item in found.values()] == [
-        type(item) for item in composed(value, known).values()
-    ]
+    # as text: the same items in the same order, of the same types (and nan as nan)
+    assert repr(clean_object(value, known)) == repr(composed(value, known))
 
 
 class Text(str):
