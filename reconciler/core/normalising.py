@@ -363,15 +363,12 @@ def _entries_reading(fields: frozenset[str]) -> Callable[[JSON], JSON]:
     return read
 
 
-def _fields_reading(fields: frozenset[str]) -> Callable[[JSON], JSON]:
-    """The part of an object that a rule reading only ``fields`` of it reads."""
-
-    def read(value: JSON) -> JSON:
-        if type(value) is not dict:
-            return value
-        return {key: item for key, item in value.items() if key in fields}
-
-    return read
+def _git_repository_read(value: JSON) -> JSON:
+    """What ``normalise_git_repository`` reads: ``GIT_FIELDS``, null and absent alike (an
+    object still: a list as given must not read as one)."""
+    if type(value) is not dict:
+        return value
+    return {key: value.get(key) for key in GIT_FIELDS}
 
 
 def _autoscaling_read(value: JSON) -> JSON:
@@ -399,9 +396,8 @@ def _scaler_read(value: JSON) -> JSON:
     return scaler
 
 
-GIT_FIELDS_READ = frozenset(GIT_FIELDS)
 FIELD_READS: Mapping[str, Callable[[JSON], JSON]] = {
-    "git_repository": _fields_reading(GIT_FIELDS_READ),
+    "git_repository": _git_repository_read,
     "ports": _entries_reading(PORT_FIELDS),
     "storage": _entries_reading(STORAGE_FIELDS),
     "autoscaling": _autoscaling_read,

@@ -161,6 +161,11 @@ def test_a_field_cut_to_what_its_rule_reads_normalises_as_the_whole(
         }
         assert kind.normalise(cut) == kind.normalise(body)
         assert kind.normalise(cut, partial=True) == kind.normalise(body, partial=True)
+        # a body listing the cut itself (a list, say) keys as what it is, never as the whole
+        derivations = Derivations()
+        for n, each in enumerate((body, cut, body)):
+            service = as_clone(each, n)
+            assert derivations.derive(service, kind) == alone(service, kind)
 
     check()
 
