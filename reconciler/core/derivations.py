@@ -6,19 +6,22 @@ differs (``id``, ``name``, timestamps, the environment, the marker in the descri
 ``Derivations`` normalises (by the service's kind) and writes the canonical text
 (``fingerprints.config_text``) once per distinct body, and shares the result: every other
 service of that body costs one compact dump of the fields its kind reads and a hash of its
-own name and marker. The cache keeps a digest of each key and the hash of the canonical
-text up to its end, never the texts: a fleet whose bodies all differ (real clones have ids
-of their own in their ports and storage) costs little more memory than no cache. The
+own name and marker. Real clones have ids of their own in their ports, storage and
+autoscaling, and another deployed commit: the key leaves out every part of a field that its
+rule never reads (``ServiceKind.field_reads``), so such clones share one body too. The cache
+keeps a digest of each key and the hash of the canonical text up to its end, never the
+texts: a fleet whose bodies all differ costs little more memory than no cache. The
 shared normalised configuration is read, never written, by those who receive it (as
 ``planning`` already shares one desired configuration between clones).
 
 The key holds what the kind's ``normalise`` reads (``ServiceKind.normalise_reads``: its
-compared fields and the few it reads besides), each as given or absent, and the description
-without its marker (``strip_marker``), which is how it is compared; a field no kind reads (a
-newer API's bulky addition) never enters it. ``derive`` takes a body parsed from JSON (an
-API answer, ``edges.answers.parse_json``): dicts, lists, strings, finite numbers, booleans
-and null, of which the key's text is faithful. A body it cannot write (a key that is not a
-string, an integer beyond 64 bits) is derived alone, as without the cache.
+compared fields and the few it reads besides), each as given (cut to what its rule reads,
+``field_reads``) or absent, and the description without its marker (``strip_marker``), which
+is how it is compared; a field no kind reads (a newer API's bulky addition) never enters it.
+``derive`` takes a body parsed from JSON (an API answer, ``edges.answers.parse_json``):
+dicts, lists, strings, finite numbers, booleans and null, of which the key's text is
+faithful. A body it cannot write (a key that is not a string, an integer beyond 64 bits) is
+derived alone, as without the cache.
 
 Neighbours: ``edges.observing`` keeps one per read of the listings; ``fingerprints``,
 ``kinds`` (each kind's ``normalise`` and what it reads), ``ownership`` (``strip_marker``).
@@ -27,7 +30,7 @@ Neighbours: ``edges.observing`` keeps one per read of the listings; ``fingerprin
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import orjson
@@ -43,16 +46,22 @@ Derived = tuple[Any, str | None]
 _Key = bytes  # a digest of the kind, the description without marker and the fields read
 
 
+_Reads = tuple[tuple[str, ...], tuple[tuple[str, Callable[[JSON], JSON]], ...]]
+"""What a kind's ``normalise`` reads but the description: the fields read whole, and each
+field read in part with its cut (``ServiceKind.field_reads``)."""
+
+
 class Derivations:
     """``derive`` over many services, each distinct body normalised once (thread-safe: a
     race only computes one body twice)."""
 
     def __init__(self) -> None:
         self._known: dict[_Key, tuple[dict[str, JSON], Any]] = {}
+        self._reads: dict[int, tuple[ServiceKind, _Reads, bool]] = {}
 
     def derive(self, service: Mapping[str, Any], kind: ServiceKind = APPLICATION) -> Derived:
         """``service``'s normalised configuration and fingerprint (``observing.derive``)."""
-        key = _key(service, kind)
+        key = _key(service, kind, *self._reads_of(kind))
         found = self._known.get(key) if key is not None else None
         if found is None:
             normalised = kind.normalise(service)
@@ -61,22 +70,38 @@ class Derivations:
                 found = self._known.setdefault(key, found)
         return found[0], fingerprint_with(service, found[1])
 
+    def _reads_of(self, kind: ServiceKind) -> tuple[_Reads, bool]:
+        """What ``kind`` reads (worked out once per kind), and whether the description."""
+        known = self._reads.get(id(kind))
+        if known is None or known[0] is not kind:
+            fields, cuts = kind.normalise_reads, kind.field_reads
+            whole = tuple(field for field in fields if field not in cuts and field != "description")
+            cut = tuple((field, cuts[field]) for field in fields if field in cuts)
+            known = self._reads[id(kind)] = (kind, (whole, cut), "description" in fields)
+        return known[1], known[2]
+
     def __len__(self) -> int:
         """How many distinct bodies were normalised."""
         return len(self._known)
 
 
-def _key(service: Mapping[str, Any], kind: ServiceKind) -> _Key | None:
-    """What ``kind.normalise(service)`` depends on, as a hashable value; ``None`` when the
-    body cannot be written (then it is derived without the cache)."""
-    read = {field: service[field] for field in kind.normalise_reads if field in service}
-    description = read.pop("description", None)
+def _key(
+    service: Mapping[str, Any], kind: ServiceKind, reads: _Reads, description: bool
+) -> _Key | None:
+    """What ``kind.normalise(service)`` depends on (``reads``, and the description where
+    ``description``), as a hashable value; ``None`` when the body cannot be written (then it
+    is derived without the cache)."""
+    whole, cut = reads
+    read = {field: service[field] for field in whole if field in service}
+    for field, part in cut:
+        if field in service:
+            read[field] = part(service[field])
     try:
         text = orjson.dumps(read)
     except orjson.JSONEncodeError:
         return None
-    stripped = strip_marker(description if isinstance(description, str) else None)
-    digest = hashlib.blake2b(digest_size=20)  # a fleet of distinct bodies keeps no copies
-    for part in (kind.name.encode(), b"\0", stripped.encode(), b"\0", text):
-        digest.update(part)
-    return digest.digest()
+    given = service.get("description") if description else None
+    stripped = strip_marker(given if isinstance(given, str) else None)
+    # a digest: a fleet of distinct bodies keeps no copies
+    parts = b"\0".join((kind.name.encode(), stripped.encode(), text))
+    return hashlib.blake2b(parts, digest_size=20).digest()

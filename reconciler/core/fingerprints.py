@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from json.encoder import encode_basestring_ascii
 from typing import Any
 
 from reconciler.core.model import Config
@@ -25,9 +26,13 @@ from reconciler.core.ownership import make_marker, read_marker
 FINGERPRINT_LENGTH = 16
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str)
+
+
 def config_text(normalised: Config) -> str:
-    """The canonical text of a normalised configuration: sorted keys, no spaces."""
-    return json.dumps(normalised, sort_keys=True, separators=(",", ":"), default=str)
+    """The canonical text of a normalised configuration: sorted keys, no spaces (``json.dumps``
+    with these options, its encoder made once)."""
+    return _CANONICAL.encode(normalised)
 
 
 def fingerprint(
@@ -70,8 +75,9 @@ def fingerprint_with(config: Config, started: Any) -> str:
     """``fingerprint_of`` from ``config_hash(text)``: the name and the marker added."""
     description = config.get("description")
     owner = read_marker(description if isinstance(description, str) else None)
-    marker = json.dumps(make_marker(owner) if owner else None)
-    name = json.dumps(str(config.get("name", "")).lower())
+    # ``json.dumps`` of a text, without its encoder's set-up
+    marker = encode_basestring_ascii(make_marker(owner)) if owner else "null"
+    name = encode_basestring_ascii(str(config.get("name", "")).lower())
     digest = started.copy()
     digest.update(f',"marker":{marker},"name":{name}}}'.encode())
     return str(digest.hexdigest())[:FINGERPRINT_LENGTH]

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeGuard
 
 from reconciler.core.model import JSON, Config
 from reconciler.core.ownership import strip_marker
@@ -129,6 +129,17 @@ SERVER_DERIVED_KEYS = frozenset({"id", "created_at", "updated_at", "service_id"}
 _INTEGER_TEXT = re.compile(r"^\s*[-+]?\d+\s*$")
 
 
+_NEVER_MAPPINGS = frozenset({str, int, float, bool, list, type(None)})
+
+
+def is_mapping(value: object) -> TypeGuard[Mapping[str, JSON]]:
+    """``isinstance(value, Mapping)``, without the ABC's slow check for parsed JSON's types."""
+    kind = type(value)
+    if kind is dict:
+        return True
+    return kind not in _NEVER_MAPPINGS and isinstance(value, Mapping)
+
+
 # ── generic rules ───────────────────────────────────────────────────────────────────────
 
 
@@ -149,6 +160,8 @@ def drop_server_derived(value: Mapping[str, JSON]) -> dict[str, JSON]:
 
 def number_from_text(value: JSON) -> JSON:
     """``"500"`` → ``500``; ``"1.5"`` → ``1.5``; anything else unchanged."""
+    if type(value) is int:
+        return value
     if isinstance(value, str):
         if _INTEGER_TEXT.match(value):
             return int(value)
@@ -180,20 +193,27 @@ def coerce_scalars(value: Mapping[str, JSON]) -> dict[str, JSON]:
     return result
 
 
-def _known(value: dict[str, JSON], fields: frozenset[str]) -> dict[str, JSON]:
-    return {key: item for key, item in value.items() if key in fields}
-
-
 def fill_defaults(value: Mapping[str, JSON], defaults: Mapping[str, JSON]) -> dict[str, JSON]:
     """The mapping with every missing default filled in."""
     return {**defaults, **value}
 
 
-def clean_object(value: JSON) -> dict[str, JSON]:
-    """A sub-object with nulls, ids and timestamps gone and scalars coerced."""
-    if not isinstance(value, Mapping):
+def clean_object(value: JSON, known: frozenset[str] | None = None) -> dict[str, JSON]:
+    """A sub-object with nulls, ids and timestamps gone and scalars coerced: ``drop_nulls``,
+    ``drop_server_derived`` and ``coerce_scalars`` in one pass; with ``known``, only those
+    fields (the spec's: one the API adds later is never compared)."""
+    if not is_mapping(value):
         return {}
-    return coerce_scalars(drop_server_derived(drop_nulls(value)))
+    result: dict[str, JSON] = {}
+    for key, item in value.items():
+        if item is None or key in SERVER_DERIVED_KEYS or (known is not None and key not in known):
+            continue
+        if key in INTEGER_FIELDS:
+            item = number_from_text(item)
+        elif key in BOOLEAN_FIELDS:
+            item = boolean_from_text(item)
+        result[key] = item
+    return result
 
 
 # ── one rule per field ──────────────────────────────────────────────────────────────────
@@ -207,7 +227,7 @@ def normalise_description(value: JSON) -> JSON:
 
 def normalise_git_repository(value: JSON) -> JSON:
     """The git repository reduced to what an edit request takes; root_path "/" by default."""
-    if not isinstance(value, Mapping):
+    if not is_mapping(value):
         return None
     repo = drop_nulls({key: value.get(key) for key in GIT_FIELDS})
     if "root_path" in repo or "url" in repo:
@@ -217,7 +237,7 @@ def normalise_git_repository(value: JSON) -> JSON:
 
 def normalise_port(value: JSON) -> dict[str, JSON]:
     """One port without its id; protocol HTTP by default."""
-    port = _known(clean_object(value), PORT_FIELDS)
+    port = clean_object(value, PORT_FIELDS)
     port.setdefault("protocol", "HTTP")
     return port
 
@@ -234,7 +254,7 @@ def normalise_storage(value: JSON) -> JSON:
     """Storage entries without ids, sorted by mount_point; an empty list counts as absent."""
     if not isinstance(value, list) or not value:
         return None
-    entries = [_known(clean_object(entry), STORAGE_FIELDS) for entry in value]
+    entries = [clean_object(entry, STORAGE_FIELDS) for entry in value]
     return sorted(entries, key=lambda entry: _sort_key(entry.get("mount_point")))
 
 
@@ -242,29 +262,29 @@ def normalise_groups(value: JSON) -> JSON:
     """Annotation or label groups as a sorted list of their ids; empty counts as absent."""
     if not isinstance(value, list) or not value:
         return None
-    ids = {str(group["id"]) if isinstance(group, Mapping) else str(group) for group in value}
+    ids = {str(group["id"]) if is_mapping(group) else str(group) for group in value}
     ids.discard("None")
     return sorted(ids) or None
 
 
 def normalise_probe_type(value: JSON) -> dict[str, JSON]:
     """A probe's ``type`` reduced to its one non-null kind, with that kind's defaults."""
-    if not isinstance(value, Mapping):
+    if not is_mapping(value):
         return {}
     kinds: dict[str, JSON] = {}
     for kind, settings in value.items():
         if settings is None or kind not in PROBE_KIND_FIELDS:
             continue
-        cleaned = _known(clean_object(settings), PROBE_KIND_FIELDS[kind])
+        cleaned = clean_object(settings, PROBE_KIND_FIELDS[kind])
         kinds[kind] = fill_defaults(cleaned, PROBE_KIND_DEFAULTS.get(kind, {}))
     return kinds
 
 
 def normalise_probe(value: JSON, *, partial: bool = False) -> JSON:
     """One probe: null stays null; timings default to Qovery's."""
-    if not isinstance(value, Mapping):
+    if not is_mapping(value):
         return None
-    probe = _known(clean_object(value), PROBE_FIELDS)
+    probe = clean_object(value, PROBE_FIELDS)
     if "type" in probe:
         probe["type"] = normalise_probe_type(probe["type"])
     return probe if partial else fill_defaults(probe, PROBE_DEFAULTS)
@@ -272,7 +292,7 @@ def normalise_probe(value: JSON, *, partial: bool = False) -> JSON:
 
 def normalise_healthchecks(value: JSON, *, partial: bool = False) -> JSON:
     """Both probes, each normalised; an absent probe is ``None`` (no probe)."""
-    checks = value if isinstance(value, Mapping) else {}
+    checks = value if is_mapping(value) else {}
     names = [n for n in ("readiness_probe", "liveness_probe") if not partial or n in checks]
     return {name: normalise_probe(checks.get(name), partial=partial) for name in names}
 
@@ -282,7 +302,7 @@ def normalise_scaler(value: JSON) -> dict[str, JSON]:
     scaler = clean_object(value)
     scaler.setdefault("enabled", True)
     auth = scaler.get("trigger_authentication")
-    if isinstance(auth, Mapping):
+    if is_mapping(auth):
         scaler["trigger_authentication"] = drop_nulls(
             {"name": auth.get("name"), "config_yaml": auth.get("config_yaml")}
         )
@@ -291,7 +311,7 @@ def normalise_scaler(value: JSON) -> dict[str, JSON]:
 
 def normalise_autoscaling(value: JSON) -> JSON:
     """The autoscaling policy without ids, timestamps or the service id."""
-    if not isinstance(value, Mapping):
+    if not is_mapping(value):
         return None
     policy = clean_object(value)
     if isinstance(policy.get("scalers"), list):
@@ -322,6 +342,70 @@ FIELD_RULES: Mapping[str, Callable[[JSON], JSON]] = {
     "auto_preview": boolean_from_text,
     "auto_deploy": boolean_from_text,
 }
+
+
+# ── what each rule reads (the key of ``derivations``) ────────────────────────────────────
+
+
+def _entries_reading(fields: frozenset[str]) -> Callable[[JSON], JSON]:
+    """The part of a list of entries that a rule keeping only ``fields`` of each reads."""
+
+    def read(value: JSON) -> JSON:
+        if type(value) is not list:
+            return value
+        return [
+            {key: item for key, item in entry.items() if key in fields}
+            if type(entry) is dict
+            else entry
+            for entry in value
+        ]
+
+    return read
+
+
+def _git_repository_read(value: JSON) -> JSON:
+    """What ``normalise_git_repository`` reads: ``GIT_FIELDS``, null and absent alike (an
+    object still: a list as given must not read as one)."""
+    if type(value) is not dict:
+        return value
+    return {key: value.get(key) for key in GIT_FIELDS}
+
+
+def _autoscaling_read(value: JSON) -> JSON:
+    """What ``normalise_autoscaling`` reads: the policy and its scalers without server data,
+    a scaler's trigger authentication by its name and text."""
+    if type(value) is not dict:
+        return value
+    policy = {key: item for key, item in value.items() if key not in SERVER_DERIVED_KEYS}
+    scalers = policy.get("scalers")
+    if type(scalers) is list:
+        policy["scalers"] = [_scaler_read(scaler) for scaler in scalers]
+    return policy
+
+
+def _scaler_read(value: JSON) -> JSON:
+    if type(value) is not dict:
+        return value
+    scaler = {key: item for key, item in value.items() if key not in SERVER_DERIVED_KEYS}
+    auth = scaler.get("trigger_authentication")
+    if type(auth) is dict:
+        scaler["trigger_authentication"] = {
+            "name": auth.get("name"),
+            "config_yaml": auth.get("config_yaml"),
+        }
+    return scaler
+
+
+FIELD_READS: Mapping[str, Callable[[JSON], JSON]] = {
+    "git_repository": _git_repository_read,
+    "ports": _entries_reading(PORT_FIELDS),
+    "storage": _entries_reading(STORAGE_FIELDS),
+    "autoscaling": _autoscaling_read,
+}
+"""Per field of ``FIELD_RULES``, the part of its value that its rule reads (the rest, ids
+and timestamps of entries, deployed commits, goes unread): what ``derivations`` keys on, so
+that clones whose entries differ by their ids alone share one normalisation. Each returns
+its value as given where it is not the shape the rule reads (the rule then reads no more)."""
 
 
 # ── composition ─────────────────────────────────────────────────────────────────────────
@@ -383,4 +467,4 @@ def is_keyed_list(field: str) -> bool:
 
 def entry_key(field: str, entry: Any) -> JSON:
     """The key of one entry of a keyed list (``internal_port`` or ``mount_point``)."""
-    return entry.get(KEYED_LISTS[field]) if isinstance(entry, Mapping) else None
+    return entry.get(KEYED_LISTS[field]) if is_mapping(entry) else None

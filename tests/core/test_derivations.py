@@ -117,10 +117,13 @@ def test_a_body_it_cannot_write_is_derived_alone() -> None:
     derivations = Derivations()
     huge = {**a_clone(1), "cpu": 1 << 70}  # beyond 64 bits: no key
     odd = a_clone(2)
-    odd["git_repository"] = {**odd["git_repository"], 5: "a key that is not text"}
+    odd["healthchecks"] = {**odd["healthchecks"], 5: "a key that is not text"}
     assert derivations.derive(huge) == alone(huge)
     assert derivations.derive(odd) == alone(odd)
     assert len(derivations) == 0
+    unread = a_clone(3)  # where the key keeps only what is read, such a key is not in it
+    unread["git_repository"] = {**unread["git_repository"], 5: "a key that is not text"}
+    assert derivations.derive(unread) == alone(unread)
 
 
 def test_non_ascii_names_and_text_fingerprint_as_alone() -> None:

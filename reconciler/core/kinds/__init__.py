@@ -13,7 +13,8 @@ Adding a kind (``container``, say) is data plus one small module:
    ``normalise``, its edit body, e.g. the full ``ContainerRequest``; ``{image_tag}`` as its
    deploy body), ending with ``CONTAINER = ServiceKind(name="container", segment="container",
    listing="containers", ...)`` (``reads_also``: any field its ``normalise`` reads but does not
-   compare, so that ``derivations`` keys on it);
+   compare, so that ``derivations`` keys on it; ``field_reads``: per field, the part of its
+   value that ``normalise`` reads, ``normalising.FIELD_READS`` for the shared rules);
 2. one entry below, in ``KINDS``.
 
 Nothing in the client, the observer, the planner or the executor changes for it.

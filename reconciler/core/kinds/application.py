@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from reconciler.core.edits import edit_request
 from reconciler.core.kinds.kind import ServiceKind
 from reconciler.core.model import JSON, Config
-from reconciler.core.normalising import COMPARED_FIELDS, normalise
+from reconciler.core.normalising import COMPARED_FIELDS, FIELD_READS, normalise
 
 
 def deploy_body(commit: str, clone: Config | None = None) -> dict[str, JSON]:
@@ -44,4 +44,5 @@ APPLICATION = ServiceKind(
     deploy_version=deployed_commit,
     statuses="statuses",
     git_repository=git_repository,
+    field_reads=FIELD_READS,
 )

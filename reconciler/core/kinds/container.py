@@ -19,6 +19,7 @@ from reconciler.core.kinds.kind import ServiceKind, edit_body_of
 from reconciler.core.model import JSON, Config
 from reconciler.core.normalising import (
     COMPARED_FIELDS,
+    FIELD_READS,
     FIELD_RULES,
     TOP_LEVEL_DEFAULTS,
     normalise_fields,
@@ -46,6 +47,13 @@ def registry_id_of(config: Config) -> str | None:
     if found is None and isinstance(config.get("registry"), Mapping):
         found = config["registry"].get("id")
     return str(found) if found not in (None, "") else None
+
+
+def registry_read(value: JSON) -> JSON:
+    """What ``registry_id_of`` reads of a ``registry`` object: its id (``field_reads``)."""
+    if type(value) is not dict:
+        return value
+    return {key: item for key, item in value.items() if key == "id"}
 
 
 def with_registry_id(config: Config) -> dict[str, JSON]:
@@ -86,4 +94,5 @@ CONTAINER = ServiceKind(
     deploy_version=image_tag,
     statuses="container_statuses",
     reads_also=("registry",),  # its id is the registry_id a response may lack
+    field_reads={**FIELD_READS, "registry": registry_read},
 )

@@ -25,6 +25,7 @@ from reconciler.core.edits import REQUEST_SHAPES, request_git_repository
 from reconciler.core.kinds.kind import ServiceKind, edit_body_of
 from reconciler.core.model import JSON, Config
 from reconciler.core.normalising import (
+    FIELD_READS,
     FIELD_RULES,
     drop_nulls,
     normalise_arguments,
@@ -99,6 +100,24 @@ def _source(value: JSON, repository: Callable[[JSON], JSON]) -> JSON:
 def normalise_source(value: JSON) -> JSON:
     """The job's source reduced to what a ``JobRequest`` takes; the null kind goes."""
     return _source(value, normalise_git_repository)
+
+
+def source_read(value: JSON) -> JSON:
+    """What ``normalise_source`` reads of a source (``field_reads``): the image's fields and
+    its registry's id, the docker build's fields and its repository's (a deployed commit
+    goes unread)."""
+    if type(value) is not dict:
+        return value
+    image, docker = value.get("image"), value.get("docker")
+    if type(image) is dict:
+        registry = image.get("registry")
+        image = {key: image.get(key) for key in IMAGE_FIELDS}
+        image["registry"] = {"id": registry.get("id")} if type(registry) is dict else registry
+    if type(docker) is dict:
+        repository = FIELD_READS["git_repository"](docker.get("git_repository"))
+        docker = {key: docker.get(key) for key in DOCKER_FIELDS}
+        docker["git_repository"] = repository
+    return {"image": image, "docker": docker}
 
 
 def request_source(value: JSON) -> JSON:
@@ -194,4 +213,5 @@ JOB = ServiceKind(
     deploy_version=deploy_version,
     statuses="job_statuses",
     git_repository=git_repository,
+    field_reads={"source": source_read},
 )

@@ -16,7 +16,7 @@ holds the registry; ``edges.client`` builds its calls from these paths; ``planni
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from reconciler.core.edits import REQUEST_SHAPES, edit_request
@@ -101,6 +101,9 @@ class ServiceKind:
     # (``core.deploying``), read at ``commits_path``.
     git_repository: Callable[[Config], Mapping[str, JSON] | None] = lambda config: None
     reads_also: tuple[str, ...] = ()  # what ``normalise`` reads besides the compared fields
+    # Per field it reads, the part of the value ``normalise`` reads (``normalising.FIELD_READS``:
+    # a port without its id...); a field not named here is read whole.
+    field_reads: Mapping[str, Callable[[JSON], JSON]] = field(default_factory=dict, compare=False)
 
     @property
     def normalise_reads(self) -> tuple[str, ...]:
