@@ -55,12 +55,16 @@ def write_utf8(out: TextIO, data: bytes) -> None:
     """Write ``data``, UTF-8 text, to ``out`` as ``out.write(data.decode())`` would, without
     making a string of the whole: the bytes themselves to the process's stdout when it
     encodes UTF-8 and leaves newlines as they are (POSIX), else a slice at a time, each cut
-    after a newline (so never inside a character)."""
+    after a newline (so never inside a character). A stream whose encoding may refuse a
+    character gets the whole at once, as before: nothing written when it does."""
     if _passes_utf8_through(out):
         out.flush()  # what was written as text goes first
         out.buffer.write(data)
         if out.line_buffering:  # a terminal: out now, as a text write would be
             out.buffer.flush()
+        return
+    if not _takes_any_text(out):
+        out.write(data.decode("utf-8"))
         return
     view, start, size = memoryview(data), 0, len(data)
     while start < size:
@@ -75,8 +79,17 @@ def _passes_utf8_through(out: TextIO) -> bool:
     over a buffered binary stream."""
     if out is not sys.stdout or os.linesep != "\n" or not isinstance(out, io.TextIOWrapper):
         return False
+    return _utf8(out.encoding) and isinstance(out.buffer, io.BufferedWriter)
+
+
+def _takes_any_text(out: TextIO) -> bool:
+    """``out`` keeps text as it is (``io.StringIO``: no encoding) or encodes it as UTF-8."""
+    encoding = getattr(out, "encoding", None)
+    return encoding is None or _utf8(encoding)
+
+
+def _utf8(encoding: str) -> bool:
     try:
-        utf8 = codecs.lookup(out.encoding).name == "utf-8"
+        return codecs.lookup(encoding).name == "utf-8"
     except LookupError:
         return False
-    return utf8 and isinstance(out.buffer, io.BufferedWriter)

@@ -72,3 +72,12 @@ def test_stdout_gets_the_bytes_themselves_after_what_was_written_before(
     assert raw.getvalue().decode("utf-8") == "before é✓ document\n"  # a terminal: out at once
     stdout.write("after\n")
     assert raw.getvalue().decode("utf-8") == "before é✓ document\nafter\n"
+
+
+def test_a_stream_that_may_refuse_a_character_gets_the_whole_at_once() -> None:
+    raw = io.BytesIO()
+    ascii_out = io.TextIOWrapper(raw, encoding="ascii")
+    with pytest.raises(UnicodeEncodeError):
+        streams.write_utf8(ascii_out, ("a\n" * streams.SLICE + "é\n").encode())
+    ascii_out.flush()
+    assert raw.getvalue() == b""  # nothing written: as a write of the whole text would be
