@@ -100,6 +100,40 @@ def _change_document(change: Change, *, shared: bool = False) -> dict[str, JSON]
     }
 
 
+def _shared_change_document(change: Change) -> dict[str, Any]:
+    """``_change_document`` for orjson (``to_document(shared=True)``), in the same order,
+    built faster: the plan's own values where orjson writes them as the copy would be
+    written (a frozen dataclass as its fields in order, an enum as its value, a tuple as a
+    list), not a dict made for each. ``tests/core/test_plan_documents_shared.py`` holds the
+    two to the same text."""
+    document: dict[str, Any] = {
+        "address": change.address,
+        "action": change.action,
+        "manifest": change.manifest,
+        "source": change.source,
+        "target": change.target,
+        "owned": change.owned,
+        "drift": change.drift,
+        "updates": change.updates,
+        "footprint": change.footprint,
+        "reason": change.reason,
+    }
+    if change.why:
+        document["reason_code"] = change.why[0].reason
+    document["steps"] = change.steps
+    document["desired"] = change.desired
+    document["desired_is_complete"] = change.desired_is_complete
+    document["description"] = change.description
+    document["deploy_commit"] = change.deploy_commit
+    document["fingerprints"] = change.fingerprints
+    document["ignore"] = change.ignore
+    if change.expires_at:
+        document["expires_at"] = change.expires_at
+    if change.variables or change.declared_variables:
+        document.update(_variables_document(change))
+    return document
+
+
 def _variables_document(change: Change) -> dict[str, JSON]:
     """A change's variables, present only when it has some (older documents stay as they were)."""
     found: dict[str, JSON] = {}
@@ -121,13 +155,19 @@ def _selector_document(selector: SelectorMatch) -> dict[str, JSON]:
 
 
 def to_document(plan: Plan, *, shared: bool = False) -> dict[str, JSON]:
-    """The plan document (contract section 6), as plain JSON values; ``shared``: each
-    change's ``desired`` is the plan's own, not a copy (tuples where it holds tuples), for a
-    document written out at once (``json_text.indented_shared``)."""
+    """The plan document (contract section 6), as plain JSON values; ``shared``: for a
+    document written out at once by orjson (``json_text.indented_shared``), each change
+    holds the plan's own values, not copies (its ``desired``, tuples where it holds tuples,
+    the plan's dataclasses and enums: ``_shared_change_document``)."""
+    changes = (
+        [_shared_change_document(change) for change in plan.changes]
+        if shared
+        else [_change_document(change) for change in plan.changes]
+    )
     return {
         "format_version": FORMAT_VERSION,
         "api_url": plan.api_url,
-        "changes": [_change_document(change, shared=shared) for change in plan.changes],
+        "changes": changes,
         "summary": plan.summary.as_dict(),
         "footprint": plan.footprint.as_dict(),
         "selectors": [_selector_document(selector) for selector in plan.selectors],

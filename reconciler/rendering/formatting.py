@@ -11,6 +11,8 @@ import json
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+import orjson
+
 from reconciler.core.expiry import expires_text, parse_instant
 from reconciler.core.plans import Change, DriftItem, FieldUpdate, Footprint, Origin, Plan, Summary
 
@@ -21,10 +23,26 @@ def format_value(value: Any) -> str:
     """A drift value, short and unambiguous: JSON, "(absent)" for None, cut when long."""
     if value is None:
         return "(absent)"
-    text = json.dumps(value, sort_keys=True, ensure_ascii=False)
+    kind = type(value)
+    if kind is int:  # what the standard encoder writes of an int: its repr
+        text = int.__repr__(value)
+    elif kind is str:
+        text = _quoted(value)
+    else:
+        text = json.dumps(value, sort_keys=True, ensure_ascii=False)
     if len(text) > MAX_VALUE_LENGTH:
         text = text[: MAX_VALUE_LENGTH - 1] + "…"
     return text
+
+
+def _quoted(text: str) -> str:
+    """``json.dumps(text, ensure_ascii=False)``, by orjson: the same text for every code point
+    (``tests/rendering/test_formatting.py``); orjson refuses a lone surrogate, which goes
+    through the standard encoder."""
+    try:
+        return orjson.dumps(text).decode("utf-8")
+    except TypeError:  # orjson.JSONEncodeError is a TypeError
+        return json.dumps(text, ensure_ascii=False)
 
 
 def _plural(count: int, one: str, many: str) -> str:
@@ -43,8 +61,10 @@ def summary_line(summary: Summary) -> str:
 
 def expiry_suffix(change: Change, now: str | None) -> str:
     """`` (expires in 5h 12m)`` for a temporary clone of a plan made at ``now``, else ``""``."""
+    if not change.expires_at:
+        return ""
     moment = parse_instant(now)
-    text = expires_text(change.expires_at, moment) if moment and change.expires_at else None
+    text = expires_text(change.expires_at, moment) if moment else None
     return f" ({text})" if text else ""
 
 

@@ -15,22 +15,42 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, TextIO
 
+import orjson
+
 from reconciler.core.errors import Diagnostic
-from reconciler.core.json_text import indented_shared
+from reconciler.core.json_text import indented
 from reconciler.core.outcomes import Outcome
 from reconciler.core.plan_documents import to_document
 from reconciler.core.plans import FORMAT_VERSION, Plan
+from reconciler.rendering.streams import write_utf8
+
+
+def _encoded(plan: Plan) -> bytes | str:
+    """The plan document as indented JSON ending with a newline: orjson's UTF-8 of the
+    document that shares the plan's values (``to_document(shared=True)``), or, when orjson
+    refuses it, the text ``json_text.indented`` writes of its plain copy (as
+    ``json_text.indented_shared``)."""
+    try:
+        return orjson.dumps(
+            to_document(plan, shared=True), option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE
+        )
+    except TypeError:  # orjson.JSONEncodeError is a TypeError
+        return indented(to_document(plan)) + "\n"
 
 
 def dumps(plan: Plan) -> str:
-    """The plan document as indented JSON text, ending with a newline (written without
-    copying each change's ``desired``: ``json_text.indented_shared``)."""
-    return indented_shared(to_document(plan, shared=True), lambda: to_document(plan)) + "\n"
+    """The plan document as indented JSON text, ending with a newline."""
+    encoded = _encoded(plan)
+    return encoded.decode("utf-8") if isinstance(encoded, bytes) else encoded
 
 
 def render_plan(plan: Plan, out: TextIO) -> None:
-    """Write the plan document to ``out``."""
-    out.write(dumps(plan))
+    """Write the plan document to ``out``, as it is encoded (``streams.write_utf8``)."""
+    encoded = _encoded(plan)
+    if isinstance(encoded, bytes):
+        write_utf8(out, encoded)
+    else:
+        out.write(encoded)
 
 
 def outcome_document(outcome: Outcome, *, for_log: bool = False) -> dict[str, Any]:

@@ -55,17 +55,14 @@ def cell(text: str) -> str:
 
 def code(text: str) -> str:
     """Inline code safe inside a table cell (backticks cannot be escaped: doubled fences)."""
-    fence = "``" if "`" in text else "`"
-    pad = " " if "`" in text else ""
     inner = text.replace("|", "\\|").replace("\n", " ")
-    return f"{fence}{pad}{inner}{pad}{fence}"
+    return f"`` {inner} ``" if "`" in text else f"`{inner}`"
 
 
 def _table(out: TextIO, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
     out.write("| " + " | ".join(header) + " |\n")
     out.write("|" + "|".join("---" for _ in header) + "|\n")
-    for row in rows:
-        out.write("| " + " | ".join(row) + " |\n")
+    out.write("".join([f"| {' | '.join(row)} |\n" for row in rows]))
 
 
 def _drift_rows(changes: Sequence[Change]) -> list[list[str]]:
@@ -133,12 +130,13 @@ def render_plan(plan: Plan, out: TextIO) -> None:
         out.write(no_changes_line(plan) + "\n")
         _warnings(plan, out)
         return
+    listed = shown(plan)
     rows = [
         [ICONS[c.action], code(c.address), cell(c.reason + expiry_suffix(c, plan.now))]
-        for c in shown(plan)
+        for c in listed
     ]
     _table(out, ("Action", "Clone", "Reason"), rows)
-    update_rows = _update_rows(shown(plan))
+    update_rows = _update_rows(listed)
     if update_rows:
         out.write("\n### Changes\n\n")
         _table(out, UPDATE_HEADER, update_rows)
@@ -146,9 +144,7 @@ def render_plan(plan: Plan, out: TextIO) -> None:
     if drift_rows:
         out.write("\n### Drift (changed outside the reconciler)\n\n")
         _table(out, DRIFT_HEADER, drift_rows)
-    variable_rows = [
-        [code(c.address), code(line)] for c in shown(plan) for line in variable_lines(c)
-    ]
+    variable_rows = [[code(c.address), code(line)] for c in listed for line in variable_lines(c)]
     if variable_rows:
         out.write("\n### Variables\n\n")
         _table(out, ("Clone", "Variable"), variable_rows)

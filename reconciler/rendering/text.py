@@ -58,6 +58,7 @@ COLOURS = {
     Action.EXPIRE: "34",  # blue: stopped, not deleted
 }
 BOLD = "1"
+BATCH = 4096  # lines written at a time
 
 
 class _Painter:
@@ -115,8 +116,12 @@ def render_plan(plan: Plan, out: TextIO, *, color: bool = False, verbose: bool =
         out.write(no_changes_line(plan) + "\n")
         return
     out.write("Reconciler will perform the following actions:\n\n")
+    lines: list[str] = []
     for change in shown(plan):
-        out.write("\n".join(_change_lines(change, paint, plan.now, verbose=verbose)) + "\n")
+        lines += _change_lines(change, paint, plan.now, verbose=verbose)
+        if len(lines) >= BATCH:
+            _write_lines(lines, out)
+    _write_lines(lines, out)
     out.write("\n" + summary_line(plan.summary) + "\n")
     if plan.has_pending_changes:
         out.write(footprint_line(plan.footprint) + "\n")
@@ -129,6 +134,15 @@ def render_plan(plan: Plan, out: TextIO, *, color: bool = False, verbose: bool =
         )
 
 
+def _write_lines(lines: list[str], out: TextIO) -> None:
+    """Write ``lines`` to ``out`` at once, each ending with a newline, and empty the list (a
+    large plan goes out a batch at a time, not a write per line nor one string of all)."""
+    if lines:
+        lines.append("")
+        out.write("\n".join(lines))
+        lines.clear()
+
+
 def render_drift(plan: Plan, out: TextIO, *, color: bool = False) -> None:
     """The drift report: drifted clones with their fields, missing clones, conflicts; and,
     apart, clones whose changed declaration apply has not made yet (not drift)."""
@@ -136,21 +150,23 @@ def render_drift(plan: Plan, out: TextIO, *, color: bool = False) -> None:
     for note in plan.notes:
         out.write(f"Note: {note}\n")
     pending = out_of_date(plan)
-    if not (drifted(plan) or missing(plan) or conflicts(plan)):
+    drifted_clones, missing_clones, conflicting = drifted(plan), missing(plan), conflicts(plan)
+    if not (drifted_clones or missing_clones or conflicting):
         out.write(no_drift_line(pending=bool(pending)) + "\n")
         _pending(pending, out, paint)
         return
-    for change in drifted(plan):
-        out.write(f"  {paint('~', COLOURS[Action.UPDATE])} {paint(change.address, BOLD)}\n")
-        for item in other_items(change):
-            out.write(f"        {drift_text(item)}\n")
-        out.write("".join(f"        {line}\n" for line in variable_lines(change)))
-    for change in missing(plan):
-        out.write(
-            f"  {paint('+', COLOURS[Action.CREATE])} {paint(change.address, BOLD)}  missing\n"
+    lines: list[str] = []
+    for change in drifted_clones:
+        lines.append(f"  {paint('~', COLOURS[Action.UPDATE])} {paint(change.address, BOLD)}")
+        lines += [f"        {drift_text(item)}" for item in other_items(change)]
+        lines += [f"        {line}" for line in variable_lines(change)]
+    for change in missing_clones:
+        lines.append(
+            f"  {paint('+', COLOURS[Action.CREATE])} {paint(change.address, BOLD)}  missing"
         )
-    for change in conflicts(plan):  # why drift exits 1: the clone cannot be compared or managed
-        out.write("\n".join(_change_lines(change, paint, None)) + "\n")
+    for change in conflicting:  # why drift exits 1: the clone cannot be compared or managed
+        lines += _change_lines(change, paint, None)
+    _write_lines(lines, out)
     out.write("\n" + drift_line(plan.summary) + "\n")
     _pending(pending, out, paint)
 
@@ -159,6 +175,8 @@ def _pending(changes: tuple[Change, ...], out: TextIO, paint: _Painter) -> None:
     if not changes:
         return
     out.write(f"\n{pending_line(len(changes))}\n")
+    lines: list[str] = []
     for change in changes:
-        out.write(f"  {paint('~', COLOURS[Action.UPDATE])} {paint(change.address, BOLD)}\n")
-        out.write("".join(f"        {update_text(u)}\n" for u in change.updates))
+        lines.append(f"  {paint('~', COLOURS[Action.UPDATE])} {paint(change.address, BOLD)}")
+        lines += [f"        {update_text(u)}" for u in change.updates]
+    _write_lines(lines, out)

@@ -21,16 +21,22 @@ PREFIX = "variables."
 
 def variable_items(change: Change) -> tuple[DriftItem, ...]:
     """The change's drift items that are variables."""
+    if not change.drift:
+        return ()
     return tuple(item for item in change.drift if item.origin is Origin.VARIABLE)
 
 
 def other_items(change: Change) -> tuple[DriftItem, ...]:
     """The change's drift items that are configuration fields."""
+    if not change.drift:
+        return ()
     return tuple(item for item in change.drift if item.origin is not Origin.VARIABLE)
 
 
 def variable_lines(change: Change) -> list[str]:
     """``+``/``~``/``-`` lines, one per differing (or, to create, declared) variable."""
+    if not (change.drift or change.declared_variables):
+        return []
     lines = [_declared(d) for d in change.declared_variables if d.sort is not Sort.ABSENT]
     return lines + [_differing(item) for item in variable_items(change)]
 

@@ -101,3 +101,13 @@ def test_the_footprint_rounds_halves_of_a_gib_away_from_zero() -> None:
     assert grown == "Footprint: +2.25 vCPU, +2.3 GiB, +3 instances"
     freed = footprint_line(Footprint(cpu_millicores=-500, memory_mb=-2304, instances=-1))
     assert freed == "Footprint: -0.50 vCPU, -2.3 GiB, -1 instance"
+
+
+def test_a_plan_reads_the_same_written_a_batch_at_a_time(monkeypatch: Any) -> None:
+    sources = [application(f"app-{n}", f"api-{n}", "env-staging") for n in range(4)]
+    clones = (desired_clone(source, overrides={"cpu": 250}) for source in sources)
+    made = plan(desired(*clones), observed(*(obs(source) for source in sources)))
+    whole = render(text.render_plan, made, verbose=True)
+    assert whole.count("  + previews.api-") == 4
+    monkeypatch.setattr(text, "BATCH", 1)  # a write after each change
+    assert render(text.render_plan, made, verbose=True) == whole
