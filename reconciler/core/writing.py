@@ -81,10 +81,7 @@ def written_body(change: Change, current: Mapping[str, Any]) -> dict[str, Any]:
     """
     desired: Mapping[str, Any] = change.desired
     if change.ignore:
-        actual: Mapping[str, Any] = ignored_fields(kind_of(change), current, change.ignore)
-        if not change.desired_is_complete:  # a partial write touches only what it declares
-            actual = project_onto(actual, desired)
-        desired = carry_ignored(desired, actual, change.ignore)
+        desired = carried(change, current)
     planned = change.description
     owner = read_marker(planned) or Owner(
         change.manifest, change.source.name, str(change.source.application_id)
@@ -104,6 +101,23 @@ def written_body(change: Change, current: Mapping[str, Any]) -> dict[str, Any]:
         ),
         complete=change.desired_is_complete,
     )
+
+
+def carried(change: Change, current: Mapping[str, Any]) -> dict[str, Any]:
+    """``change.desired`` with its ignored paths carried from ``current`` (``carry_ignored``
+    over the whole normalised ``current``), walking only the fields the paths lie in: the
+    others keep their desired values, in their places."""
+    kind, ignore = kind_of(change), change.ignore
+    heads = _heads(kind.compared_fields, ignore)
+    desired = change.desired
+    part = {key: value for key, value in desired.items() if key in heads}
+    actual: Mapping[str, Any] = ignored_fields(kind, current, ignore)
+    if not change.desired_is_complete:  # a partial write touches only what it declares
+        actual = project_onto(actual, part)
+    found = carry_ignored(part, actual, ignore)
+    result = {key: value for key, value in desired.items() if key not in part or key in found}
+    result.update(found)  # a field only ``current`` has comes last, as carry_ignored puts it
+    return result
 
 
 def ignored_fields(

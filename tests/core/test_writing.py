@@ -7,16 +7,18 @@ does within the whole service."""
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 import pytest
 from helpers_planning import application
 
 from reconciler.core import writing
-from reconciler.core.kinds import KINDS, LISTED
+from reconciler.core.diffs import carry_ignored, project_onto
+from reconciler.core.kinds import KINDS, LISTED, ServiceKind
 from reconciler.core.ownership import Owner, with_marker
 from reconciler.core.plans import Action, Change, Endpoint
-from reconciler.core.writing import ignored_fields, written_body
+from reconciler.core.writing import ignored_fields, kind_of, written_body
 
 
 def a_service(**fields: Any) -> dict[str, Any]:
@@ -79,6 +81,25 @@ def _change(kind: str, desired: dict[str, Any], complete: bool, ignore: tuple[st
     )
 
 
+def _as_before(change: Change, current: dict[str, Any]) -> dict[str, Any]:
+    """``writing.carried`` as it was: over the whole normalised application."""
+    actual: Any = kind_of(change).normalise(current)
+    if not change.desired_is_complete:
+        actual = project_onto(actual, change.desired)
+    return carry_ignored(change.desired, actual, change.ignore)
+
+
+def _desired(kind: ServiceKind, complete: bool) -> dict[str, Any]:
+    planned = a_service(cpu=250, max_running_instances=3)
+    planned["ports"][0]["publicly_accessible"] = False
+    if complete:
+        return kind.normalise(planned)
+    overrides = {"cpu": 250, "max_running_instances": 3, "ports": planned["ports"]}
+    overrides["healthchecks"] = {"liveness_probe": {"period_seconds": 20}}
+    overrides["labels_groups"] = [{"id": "g1"}]
+    return kind.normalise(overrides, partial=True)
+
+
 @pytest.mark.parametrize("kind", sorted(KINDS))
 @pytest.mark.parametrize("ignore", IGNORED)
 @pytest.mark.parametrize("complete", [True, False])
@@ -86,20 +107,17 @@ def test_the_body_carries_the_ignored_paths_as_over_the_whole_normalised_service
     kind: str, ignore: tuple[str, ...], complete: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     found = KINDS[kind]
-    planned = a_service(cpu=250, max_running_instances=3)
-    planned["ports"][0]["publicly_accessible"] = False
-    desired = found.normalise(planned, partial=not complete)
+    change = _change(kind, _desired(found, complete), complete, ignore)
     bodies = []
     for service in SERVICES:
         current = copy.deepcopy(service)
-        bodies.append(written_body(_change(kind, desired, complete, ignore), current))
+        bodies.append(json.dumps(written_body(change, current)))
         assert current == service  # the read is never changed
     whole = [found.normalise(service) for service in SERVICES]
     assert all(
         ignored_fields(found, s, ignore).items() <= w.items()
         for s, w in zip(SERVICES, whole, strict=True)
     )
-    monkeypatch.setattr(
-        writing, "ignored_fields", lambda kind, current, ignore: kind.normalise(current)
-    )
-    assert bodies == [written_body(_change(kind, desired, complete, ignore), s) for s in SERVICES]
+    monkeypatch.setattr(writing, "carried", _as_before)
+    before = [written_body(change, s) for s in SERVICES]
+    assert bodies == [json.dumps(body) for body in before]  # the same bytes: keys in order
