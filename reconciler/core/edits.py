@@ -22,6 +22,7 @@ Neighbour: ``executing`` sends the result with ``client.edit_application``.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
 from reconciler.core.diffs import is_at_or_under
@@ -160,6 +161,11 @@ def keeps_description(desired: Config, *, complete: bool, ignore: Iterable[str])
     return not complete and "description" not in desired
 
 
+@lru_cache(maxsize=64)
+def _keyed_lists(fields: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(field for field in fields if field in KEYED_LISTS)
+
+
 def edit_request(
     current: Config,
     desired: Config,
@@ -171,8 +177,10 @@ def edit_request(
     shapes: Mapping[str, Callable[[JSON], JSON]] = REQUEST_SHAPES,
 ) -> dict[str, JSON]:
     """The whole edit body (``ApplicationEditRequest`` by default) from ``current`` to
-    ``desired``; ``fields`` and ``shapes`` are another kind's (``kinds.container``, ...)."""
-    body = current_body(current, fields, shapes)
+    ``desired``; ``fields`` and ``shapes`` are another kind's (``kinds.container``, ...).
+    A ``complete`` body takes nothing from ``current`` but its ports' and storage's ids."""
+    kept = _keyed_lists(fields) if complete else fields
+    body = current_body(current, kept, shapes)
     body = lay_desired(body, desired, complete=complete, fields=fields, shapes=shapes)
     body["name"] = name
     body["description"] = description

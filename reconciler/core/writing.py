@@ -15,9 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
+from functools import lru_cache
 from typing import Any
 
-from reconciler.core.diffs import carry_ignored, project_onto
+from reconciler.core.diffs import above_any, carry_ignored, project_onto
 from reconciler.core.edits import keeps_description
 from reconciler.core.kinds import ServiceKind, kind_named
 from reconciler.core.ownership import (
@@ -80,10 +81,7 @@ def written_body(change: Change, current: Mapping[str, Any]) -> dict[str, Any]:
     """
     desired: Mapping[str, Any] = change.desired
     if change.ignore:
-        actual: Mapping[str, Any] = kind_of(change).normalise(current)
-        if not change.desired_is_complete:  # a partial write touches only what it declares
-            actual = project_onto(actual, desired)
-        desired = carry_ignored(desired, actual, change.ignore)
+        desired = carried(change, current)
     planned = change.description
     owner = read_marker(planned) or Owner(
         change.manifest, change.source.name, str(change.source.application_id)
@@ -103,6 +101,43 @@ def written_body(change: Change, current: Mapping[str, Any]) -> dict[str, Any]:
         ),
         complete=change.desired_is_complete,
     )
+
+
+def carried(change: Change, current: Mapping[str, Any]) -> dict[str, Any]:
+    """``change.desired`` with its ignored paths carried from ``current`` (``carry_ignored``
+    over the whole normalised ``current``), walking only the fields the paths lie in: the
+    others keep their desired values, in their places."""
+    kind, ignore = kind_of(change), change.ignore
+    heads = _heads(kind.compared_fields, ignore)
+    desired = change.desired
+    part = {key: value for key, value in desired.items() if key in heads}
+    actual: Mapping[str, Any] = ignored_fields(kind, current, ignore)
+    if not change.desired_is_complete:  # a partial write touches only what it declares
+        actual = project_onto(actual, part)
+    found = carry_ignored(part, actual, ignore)
+    result = {key: value for key, value in desired.items() if key not in part or key in found}
+    result.update(found)  # a field only ``current`` has comes last, as carry_ignored puts it
+    return result
+
+
+def ignored_fields(
+    kind: ServiceKind, current: Mapping[str, Any], ignore: tuple[str, ...]
+) -> dict[str, Any]:
+    """``current`` normalised, cut to the compared fields an ignored path lies in or under:
+    all that ``carry_ignored`` reads of it (the other fields' values are the desired ones).
+
+    Only those fields are normalised (with the fields the kind's ``normalise`` reads besides
+    the compared ones, ``reads_also``), not the whole application: a kind normalises field by
+    field, each field from itself (``tests/core/test_writing.py`` holds that premise)."""
+    heads = _heads(kind.compared_fields, ignore)
+    part = {key: current[key] for key in (*heads, *kind.reads_also) if key in current}
+    return {key: value for key, value in kind.normalise(part).items() if key in heads}
+
+
+@lru_cache(maxsize=256)
+def _heads(fields: tuple[str, ...], ignore: tuple[str, ...]) -> frozenset[str]:
+    """The ``fields`` at or above one of the ``ignore`` paths."""
+    return frozenset(field for field in fields if above_any(field, ignore))
 
 
 def is_the_clone(answer: Mapping[str, Any], change: Change) -> bool:

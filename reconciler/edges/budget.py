@@ -38,11 +38,11 @@ class RequestLedger:
         """One attempt: its status (``None``: no answer) and the headers of its answer."""
         now = self._clock()
         headers = headers or {}
-        rate = parse_rate_limit(
-            headers.get("x-ratelimit-limit"),
-            headers.get("x-ratelimit-remaining"),
-            headers.get("x-ratelimit-reset"),
-        )
+        limit = headers.get("x-ratelimit-limit")  # the others are read only when it is there
+        rate = None
+        if limit is not None:
+            remaining = headers.get("x-ratelimit-remaining")
+            rate = parse_rate_limit(limit, remaining, headers.get("x-ratelimit-reset"))
         with self._lock:
             self._counts[(method, "error" if status is None else str(status))] += 1
             self._times.append(now)

@@ -12,6 +12,7 @@ sends; ``answers`` checks; ``errors`` holds the exceptions it raises; ``observin
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any, NoReturn
 from urllib.parse import quote
@@ -325,4 +326,8 @@ class QoveryClient:
 
 def _id(value: str) -> str:
     """An id as one path segment: nothing in it can reach another path or a query."""
-    return quote(str(value), safe="")
+    text = str(value)
+    return text if _UNRESERVED.fullmatch(text) else quote(text, safe="")
+
+
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")  # what ``quote`` never escapes: a UUID as it is

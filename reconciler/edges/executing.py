@@ -33,12 +33,12 @@ a deploy is finished by ``deploying.deploy_all`` (one environment-wide request p
 environment, then its statuses), its outcome ``…, deployed`` or ``failed``.
 
 Changes run on a thread pool with spare workers (``slots``): at most ``parallelism`` calls
-are in flight, and a worker between two calls never leaves a slot idle while a change is
-ready. Changes that touch the same application (same target environment and name) run one
-after the other in one task. A failing change becomes an
-``Outcome`` (``failed``, with the ``ApiError`` message), never an exception that stops the
-others. ``stop`` set: no new change starts, the calls in flight finish, the rest are
-``skipped``.
+are in flight, a change's calls run in the one slot it starts in, and a worker reporting
+an outcome never leaves a slot idle while a change is ready. Changes that touch the same
+application (same target environment and name) run one after the other in one task. A
+failing change becomes an ``Outcome`` (``failed``, with the ``ApiError`` message), never an
+exception that stops the others. ``stop`` set: no new change starts, the calls in flight
+finish, the rest are ``skipped``.
 
 Neighbours: ``plans`` (the input), ``client`` (the calls), ``writing`` (the pure rules of a
 write: edit bodies, answers, groups, verdicts), ``ownership``; ``commands.apply`` and
@@ -50,7 +50,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any, Protocol
 
@@ -82,7 +81,7 @@ from reconciler.core.writing import (
 from reconciler.edges.client import QoveryClient
 from reconciler.edges.deploying import DeployWait, Waiting, deploy_all
 from reconciler.edges.secrets import SecretError, SecretReader
-from reconciler.edges.slots import Slotted, worker_count
+from reconciler.edges.slots import Slotted, run_all, worker_count
 from reconciler.edges.variable_writing import write_variables
 
 __all__ = [
@@ -156,9 +155,9 @@ def execute(
     groups = group_changes(plan.changes)
     outcomes: list[Outcome] = []
     if groups:
-        with ThreadPoolExecutor(max_workers=worker_count(parallelism, len(groups))) as pool:
-            for group_outcomes in pool.map(runner.run_group, groups):
-                outcomes.extend(group_outcomes)
+        workers = worker_count(parallelism, len(groups))
+        for group_outcomes in run_all(groups, runner.run_group, workers):
+            outcomes.extend(group_outcomes)
     deployed = runner.deploy_waiting()
     outcomes = [deployed.get(outcome.address, outcome) for outcome in outcomes]
     order = {change.address: index for index, change in enumerate(plan.changes)}
@@ -187,14 +186,19 @@ class _Runner:
         return [self.run_in_a_slot(change) for change in group]
 
     def run_in_a_slot(self, change: Change) -> Outcome:
-        """A change starts once a slot is free (its first call runs in it), so that one
-        that waited for it while the run was stopped is skipped (``slots``)."""
+        """A change starts once a slot is free, so that one that waited for it while the run
+        was stopped is skipped; its calls run in it, given back before its outcome (``slots``)."""
         if self.slots is None or change.action is Action.CONFLICT or self.stop.is_set():
             return self.run_change(change)
         self.slots.reserve()
         try:
             return self.run_change(change)
         finally:
+            self._give_back_the_slot()
+
+    def _give_back_the_slot(self) -> None:
+        """This thread's change is done with its calls (or pauses): its slot is free."""
+        if self.slots is not None:
             self.slots.unreserve()
 
     def run_change(self, change: Change) -> Outcome:
@@ -214,6 +218,7 @@ class _Runner:
             result, message = Result.FAILED, str(error)
         except Exception as bug:  # a bug must not stop the other changes
             result, message = Result.FAILED, f"internal error: {type(bug).__name__}: {bug}"
+        self._give_back_the_slot()
         waiting = self.waiting.get(change.address)
         if waiting is not None and result is Result.OK:
             waiting.started = started  # finished once its environment's deploy settled
@@ -290,6 +295,7 @@ class _Runner:
             if found is not None:
                 return found
             if isinstance(error, ConflictError):  # "operation in progress": give it a moment
+                self._give_back_the_slot()  # no slot idle while it waits
                 self.stop.wait(CONFLICT_PAUSE)
         raise _Failed(
             f"the clone did not happen after {MAX_CLONE_ATTEMPTS} attempts; last error: {error}"

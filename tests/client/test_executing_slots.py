@@ -1,4 +1,4 @@
-"""The executor keeps ``parallelism`` calls in flight: a worker busy between two calls (here
+"""The executor keeps ``parallelism`` calls in flight: a worker busy after its calls (here
 held in a progress hook) leaves no slot idle while other changes are ready, and never more
 than ``parallelism`` calls run at once. Counted in the real client's calls to the sandbox,
 with a barrier (no timing: the barrier is passed only when that many calls are in flight
@@ -17,7 +17,7 @@ from reconciler.core.outcomes import Outcome, Phase
 from reconciler.core.plans import Change
 from reconciler.edges.client import QoveryClient
 from reconciler.edges.executing import execute
-from reconciler.edges.slots import Slotted, worker_count
+from reconciler.edges.slots import Slotted, run_all, worker_count
 from reconciler.sandbox import RunningSandbox
 
 TARGETS = ("preview-101", "preview-102")
@@ -137,7 +137,7 @@ def test_a_slotted_client_holds_at_most_its_limit_of_calls() -> None:
     assert counts["most"] == 2 and counts["now"] == 0
 
 
-def test_a_reserved_slot_is_used_by_the_next_call_or_given_back() -> None:
+def test_a_reserved_slot_holds_the_threads_calls_until_given_back() -> None:
     class Calls:
         def call(self) -> str:
             return "done"
@@ -145,7 +145,30 @@ def test_a_reserved_slot_is_used_by_the_next_call_or_given_back() -> None:
     slots: Any = Slotted(Calls(), 1)  # type: ignore[arg-type]
     slots.reserve()
     assert slots.call() == "done"  # runs in the reserved slot: no second one is waited for
+    assert slots.call() == "done"  # and so does the next: the change's calls share it
+    assert not slots._slots.acquire(blocking=False)  # still held between the calls
+    slots.unreserve()  # given back
     slots.unreserve()  # nothing held any more: a no-op
-    slots.reserve()
-    slots.unreserve()  # not used: given back
     assert slots._slots.acquire(blocking=False)  # the one slot is free
+    assert not slots._slots.acquire(blocking=False)  # and there is only one
+    slots._slots.release()
+    assert slots.call() == "done"  # not reserved: the call takes a slot and gives it back
+    assert slots._slots.acquire(blocking=False)
+
+
+def test_run_all_keeps_the_tasks_order_and_runs_every_task_before_raising() -> None:
+    ran: list[int] = []
+    lock = threading.Lock()
+
+    def work(task: int) -> int:
+        with lock:
+            ran.append(task)
+        if task in (3, 7):
+            raise ValueError(f"task {task}")
+        return task * 10
+
+    assert run_all(list(range(20)), lambda task: task * 10, 4) == [n * 10 for n in range(20)]
+    with pytest.raises(ValueError, match="task 3"):
+        run_all(list(range(20)), work, 4)
+    assert sorted(ran) == list(range(20))  # every task ran, as ThreadPoolExecutor.map's do
+    assert run_all([], work, 2) == []
