@@ -67,5 +67,13 @@ def of_write(change: Change, current: Mapping[str, Any], *, exists: bool) -> Foo
     to be made, the source it copies); nothing when it does not edit."""
     if Step.EDIT not in change.steps:
         return Footprint()
-    after = applied(change.desired, current, complete=change.desired_is_complete)
+    return of_edit(change.desired, current, change.desired_is_complete, exists=exists)
+
+
+def of_edit(
+    desired: Mapping[str, Any], current: Mapping[str, Any], complete: bool, *, exists: bool
+) -> Footprint:
+    """What an edit writing ``desired`` (``complete`` or not) over ``current`` adds: the
+    weight of a change that edits (``of_write``), from its fields."""
+    after = applied(desired, current, complete=complete)
     return change_of(current if exists else None, after)
