@@ -194,7 +194,11 @@ def is_copied_marker(application: Application, source: Application | None = None
     A marker naming another application's id is a copy (a console clone of an owned clone);
     so is the marker of ``source`` (the application it was cloned from), whatever its id.
     """
-    owner = marker_of(application)
+    return is_copy(marker_of(application), application, source)
+
+
+def is_copy(owner: Owner | None, application: Application, source: Application | None) -> bool:
+    """``is_copied_marker``, of the ``owner`` read from ``application`` already."""
     if owner is None:
         return False
     if owner.clone_id is not None and owner.clone_id != str(application.get("id", "")):

@@ -78,7 +78,7 @@ from reconciler.core.ownership import (
     Owner,
     description_of,
     has_keep_line,
-    is_copied_marker,
+    is_copy,
     is_untouched_clone,
     marker_of,
     name_key,
@@ -91,6 +91,7 @@ from reconciler.core.plans import (
     Change,
     DriftItem,
     Endpoint,
+    Footprint,
     Plan,
     Step,
     updates_of,
@@ -100,6 +101,7 @@ from reconciler.core.pruning import BEING_DELETED, prunes
 from reconciler.core.reasons import Because, Reason
 from reconciler.core.variable_plans import VariablePlan
 
+_NO_FOOTPRINT = Footprint()
 _NO_VARIABLES = VariablePlan()  # a clone that declares none (``variable_plans.for_clone``)
 
 
@@ -133,16 +135,12 @@ class Planner:
 
     # ── desired configuration ──────────────────────────────────────────────────────────
 
-    def desired_config(self, clone: DesiredClone, source: ObservedApplication) -> DesiredConfig:
-        """The clone's desired configuration, computed once per (source, policy, overrides):
-        keyed on values (the overrides' canonical text, made once per application by
-        resolution), so equal declarations share one computation."""
-        return self._desired(_config_key(clone, source), clone, source)
-
-    def _desired(
+    def desired_config(
         self, key: tuple[str, bool, str, str], clone: DesiredClone, source: ObservedApplication
     ) -> DesiredConfig:
-        """``desired_config`` by its key; with it, once, what every clone of it shares."""
+        """The clone's desired configuration, computed once per (source, policy, overrides)
+        (``key``: ``_config_key``, on values, so equal declarations share one computation);
+        with it, once, what a deploy of it runs (``deploying.version_of``) and prechecks."""
         found = self._desired_configs.get(key)
         if found is None:
             found = self._desired_configs[key] = compute_desired(
@@ -156,11 +154,6 @@ class Planner:
             self._prechecked[key] = (lacking, refused_values(found.config, source.config, {}))
         return found
 
-    def version(self, clone: DesiredClone, source: ObservedApplication) -> str | None:
-        """What a deploy of the clone runs (``deploying.version_of``), once per desired
-        configuration, as ``desired_config`` computes it."""
-        return self._versions[_config_key(clone, source)]
-
     def digest(self, clone: DesiredClone, desired: DesiredConfig) -> str:
         """``declared_digest`` of a clone's desired configuration, once per (config, ignore)."""
         found = desired.digests.get(clone.ignore)
@@ -171,12 +164,13 @@ class Planner:
     def fingerprint(self, app: ObservedApplication | None) -> str | None:
         if app is None:
             return None
-        if app.id not in self._fingerprints:
+        known = self._fingerprints.get(app.id)
+        if known is None:
             known = app.fingerprint
             if known is None:
                 known = fingerprint(app.config, normalised=self.observed.normalised(app))
             self._fingerprints[app.id] = known
-        return self._fingerprints[app.id]
+        return known
 
     # ── one desired clone ──────────────────────────────────────────────────────────────
 
@@ -207,14 +201,15 @@ class Planner:
             reason = Because.of(Reason.ANOTHER_KIND, kind=_a(target.kind))
             return made(decided(base, Action.CONFLICT, reason))
         key = _config_key(clone, source)
-        desired = self._desired(key, clone, source)
+        desired = self.desired_config(key, clone, source)
         refused = self._refused(key, desired, source, self._current(clone, target))
         if refused:
             where = f" ({clone.position})" if clone.position else ""
             refusal = Because.of(Reason.API_WOULD_REFUSE, refused=refused, where=where)
             return made(decided(base, Action.CONFLICT, refusal))
         base["deploy_commit"] = self._versions[key]
-        base.update(self._write(clone, source, target, desired))
+        digest = self.digest(clone, desired)
+        base.update(self._write(clone, source, target, desired, digest))
         if clone.variables:
             problem = variable_plans.unresolved(clone, target, self.seen, self.digests)
             if problem:
@@ -228,10 +223,10 @@ class Planner:
             base.update(action=Action.CREATE, steps=steps, updates=fields_declared(desired))
             base.update(**why, **declared)
             return self._finished(base, clone, source, None, "")
-        self._existing(clone, source, target, desired, base)
+        self._existing(clone, source, target, desired, base, digest)
         if renamed_from:
             as_rename(base, clone, renamed_from)
-        return self._finished(base, clone, source, target, self.digest(clone, desired))
+        return self._finished(base, clone, source, target, digest)
 
     def _finished(
         self,
@@ -279,7 +274,7 @@ class Planner:
         """``prechecks.refused_values``: once per desired configuration, unless ``current``
         holds a field it checks that the desired configuration lacks (then per clone)."""
         lacking, answer = self._prechecked[key]
-        if any(name in current for name in lacking):
+        if not current.keys().isdisjoint(lacking):
             return refused_values(desired.config, source.config, current)
         return answer
 
@@ -289,8 +284,10 @@ class Planner:
         source: ObservedApplication,
         target: ObservedApplication | None,
         desired: DesiredConfig,
+        digest: str,
     ) -> Fields:
-        """The Change fields of the write: configuration, description, ignored paths."""
+        """The Change fields of the write: configuration, description, ignored paths;
+        ``digest``: the clone's (``digest``), which its marker records."""
         written, description = desired.config, desired.description
         if target is not None and clone.ignore:  # a write leaves what is ignored as it is
             actual: Mapping[str, Any] = self.observed.normalised(target)
@@ -300,7 +297,7 @@ class Planner:
         if self._keeps_description(desired, clone.ignore):
             # kept as it is found: the target's, or the source's that a clone copies
             description = strip_marker(description_of((target or source).config))
-        digest, found = self.digest(clone, desired), _config(target)
+        found = _config(target)
         active = active_for_write(clone.policy, found, digest, self.now)
         owner = _owner(clone, digest, target.id if target else None, active)
         keep = has_keep_line(description_of(found))
@@ -348,9 +345,12 @@ class Planner:
         target: ObservedApplication,
         desired: DesiredConfig,
         fields: Fields,
+        digest: str,
     ) -> None:
-        """Decides, into ``fields``, what becomes of an existing application."""
+        """Decides, into ``fields``, what becomes of an existing application (``digest``:
+        the clone's, to tell a changed declaration)."""
         owner = marker_of(target.config)
+        copied = is_copy(owner, target.config, source.config)  # cloned with it, or copied
         found = (
             variable_plans.for_clone(clone, self.seen.get(target.id), self.digests)
             if clone.variables
@@ -358,10 +358,9 @@ class Planner:
         )
         items = self.drift_of(clone, target, desired)
         fields["variables"] = found.writes
-        copied = is_copied_marker(target.config, source.config)  # cloned with it, or copied
         if owner is not None and owner.manifest == clone.manifest and not copied:
             if owner.source_id == clone.source_app_id:
-                changed = owner.applied is not None and owner.applied != self.digest(clone, desired)
+                changed = owner.applied is not None and owner.applied != digest
                 fields["owned"] = True
                 owned(fields, items, clone, target, changed, found)
                 return
@@ -422,6 +421,7 @@ class Planner:
                 clone.kind,
             ),
             "owned": False,
+            "footprint": _NO_FOOTPRINT,  # immutable: one for every change that edits nothing
             "fingerprints": {
                 "source": self.fingerprint(source),
                 "target": self.fingerprint(target),
