@@ -38,7 +38,8 @@ class ObservedIndex:
 
     def find(self, env_id: str, name: str) -> ObservedApplication | None:
         """``ownership.find_named`` over the environment's listing, indexed."""
-        return self.by_name.get(env_id, {}).get(name_key(name))
+        names = self.by_name.get(env_id)
+        return names.get(name_key(name)) if names is not None else None
 
     def compared(self, config: Application) -> Mapping[str, JSON]:
         """The normalised configuration of a listed application's ``config``."""

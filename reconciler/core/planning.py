@@ -131,7 +131,7 @@ class Planner:
         # read that it lacks, and prechecks' answer when no clone's own value is read
         self._prechecked: dict[tuple[str, bool, str, str], tuple[tuple[str, ...], str]] = {}
         self._keeps: dict[tuple[int, tuple[str, ...]], bool] = {}  # (id(desired), ignore)
-        self._source_endpoints: dict[tuple[str, str, EnvironmentRef, str], Endpoint] = {}
+        self._source_endpoints: dict[tuple[str, ...], Endpoint] = {}
 
     # ── desired configuration ──────────────────────────────────────────────────────────
 
@@ -405,10 +405,12 @@ class Planner:
         """The fields every change of ``clone`` has: what it is, where, and the
         fingerprints of what it was planned from."""
         source_id = source.id if source else clone.source_app_id
-        key = (source_id, clone.source_app_name, clone.source_env, clone.kind)
+        env = clone.source_env  # what its endpoint reads of it, as the key
+        key = (source_id, clone.source_app_name, clone.kind, env.id, env.name, env.project_name)
         source_end = self._source_endpoints.get(key)
         if source_end is None:
-            source_end = self._source_endpoints[key] = _endpoint(*key)
+            source_end = _endpoint(source_id, clone.source_app_name, env, clone.kind)
+            self._source_endpoints[key] = source_end
         return {
             "address": clone.address,
             "action": Action.NOOP,
