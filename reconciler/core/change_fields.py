@@ -29,6 +29,11 @@ Fields = dict[str, Any]
 
 _UP_TO_DATE = (Because.of(Reason.UP_TO_DATE),)
 _SAID_UP_TO_DATE = {"why": _UP_TO_DATE, "reason": text_of(_UP_TO_DATE)}
+# the reasons of an owned clone that name nothing of their own: made once (immutable)
+_DECLARATION_CHANGED = Because.of(Reason.DECLARATION_CHANGED)
+_NEVER_DEPLOYED = Because.of(Reason.NEVER_DEPLOYED)
+_OUT_OF_DATE = Because.of(Reason.OUT_OF_DATE)
+_DRIFTED = {value: Because.of(Reason.DRIFTED, on_drift=value.value) for value in OnDrift}
 
 
 def owned(
@@ -57,13 +62,13 @@ def owned(
     if variables.secrets_changed and not (corrects or applies):
         reasons.append(Because.of(Reason.SECRET_CHANGED, keys=", ".join(variables.secrets_changed)))
     if applies:
-        reasons.append(Because.of(Reason.DECLARATION_CHANGED))
+        reasons.append(_DECLARATION_CHANGED)
     elif len(drift) > len(variables.secrets_changed):  # more than the secrets to rewrite
-        reasons.append(Because.of(Reason.DRIFTED, on_drift=clone.policy.on_drift.value))
+        reasons.append(_DRIFTED[clone.policy.on_drift])
     if deploys and status == NEVER_DEPLOYED:
-        reasons.append(Because.of(Reason.NEVER_DEPLOYED))
+        reasons.append(_NEVER_DEPLOYED)
     elif deploys and not (edits or writes):
-        reasons.append(Because.of(Reason.OUT_OF_DATE))
+        reasons.append(_OUT_OF_DATE)
     # the variables' own writes show as variables (+ KEY, ~ KEY …), not as field updates
     updates = updates_of(differences) if corrects or applies else ()
     fields.update(drift=drift, updates=updates, variables=writes)
