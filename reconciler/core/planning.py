@@ -25,7 +25,10 @@ Desired configuration: ``follow_source: true`` → the source's configuration wi
 overrides deep-merged over it, normalised; ``false`` → the normalised overrides alone.
 Neighbours: ``declaring`` (the desired configuration), ``ownership``, ``diffs``,
 ``fingerprints``, ``footprints``, ``prechecks``, ``reasons``, ``clone_safety`` (warnings),
-``variable_plans`` (a clone's variables), ``expiry``; builds ``plans.Plan``.
+``variable_plans`` (a clone's variables), ``expiry``; builds ``plans.Plan``. Each change is
+gathered as a dict of its fields (``change_fields`` decides an owned clone's into it) and
+made once (``change_copies.made``); what every clone of one declaration shares (its desired
+configuration, version, prechecks, source endpoint) is computed once for all of them.
 """
 
 from __future__ import annotations
