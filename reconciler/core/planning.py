@@ -35,7 +35,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
 
 from reconciler.core import variable_plans
 from reconciler.core.change_copies import made
@@ -58,11 +57,6 @@ from reconciler.core.declaring import (
 )
 from reconciler.core.deploying import NEVER_DEPLOYED, deploys_existing, deploys_new, version_of
 from reconciler.core.desired import overrides_key
-from reconciler.core.diffs import (
-    carry_ignored,
-    drift,
-    project_onto,
-)
 from reconciler.core.edits import keeps_description
 from reconciler.core.expiry import active_for_write, decide, expiry_notes, iso
 from reconciler.core.fingerprints import fingerprint
@@ -89,6 +83,7 @@ from reconciler.core.ownership import (
     strip_marker,
     with_marker,
 )
+from reconciler.core.per_body import PerBody
 from reconciler.core.plans import (
     Action,
     Change,
@@ -135,6 +130,7 @@ class Planner:
         self._prechecked: dict[tuple[str, bool, str, str], tuple[tuple[str, ...], str]] = {}
         self._keeps: dict[tuple[int, tuple[str, ...]], bool] = {}  # (id(desired), ignore)
         self._source_endpoints: dict[tuple[str, ...], Endpoint] = {}
+        self._per_body = PerBody()  # drift and write per (declaration, listed body, ignore)
 
     # ── desired configuration ──────────────────────────────────────────────────────────
 
@@ -293,10 +289,8 @@ class Planner:
         ``digest``: the clone's (``digest``), which its marker records."""
         written, description = desired.config, desired.description
         if target is not None and clone.ignore:  # a write leaves what is ignored as it is
-            actual: Mapping[str, Any] = self.observed.normalised(target)
-            if not desired.complete:  # a partial write touches only what it declares
-                actual = project_onto(actual, written)
-            written = carry_ignored(written, actual, clone.ignore)
+            body = self.observed.normalised(target)
+            written = self._per_body.written(desired, body, clone.ignore)
         if self._keeps_description(desired, clone.ignore):
             # kept as it is found: the target's, or the source's that a clone copies
             description = strip_marker(description_of((target or source).config))
@@ -392,12 +386,8 @@ class Planner:
     def drift_of(
         self, clone: DesiredClone, target: ObservedApplication, desired: DesiredConfig
     ) -> tuple[DriftItem, ...]:
-        actual: Mapping[str, Any] = self.observed.normalised(target)
-        if not desired.complete:
-            actual = project_onto(actual, desired.config)
-        return drift(
-            desired.config, actual, ignore=clone.ignore, override_paths=desired.override_paths
-        )
+        """Where the target differs from ``desired`` (once per listed body: ``per_body``)."""
+        return self._per_body.drift(desired, self.observed.normalised(target), clone.ignore)
 
     def _base_fields(
         self,
