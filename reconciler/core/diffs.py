@@ -226,9 +226,8 @@ def _carry_objects(
     path: str, desired: Mapping[str, Any], observed: Mapping[str, Any], ignore: tuple[str, ...]
 ) -> dict[str, JSON]:
     result = dict(desired)
-    pairs = [(key, value, observed.get(key, _ABSENT)) for key, value in desired.items()]
-    pairs += [(key, _ABSENT, value) for key, value in observed.items() if key not in desired]
-    for key, expected, actual in pairs:
+    for key in _keys_to_carry(path, ignore, tuple(desired), tuple(observed)):
+        expected, actual = desired.get(key, _ABSENT), observed.get(key, _ABSENT)
         if expected is actual or expected == actual:
             continue
         value = _carry(child_path(path, key), key, expected, actual, ignore)
@@ -237,6 +236,22 @@ def _carry_objects(
         else:
             result[key] = value
     return result
+
+
+@lru_cache(maxsize=1024)
+def _keys_to_carry(
+    path: str, ignore: tuple[str, ...], desired: tuple[Any, ...], observed: tuple[Any, ...]
+) -> tuple[Any, ...]:
+    """The keys of both sides (``desired``'s, then the others of ``observed``) that are
+    ignored or hold something ignored: of every other key, ``_carry`` keeps the desired
+    value, or its absence. Remembered: a fleet's configurations have the same few shapes."""
+    known = set(desired)
+    keys = [*desired, *(key for key in observed if key not in known)]
+    return tuple(
+        key
+        for key in keys
+        if under_any(child_path(path, key), ignore) or above_any(child_path(path, key), ignore)
+    )
 
 
 def _carry(path: str, key: str, expected: Any, actual: Any, ignore: tuple[str, ...]) -> Any:

@@ -31,23 +31,25 @@ def _number(value: Any) -> int:
 
 def running(config: Mapping[str, Any] | None) -> Footprint:
     """What one application keeps running: cpu and memory times its minimum instances."""
-    if config is None:
-        return Footprint()
-    instances = max(_number(config.get("min_running_instances")), 0)
-    return Footprint(
-        _number(config.get("cpu")) * instances,
-        _number(config.get("memory")) * instances,
-        instances,
-    )
+    return Footprint(*_weights(config))
 
 
 def change_of(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> Footprint:
     """``after``'s weight less ``before``'s (``None`` on either side weighs nothing)."""
-    old, new = running(before), running(after)
-    return Footprint(
-        new.cpu_millicores - old.cpu_millicores,
-        new.memory_mb - old.memory_mb,
-        new.instances - old.instances,
+    old_cpu, old_memory, old_instances = _weights(before)
+    new_cpu, new_memory, new_instances = _weights(after)
+    return Footprint(new_cpu - old_cpu, new_memory - old_memory, new_instances - old_instances)
+
+
+def _weights(config: Mapping[str, Any] | None) -> tuple[int, int, int]:
+    """``running(config)``'s three figures, without making a Footprint of them."""
+    if config is None:
+        return 0, 0, 0
+    instances = max(_number(config.get("min_running_instances")), 0)
+    return (
+        _number(config.get("cpu")) * instances,
+        _number(config.get("memory")) * instances,
+        instances,
     )
 
 
@@ -67,5 +69,13 @@ def of_write(change: Change, current: Mapping[str, Any], *, exists: bool) -> Foo
     to be made, the source it copies); nothing when it does not edit."""
     if Step.EDIT not in change.steps:
         return Footprint()
-    after = applied(change.desired, current, complete=change.desired_is_complete)
+    return of_edit(change.desired, current, change.desired_is_complete, exists=exists)
+
+
+def of_edit(
+    desired: Mapping[str, Any], current: Mapping[str, Any], complete: bool, *, exists: bool
+) -> Footprint:
+    """What an edit writing ``desired`` (``complete`` or not) over ``current`` adds: the
+    weight of a change that edits (``of_write``), from its fields."""
+    after = applied(desired, current, complete=complete)
     return change_of(current if exists else None, after)

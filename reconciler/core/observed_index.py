@@ -38,7 +38,8 @@ class ObservedIndex:
 
     def find(self, env_id: str, name: str) -> ObservedApplication | None:
         """``ownership.find_named`` over the environment's listing, indexed."""
-        return self.by_name.get(env_id, {}).get(name_key(name))
+        names = self.by_name.get(env_id)
+        return names.get(name_key(name)) if names is not None else None
 
     def compared(self, config: Application) -> Mapping[str, JSON]:
         """The normalised configuration of a listed application's ``config``."""
@@ -48,12 +49,17 @@ class ObservedIndex:
         return kind_named(app.kind if app is not None else DEFAULT_KIND).normalise(config)
 
     def normalised(self, app: ObservedApplication) -> dict[str, JSON]:
-        """The app's compared configuration, computed once per application."""
+        """The app's compared configuration, computed once per application: the one the
+        observer derived (``derivations``) as it is when it is a dict, never copied (read,
+        never written, as every other holder of it)."""
         cached = self._normalised.get(app.id)
         if cached is None:
             known = app.normalised
-            cached = (
-                dict(known) if known is not None else kind_named(app.kind).normalise(app.config)
-            )
+            if type(known) is dict:
+                cached = known
+            elif known is not None:
+                cached = dict(known)
+            else:
+                cached = kind_named(app.kind).normalise(app.config)
             self._normalised[app.id] = cached
         return cached

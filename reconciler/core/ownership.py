@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -182,8 +182,10 @@ def _same_owner(first: Owner, second: Owner | None) -> bool:
     return second is not None and _plain(first) == _plain(second)
 
 
-def _plain(owner: Owner) -> Owner:
-    return replace(owner, applied=None, clone_id=None, active=None, expired=None)
+def _plain(owner: Owner) -> tuple[str, str, str]:
+    """What names an owner, whatever digest, id and times its marker records (compared as a
+    tuple: an ``Owner`` copied with those cleared compares the same, at a copy's cost)."""
+    return owner.manifest, owner.source_name, owner.source_id
 
 
 def is_copied_marker(application: Application, source: Application | None = None) -> bool:
@@ -192,7 +194,11 @@ def is_copied_marker(application: Application, source: Application | None = None
     A marker naming another application's id is a copy (a console clone of an owned clone);
     so is the marker of ``source`` (the application it was cloned from), whatever its id.
     """
-    owner = marker_of(application)
+    return is_copy(marker_of(application), application, source)
+
+
+def is_copy(owner: Owner | None, application: Application, source: Application | None) -> bool:
+    """``is_copied_marker``, of the ``owner`` read from ``application`` already."""
     if owner is None:
         return False
     if owner.clone_id is not None and owner.clone_id != str(application.get("id", "")):

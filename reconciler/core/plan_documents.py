@@ -75,29 +75,37 @@ def warning_document(warning: Diagnostic) -> dict[str, JSON]:
     }
 
 
-def _change_document(change: Change, *, shared: bool = False) -> dict[str, JSON]:
-    return {
+def _change_document(change: Change) -> dict[str, JSON]:
+    """One change of the plan document; its keys in this order (``reason_code``,
+    ``expires_at``, ``variables`` and ``declared_variables`` only when it has them)."""
+    document: dict[str, JSON] = {
         "address": change.address,
         "action": change.action.value,
         "manifest": change.manifest,
         "source": _endpoint_document(change.source),
         "target": _endpoint_document(change.target),
         "owned": change.owned,
-        "drift": [drift_document(item) for item in change.drift],
-        "updates": [update_document(update) for update in change.updates],
+        "drift": [drift_document(item) for item in change.drift] if change.drift else [],
+        "updates": [update_document(u) for u in change.updates] if change.updates else [],
         "footprint": change.footprint.as_dict(),
         "reason": change.reason,
-        **({"reason_code": change.reason_code.value} if change.reason_code else {}),
-        "steps": [step.value for step in change.steps],
-        "desired": change.desired if shared else plain(change.desired),
-        "desired_is_complete": change.desired_is_complete,
-        "description": change.description,
-        "deploy_commit": change.deploy_commit,
-        "fingerprints": dict(change.fingerprints),
-        "ignore": list(change.ignore),
-        **({"expires_at": change.expires_at} if change.expires_at else {}),
-        **_variables_document(change),
     }
+    if change.why:
+        document["reason_code"] = change.why[0].reason.value
+    document["steps"] = [step.value for step in change.steps]
+    document["desired"] = plain(change.desired)
+    document["desired_is_complete"] = change.desired_is_complete
+    document["description"] = change.description
+    document["deploy_commit"] = change.deploy_commit
+    document["fingerprints"] = dict(change.fingerprints)
+    document["ignore"] = list(change.ignore)
+    if change.expires_at:
+        document["expires_at"] = change.expires_at
+    if change.variables:
+        document["variables"] = [write_document(write) for write in change.variables]
+    if change.declared_variables:
+        document["declared_variables"] = [d.as_document() for d in change.declared_variables]
+    return document
 
 
 def _shared_change_document(change: Change) -> dict[str, Any]:
@@ -129,19 +137,11 @@ def _shared_change_document(change: Change) -> dict[str, Any]:
     document["ignore"] = change.ignore
     if change.expires_at:
         document["expires_at"] = change.expires_at
-    if change.variables or change.declared_variables:
-        document.update(_variables_document(change))
-    return document
-
-
-def _variables_document(change: Change) -> dict[str, JSON]:
-    """A change's variables, present only when it has some (older documents stay as they were)."""
-    found: dict[str, JSON] = {}
     if change.variables:
-        found["variables"] = [write_document(write) for write in change.variables]
+        document["variables"] = [write_document(write) for write in change.variables]
     if change.declared_variables:
-        found["declared_variables"] = [d.as_document() for d in change.declared_variables]
-    return found
+        document["declared_variables"] = [d.as_document() for d in change.declared_variables]
+    return document
 
 
 def _selector_document(selector: SelectorMatch) -> dict[str, JSON]:

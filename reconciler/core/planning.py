@@ -25,18 +25,29 @@ Desired configuration: ``follow_source: true`` → the source's configuration wi
 overrides deep-merged over it, normalised; ``false`` → the normalised overrides alone.
 Neighbours: ``declaring`` (the desired configuration), ``ownership``, ``diffs``,
 ``fingerprints``, ``footprints``, ``prechecks``, ``reasons``, ``clone_safety`` (warnings),
-``variable_plans`` (a clone's variables), ``expiry``; builds ``plans.Plan``.
+``variable_plans`` (a clone's variables), ``expiry``; builds ``plans.Plan``. Each change is
+gathered as a dict of its fields (``change_fields`` decides an owned clone's into it) and
+made once (``change_copies.made``); what every clone of one declaration shares (its desired
+configuration, version, prechecks, source endpoint) is computed once for all of them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
 
 from reconciler.core import variable_plans
+from reconciler.core.change_copies import made
 from reconciler.core.change_copies import with_fields as _with
+from reconciler.core.change_fields import (
+    Fields,
+    as_rename,
+    decided,
+    deploy_step,
+    owned,
+    said,
+    variables_step,
+)
 from reconciler.core.clone_safety import plan_warnings
 from reconciler.core.declaring import (
     DesiredConfig,
@@ -46,15 +57,10 @@ from reconciler.core.declaring import (
 )
 from reconciler.core.deploying import NEVER_DEPLOYED, deploys_existing, deploys_new, version_of
 from reconciler.core.desired import overrides_key
-from reconciler.core.diffs import (
-    carry_ignored,
-    drift,
-    project_onto,
-)
 from reconciler.core.edits import keeps_description
 from reconciler.core.expiry import active_for_write, decide, expiry_notes, iso
 from reconciler.core.fingerprints import fingerprint
-from reconciler.core.footprints import of_write
+from reconciler.core.footprints import of_edit, of_write
 from reconciler.core.kinds import kind_named
 from reconciler.core.model import (
     DesiredClone,
@@ -62,7 +68,6 @@ from reconciler.core.model import (
     EnvironmentRef,
     ObservedApplication,
     ObservedState,
-    OnDrift,
 )
 from reconciler.core.observed_index import ObservedIndex
 from reconciler.core.ownership import (
@@ -70,7 +75,7 @@ from reconciler.core.ownership import (
     Owner,
     description_of,
     has_keep_line,
-    is_copied_marker,
+    is_copy,
     is_untouched_clone,
     marker_of,
     name_key,
@@ -78,20 +83,24 @@ from reconciler.core.ownership import (
     strip_marker,
     with_marker,
 )
+from reconciler.core.per_body import PerBody
 from reconciler.core.plans import (
     Action,
     Change,
     DriftItem,
     Endpoint,
+    Footprint,
     Plan,
     Step,
     updates_of,
 )
-from reconciler.core.prechecks import refused_values
+from reconciler.core.prechecks import PRECHECKED_FIELDS, refused_values
 from reconciler.core.pruning import BEING_DELETED, prunes
-from reconciler.core.reasons import Because, Reason, text_of
+from reconciler.core.reasons import Because, Reason
 from reconciler.core.variable_plans import VariablePlan
-from reconciler.core.variables import VariableWrite
+
+_NO_FOOTPRINT = Footprint()
+_NO_VARIABLES = VariablePlan()  # a clone that declares none (``variable_plans.for_clone``)
 
 
 class Planner:
@@ -116,14 +125,21 @@ class Planner:
         self._renamed: set[str] = set()  # application ids a desired clone took over by rename
         # every source of the run, whether its manifest declares clones or not: never written
         self._sources = {c.source_app_id for c in desired.clones} | set(desired.source_ids)
+        # per desired configuration (the keys of ``_desired_configs``): the fields prechecks
+        # read that it lacks, and prechecks' answer when no clone's own value is read
+        self._prechecked: dict[tuple[str, bool, str, str], tuple[tuple[str, ...], str]] = {}
+        self._keeps: dict[tuple[int, tuple[str, ...]], bool] = {}  # (id(desired), ignore)
+        self._source_endpoints: dict[tuple[str, ...], Endpoint] = {}
+        self._per_body = PerBody()  # drift and write per (declaration, listed body, ignore)
 
     # ── desired configuration ──────────────────────────────────────────────────────────
 
-    def desired_config(self, clone: DesiredClone, source: ObservedApplication) -> DesiredConfig:
-        """The clone's desired configuration, computed once per (source, policy, overrides):
-        keyed on values (the overrides' canonical text, made once per application by
-        resolution), so equal declarations share one computation."""
-        key = _config_key(clone, source)
+    def desired_config(
+        self, key: tuple[str, bool, str, str], clone: DesiredClone, source: ObservedApplication
+    ) -> DesiredConfig:
+        """The clone's desired configuration, computed once per (source, policy, overrides)
+        (``key``: ``_config_key``, on values, so equal declarations share one computation);
+        with it, once, what a deploy of it runs (``deploying.version_of``) and prechecks."""
         found = self._desired_configs.get(key)
         if found is None:
             found = self._desired_configs[key] = compute_desired(
@@ -133,12 +149,9 @@ class Planner:
                 kind=kind_named(clone.kind),
             )
             self._versions[key] = version_of(clone.kind, source.config, found.config)
+            lacking = tuple(name for name in PRECHECKED_FIELDS if name not in found.config)
+            self._prechecked[key] = (lacking, refused_values(found.config, source.config, {}))
         return found
-
-    def version(self, clone: DesiredClone, source: ObservedApplication) -> str | None:
-        """What a deploy of the clone runs (``deploying.version_of``), once per desired
-        configuration, as ``desired_config`` computes it."""
-        return self._versions[_config_key(clone, source)]
 
     def digest(self, clone: DesiredClone, desired: DesiredConfig) -> str:
         """``declared_digest`` of a clone's desired configuration, once per (config, ignore)."""
@@ -150,16 +163,19 @@ class Planner:
     def fingerprint(self, app: ObservedApplication | None) -> str | None:
         if app is None:
             return None
-        if app.id not in self._fingerprints:
+        known = self._fingerprints.get(app.id)
+        if known is None:
             known = app.fingerprint
             if known is None:
                 known = fingerprint(app.config, normalised=self.observed.normalised(app))
             self._fingerprints[app.id] = known
-        return self._fingerprints[app.id]
+        return known
 
     # ── one desired clone ──────────────────────────────────────────────────────────────
 
     def change_for(self, clone: DesiredClone) -> Change:
+        """The change of one desired clone: its fields gathered in one dict as it is decided
+        (``change_fields``), the Change made once from them."""
         source = self.observed.by_id.get(clone.source_app_id)
         env_id = clone.target_env.id
         target = self.observed.find(env_id, clone.name)
@@ -167,49 +183,69 @@ class Planner:
         if target is None:
             target = self._renamed_clone(clone)
             renamed_from = target.name if target is not None else None
-        base = self._base_change(clone, source, target)
+        base = self._base_fields(clone, source, target)
         if source is None:
-            return _decided(base, Action.CONFLICT, Because.of(Reason.SOURCE_NOT_OBSERVED))
+            return made(decided(base, Action.CONFLICT, Because.of(Reason.SOURCE_NOT_OBSERVED)))
         if env_id in self.observed.failed or env_id not in self.observed.environments:
             # never "does not exist" on the strength of a listing that failed or never ran
             failure = self.observed.failed.get(env_id, "it was not listed")
             reason = Because.of(Reason.TARGET_NOT_LISTED, failure=failure)
-            return _decided(base, Action.CONFLICT, reason)
+            return made(decided(base, Action.CONFLICT, reason))
         if target is not None and target.state in BEING_DELETED:
             reason = Because.of(Reason.BEING_DELETED, state=target.state)
-            return _decided(base, Action.NOOP, reason)
+            return made(decided(base, Action.NOOP, reason))
         if target is not None and target.id in self._sources:
-            reason = Because.of(Reason.IS_A_SOURCE)
-            return _decided(base, Action.CONFLICT, reason)
+            return made(decided(base, Action.CONFLICT, Because.of(Reason.IS_A_SOURCE)))
         if target is not None and target.kind != clone.kind:
-            return _decided(
-                base, Action.CONFLICT, Because.of(Reason.ANOTHER_KIND, kind=_a(target.kind))
-            )
-        desired = self.desired_config(clone, source)
-        refused = refused_values(desired.config, source.config, self._current(clone, target))
+            reason = Because.of(Reason.ANOTHER_KIND, kind=_a(target.kind))
+            return made(decided(base, Action.CONFLICT, reason))
+        key = _config_key(clone, source)
+        desired = self.desired_config(key, clone, source)
+        refused = self._refused(key, desired, source, self._current(clone, target))
         if refused:
             where = f" ({clone.position})" if clone.position else ""
             refusal = Because.of(Reason.API_WOULD_REFUSE, refused=refused, where=where)
-            return _decided(base, Action.CONFLICT, refusal)
-        version = self.version(clone, source)
-        base = _with(base, deploy_commit=version, **self._write(clone, source, target, desired))
-        problem = variable_plans.unresolved(clone, target, self.seen, self.digests)
-        if problem:
-            unresolved = Because.of(Reason.VARIABLE_UNRESOLVED, problem=problem)
-            return _decided(base, Action.CONFLICT, unresolved)
+            return made(decided(base, Action.CONFLICT, refusal))
+        base["deploy_commit"] = self._versions[key]
+        digest = self.digest(clone, desired)
+        base.update(self._write(clone, source, target, desired, digest))
+        if clone.variables:
+            problem = variable_plans.unresolved(clone, target, self.seen, self.digests)
+            if problem:
+                unresolved = Because.of(Reason.VARIABLE_UNRESOLVED, problem=problem)
+                return made(decided(base, Action.CONFLICT, unresolved))
         if target is None:
             variables = (Step.VARIABLES,) if clone.variables else ()
-            steps = (Step.CLONE, Step.EDIT, *variables, *_deploy_step(deploys_new(clone.policy)))
-            why = _said(Because.of(Reason.DOES_NOT_EXIST))
+            steps = (Step.CLONE, Step.EDIT, *variables, *deploy_step(deploys_new(clone.policy)))
+            why = said(Because.of(Reason.DOES_NOT_EXIST))
             declared = {"declared_variables": clone.variables}
-            updates = {"updates": fields_declared(desired)}
-            created = _with(base, action=Action.CREATE, steps=steps, **why, **declared, **updates)
-            return self._weighed(decide(created, clone.policy, None, "", self.now), source, None)
-        change = self._existing(clone, source, target, desired, base)
-        change = _as_rename(change, clone, renamed_from) if renamed_from else change
-        digest = self.digest(clone, desired)
-        decided = decide(change, clone.policy, target.config, digest, self.now)
-        return self._weighed(decided, source, target)
+            base.update(action=Action.CREATE, steps=steps, updates=fields_declared(desired))
+            base.update(**why, **declared)
+            return self._finished(base, clone, source, None, "")
+        self._existing(clone, source, target, desired, base, digest)
+        if renamed_from:
+            as_rename(base, clone, renamed_from)
+        return self._finished(base, clone, source, target, digest)
+
+    def _finished(
+        self,
+        fields: Fields,
+        clone: DesiredClone,
+        source: ObservedApplication,
+        target: ObservedApplication | None,
+        digest: str,
+    ) -> Change:
+        """The change made from its ``fields``, expiry applied (``expiry.decide``, which
+        changes nothing of a clone that does not expire) and weighed (its footprint)."""
+        if clone.policy.expire_after is not None:
+            decided_change = decide(made(fields), clone.policy, _config(target), digest, self.now)
+            return self._weighed(decided_change, source, target)
+        if Step.EDIT in fields.get("steps", ()):
+            current = self.observed.normalised(target if target is not None else source)
+            complete = fields["desired_is_complete"]
+            exists = target is not None
+            fields["footprint"] = of_edit(fields["desired"], current, complete, exists=exists)
+        return made(fields)
 
     def _weighed(
         self, change: Change, source: ObservedApplication, target: ObservedApplication | None
@@ -227,24 +263,38 @@ class Planner:
         source = self.observed.by_id.get(clone.source_app_id)
         return self.observed.normalised(source) if source is not None else {}
 
+    def _refused(
+        self,
+        key: tuple[str, bool, str, str],
+        desired: DesiredConfig,
+        source: ObservedApplication,
+        current: Application,
+    ) -> str:
+        """``prechecks.refused_values``: once per desired configuration, unless ``current``
+        holds a field it checks that the desired configuration lacks (then per clone)."""
+        lacking, answer = self._prechecked[key]
+        if not current.keys().isdisjoint(lacking):
+            return refused_values(desired.config, source.config, current)
+        return answer
+
     def _write(
         self,
         clone: DesiredClone,
         source: ObservedApplication,
         target: ObservedApplication | None,
         desired: DesiredConfig,
-    ) -> dict[str, Any]:
-        """The Change fields of the write: configuration, description, ignored paths."""
+        digest: str,
+    ) -> Fields:
+        """The Change fields of the write: configuration, description, ignored paths;
+        ``digest``: the clone's (``digest``), which its marker records."""
         written, description = desired.config, desired.description
         if target is not None and clone.ignore:  # a write leaves what is ignored as it is
-            actual: Mapping[str, Any] = self.observed.normalised(target)
-            if not desired.complete:  # a partial write touches only what it declares
-                actual = project_onto(actual, written)
-            written = carry_ignored(written, actual, clone.ignore)
-        if keeps_description(desired.config, complete=desired.complete, ignore=clone.ignore):
+            body = self.observed.normalised(target)
+            written = self._per_body.written(desired, body, clone.ignore)
+        if self._keeps_description(desired, clone.ignore):
             # kept as it is found: the target's, or the source's that a clone copies
             description = strip_marker(description_of((target or source).config))
-        digest, found = self.digest(clone, desired), _config(target)
+        found = _config(target)
         active = active_for_write(clone.policy, found, digest, self.now)
         owner = _owner(clone, digest, target.id if target else None, active)
         keep = has_keep_line(description_of(found))
@@ -254,6 +304,16 @@ class Planner:
             "description": with_marker(description, owner, keep=keep),
             "ignore": clone.ignore,
         }
+
+    def _keeps_description(self, desired: DesiredConfig, ignore: tuple[str, ...]) -> bool:
+        """``edits.keeps_description``, once per (desired configuration, ignore)."""
+        key = (id(desired), ignore)
+        found = self._keeps.get(key)
+        if found is None:
+            found = self._keeps[key] = keeps_description(
+                desired.config, complete=desired.complete, ignore=ignore
+            )
+        return found
 
     def _renamed_clone(self, clone: DesiredClone) -> ObservedApplication | None:
         """This manifest's clone of the same source under another name no longer declared.
@@ -281,73 +341,87 @@ class Planner:
         source: ObservedApplication,
         target: ObservedApplication,
         desired: DesiredConfig,
-        base: Change,
-    ) -> Change:
+        fields: Fields,
+        digest: str,
+    ) -> None:
+        """Decides, into ``fields``, what becomes of an existing application (``digest``:
+        the clone's, to tell a changed declaration)."""
         owner = marker_of(target.config)
-        found = variable_plans.for_clone(clone, self.seen.get(target.id), self.digests)
+        copied = is_copy(owner, target.config, source.config)  # cloned with it, or copied
+        found = (
+            variable_plans.for_clone(clone, self.seen.get(target.id), self.digests)
+            if clone.variables
+            else _NO_VARIABLES
+        )
         items = self.drift_of(clone, target, desired)
-        base = _with(base, variables=found.writes)
-        copied = is_copied_marker(target.config, source.config)  # cloned with it, or copied
+        fields["variables"] = found.writes
         if owner is not None and owner.manifest == clone.manifest and not copied:
             if owner.source_id == clone.source_app_id:
-                changed = owner.applied is not None and owner.applied != self.digest(clone, desired)
-                return _owned(_with(base, owned=True), items, clone, target, changed, found)
+                changed = owner.applied is not None and owner.applied != digest
+                fields["owned"] = True
+                owned(fields, items, clone, target, changed, found)
+                return
             reason = Because.of(Reason.OWNED_FOR_ANOTHER_SOURCE, source=owner.source_name)
-            return _decided(base, Action.CONFLICT, reason)
+            decided(fields, Action.CONFLICT, reason)
+            return
         if owner is not None and not copied:
             reason = Because.of(
                 Reason.OWNED_BY_ANOTHER_MANIFEST, manifest=owner.manifest, source=owner.source_name
             )
-            return _decided(base, Action.CONFLICT, reason)
+            decided(fields, Action.CONFLICT, reason)
+            return
         status = target.deployment_status or NEVER_DEPLOYED
         wants_deploy = deploys_existing(clone.policy, status, target.state, wrote=True)
-        steps = (Step.EDIT, *_variables_step(found.writes), *_deploy_step(wants_deploy))
+        steps = (Step.EDIT, *variables_step(found.writes), *deploy_step(wants_deploy))
         # not ours yet: nothing moved behind our back, every difference is a change to make
-        updates = updates_of(items)
         if is_untouched_clone(target.config, source.config, self.observed.compared):
-            why = _said(Because.of(Reason.INTERRUPTED_CREATE))
-            return _with(base, action=Action.UPDATE, steps=steps, updates=updates, **why)
-        if clone.policy.adopt and not copied:
-            why = _said(Because.of(Reason.ADOPTING))
-            return _with(base, action=Action.UPDATE, steps=steps, updates=updates, **why)
-        reason = Because.of(Reason.NOT_MANAGED)
-        return _decided(base, Action.CONFLICT, reason)
+            why = said(Because.of(Reason.INTERRUPTED_CREATE))
+        elif clone.policy.adopt and not copied:
+            why = said(Because.of(Reason.ADOPTING))
+        else:
+            decided(fields, Action.CONFLICT, Because.of(Reason.NOT_MANAGED))
+            return
+        fields.update(action=Action.UPDATE, steps=steps, updates=updates_of(items), **why)
 
     def drift_of(
         self, clone: DesiredClone, target: ObservedApplication, desired: DesiredConfig
     ) -> tuple[DriftItem, ...]:
-        actual: Mapping[str, Any] = self.observed.normalised(target)
-        if not desired.complete:
-            actual = project_onto(actual, desired.config)
-        return drift(
-            desired.config, actual, ignore=clone.ignore, override_paths=desired.override_paths
-        )
+        """Where the target differs from ``desired`` (once per listed body: ``per_body``)."""
+        return self._per_body.drift(desired, self.observed.normalised(target), clone.ignore)
 
-    def _base_change(
+    def _base_fields(
         self,
         clone: DesiredClone,
         source: ObservedApplication | None,
         target: ObservedApplication | None,
-    ) -> Change:
-        return Change(
-            address=clone.address,
-            action=Action.NOOP,
-            manifest=clone.manifest,
-            source=_endpoint(
-                source.id if source else clone.source_app_id,
-                clone.source_app_name,
-                clone.source_env,
-                clone.kind,
-            ),
-            target=_endpoint(
+    ) -> Fields:
+        """The fields every change of ``clone`` has: what it is, where, and the
+        fingerprints of what it was planned from."""
+        source_id = source.id if source else clone.source_app_id
+        env = clone.source_env  # what its endpoint reads of it, as the key
+        key = (source_id, clone.source_app_name, clone.kind, env.id, env.name, env.project_name)
+        source_end = self._source_endpoints.get(key)
+        if source_end is None:
+            source_end = _endpoint(source_id, clone.source_app_name, env, clone.kind)
+            self._source_endpoints[key] = source_end
+        return {
+            "address": clone.address,
+            "action": Action.NOOP,
+            "manifest": clone.manifest,
+            "source": source_end,
+            "target": _endpoint(
                 target.id if target else None,
                 target.name if target else clone.name,
                 clone.target_env,
                 clone.kind,
             ),
-            owned=False,
-            fingerprints={"source": self.fingerprint(source), "target": self.fingerprint(target)},
-        )
+            "owned": False,
+            "footprint": _NO_FOOTPRINT,  # immutable: one for every change that edits nothing
+            "fingerprints": {
+                "source": self.fingerprint(source),
+                "target": self.fingerprint(target),
+            },
+        }
 
     # ── prune, and the plan ────────────────────────────────────────────────────────────
 
@@ -369,81 +443,6 @@ class Planner:
 
 
 # ── helpers ─────────────────────────────────────────────────────────────────────────────
-
-
-def _owned(
-    base: Change,
-    differences: tuple[DriftItem, ...],
-    clone: DesiredClone,
-    target: ObservedApplication,
-    declared_changed: bool,
-    variables: VariablePlan,
-) -> Change:
-    """An owned clone: where it differs, a changed declaration is a change apply makes (never
-    drift); otherwise the difference moved behind the reconciler's back, and is drift that
-    ``on_drift`` corrects or reports (contract section 17)."""
-    # A changed declaration the clone already matches needs no write: its marker keeps the
-    # older digest, and the next difference is applied as the latest declaration.
-    everything = differences + variables.drift  # the configuration's, then the variables'
-    applies = declared_changed and bool(everything)
-    drift = () if applies else everything
-    corrects = bool(drift) and clone.policy.on_drift is OnDrift.CORRECT
-    writes = variable_plans.applied(variables, everything=corrects or applies)
-    edits = (corrects or applies) and (bool(differences) or declared_changed)
-    status, state = target.deployment_status, target.state
-    deploys = deploys_existing(clone.policy, status, state, wrote=edits or bool(writes))
-    steps = (*((Step.EDIT,) if edits else ()), *_variables_step(writes), *_deploy_step(deploys))
-    reasons = []
-    if variables.secrets_changed and not (corrects or applies):
-        reasons.append(Because.of(Reason.SECRET_CHANGED, keys=", ".join(variables.secrets_changed)))
-    if applies:
-        reasons.append(Because.of(Reason.DECLARATION_CHANGED))
-    elif len(drift) > len(variables.secrets_changed):  # more than the secrets to rewrite
-        reasons.append(Because.of(Reason.DRIFTED, on_drift=clone.policy.on_drift.value))
-    if deploys and status == NEVER_DEPLOYED:
-        reasons.append(Because.of(Reason.NEVER_DEPLOYED))
-    elif deploys and not (edits or writes):
-        reasons.append(Because.of(Reason.OUT_OF_DATE))
-    # the variables' own writes show as variables (+ KEY, ~ KEY …), not as field updates
-    updates = updates_of(differences) if corrects or applies else ()
-    base = _with(base, drift=drift, updates=updates, variables=writes)
-    if steps:
-        return _with(base, action=Action.UPDATE, steps=steps, **_said(*reasons))
-    return _with(base, action=Action.NOOP, **_said(*(reasons or [Because.of(Reason.UP_TO_DATE)])))
-
-
-def _as_rename(change: Change, clone: DesiredClone, old_name: str) -> Change:
-    """An owned clone found under its old name: one edit renames it (and does the rest)."""
-    renamed = Because.of(Reason.RENAMED, old_name=old_name)
-    if change.action is Action.NOOP or change.action is Action.UPDATE:
-        steps = change.steps if Step.EDIT in change.steps else (Step.EDIT, *change.steps)
-        detail = change.why if change.action is Action.UPDATE else ()
-        return _with(
-            change,
-            action=Action.UPDATE,
-            **_said(renamed, *detail),
-            steps=steps,
-            target=replace(change.target, name=clone.name),
-        )
-    return change
-
-
-def _decided(base: Change, action: Action, why: Because) -> Change:
-    """A change that writes nothing: no desired config, no steps, no description."""
-    return _with(base, action=action, steps=(), desired={}, description=None, **_said(why))
-
-
-def _said(*why: Because) -> dict[str, Any]:
-    """The Change fields of its reasons: the data, and the text people read."""
-    return {"why": why, "reason": text_of(why)}
-
-
-def _variables_step(writes: tuple[VariableWrite, ...]) -> tuple[Step, ...]:
-    return (Step.VARIABLES,) if writes else ()
-
-
-def _deploy_step(wanted: bool) -> tuple[Step, ...]:
-    return (Step.DEPLOY,) if wanted else ()
 
 
 def _owner(

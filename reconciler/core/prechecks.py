@@ -19,6 +19,20 @@ from typing import Any
 
 _LIMITS = (("cpu", "maximum_cpu"), ("memory", "maximum_memory"))
 
+PRECHECKED_FIELDS = (
+    "min_running_instances",
+    "max_running_instances",
+    "cpu",
+    "memory",
+    "image_name",
+    "registry_id",
+    "tag",
+    "source",
+)
+"""Every field of the written configuration ``refused_values`` reads: where ``desired`` holds
+them all or ``current`` none of those it lacks, the answer is the same for every ``current``
+(the planner asks once per desired configuration)."""
+
 _NUMBERS = (int, float)  # a tuple: ``int | float`` is a new union object at every call
 
 

@@ -310,6 +310,6 @@ def _marker_digest(
 def applied(found: VariablePlan, *, everything: bool) -> tuple[VariableWrite, ...]:
     """The writes a change carries out: all of them when it corrects or applies a changed
     declaration; else only the secrets to rewrite (whatever ``on_drift`` says)."""
-    if everything:
+    if everything or not found.writes:
         return found.writes
     return tuple(w for w in found.writes if w.key in found.secrets_changed)

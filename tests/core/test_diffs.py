@@ -169,6 +169,26 @@ def test_carry_ignored_follows_keyed_entries_and_absence() -> None:
     }
 
 
+def test_carry_ignored_keeps_the_desired_order_and_adds_ignored_keys_in_observed_order() -> None:
+    """Only the keys that are ignored or hold something ignored are looked at; the others,
+    the observed side's own included, are the desired side's, in its order (a key that
+    holds a dot is matched as its dotted path, as ``drift`` names it)."""
+    desired = {"b": 1, "cpu": 250, "a": {"x": 1, "y": 2}, "labels": {"app.io/name": "x", "o": 1}}
+    observed = {"z": 9, "cpu": 999, "labels": {"app.io/name": "mine"}, "y": 5, "a": {"x": 3}}
+    ignore = ["y", "cpu", "a.x", "labels.app.io/name", "z.q"]
+    for _ in range(2):  # and the same once the shapes are remembered
+        carried = carry_ignored(desired, observed, ignore)
+        assert carried == {
+            "b": 1,
+            "cpu": 999,
+            "a": {"x": 3, "y": 2},
+            "labels": {"app.io/name": "mine", "o": 1},
+            "y": 5,
+        }
+        assert list(carried) == ["b", "cpu", "a", "labels", "y"]
+        assert list(carried["a"]) == ["x", "y"]
+
+
 def test_carry_ignored_without_ignore_is_the_desired_config() -> None:
     assert carry_ignored({"cpu": 1}, {"cpu": 2}, []) == {"cpu": 1}
 

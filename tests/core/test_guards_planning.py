@@ -8,6 +8,7 @@ from typing import Any
 
 from helpers_planning import (
     PREVIEW_1,
+    PREVIEW_2,
     application,
     desired,
     desired_clone,
@@ -62,6 +63,26 @@ def test_values_the_api_would_refuse_are_a_conflict_naming_the_manifest_position
     assert change.action is Action.CONFLICT and change.steps == ()
     assert change.reason.endswith("(previews.yaml:12:7)")
     assert "min_running_instances (4) is above max_running_instances" in change.reason
+
+
+def test_a_partial_write_is_refused_by_each_clones_own_values_not_once_per_declaration() -> None:
+    """Prechecks are answered once per desired configuration, except where a clone's own
+    value fills a field the declaration lacks: then per clone."""
+    policy = Policy(follow_source=False)
+    clones = [
+        desired_clone(SRC, env, overrides={"min_running_instances": 4}, policy=policy)
+        for env in (PREVIEW_1, PREVIEW_2)
+    ]
+    roomy = fresh_clone(SRC, "app-1", "api", PREVIEW_1.id)
+    roomy.update(max_running_instances=10, description=with_marker("", OWNER))
+    tight = fresh_clone(SRC, "app-2", "api", PREVIEW_2.id)
+    tight.update(max_running_instances=2, description=with_marker("", OWNER))
+    apps = observed(observed_app(SRC), observed_app(roomy), observed_app(tight))
+    changes = plan(desired(*clones), apps).changes
+    by_env = {c.target.environment_id: c for c in changes}
+    assert by_env[PREVIEW_1.id].action is not Action.CONFLICT
+    assert by_env[PREVIEW_2.id].action is Action.CONFLICT
+    assert "above max_running_instances (2)" in by_env[PREVIEW_2.id].reason
 
 
 def test_refused_values() -> None:
