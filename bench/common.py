@@ -132,19 +132,36 @@ def run_cli(sandbox: RunningSandbox, *argv: str) -> CliRun:
     return CliRun(code, out.getvalue(), err.getvalue())
 
 
-def timed_run(argv: Sequence[str]) -> dict[str, Any]:
+def timed_run(argv: Sequence[str], stdout_path: str | None = None) -> dict[str, Any]:
     """``reconciler ARGV...`` in this process (its environment as it is), timed: exit code,
-    wall and CPU seconds, peak RSS in KB (``ru_maxrss``), start epoch, and what it printed."""
+    wall and CPU seconds, peak RSS in KB (``ru_maxrss``), start epoch, and what it printed.
+
+    ``stdout_path``: standard output is that file, as ``reconciler plan --json > FILE`` has
+    it (the process's ``sys.stdout``, UTF-8 over a buffered file, where the plan document is
+    written as bytes); else an in-memory string, which a real run never writes to."""
     import resource
     import time
 
-    out, err = io.StringIO(), io.StringIO()
-    epoch, wall, cpu = time.time(), time.perf_counter(), time.process_time()
-    code = main(list(argv), streams=Streams(out, err, io.StringIO()))
-    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    err = io.StringIO()
+    saved = sys.stdout
+    out: io.TextIOBase = io.StringIO()
+    if stdout_path is not None:
+        out = sys.stdout = io.TextIOWrapper(open(stdout_path, "wb"), encoding="utf-8")  # noqa: SIM115
+    try:
+        epoch, wall, cpu = time.time(), time.perf_counter(), time.process_time()
+        code = main(list(argv), streams=Streams(out, err, io.StringIO()))  # type: ignore[arg-type]
+        out.flush()
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    finally:
+        sys.stdout = saved
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    if stdout_path is not None:
+        out.close()
+        printed = Path(stdout_path).read_text(encoding="utf-8")
+    else:
+        printed = out.getvalue()  # type: ignore[attr-defined]
     return {"code": code, "wall": wall, "cpu": cpu, "rss": rss, "epoch": epoch} | {
-        "out": out.getvalue(),
+        "out": printed,
         "err": err.getvalue(),
     }
 

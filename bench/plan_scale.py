@@ -15,9 +15,10 @@ Run: ``.venv/bin/python bench/plan_scale.py MODE [--latency 0.05] [--parallelism
 
 The sandbox serves the fleet (``bench/scaled.py``) from its own process; each plan runs in a
 fresh child process that has imported the CLI already (its CPU and peak RSS are the plan's,
-start-up excluded). The bound is ``(2 + ⌈listings ÷ p⌉ + ⌈variable reads ÷ p⌉) × latency``:
-the stages that must follow one another (organizations; projects and environments; the
-listings; the variables), each at parallelism ``p``. ``plan`` reads statuses only for the
+start-up excluded), its standard output a file, as ``reconciler plan --json > FILE`` has it.
+The bound is ``(2 + ⌈listings ÷ p⌉ + ⌈variable reads ÷ p⌉) × latency``: the stages that
+must follow one another (organizations; projects and environments; the listings; the
+variables), each at parallelism ``p``. ``plan`` reads statuses only for the
 environments where it has a conflict with a listed service or a delete (none here); were it to read
 some, they would be a stage of their own, ``+ ⌈state reads ÷ p⌉``. Apply's bound counts
 every request of the run, ``(3 + ⌈requests ÷ p⌉) × latency``, so its statuses stage (the
@@ -71,7 +72,8 @@ def measure(pipe: Connection) -> None:
     os.environ.update(QOVERY_API_URL=url, QOVERY_API_TOKEN=token)
     os.environ.pop("QOVERY_TOKEN_TYPE", None)
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    run = timed_run(argv)
+    with tempfile.TemporaryDirectory() as scratch:  # stdout a file: ``plan --json > FILE``
+        run = timed_run(argv, stdout_path=str(Path(scratch) / "stdout"))
     pipe.send(
         {key: run[key] for key in ("code", "wall", "cpu", "epoch")}
         | {"rss_before_mb": rss_before / 1024, "rss_mb": run["rss"] / 1024}
