@@ -99,12 +99,7 @@ def _change_document(change: Change) -> dict[str, JSON]:
     document["deploy_commit"] = change.deploy_commit
     document["fingerprints"] = dict(change.fingerprints)
     document["ignore"] = list(change.ignore)
-    if change.expires_at:
-        document["expires_at"] = change.expires_at
-    if change.variables:
-        document["variables"] = [write_document(write) for write in change.variables]
-    if change.declared_variables:
-        document["declared_variables"] = [d.as_document() for d in change.declared_variables]
+    _add_the_optional_last(document, change)
     return document
 
 
@@ -135,13 +130,19 @@ def _shared_change_document(change: Change) -> dict[str, Any]:
     document["deploy_commit"] = change.deploy_commit
     document["fingerprints"] = change.fingerprints
     document["ignore"] = change.ignore
+    _add_the_optional_last(document, change)
+    return document
+
+
+def _add_the_optional_last(document: dict[str, Any], change: Change) -> None:
+    """A change document's last keys, each only when the change has it: ``expires_at``,
+    ``variables``, ``declared_variables`` (older documents stay as they were)."""
     if change.expires_at:
         document["expires_at"] = change.expires_at
     if change.variables:
         document["variables"] = [write_document(write) for write in change.variables]
     if change.declared_variables:
         document["declared_variables"] = [d.as_document() for d in change.declared_variables]
-    return document
 
 
 def _selector_document(selector: SelectorMatch) -> dict[str, JSON]:
