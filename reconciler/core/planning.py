@@ -118,6 +118,7 @@ class Planner:
         self.now = now if now is not None else datetime.now(UTC)
         self.seen, self.digests = observed.variables, secret_digests or {}  # variables
         self.observed = ObservedIndex(observed)
+        # never evicted: ``per_body`` keys on these objects' identity, held alive here
         self._desired_configs: dict[tuple[str, bool, str, str], DesiredConfig] = {}
         self._versions: dict[tuple[str, bool, str, str], str | None] = {}  # the same keys
         self._fingerprints: dict[str, str | None] = {}
