@@ -13,7 +13,8 @@ would look like a write whose outcome is unknown).
 caller's headers, whose values the caller checked once, and the body: one system call where
 ``HTTPConnection.request`` makes two) and reads its answer with ``http.client.HTTPResponse``,
 all under one deadline (waiting for a connection, sending, the headers and every chunk of a
-trickled body); a body larger than ``max_body`` is refused, not buffered. It asks for
+trickled body: each read of the socket waits only what is left of it); interim (1xx) answers
+are skipped for the final one; a body larger than ``max_body`` is refused, not buffered. It asks for
 ``gzip`` (a listing compresses tenfold on the wire; zlib inflates it in C) and inflates gzip
 and deflate answers. Answer headers come back as a plain ``dict`` with lower-case names
 (repeated ones joined by ", ").
@@ -37,6 +38,7 @@ from __future__ import annotations
 
 import base64
 import http.client
+import io
 import os
 import re
 import select
@@ -44,10 +46,10 @@ import socket
 import threading
 import time
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import unquote, urlsplit
 
 from reconciler.edges.retrying import Failure
@@ -312,10 +314,8 @@ class _Exchange:
     def receive(self, method: str, max_body: int) -> tuple[Answer, bool]:
         """The answer, and whether the connection may carry another request."""
         assert self._sock is not None
-        try:
-            response = http.client.HTTPResponse(self._sock, method=method)
-        except OSError:
-            raise WireFailure(Failure.MAYBE_SENT, _DROPPED) from None
+        timed = _TimedReader(self._sock, self._remaining)
+        response = _Response(cast("socket.socket", timed), method=method)
         try:
             return self._receive(response, max_body)
         finally:
@@ -342,16 +342,10 @@ class _Exchange:
 
     def _read_body(self, response: http.client.HTTPResponse, max_body: int) -> bytes:
         """The body, a read at a time, each within what is left of the deadline."""
-        sock = self._sock
-        assert sock is not None
         chunks: list[bytes] = []
         size = 0
         while response.length != 0:
-            remaining = self._remaining()
-            if remaining <= 0:
-                raise self._late()
             try:
-                sock.settimeout(remaining)
                 chunk = response.read1(READ_SIZE)
             except TimeoutError:
                 raise self._late() from None
@@ -366,6 +360,41 @@ class _Exchange:
                 raise _too_large(max_body)
             chunks.append(chunk)
         return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+class _TimedReader(io.RawIOBase):
+    """The socket as ``HTTPResponse`` reads it: each read waits no longer than what is left of
+    the exchange's deadline (the status line, every header, chunk size and body read), so
+    that a server trickling any part of its answer cannot hold the exchange past it."""
+
+    def __init__(self, sock: socket.socket, remaining: Callable[[], float]) -> None:
+        self._sock, self._remaining = sock, remaining
+
+    def makefile(self, mode: str) -> io.BufferedReader:
+        return io.BufferedReader(self)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        remaining = self._remaining()
+        if remaining <= 0:
+            raise TimeoutError
+        self._sock.settimeout(remaining)
+        return self._sock.recv_into(buffer)
+
+
+class _Response(http.client.HTTPResponse):
+    """``http.client``'s answer, interim answers skipped: it skips ``100 Continue`` alone,
+    and would take a ``102 Processing`` or ``103 Early Hints`` for the final answer (a POST
+    answered 103 then 201 was carried out: it must not look like a failure)."""
+
+    def _read_status(self) -> tuple[str, int, str]:
+        while True:
+            version, status, reason = super()._read_status()  # type: ignore[misc]
+            if not 100 < status < 200 or status == 101:
+                return version, status, reason
+            http.client.parse_headers(self.fp)  # the interim answer's headers, unused
 
 
 def _connect(conn: http.client.HTTPConnection) -> None:

@@ -1,0 +1,96 @@
+"""``edges/http_pool`` against faulty servers: the whole-exchange deadline holds while the
+answer's headers trickle in; interim (1xx) answers are skipped, never taken for the final one
+(a POST answered 103 then 201 was carried out)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+
+import pytest
+from helpers_wire import wire_server
+
+from reconciler.core.errors import TransportError
+from reconciler.edges.http import HttpChannel
+from reconciler.edges.retrying import RetryPolicy
+
+
+def _channel(url: str, *, retries: int = 0, timeout: float = 5.0, pool: int = 1) -> HttpChannel:
+    return HttpChannel(
+        url,
+        "Token t0k3n",
+        max_connections=pool,
+        timeout=timeout,
+        policy=RetryPolicy(retries, 0.01, 0.02),
+        user_agent="reconciler/test",
+    )
+
+
+@contextmanager
+def _raw_server(answer: Callable[[socket.socket], None]) -> Iterator[str]:
+    """A server on 127.0.0.1 that reads one request's head on each connection and lets
+    ``answer`` write whatever it likes."""
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve(conn: socket.socket) -> None:
+        with conn, suppress(OSError):
+            data = b""
+            while b"\r\n\r\n" not in data:
+                data += conn.recv(65536) or b"\r\n\r\n"
+            answer(conn)
+
+    def accept() -> None:
+        with suppress(OSError):
+            while True:
+                conn, _ = listener.accept()
+                threading.Thread(target=serve, args=(conn,), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        with suppress(OSError):
+            listener.shutdown(socket.SHUT_RDWR)
+        listener.close()
+
+
+def test_trickled_answer_headers_are_cut_at_the_whole_exchange_deadline() -> None:
+    def trickle(conn: socket.socket) -> None:
+        conn.sendall(b"HTTP/1.1 200 OK\r\n")
+        for _ in range(40):  # a header every 0.1 s: each read is quick, the whole is not
+            time.sleep(0.1)
+            conn.sendall(b"X-Slow: 1\r\n")
+        conn.sendall(b"Content-Length: 2\r\n\r\n{}")
+
+    with _raw_server(trickle) as url:
+        channel = _channel(url, timeout=0.5)
+        started = time.monotonic()
+        try:
+            with pytest.raises(TransportError):
+                channel.send("GET", "/organization")
+        finally:
+            channel.close()
+    assert time.monotonic() - started < 1.5
+
+
+@pytest.mark.parametrize("interim", [b"102 Processing", b"103 Early Hints"])
+def test_interim_answers_are_skipped_for_the_final_one(interim: bytes) -> None:
+    answer = (
+        b"HTTP/1.1 " + interim + b"\r\nLink: </style.css>; rel=preload\r\n\r\n"
+        b"HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n"
+        b'{"id":"c1"}'
+    )
+    with wire_server(answer) as server:
+        channel = _channel(server.url)
+        try:
+            reply = channel.send("POST", "/application/a1/clone", {"name": "x"})
+            again = channel.send("GET", "/organization")  # the connection is still in step
+        finally:
+            channel.close()
+    assert (reply.status, reply.content) == (201, b'{"id":"c1"}')
+    assert again.status == 201
+    assert len(server.requests) == 2
+    assert server.connections == 1
