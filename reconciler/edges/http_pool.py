@@ -61,6 +61,7 @@ Header = tuple[str, str]
 
 READ_SIZE = 64 << 10
 _REQUEST_TARGET = re.compile(r"/[!-~]*")  # printable ASCII, no space: a path and its query
+_NOT_IN_A_HOST = re.compile(r"[\x00-\x20\x7f]")  # what http.client refuses in a host
 _DROPPED = "the connection was dropped before a complete response"
 _TIMED_OUT = "timed out waiting for the response"
 
@@ -100,7 +101,7 @@ class Target:
         if scheme not in ("http", "https") or not parts.hostname or parts.username is not None:
             raise ValueError("not an http(s) URL")
         port = parts.port or (443 if scheme == "https" else 80)
-        return cls(scheme, parts.hostname, port, parts.path.rstrip("/"))
+        return cls(scheme, _checked_host(parts.hostname), port, parts.path.rstrip("/"))
 
     @property
     def host_header(self) -> str:
@@ -141,7 +142,17 @@ def proxy_for(target: Target) -> Proxy | None:
         credentials = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
         encoded = base64.b64encode(credentials.encode("utf-8")).decode("ascii")
         headers["Proxy-Authorization"] = f"Basic {encoded}"
-    return Proxy(parts.hostname, parts.port or 80, headers)
+    return Proxy(_checked_host(parts.hostname), parts.port or 80, headers)
+
+
+def _checked_host(host: str) -> str:
+    """``host``, if a connection can be opened to it: no space or control character (which
+    ``http.client`` refuses) and every label one IDNA encodes (as the name lookup does: not
+    empty, at most 63 characters); else ``ValueError``."""
+    if _NOT_IN_A_HOST.search(host):
+        raise ValueError("not a host name")
+    host.encode("idna")  # UnicodeError, a ValueError, for a label it cannot encode
+    return host
 
 
 def tls_context() -> ssl.SSLContext:
@@ -199,8 +210,8 @@ class ConnectionPool:
         """Send one request and read its whole answer, all within ``deadline`` seconds of
         ``started`` (``time.monotonic``); a ``WireFailure`` when no usable answer came."""
         head = self._head(method, path, headers)
-        conn = self._acquire(deadline - (time.monotonic() - started))
         reusable = False
+        conn = self._acquire(deadline - (time.monotonic() - started))
         try:
             exchange = _Exchange(conn, started, deadline)
             exchange.send(head, body)
@@ -223,6 +234,14 @@ class ConnectionPool:
     def _acquire(self, wait: float) -> http.client.HTTPConnection:
         if not self._slots.acquire(timeout=max(wait, 0.0)):
             raise WireFailure(Failure.NOT_SENT, "timed out waiting for a free connection")
+        try:
+            return self._idle_or_new()
+        except BaseException:  # the slot is given back whatever the failure (^C included)
+            self._slots.release()
+            raise
+
+    def _idle_or_new(self) -> http.client.HTTPConnection:
+        """An idle connection still open (the stale ones closed), else a new one."""
         stale: list[http.client.HTTPConnection] = []
         conn = None
         with self._lock:

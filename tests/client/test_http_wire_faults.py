@@ -1,6 +1,8 @@
-"""``edges/http_pool`` against faulty servers: the whole-exchange deadline holds while the
-answer's headers trickle in; interim (1xx) answers are skipped, never taken for the final one
-(a POST answered 103 then 201 was carried out)."""
+"""``edges/http_pool`` against faulty servers and settings: the whole-exchange deadline holds
+while the answer's headers trickle in; interim (1xx) answers are skipped, never taken for the
+final one (a POST answered 103 then 201 was carried out); a host no connection can be opened
+to is a configuration error (no internal error, no pooled slot lost); a slot is given back
+whatever interrupts taking a connection."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from contextlib import contextmanager, suppress
 import pytest
 from helpers_wire import wire_server
 
-from reconciler.core.errors import TransportError
+from reconciler.core.errors import ConfigError, TransportError
 from reconciler.edges.http import HttpChannel
 from reconciler.edges.retrying import RetryPolicy
 
@@ -94,3 +96,41 @@ def test_interim_answers_are_skipped_for_the_final_one(interim: bytes) -> None:
     assert again.status == 201
     assert len(server.requests) == 2
     assert server.connections == 1
+
+
+@pytest.mark.parametrize(
+    "url", ["https://exa mple.com", "https://" + "a" * 64 + ".example.com"], ids=["space", "label"]
+)
+def test_an_api_host_no_connection_can_be_opened_to_is_a_config_error(url: str) -> None:
+    with pytest.raises(ConfigError, match="not valid"):
+        _channel(url)
+
+
+def test_a_proxy_host_no_connection_can_be_opened_to_is_a_config_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://user:s3cret@pro xy:3128")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    with pytest.raises(ConfigError, match="proxy") as caught:
+        _channel("https://api.example.com")
+    assert "s3cret" not in str(caught.value)
+
+
+def test_a_slot_is_given_back_whatever_interrupts_taking_a_connection() -> None:
+    with wire_server() as server:
+        channel = _channel(server.url, timeout=0.5)
+        pool = channel._pool
+        opened = pool._new
+
+        def interrupted() -> None:
+            raise KeyboardInterrupt
+
+        try:
+            pool._new = interrupted  # type: ignore[assignment,method-assign]
+            with pytest.raises(KeyboardInterrupt):
+                channel.send("GET", "/organization")
+            pool._new = opened  # type: ignore[method-assign]
+            assert channel.send("GET", "/organization").status == 200  # the one slot is free
+        finally:
+            channel.close()
