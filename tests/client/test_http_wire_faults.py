@@ -1,8 +1,8 @@
 """``edges/http_pool`` against faulty servers and settings: the whole-exchange deadline holds
 while the answer's headers trickle in; interim (1xx) answers are skipped, never taken for the
 final one (a POST answered 103 then 201 was carried out); a host no connection can be opened
-to is a configuration error (no internal error, no pooled slot lost); a slot is given back
-whatever interrupts taking a connection."""
+to, or certificates that cannot be loaded, are configuration errors (no internal error, no
+pooled slot lost); a slot is given back whatever interrupts taking a connection."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from pathlib import Path
 
 import pytest
 from helpers_wire import wire_server
@@ -115,6 +116,19 @@ def test_a_proxy_host_no_connection_can_be_opened_to_is_a_config_error(
     with pytest.raises(ConfigError, match="proxy") as caught:
         _channel("https://api.example.com")
     assert "s3cret" not in str(caught.value)
+
+
+@pytest.mark.parametrize("content", [None, b"not a certificate\n"], ids=["missing", "not-pem"])
+def test_certificates_that_cannot_be_loaded_are_a_config_error(
+    content: bytes | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bundle = tmp_path / "bundle.pem"
+    if content is not None:
+        bundle.write_bytes(content)
+    monkeypatch.setenv("SSL_CERT_FILE", str(bundle))
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    with pytest.raises(ConfigError, match="SSL_CERT_FILE"):
+        _channel("https://api.example.com")
 
 
 def test_a_slot_is_given_back_whatever_interrupts_taking_a_connection() -> None:
