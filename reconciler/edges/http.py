@@ -323,6 +323,8 @@ class HttpChannel:
             )
         except WireFailure as failed:
             failure, description = failed.failure, redact(failed.description, self._authorization)
+            if failed.answered and not call.idempotent:  # a write the server may have made
+                failure = Failure.MAYBE_SENT
         else:
             self.ledger.record(method, answer.status, answer.headers)
             if _log.isEnabledFor(logging.DEBUG):

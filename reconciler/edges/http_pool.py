@@ -24,7 +24,8 @@ seen the request, and a short description. Connecting (refused, unreachable, tim
 proxy's tunnel refused) and waiting for a free connection are ``NOT_SENT``; sending and
 reading (a write or read error, a dropped connection, a malformed or cut answer, a timeout)
 are ``MAYBE_SENT``; a certificate that cannot be verified or a request that cannot be
-written (a path that is not printable ASCII) is ``FATAL``. No ``http.client``, ``socket`` or ``ssl``
+written (a path that is not printable ASCII) is ``FATAL``, and so is an answer larger than
+``max_body`` (one the server gave: ``answered``). No ``http.client``, ``socket`` or ``ssl``
 exception leaves this module, and no description holds a request header.
 
 Proxies: a plain http:// API (loopback only) is never proxied, whatever the environment
@@ -67,12 +68,13 @@ _TIMED_OUT = "timed out waiting for the response"
 
 
 class WireFailure(Exception):
-    """An exchange that brought no usable answer: whether the server may have seen it, and
-    a short description (never a request header)."""
+    """An exchange that brought no usable answer: whether the server may have seen it, a
+    short description (never a request header), and whether the server answered it (a
+    write it may have carried out, even when retrying cannot help)."""
 
-    def __init__(self, failure: Failure, description: str) -> None:
+    def __init__(self, failure: Failure, description: str, *, answered: bool = False) -> None:
         super().__init__(description)
-        self.failure, self.description = failure, description
+        self.failure, self.description, self.answered = failure, description, answered
 
 
 @dataclass(frozen=True)
@@ -454,4 +456,6 @@ def _inflate(content: bytes, encoding: str, max_body: int) -> bytes:
 
 
 def _too_large(max_body: int) -> WireFailure:
-    return WireFailure(Failure.FATAL, f"the response is larger than {max_body >> 20} MiB")
+    return WireFailure(
+        Failure.FATAL, f"the response is larger than {max_body >> 20} MiB", answered=True
+    )

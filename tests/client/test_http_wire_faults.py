@@ -2,7 +2,8 @@
 while the answer's headers trickle in; interim (1xx) answers are skipped, never taken for the
 final one (a POST answered 103 then 201 was carried out); a host no connection can be opened
 to, or certificates that cannot be loaded, are configuration errors (no internal error, no
-pooled slot lost); a slot is given back whatever interrupts taking a connection."""
+pooled slot lost); a slot is given back whatever interrupts taking a connection; an answer
+too large to read is, for a POST, a write of unknown outcome."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from pathlib import Path
 import pytest
 from helpers_wire import wire_server
 
-from reconciler.core.errors import ConfigError, TransportError
+from reconciler.core.errors import AmbiguousWriteError, ConfigError, TransportError
+from reconciler.edges import http as http_module
 from reconciler.edges.http import HttpChannel
 from reconciler.edges.retrying import RetryPolicy
 
@@ -148,3 +150,29 @@ def test_a_slot_is_given_back_whatever_interrupts_taking_a_connection() -> None:
             assert channel.send("GET", "/organization").status == 200  # the one slot is free
         finally:
             channel.close()
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        b"HTTP/1.1 201 Created\r\nContent-Length: 5000\r\n\r\n" + b"x" * 5000,
+        b"HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n800\r\n" + b"x" * 2048,
+    ],
+    ids=["announced", "chunked"],
+)
+def test_an_oversized_answer_to_a_post_is_an_ambiguous_write(
+    answer: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server answered: the clone may have been made, so its outcome must be read back."""
+    monkeypatch.setattr(http_module, "MAX_BODY_BYTES", 1024)
+    with wire_server(answer) as server:
+        channel = _channel(server.url, retries=3)
+        try:
+            with pytest.raises(AmbiguousWriteError, match="larger than"):
+                channel.send("POST", "/application/a1/clone", {"name": "x"})
+            with pytest.raises(TransportError, match="larger than") as caught:
+                channel.send("GET", "/organization")  # a read: refused at once, not retried
+        finally:
+            channel.close()
+    assert not isinstance(caught.value, AmbiguousWriteError)
+    assert len(server.requests) == 2
