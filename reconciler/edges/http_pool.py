@@ -9,15 +9,15 @@ has closed it (or sent something nobody asked for), so it is discarded and a new
 a request is never written onto a connection the server has already closed (a POST there
 would look like a write whose outcome is unknown).
 
-``ConnectionPool.exchange`` writes one request in one piece (its line, ``Host``, the
-caller's headers, whose values the caller checked once, and the body: one system call where
+``ConnectionPool.exchange`` writes one request in one piece (its line, ``Host``, the caller's
+headers, whose values the caller checked once, and the body: one system call where
 ``HTTPConnection.request`` makes two) and reads its answer with ``http.client.HTTPResponse``,
-all under one deadline (waiting for a connection, sending, the headers and every chunk of a
-trickled body: each read of the socket waits only what is left of it); interim (1xx) answers
-are skipped for the final one; a body larger than ``max_body`` is refused, not buffered. It asks for
-``gzip`` (a listing compresses tenfold on the wire; zlib inflates it in C) and inflates gzip
-and deflate answers. Answer headers come back as a plain ``dict`` with lower-case names
-(repeated ones joined by ", ").
+all under one deadline (waiting for a connection, opening it, sending, the headers and every
+chunk of a trickled body: each read of the socket waits only what is left of it); interim (1xx)
+answers are skipped for the final one; a body larger than ``max_body`` is refused, not
+buffered. It asks for ``gzip`` (a listing compresses tenfold on the wire; zlib inflates it in
+C) and inflates gzip and deflate answers. Answer headers come back as a plain ``dict`` with
+lower-case names (repeated ones joined by ", ").
 
 Every failure is a ``WireFailure``: a ``retrying.Failure`` saying whether the server may have
 seen the request, and a short description. Connecting (refused, unreachable, timed out, the
@@ -65,6 +65,7 @@ _REQUEST_TARGET = re.compile(r"/[!-~]*")  # printable ASCII, no space: a path an
 _NOT_IN_A_HOST = re.compile(r"[\x00-\x20\x7f]")  # what http.client refuses in a host
 _DROPPED = "the connection was dropped before a complete response"
 _TIMED_OUT = "timed out waiting for the response"
+_NOT_YET_SENT = "timed out before the request could be sent"
 
 
 class WireFailure(Exception):
@@ -318,10 +319,14 @@ class _Exchange:
     def send(self, head: bytes, body: bytes | None) -> None:
         conn = self._conn
         if conn.sock is None:
+            remaining = self._remaining()
+            if remaining <= 0:
+                raise WireFailure(Failure.NOT_SENT, _NOT_YET_SENT)
+            conn.timeout = min(conn.timeout or remaining, remaining)  # the handshake included
             _connect(conn)
         remaining = self._remaining()
         if remaining <= 0:
-            raise WireFailure(Failure.NOT_SENT, "timed out before the request could be sent")
+            raise WireFailure(Failure.NOT_SENT, _NOT_YET_SENT)
         self._sock = sock = conn.sock
         assert sock is not None
         try:

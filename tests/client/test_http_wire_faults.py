@@ -1,5 +1,5 @@
 """``edges/http_pool`` against faulty servers and settings: the whole-exchange deadline holds
-while the answer's headers trickle in; interim (1xx) answers are skipped, never taken for the
+while the answer's headers trickle in or a TLS handshake stalls; interim (1xx) answers are skipped, never taken for the
 final one (a POST answered 103 then 201 was carried out); a host no connection can be opened
 to, or certificates that cannot be loaded, are configuration errors (no internal error, no
 pooled slot lost); a slot is given back whatever interrupts taking a connection; an answer
@@ -176,3 +176,17 @@ def test_an_oversized_answer_to_a_post_is_an_ambiguous_write(
             channel.close()
     assert not isinstance(caught.value, AmbiguousWriteError)
     assert len(server.requests) == 2
+
+
+def test_a_tls_handshake_that_never_ends_is_cut_at_the_exchange_deadline() -> None:
+    """The connection is opened within what is left of the deadline, not a fixed 10 s."""
+    with _raw_server(lambda conn: time.sleep(5)) as url:  # reads the ClientHello, says nothing
+        channel = _channel(url.replace("http://", "https://"), timeout=0.5)
+        started = time.monotonic()
+        try:
+            with pytest.raises(TransportError, match="connecting") as caught:
+                channel.send("POST", "/application/a1/clone", {"name": "x"})
+        finally:
+            channel.close()
+    assert not isinstance(caught.value, AmbiguousWriteError)  # nothing was sent
+    assert time.monotonic() - started < 2.0
