@@ -364,7 +364,8 @@ class _Exchange:
         encoding = headers.get("content-encoding", "").strip().lower()
         if encoding in ("gzip", "x-gzip", "deflate"):
             content = _inflate(content, encoding, max_body)
-        return Answer(response.status, headers, content), not response.will_close
+        reusable = not response.will_close and response.status != 101  # 101: no longer HTTP
+        return Answer(response.status, headers, content), reusable
 
     def _read_body(self, response: http.client.HTTPResponse, max_body: int) -> bytes:
         """The body, a read at a time, each within what is left of the deadline."""

@@ -1,9 +1,10 @@
 """``edges/http_pool`` against faulty servers and settings: the whole-exchange deadline holds
-while the answer's headers trickle in or a TLS handshake stalls; interim (1xx) answers are skipped, never taken for the
-final one (a POST answered 103 then 201 was carried out); a host no connection can be opened
-to, or certificates that cannot be loaded, are configuration errors (no internal error, no
-pooled slot lost); a slot is given back whatever interrupts taking a connection; an answer
-too large to read is, for a POST, a write of unknown outcome."""
+while the answer's headers trickle in or a TLS handshake stalls; interim (1xx) answers are
+skipped, never taken for the final one (a POST answered 103 then 201 was carried out); a host
+no connection can be opened to, or certificates that cannot be loaded, are configuration errors
+(no internal error, no pooled slot lost); a slot is given back whatever interrupts taking a
+connection; an answer too large to read is, for a POST, a write of unknown outcome; a
+connection switched to another protocol (101) is not used again."""
 
 from __future__ import annotations
 
@@ -17,7 +18,12 @@ from pathlib import Path
 import pytest
 from helpers_wire import wire_server
 
-from reconciler.core.errors import AmbiguousWriteError, ConfigError, TransportError
+from reconciler.core.errors import (
+    AmbiguousWriteError,
+    BadResponseError,
+    ConfigError,
+    TransportError,
+)
 from reconciler.edges import http as http_module
 from reconciler.edges.http import HttpChannel
 from reconciler.edges.retrying import RetryPolicy
@@ -190,3 +196,16 @@ def test_a_tls_handshake_that_never_ends_is_cut_at_the_exchange_deadline() -> No
             channel.close()
     assert not isinstance(caught.value, AmbiguousWriteError)  # nothing was sent
     assert time.monotonic() - started < 2.0
+
+
+def test_a_connection_switched_to_another_protocol_is_not_used_again() -> None:
+    switched = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n"
+    with wire_server(switched) as server:
+        channel = _channel(server.url, pool=2)
+        try:
+            for _ in range(2):
+                with pytest.raises(BadResponseError, match="101"):
+                    channel.send("GET", "/organization")
+        finally:
+            channel.close()
+    assert server.connections == 2  # what follows a 101 is no longer HTTP/1.1
