@@ -289,9 +289,13 @@ def _still_open(conn: http.client.HTTPConnection) -> bool:
 
     Readable while idle means the server closed it (end of stream) or sent bytes no request
     asked for: either way it cannot carry the next request (httpcore's ``is_socket_readable``).
+    Over TLS, such bytes may also wait in the TLS layer, already read from the socket.
     """
     sock = conn.sock
     if sock is None or sock.fileno() < 0:
+        return False
+    pending = getattr(sock, "pending", None)  # TLS: bytes decrypted already, not on the socket
+    if pending is not None and pending():
         return False
     try:
         if not hasattr(select, "poll"):  # Windows: no poll, and no descriptor limit on select

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from helpers_wire import wire_server
+from helpers_wire import OK, wire_server
 
 from reconciler.core.errors import ConfigError, TransportError
 from reconciler.edges.http import HttpChannel
@@ -182,6 +182,22 @@ def test_ssl_cert_file_is_trusted_and_the_request_travels_inside_tls(
     assert status == 200
     assert channel.request_count == 1
     assert f"Host: 127.0.0.1:{server.port}\r\n".encode() in server.requests[0]
+
+
+def test_junk_inside_tls_after_an_answer_retires_the_connection(
+    certificate: tuple[Path, ssl.SSLContext], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Junk in the answer's own TLS record waits decrypted in the TLS layer, not on the
+    socket: the idle connection must still be seen as unusable (a POST on it: ambiguous)."""
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
+    with wire_server(OK + b"HTTP/1.1 500 Junk\r\n" * 700, tls=certificate[1]) as server:
+        channel = _channel(f"https://127.0.0.1:{server.port}", retries=0)
+        try:
+            channel.send("GET", "/organization")
+            assert channel.send("POST", "/variable", {"key": "K"}).status == 200
+        finally:
+            channel.close()
+    assert server.connections == 2
 
 
 def test_https_goes_through_the_proxys_tunnel(
