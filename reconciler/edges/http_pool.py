@@ -107,9 +107,14 @@ class Target:
         return cls(scheme, _checked_host(parts.hostname), port, parts.path.rstrip("/"))
 
     @property
+    def ascii_host(self) -> str:
+        """The host as it travels in a header (an international name in its IDNA form)."""
+        return self.host if self.host.isascii() else self.host.encode("idna").decode("ascii")
+
+    @property
     def host_header(self) -> str:
         """The ``Host`` of its requests: the port only when not the scheme's own."""
-        host = self.host if self.host.isascii() else self.host.encode("idna").decode("ascii")
+        host = self.ascii_host
         host = f"[{host}]" if ":" in host else host
         default = 443 if self.scheme == "https" else 80
         return host if self.port == default else f"{host}:{self.port}"
@@ -280,7 +285,7 @@ class ConnectionPool:
         conn = http.client.HTTPSConnection(
             self._proxy.host, self._proxy.port, timeout=timeout, context=self._context
         )
-        conn.set_tunnel(target.host, target.port, headers=self._proxy.headers)
+        conn.set_tunnel(target.ascii_host, target.port, headers=self._proxy.headers)
         return conn
 
 

@@ -242,6 +242,17 @@ def test_a_refused_tunnel_is_not_sent_and_retried(
     assert len(connect_proxy.heads) == 3
 
 
+def test_an_international_host_is_tunnelled_under_its_ascii_name(
+    connect_proxy: ConnectProxy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    connect_proxy.refuse = True
+    monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{connect_proxy.port}")
+    with pytest.raises(TransportError, match="Tunnel connection failed: 407"):
+        _get("https://b\u00fccher.example", retries=0)
+    [head] = connect_proxy.heads
+    assert head.startswith(b"CONNECT xn--bcher-kva.example:443 HTTP/1.")
+
+
 def test_which_proxy_the_environment_names(monkeypatch: pytest.MonkeyPatch) -> None:
     api = Target.parse("https://api.qovery.com")
     assert proxy_for(api) is None
