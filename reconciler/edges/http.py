@@ -200,6 +200,10 @@ class HttpChannel:
             raise ConfigError(
                 "the proxy that HTTPS_PROXY or ALL_PROXY names is not an http:// URL"
             ) from None
+        except OSError:  # a file that is missing, unreadable or holds no certificate
+            raise ConfigError(
+                "the certificates that SSL_CERT_FILE or SSL_CERT_DIR name could not be loaded"
+            ) from None
         self._headers: tuple[Header, ...] = (  # every request's, in this order
             ("Authorization", authorization),
             ("Accept", "application/json"),
@@ -319,6 +323,8 @@ class HttpChannel:
             )
         except WireFailure as failed:
             failure, description = failed.failure, redact(failed.description, self._authorization)
+            if failed.answered and not call.idempotent:  # a write the server may have made
+                failure = Failure.MAYBE_SENT
         else:
             self.ledger.record(method, answer.status, answer.headers)
             if _log.isEnabledFor(logging.DEBUG):

@@ -9,21 +9,23 @@ has closed it (or sent something nobody asked for), so it is discarded and a new
 a request is never written onto a connection the server has already closed (a POST there
 would look like a write whose outcome is unknown).
 
-``ConnectionPool.exchange`` writes one request in one piece (its line, ``Host``, the
-caller's headers, whose values the caller checked once, and the body: one system call where
+``ConnectionPool.exchange`` writes one request in one piece (its line, ``Host``, the caller's
+headers, whose values the caller checked once, and the body: one system call where
 ``HTTPConnection.request`` makes two) and reads its answer with ``http.client.HTTPResponse``,
-all under one deadline (waiting for a connection, sending, the headers and every chunk of a
-trickled body); a body larger than ``max_body`` is refused, not buffered. It asks for
-``gzip`` (a listing compresses tenfold on the wire; zlib inflates it in C) and inflates gzip
-and deflate answers. Answer headers come back as a plain ``dict`` with lower-case names
-(repeated ones joined by ", ").
+all under one deadline (waiting for a connection, opening it, sending, the headers and every
+chunk of a trickled body: each read of the socket waits only what is left of it); interim (1xx)
+answers are skipped for the final one; a body larger than ``max_body`` is refused, not
+buffered. It asks for ``gzip`` (a listing compresses tenfold on the wire; zlib inflates it in
+C) and inflates gzip and deflate answers. Answer headers come back as a plain ``dict`` with
+lower-case names (repeated ones joined by ", ").
 
 Every failure is a ``WireFailure``: a ``retrying.Failure`` saying whether the server may have
 seen the request, and a short description. Connecting (refused, unreachable, timed out, the
 proxy's tunnel refused) and waiting for a free connection are ``NOT_SENT``; sending and
 reading (a write or read error, a dropped connection, a malformed or cut answer, a timeout)
 are ``MAYBE_SENT``; a certificate that cannot be verified or a request that cannot be
-written (a path that is not printable ASCII) is ``FATAL``. No ``http.client``, ``socket`` or ``ssl``
+written (a path that is not printable ASCII) is ``FATAL``, and so is an answer larger than
+``max_body`` (one the server gave: ``answered``). No ``http.client``, ``socket`` or ``ssl``
 exception leaves this module, and no description holds a request header.
 
 Proxies: a plain http:// API (loopback only) is never proxied, whatever the environment
@@ -37,6 +39,7 @@ from __future__ import annotations
 
 import base64
 import http.client
+import io
 import os
 import re
 import select
@@ -44,10 +47,10 @@ import socket
 import threading
 import time
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import unquote, urlsplit
 
 from reconciler.edges.retrying import Failure
@@ -59,17 +62,20 @@ Header = tuple[str, str]
 
 READ_SIZE = 64 << 10
 _REQUEST_TARGET = re.compile(r"/[!-~]*")  # printable ASCII, no space: a path and its query
+_NOT_IN_A_HOST = re.compile(r"[\x00-\x20\x7f]")  # what http.client refuses in a host
 _DROPPED = "the connection was dropped before a complete response"
 _TIMED_OUT = "timed out waiting for the response"
+_NOT_YET_SENT = "timed out before the request could be sent"
 
 
 class WireFailure(Exception):
-    """An exchange that brought no usable answer: whether the server may have seen it, and
-    a short description (never a request header)."""
+    """An exchange that brought no usable answer: whether the server may have seen it, a
+    short description (never a request header), and whether the server answered it (a
+    write it may have carried out, even when retrying cannot help)."""
 
-    def __init__(self, failure: Failure, description: str) -> None:
+    def __init__(self, failure: Failure, description: str, *, answered: bool = False) -> None:
         super().__init__(description)
-        self.failure, self.description = failure, description
+        self.failure, self.description, self.answered = failure, description, answered
 
 
 @dataclass(frozen=True)
@@ -98,12 +104,17 @@ class Target:
         if scheme not in ("http", "https") or not parts.hostname or parts.username is not None:
             raise ValueError("not an http(s) URL")
         port = parts.port or (443 if scheme == "https" else 80)
-        return cls(scheme, parts.hostname, port, parts.path.rstrip("/"))
+        return cls(scheme, _checked_host(parts.hostname), port, parts.path.rstrip("/"))
+
+    @property
+    def ascii_host(self) -> str:
+        """The host as it travels in a header (an international name in its IDNA form)."""
+        return self.host if self.host.isascii() else self.host.encode("idna").decode("ascii")
 
     @property
     def host_header(self) -> str:
         """The ``Host`` of its requests: the port only when not the scheme's own."""
-        host = self.host if self.host.isascii() else self.host.encode("idna").decode("ascii")
+        host = self.ascii_host
         host = f"[{host}]" if ":" in host else host
         default = 443 if self.scheme == "https" else 80
         return host if self.port == default else f"{host}:{self.port}"
@@ -139,7 +150,17 @@ def proxy_for(target: Target) -> Proxy | None:
         credentials = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
         encoded = base64.b64encode(credentials.encode("utf-8")).decode("ascii")
         headers["Proxy-Authorization"] = f"Basic {encoded}"
-    return Proxy(parts.hostname, parts.port or 80, headers)
+    return Proxy(_checked_host(parts.hostname), parts.port or 80, headers)
+
+
+def _checked_host(host: str) -> str:
+    """``host``, if a connection can be opened to it: no space or control character (which
+    ``http.client`` refuses) and every label one IDNA encodes (as the name lookup does: not
+    empty, at most 63 characters); else ``ValueError``."""
+    if _NOT_IN_A_HOST.search(host):
+        raise ValueError("not a host name")
+    host.encode("idna")  # UnicodeError, a ValueError, for a label it cannot encode
+    return host
 
 
 def tls_context() -> ssl.SSLContext:
@@ -197,8 +218,8 @@ class ConnectionPool:
         """Send one request and read its whole answer, all within ``deadline`` seconds of
         ``started`` (``time.monotonic``); a ``WireFailure`` when no usable answer came."""
         head = self._head(method, path, headers)
-        conn = self._acquire(deadline - (time.monotonic() - started))
         reusable = False
+        conn = self._acquire(deadline - (time.monotonic() - started))
         try:
             exchange = _Exchange(conn, started, deadline)
             exchange.send(head, body)
@@ -221,6 +242,14 @@ class ConnectionPool:
     def _acquire(self, wait: float) -> http.client.HTTPConnection:
         if not self._slots.acquire(timeout=max(wait, 0.0)):
             raise WireFailure(Failure.NOT_SENT, "timed out waiting for a free connection")
+        try:
+            return self._idle_or_new()
+        except BaseException:  # the slot is given back whatever the failure (^C included)
+            self._slots.release()
+            raise
+
+    def _idle_or_new(self) -> http.client.HTTPConnection:
+        """An idle connection still open (the stale ones closed), else a new one."""
         stale: list[http.client.HTTPConnection] = []
         conn = None
         with self._lock:
@@ -256,7 +285,7 @@ class ConnectionPool:
         conn = http.client.HTTPSConnection(
             self._proxy.host, self._proxy.port, timeout=timeout, context=self._context
         )
-        conn.set_tunnel(target.host, target.port, headers=self._proxy.headers)
+        conn.set_tunnel(target.ascii_host, target.port, headers=self._proxy.headers)
         return conn
 
 
@@ -265,9 +294,13 @@ def _still_open(conn: http.client.HTTPConnection) -> bool:
 
     Readable while idle means the server closed it (end of stream) or sent bytes no request
     asked for: either way it cannot carry the next request (httpcore's ``is_socket_readable``).
+    Over TLS, such bytes may also wait in the TLS layer, already read from the socket.
     """
     sock = conn.sock
     if sock is None or sock.fileno() < 0:
+        return False
+    pending = getattr(sock, "pending", None)  # TLS: bytes decrypted already, not on the socket
+    if pending is not None and pending():
         return False
     try:
         if not hasattr(select, "poll"):  # Windows: no poll, and no descriptor limit on select
@@ -295,10 +328,14 @@ class _Exchange:
     def send(self, head: bytes, body: bytes | None) -> None:
         conn = self._conn
         if conn.sock is None:
+            remaining = self._remaining()
+            if remaining <= 0:
+                raise WireFailure(Failure.NOT_SENT, _NOT_YET_SENT)
+            conn.timeout = min(conn.timeout or remaining, remaining)  # the handshake included
             _connect(conn)
         remaining = self._remaining()
         if remaining <= 0:
-            raise WireFailure(Failure.NOT_SENT, "timed out before the request could be sent")
+            raise WireFailure(Failure.NOT_SENT, _NOT_YET_SENT)
         self._sock = sock = conn.sock
         assert sock is not None
         try:
@@ -312,10 +349,8 @@ class _Exchange:
     def receive(self, method: str, max_body: int) -> tuple[Answer, bool]:
         """The answer, and whether the connection may carry another request."""
         assert self._sock is not None
-        try:
-            response = http.client.HTTPResponse(self._sock, method=method)
-        except OSError:
-            raise WireFailure(Failure.MAYBE_SENT, _DROPPED) from None
+        timed = _TimedReader(self._sock, self._remaining)
+        response = _Response(cast("socket.socket", timed), method=method)
         try:
             return self._receive(response, max_body)
         finally:
@@ -338,20 +373,15 @@ class _Exchange:
         encoding = headers.get("content-encoding", "").strip().lower()
         if encoding in ("gzip", "x-gzip", "deflate"):
             content = _inflate(content, encoding, max_body)
-        return Answer(response.status, headers, content), not response.will_close
+        reusable = not response.will_close and response.status != 101  # 101: no longer HTTP
+        return Answer(response.status, headers, content), reusable
 
     def _read_body(self, response: http.client.HTTPResponse, max_body: int) -> bytes:
         """The body, a read at a time, each within what is left of the deadline."""
-        sock = self._sock
-        assert sock is not None
         chunks: list[bytes] = []
         size = 0
         while response.length != 0:
-            remaining = self._remaining()
-            if remaining <= 0:
-                raise self._late()
             try:
-                sock.settimeout(remaining)
                 chunk = response.read1(READ_SIZE)
             except TimeoutError:
                 raise self._late() from None
@@ -366,6 +396,41 @@ class _Exchange:
                 raise _too_large(max_body)
             chunks.append(chunk)
         return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+class _TimedReader(io.RawIOBase):
+    """The socket as ``HTTPResponse`` reads it: each read waits no longer than what is left of
+    the exchange's deadline (the status line, every header, chunk size and body read), so
+    that a server trickling any part of its answer cannot hold the exchange past it."""
+
+    def __init__(self, sock: socket.socket, remaining: Callable[[], float]) -> None:
+        self._sock, self._remaining = sock, remaining
+
+    def makefile(self, mode: str) -> io.BufferedReader:
+        return io.BufferedReader(self)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        remaining = self._remaining()
+        if remaining <= 0:
+            raise TimeoutError
+        self._sock.settimeout(remaining)
+        return self._sock.recv_into(buffer)
+
+
+class _Response(http.client.HTTPResponse):
+    """``http.client``'s answer, interim answers skipped: it skips ``100 Continue`` alone,
+    and would take a ``102 Processing`` or ``103 Early Hints`` for the final answer (a POST
+    answered 103 then 201 was carried out: it must not look like a failure)."""
+
+    def _read_status(self) -> tuple[str, int, str]:
+        while True:
+            version, status, reason = super()._read_status()  # type: ignore[misc]
+            if not 100 < status < 200 or status == 101:
+                return version, status, reason
+            http.client.parse_headers(self.fp)  # the interim answer's headers, unused
 
 
 def _connect(conn: http.client.HTTPConnection) -> None:
@@ -406,4 +471,6 @@ def _inflate(content: bytes, encoding: str, max_body: int) -> bytes:
 
 
 def _too_large(max_body: int) -> WireFailure:
-    return WireFailure(Failure.FATAL, f"the response is larger than {max_body >> 20} MiB")
+    return WireFailure(
+        Failure.FATAL, f"the response is larger than {max_body >> 20} MiB", answered=True
+    )

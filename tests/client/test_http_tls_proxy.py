@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from helpers_wire import wire_server
+from helpers_wire import OK, wire_server
 
 from reconciler.core.errors import ConfigError, TransportError
 from reconciler.edges.http import HttpChannel
@@ -184,6 +184,22 @@ def test_ssl_cert_file_is_trusted_and_the_request_travels_inside_tls(
     assert f"Host: 127.0.0.1:{server.port}\r\n".encode() in server.requests[0]
 
 
+def test_junk_inside_tls_after_an_answer_retires_the_connection(
+    certificate: tuple[Path, ssl.SSLContext], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Junk in the answer's own TLS record waits decrypted in the TLS layer, not on the
+    socket: the idle connection must still be seen as unusable (a POST on it: ambiguous)."""
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
+    with wire_server(OK + b"HTTP/1.1 500 Junk\r\n" * 700, tls=certificate[1]) as server:
+        channel = _channel(f"https://127.0.0.1:{server.port}", retries=0)
+        try:
+            channel.send("GET", "/organization")
+            assert channel.send("POST", "/variable", {"key": "K"}).status == 200
+        finally:
+            channel.close()
+    assert server.connections == 2
+
+
 def test_https_goes_through_the_proxys_tunnel(
     certificate: tuple[Path, ssl.SSLContext],
     connect_proxy: ConnectProxy,
@@ -224,6 +240,17 @@ def test_a_refused_tunnel_is_not_sent_and_retried(
     with pytest.raises(TransportError, match=r"could not connect \(Tunnel connection failed: 407"):
         _get("https://api.example.com", retries=2)
     assert len(connect_proxy.heads) == 3
+
+
+def test_an_international_host_is_tunnelled_under_its_ascii_name(
+    connect_proxy: ConnectProxy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    connect_proxy.refuse = True
+    monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{connect_proxy.port}")
+    with pytest.raises(TransportError, match="Tunnel connection failed: 407"):
+        _get("https://b\u00fccher.example", retries=0)
+    [head] = connect_proxy.heads
+    assert head.startswith(b"CONNECT xn--bcher-kva.example:443 HTTP/1.")
 
 
 def test_which_proxy_the_environment_names(monkeypatch: pytest.MonkeyPatch) -> None:
