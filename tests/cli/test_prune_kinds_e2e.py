@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from helpers_manifests import PREVIEW_TARGETS, demo_manifest, write_manifest
 from helpers_sandbox import client, service_named
 
@@ -32,28 +33,34 @@ def org_of(sandbox: RunningSandbox) -> str:
     return str(environment["organization"]["id"])
 
 
-def console_copy(sandbox: RunningSandbox, container_id: str) -> dict[str, Any]:
-    """A person clones an owned container clone in the console: the copy has its marker."""
+def console_copy(sandbox: RunningSandbox, kind: str, clone: dict[str, Any]) -> dict[str, Any]:
+    """A person clones an owned clone in the console: the copy has its marker."""
     env_id = sandbox.environment_id("preview-101")
     with client(sandbox) as http:
-        body = {"name": "frontend-copy", "environment_id": env_id}
-        answer = http.post(f"/container/{container_id}/clone", json=body)
+        body = {"name": f"{clone['name']}-copy", "environment_id": env_id}
+        answer = http.post(f"/{kind}/{clone['id']}/clone", json=body)
     assert answer.status_code == 202, answer.text
     copy: dict[str, Any] = answer.json()
     return copy
 
 
-def test_a_container_dropped_from_a_pruning_manifest_is_pruned_and_a_copy_spared(
-    cli: Callable[..., Any], sandbox: RunningSandbox, tmp_path: Path
+@pytest.mark.parametrize(
+    ("kind", "entry", "name"),
+    [("container", "frontend", "frontend"), ("job", "name: db-seed\nkind: job", "db-seed")],
+)
+def test_a_kind_dropped_from_a_pruning_manifest_is_pruned_and_a_copy_spared(
+    cli: Callable[..., Any],
+    sandbox: RunningSandbox,
+    tmp_path: Path,
+    kind: str,
+    entry: str,
+    name: str,
 ) -> None:
-    created = cli("apply", write(tmp_path, ("api", "frontend")), "--auto-approve")
+    created = cli("apply", write(tmp_path, ("api", entry)), "--auto-approve")
     assert created.code == 0, created
     assert "4 created, 0 updated, 0 deleted" in created.out
-    clones = {
-        e: service_named(sandbox, "container", e, "frontend")
-        for e in ("preview-101", "preview-102")
-    }
-    copy = console_copy(sandbox, clones["preview-101"]["id"])
+    clones = [service_named(sandbox, kind, e, name) for e in ("preview-101", "preview-102")]
+    copy = console_copy(sandbox, kind, clones[0])
     assert owner_of(copy) is None and "manifest: previews" in copy["description"]
 
     manifest = write(tmp_path, ("api",))
@@ -61,28 +68,32 @@ def test_a_container_dropped_from_a_pruning_manifest_is_pruned_and_a_copy_spared
     plan = cli("plan", manifest, "--json")
     assert plan.code == 0, plan
     deletes = [c for c in json.loads(plan.out)["changes"] if c["action"] == "delete"]
-    assert sorted((c["target"]["kind"], c["target"]["application_id"]) for c in deletes) == sorted(
-        ("container", clone["id"]) for clone in clones.values()
-    )
+    planned = sorted((c["target"]["kind"], c["target"]["application_id"]) for c in deletes)
+    assert planned == sorted((kind, clone["id"]) for clone in clones)
     listed = paths(sandbox)
     assert len(listed) == len(set(listed)), "a listing was read twice"
     assert [p for p in listed if p.endswith("/services")] == [
         f"/organization/{org_of(sandbox)}/services"
     ]
     for env in ("preview-101", "preview-102"):
-        assert f"/environment/{sandbox.environment_id(env)}/container" in listed
+        assert f"/environment/{sandbox.environment_id(env)}/{kind}" in listed
 
+    sandbox.delete_seconds = 60  # a delete stays under way for a minute
     sandbox.clear_requests()
     applied = cli("apply", manifest, "--auto-approve")
     assert applied.code == 0, applied
     assert "0 created, 0 updated, 2 deleted" in applied.out
-    assert sorted(paths(sandbox, "DELETE")) == sorted(
-        f"/container/{c['id']}" for c in clones.values()
-    )
-    assert sandbox.service("container", "preview-102", "frontend") is None
-    assert sandbox.service("container", "preview-101", "frontend") is None
-    assert sandbox.service("container", "preview-101", "frontend-copy") is not None
-    assert sandbox.service("container", "staging", "frontend") is not None  # the source
+    assert sorted(paths(sandbox, "DELETE")) == sorted(f"/{kind}/{c['id']}" for c in clones)
+    sandbox.clear_requests()
+    again = cli("apply", manifest, "--auto-approve")  # still listed, being deleted
+    assert again.code == 0, again
+    assert paths(sandbox, "DELETE") == []
+    assert sandbox.service(kind, "preview-102", name) is not None  # listed until it is gone
+    sandbox.advance_clock(61)
+    assert sandbox.service(kind, "preview-102", name) is None
+    assert sandbox.service(kind, "preview-101", name) is None
+    assert sandbox.service(kind, "preview-101", f"{name}-copy") is not None
+    assert sandbox.service(kind, "staging", name) is not None  # the source
     assert "No changes." in cli("plan", manifest).out
 
 
