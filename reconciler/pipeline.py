@@ -113,7 +113,13 @@ def _observe(
     now = clock_of(reader)
     clonesets, passed = current_targets(clonesets, now)  # a target past its until: gone
     organizations = resolve_organizations(clonesets, listed)
-    catalog = read_containers(reader, listed, organizations.ids, parallelism=parallelism)
+    catalog = read_containers(
+        reader,
+        listed,
+        organizations.ids,
+        parallelism=parallelism,
+        services_of=organizations.prune_ids,
+    )
     scopes = resolve_scopes(organizations, catalog)
     listings, stage = NO_LISTINGS, None
     while needed := scopes.needed(catalog):  # one stage of applications only, unless kinds

@@ -1,7 +1,8 @@
 """The catalog: the raw lists read from Qovery so far, and the environments they name. Pure.
 
 ``Catalog`` holds what the pipeline's stages read (organizations; projects and environments
-per organization; each kind's services per environment); ``environments_of`` turns an
+per organization, and, for a manifest that prunes, the organization's light listing of every
+service; each kind's services per environment); ``environments_of`` turns an
 organization's lists into sorted ``EnvironmentRef``s, the one way they are built (resolution
 and ``reconciler ls`` both use it).
 
@@ -28,6 +29,8 @@ class Catalog:
     organizations: tuple[JSON, ...]
     projects: Mapping[str, tuple[JSON, ...]] = field(default_factory=dict)  # org id →
     environments: Mapping[str, tuple[JSON, ...]] = field(default_factory=dict)  # org id →
+    # GET /organization/{id}/services (ServiceLightResponse), read for prune only: org id →
+    services: Mapping[str, tuple[JSON, ...]] = field(default_factory=dict)
     applications: Mapping[str, tuple[JSON, ...]] = field(default_factory=dict)  # env id →
     # every kind's listings read so far (core.sources): (kind, env id) →
     listings: Mapping[tuple[str, str], tuple[JSON, ...]] = field(default_factory=dict)

@@ -73,6 +73,13 @@ class Organizations:
         """The organizations whose projects and environments must be read, in order."""
         return tuple(dict.fromkeys(_id(entry) for entry in self.entries if entry is not None))
 
+    @property
+    def prune_ids(self) -> tuple[str, ...]:
+        """The organizations of the manifests with ``prune: true``: their services' light
+        listing is read with their environments (``Scopes.needed``'s pruned kinds)."""
+        pairs = zip(self.clonesets, self.entries, strict=True)
+        return tuple(dict.fromkeys(_id(e) for c, e in pairs if e is not None and c.policy.prune))
+
 
 @dataclass(frozen=True)
 class Scopes:
@@ -96,12 +103,19 @@ class Scopes:
         return tuple(dict.fromkeys(ids))
 
     def needed(self, catalog: Catalog) -> tuple[tuple[str, str], ...]:
-        """The (kind, environment id) listings still to read (``core.sources.needed``)."""
+        """The (kind, environment id) listings still to read (``core.sources.needed``); a
+        manifest that prunes adds the kinds it owns a clone of in its prune scope, by its
+        organization's light listing of services (``sources.owned_listings``)."""
         scopes = [
             sources.Scope(
                 s.cloneset.applications,
                 s.source,
                 tuple(dict.fromkeys(e.id for e in _environments_of(s))),
+                sources.owned_listings(
+                    s.cloneset.name,
+                    (e.id for e in s.prune_environments),
+                    catalog.services.get(s.source.organization_id, ()),
+                ),
             )
             for s in self.resolved
         ]

@@ -15,7 +15,11 @@ needs it, so that a manifest of applications costs what it did before kinds:
    ambiguous; an application found while the containers and jobs were not listed is taken
    as the application (the platform keeps names unique across kinds within an environment);
 4. the kinds a manifest clones (declared, found, or ``application`` while an undeclared
-   entry is unresolved) are listed in each of its target and prune environments.
+   entry is unresolved) are listed in each of its target and prune environments;
+5. under ``prune: true``, a kind it no longer clones is listed too in each prune environment
+   where the organization's light listing (``GET /organization/{id}/services``, read with
+   the environments) shows a service of that kind whose own marker names the manifest
+   (``owned_listings``): a clone to prune, which rule 4 alone would never list again.
 
 ``needed`` says what the next stage reads; ``find_source`` what an entry names. The override
 keys an entry may give are its resolved kind's (``override_problem``, with the closest key).
@@ -31,6 +35,7 @@ from reconciler.core.errors import Position
 from reconciler.core.finding import Entry, find
 from reconciler.core.kinds import KINDS
 from reconciler.core.model import JSON, Config, EnvironmentRef, SourceApplication
+from reconciler.core.ownership import owner_of
 from reconciler.core.suggesting import did_you_mean
 
 SEARCHED = ("application", "container", "job")
@@ -154,6 +159,37 @@ class Scope:
     entries: tuple[SourceApplication, ...]
     source: EnvironmentRef
     targets: tuple[str, ...]  # environment ids: targets and prune scope
+    owned: tuple[tuple[str, str], ...] = ()  # (kind, env id) to prune in: owned_listings
+
+
+SERVICE_TYPES = {"APPLICATION": "application", "CONTAINER": "container", "JOB": "job"}
+"""A light listing's ``service_type`` of each kind a clone may be (a database, a helm chart,
+a terraform service is never one)."""
+
+
+def owned_listings(
+    manifest: str, environments: Iterable[str], services: Iterable[JSON]
+) -> tuple[tuple[str, str], ...]:
+    """The (kind, environment id) listings a pruning manifest must read: where the light
+    listing ``services`` (``ServiceLightResponse``) shows, in one of ``environments`` (its
+    prune scope), a service of a kind a clone may be whose own marker (not a copy of
+    another's: ``ownership.owner_of``) names ``manifest``, in the order they are shown. An
+    entry without its (required) ``service_type`` adds nothing: its kind is unknown."""
+    within = set(environments)
+    if not within:
+        return ()
+    pairs: dict[tuple[str, str], None] = {}
+    for service in services:
+        if not isinstance(service, Mapping):
+            continue
+        kind = SERVICE_TYPES.get(str(service.get("service_type")))
+        env_id = service.get("environment_id")
+        if kind is None or not isinstance(env_id, str) or env_id not in within:
+            continue
+        owner = owner_of(service)
+        if owner is not None and owner.manifest == manifest:
+            pairs[(kind, env_id)] = None
+    return tuple(pairs)
 
 
 def cloned_kinds(
@@ -193,6 +229,7 @@ def needed(
                 wanted.extend((kind, source_id) for kind in result.kinds)
         kinds = sorted(cloned_kinds(scope.entries, scope.source, listing))
         wanted.extend((kind, env) for env in scope.targets for kind in kinds)
+        wanted.extend(scope.owned)
     return tuple(pair for pair in dict.fromkeys(wanted) if read(*pair) is None)
 
 

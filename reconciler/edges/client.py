@@ -111,6 +111,13 @@ class QoveryClient:
         path = f"/organization/{_id(organization_id)}/environments"
         return self._list(path, parents=("project",), named=True)
 
+    def list_organization_services(self, organization_id: str) -> list[JSONObject]:
+        """GET /organization/{id}/services → ``results`` (``ServiceLightResponse``: every
+        service of the organization, of every kind, with its environment and description; an
+        entry without its ``service_type`` is of no known kind: ``core.sources``)."""
+        path = f"/organization/{_id(organization_id)}/services"
+        return self._list(path, strings=("id", "name", "environment_id"))
+
     # -- services of any kind (core.kinds): the paths come from the kind
     def list_services(self, kind: ServiceKind, environment_id: str) -> list[JSONObject]:
         """GET /environment/{id}/{kind} → ``results`` (full objects of that kind)."""

@@ -7,6 +7,7 @@ reads happen in stages; the calls of one stage run in parallel (bounded by
 
     1. GET /organization                                   read_organizations()
     2. per organization: GET …/project, GET …/environments read_containers()
+       (+ GET …/services, where a manifest prunes)
     3. per (kind, environment): GET /environment/{id}/{kind} read_listings()
        (+ …/{kind}/status where a manifest deploys), repeated while a lookup needs more
 
@@ -84,23 +85,29 @@ def read_containers(
     org_ids: Sequence[str],
     *,
     parallelism: int = 8,
+    services_of: Sequence[str] = (),
 ) -> Catalog:
-    """Stage 2: the projects and the environments of each of ``org_ids``, in parallel."""
+    """Stage 2: the projects and the environments of each of ``org_ids``, and the light
+    listing of the services of each of ``services_of`` (the organizations of the manifests
+    that prune: ``core.sources.owned_listings``), all in parallel."""
     readers = {
         "projects": reader.list_projects,
         "environments": reader.list_organization_environments,
+        "services": reader.list_organization_services,
     }
 
     def read_org(key: tuple[str, str]) -> list[Any]:
         kind, org_id = key
         return readers[kind](org_id)
 
-    keys = [(kind, org) for org in org_ids for kind in readers]
+    keys = [(kind, org) for org in org_ids for kind in ("projects", "environments")]
+    keys += [("services", org) for org in services_of]
     lists = fetch_all(keys, read_org, parallelism=parallelism)
     return Catalog(
         organizations=tuple(organizations),
         projects={org: tuple(lists[("projects", org)]) for org in org_ids},
         environments={org: tuple(lists[("environments", org)]) for org in org_ids},
+        services={org: tuple(lists[("services", org)]) for org in services_of},
     )
 
 

@@ -14,6 +14,7 @@ A recorded catalog is one JSON object in the shapes of the API's list responses
     {"organizations": [...],                       # GET /organization
      "projects":      {"<org id>": [...]},         # GET /organization/{id}/project
      "environments":  {"<org id>": [...]},         # GET /organization/{id}/environments
+     "services":      {"<org id>": [...]},         # GET /organization/{id}/services
      "applications":  {"<environment id>": [...]}, # GET /environment/{id}/application
      "statuses":      {"<environment id>": [...]}, # GET /environment/{id}/application/status
      "containers":    {"<environment id>": [...]}, # GET /environment/{id}/container
@@ -21,7 +22,11 @@ A recorded catalog is one JSON object in the shapes of the API's list responses
      "variables":     {"<service id>": [...]},     # GET /variable?parent_id=&scope=
      ...}   # "container_statuses", "job_statuses"; "helms", "databases", "terraforms"
 
-A listing the recording lacks is a ``MissingRecording``: never taken for an empty list.
+A listing the recording lacks is a ``MissingRecording``: never taken for an empty list. The
+light listing of an organization's services (read only where a manifest prunes), when the
+recording has no ``services``, is made from what it holds: the recorded applications,
+containers, jobs and databases of the organization's environments, as
+``ServiceLightResponse`` items (the recording then answers as one consistent API would).
 
 Neighbours: ``client`` (the live reader), ``observing`` (the caller), ``pipeline`` (chooses
 the reader).
@@ -52,6 +57,8 @@ class Reader(Protocol):
     def list_projects(self, organization_id: str) -> Listing: ...
 
     def list_organization_environments(self, organization_id: str) -> Listing: ...
+
+    def list_organization_services(self, organization_id: str) -> Listing: ...
 
     def list_applications(self, environment_id: str) -> Listing: ...
 
@@ -93,6 +100,18 @@ class RecordedReader:
     def list_organization_environments(self, organization_id: str) -> Listing:
         return self._answer("environments", organization_id)
 
+    def list_organization_services(self, organization_id: str) -> Listing:
+        if "services" in self._catalog:
+            return self._answer("services", organization_id)
+        call = ("services", organization_id)
+        environments = self._answer("environments", organization_id, call=call)
+        return [
+            _light(service, kind, environment)
+            for environment in environments
+            for kind, listing in _LIGHT_KINDS
+            for service in self._catalog.get(listing, {}).get(environment["id"], ())
+        ]
+
     def list_applications(self, environment_id: str) -> Listing:
         return self._answer("applications", environment_id)
 
@@ -108,9 +127,13 @@ class RecordedReader:
     def list_service_statuses(self, kind: ServiceKind, environment_id: str) -> Listing:
         return self._answer(kind.statuses, environment_id)
 
-    def _answer(self, kind: str, key: str | None) -> Listing:
+    def _answer(
+        self, kind: str, key: str | None, *, call: tuple[str, str | None] | None = None
+    ) -> Listing:
+        """The recorded ``kind`` listing of ``key``; ``call``: the call it is recorded as
+        (itself, unless the answer is made from it)."""
         with self._lock:
-            self.calls.append((kind, key))
+            self.calls.append(call or (kind, key))
         recorded = self._catalog.get(kind)
         if key is not None:
             recorded = recorded.get(key) if isinstance(recorded, Mapping) else None
@@ -118,3 +141,24 @@ class RecordedReader:
             where = f" for {key}" if key is not None else ""
             raise MissingRecording(f"the recorded catalog has no {kind} listing{where}")
         return copy.deepcopy(recorded)
+
+
+_LIGHT_KINDS = (
+    ("APPLICATION", "applications"),
+    ("CONTAINER", "containers"),
+    ("JOB", "jobs"),
+    ("DATABASE", "databases"),
+)
+
+
+def _light(service: Mapping[str, Any], service_type: str, environment: Mapping[str, Any]) -> Any:
+    """A recorded service as the ``ServiceLightResponse`` of the organization's listing."""
+    return {
+        "id": service["id"],
+        "name": service.get("name", ""),
+        "description": service.get("description") or "",
+        "service_type": service_type,
+        "project_id": environment.get("project", {}).get("id", ""),
+        "environment_id": environment["id"],
+        "environment_name": environment.get("name", ""),
+    }

@@ -4,8 +4,9 @@
 ``(store, id, body) -> (status, payload)``; ``route`` finds a request's operation (404 or
 405 otherwise) and ``template`` names the route a path belongs to, for the request log and
 faults. Every kind of service (applications, containers, jobs) adds its routes from
-``services``, plain reads of the hierarchy from ``hierarchy``, variables from ``variables``
-and ``variable_writes``.
+``services``, plain reads of the hierarchy from ``hierarchy``, the light listing of an
+organization's services from ``organization_services``, variables from ``variables`` and
+``variable_writes``.
 
 Neighbours: ``server`` (the only caller), ``store`` (the operations).
 """
@@ -18,6 +19,7 @@ from typing import Any
 
 from reconciler.sandbox.deploys import deploy_routes
 from reconciler.sandbox.hierarchy import hierarchy_routes
+from reconciler.sandbox.organization_services import organization_service_routes
 from reconciler.sandbox.problems import ApiProblem
 from reconciler.sandbox.services import service_routes
 from reconciler.sandbox.store import Store
@@ -87,6 +89,7 @@ ROUTES: list[tuple[str, re.Pattern[str], Operation]] = [
         *service_routes(),
         *deploy_routes(),
         *hierarchy_routes(),
+        *organization_service_routes(),
     ]
 ]
 

@@ -34,7 +34,11 @@ def test_a_run_costs_one_call_per_organization_listing_and_per_environment(case:
     assert kinds["statuses"] in (0, environments)
     deploys = case == "interrupted-create-and-deploy"
     assert (kinds["statuses"] == environments) is deploys
-    assert len(reader.calls) == 1 + 2 * organizations + environments * (2 if deploys else 1)
+    # prune: true reads the organization's light listing of services with its environments
+    assert kinds["services"] == (organizations if case == "prune" else 0)
+    assert len(reader.calls) == (
+        1 + 2 * organizations + kinds["services"] + environments * (2 if deploys else 1)
+    )
 
 
 def test_a_listing_the_recording_lacks_is_an_error(tmp_path: Path) -> None:

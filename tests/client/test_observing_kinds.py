@@ -29,8 +29,9 @@ def test_a_mixed_manifest_lists_each_kind_once_per_environment() -> None:
         "organizations",
         "projects",
         "environments",
+        "services",  # prune: true: the organization's light listing, with its environments
         "applications",
         "containers",
         "jobs",
     }
-    assert len(reader.calls) == 1 + 2 * organizations + 3 * environments
+    assert len(reader.calls) == 1 + 3 * organizations + 3 * environments

@@ -399,3 +399,39 @@ def test_commits_environment_deploys_and_statuses_answer_as_the_spec_says(
     assert len(ours) == 3  # every kind, in one call
     assert {s["deployment_request_id"] for s in ours.values()} == {answer["deployment_request_id"]}
     assert {status for _, _, status in c.seen} == {200, 202, 400, 404, 409}
+
+
+def test_the_organization_s_light_listing_of_services_answers_as_the_spec_says(
+    checked: tuple[RunningSandbox, httpx.Client, Checker],
+) -> None:
+    sandbox, http, c = checked
+    staging = sandbox.environment_id("staging")
+    env = http.get(f"/environment/{staging}").json()
+    org, project = env["organization"]["id"], env["project"]["id"]
+    many = "/organization/{organizationId}/services"
+    every = c.check(many, http.get(f"/organization/{org}/services")).json()["results"]
+    types = {s["service_type"] for s in every}
+    assert (
+        {"APPLICATION", "CONTAINER", "JOB"}
+        <= types
+        <= {"APPLICATION", "CONTAINER", "JOB", "DATABASE"}
+    )
+    api = app_named(sandbox, "staging", "api")
+    assert next(s for s in every if s["id"] == api["id"])["description"] == api["description"]
+    assert all(s["job_type"] in ("CRON", "LIFECYCLE") for s in every if s["service_type"] == "JOB")
+    filters = (
+        {"environment_id": staging},
+        {"project_id": project},
+        {"project_id": project, "environment_id": staging, "cluster_id": env["cluster_id"]},
+        {"environment_id": "nope"},
+    )
+    for query in filters:
+        kept = c.check(many, http.get(f"/organization/{org}/services", params=query)).json()
+        wanted = [s for s in every if all(s[k] == v for k, v in query.items())]
+        assert kept["results"] == wanted, query
+    assert {s["environment_id"] for s in every} > {staging}
+    # the spec declares only its 200; an unknown organization and a bad token answer as the
+    # organization's other routes do
+    assert http.get("/organization/nope/services").status_code == 404
+    wrong = {"Authorization": "Token wrong"}
+    assert http.get(f"/organization/{org}/services", headers=wrong).status_code == 401

@@ -1,0 +1,101 @@
+"""``GET /organization/{id}/services``: every service of an organization, light, in one call.
+
+The spec's ``listServicesByOrganizationId``: one ``ServiceLightResponse`` per application,
+container, job and database of the organization's environments (id, name, description,
+icon, ``service_type``, project, environment, cluster; a job's ``job_type``), narrowed by the
+optional query parameters ``project_id``, ``environment_id`` and ``cluster_id``; 404 for an
+unknown organization. Environments in the state's order, and in each, its applications,
+containers, jobs (``service_index``: the work follows the environments listed, not every
+table's services), then its databases.
+
+Neighbours: ``service_index`` (each environment's services), ``store`` (the transaction),
+``routes`` (``organization_service_routes``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from reconciler.sandbox.answers import copy_json
+from reconciler.sandbox.applications import JSONObject
+from reconciler.sandbox.records import get_or_404
+from reconciler.sandbox.service_index import index_of
+from reconciler.sandbox.variables import tables
+
+if TYPE_CHECKING:
+    from reconciler.sandbox.store import Store
+
+Operation = Callable[["Store", str, Any], tuple[int, Any]]
+
+SERVICE_TYPES = {"applications": "APPLICATION", "containers": "CONTAINER", "jobs": "JOB"}
+FILTERS = ("project_id", "environment_id", "cluster_id")
+
+
+def list_organization_services(store: Store, organization_id: str, query: Any) -> list[JSONObject]:
+    """The light item of every service of the organization that the query's filters keep."""
+    wanted = {key: query[key] for key in FILTERS if isinstance(query, dict) and query.get(key)}
+    with store.transaction() as txn:
+        state = txn.state
+        get_or_404(state, "organizations", organization_id, "organization")
+        projects = state["projects"]
+        environments = [
+            e
+            for e in state["environments"].values()
+            if e["organization"]["id"] == organization_id and _kept(e, wanted)
+        ]
+        _, databases = tables(state)
+        by_env: dict[str, list[JSONObject]] = {}
+        for database in databases.values():
+            by_env.setdefault(database["environment"]["id"], []).append(database)
+        index = index_of(state)
+        items: list[JSONObject] = []
+        for env in environments:
+            project = projects.get(env["project"]["id"], {})
+            for table, service in index.all_in(env["id"]):
+                items.append(_light(service, SERVICE_TYPES[table], env, project))
+            for database in by_env.get(env["id"], ()):
+                items.append(_light(database, "DATABASE", env, project))
+        return copy_json(items)
+
+
+def _kept(environment: JSONObject, wanted: dict[str, str]) -> bool:
+    """Whether the environment passes the query's filters."""
+    values = {
+        "project_id": environment["project"]["id"],
+        "environment_id": environment["id"],
+        "cluster_id": environment.get("cluster_id"),
+    }
+    return all(values[key] == value for key, value in wanted.items())
+
+
+def _light(
+    service: JSONObject, service_type: str, environment: JSONObject, project: JSONObject
+) -> JSONObject:
+    """A service as a ``ServiceLightResponse``."""
+    item = {
+        "id": service["id"],
+        "name": service["name"],
+        "description": service.get("description") or "",
+        "icon_uri": f"app://qovery-console/{service_type.lower()}",
+        "service_type": service_type,
+        "project_id": environment["project"]["id"],
+        "project_name": project.get("name", ""),
+        "environment_id": environment["id"],
+        "environment_name": environment["name"],
+        "cluster_id": environment.get("cluster_id", ""),
+    }
+    if service_type == "JOB" and service.get("job_type") in ("CRON", "LIFECYCLE"):
+        item["job_type"] = service["job_type"]
+    return item
+
+
+def organization_service_routes() -> list[tuple[str, str, Operation]]:
+    """The route of the light listing, for ``routes``."""
+    return [
+        (
+            "GET",
+            r"/organization/([^/]+)/services",
+            lambda s, i, b: (200, {"results": list_organization_services(s, i, b)}),
+        )
+    ]
