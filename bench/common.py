@@ -132,36 +132,50 @@ def run_cli(sandbox: RunningSandbox, *argv: str) -> CliRun:
     return CliRun(code, out.getvalue(), err.getvalue())
 
 
-def timed_run(argv: Sequence[str], stdout_path: str | None = None) -> dict[str, Any]:
+class _CountingSink(io.RawIOBase):
+    """A standard output that keeps nothing and counts the bytes written (``> /dev/null``)."""
+
+    def __init__(self) -> None:
+        self.written = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        size = memoryview(data).nbytes
+        self.written += size
+        return size
+
+
+def timed_run(argv: Sequence[str], *, real_stdout: bool = False) -> dict[str, Any]:
     """``reconciler ARGV...`` in this process (its environment as it is), timed: exit code,
     wall and CPU seconds, peak RSS in KB (``ru_maxrss``), start epoch, and what it printed.
 
-    ``stdout_path``: standard output is that file, as ``reconciler plan --json > FILE`` has
-    it (the process's ``sys.stdout``, UTF-8 over a buffered file, where the plan document is
-    written as bytes); else an in-memory string, which a real run never writes to."""
+    ``real_stdout``: standard output is the process's ``sys.stdout``, UTF-8 over a buffered
+    binary stream, as ``reconciler plan --json > /dev/null`` has it (the plan document goes
+    out as bytes), into a sink that only counts them (``out`` is then ``None``, ``out_bytes``
+    their number); else an in-memory string, which a real run never writes to."""
     import resource
     import time
 
     err = io.StringIO()
-    saved = sys.stdout
-    out: io.TextIOBase = io.StringIO()
-    if stdout_path is not None:
-        out = sys.stdout = io.TextIOWrapper(open(stdout_path, "wb"), encoding="utf-8")  # noqa: SIM115
+    saved, sink = sys.stdout, _CountingSink()
+    out: Any = io.StringIO()
+    if real_stdout:
+        out = sys.stdout = io.TextIOWrapper(io.BufferedWriter(sink), encoding="utf-8")
     try:
         epoch, wall, cpu = time.time(), time.perf_counter(), time.process_time()
-        code = main(list(argv), streams=Streams(out, err, io.StringIO()))  # type: ignore[arg-type]
+        code = main(list(argv), streams=Streams(out, err, io.StringIO()))
         out.flush()
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     finally:
         sys.stdout = saved
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    if stdout_path is not None:
-        out.close()
-        printed = Path(stdout_path).read_text(encoding="utf-8")
-    else:
-        printed = out.getvalue()  # type: ignore[attr-defined]
+    printed: str | None = None if real_stdout else out.getvalue()
+    size = sink.written if printed is None else len(printed.encode("utf-8"))
     return {"code": code, "wall": wall, "cpu": cpu, "rss": rss, "epoch": epoch} | {
         "out": printed,
+        "out_bytes": size,
         "err": err.getvalue(),
     }
 

@@ -15,7 +15,7 @@ Run: ``.venv/bin/python bench/plan_scale.py MODE [--latency 0.05] [--parallelism
 
 The sandbox serves the fleet (``bench/scaled.py``) from its own process; each plan runs in a
 fresh child process that has imported the CLI already (its CPU and peak RSS are the plan's,
-start-up excluded), its standard output a file, as ``reconciler plan --json > FILE`` has it.
+start-up excluded), its standard output the process's, as ``plan --json > /dev/null`` has it.
 The bound is ``(2 + ⌈listings ÷ p⌉ + ⌈variable reads ÷ p⌉) × latency``: the stages that
 must follow one another (organizations; projects and environments; the listings; the
 variables), each at parallelism ``p``. ``plan`` reads statuses only for the
@@ -72,12 +72,11 @@ def measure(pipe: Connection) -> None:
     os.environ.update(QOVERY_API_URL=url, QOVERY_API_TOKEN=token)
     os.environ.pop("QOVERY_TOKEN_TYPE", None)
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    with tempfile.TemporaryDirectory() as scratch:  # stdout a file: ``plan --json > FILE``
-        run = timed_run(argv, stdout_path=str(Path(scratch) / "stdout"))
+    run = timed_run(argv, real_stdout=True)  # as ``plan --json > /dev/null``
     pipe.send(
         {key: run[key] for key in ("code", "wall", "cpu", "epoch")}
         | {"rss_before_mb": rss_before / 1024, "rss_mb": run["rss"] / 1024}
-        | {"chars": len(run["out"]), "tail": run["err"][-500:]}
+        | {"bytes": run["out_bytes"], "tail": run["err"][-500:]}
     )
 
 
@@ -116,7 +115,7 @@ def report(label: str, measured: dict[str, Any], log: list[Any], p: int, latency
     served = statistics.median(r["duration_ms"] for r in log) / 1000
     wall = float(measured["wall"])
     last = max(r["started"] + r["duration_ms"] / 1000 for r in log) - measured["epoch"]
-    print(f"{label}: exit {measured['code']}, {measured['chars']} characters out")
+    print(f"{label}: exit {measured['code']}, {measured['bytes']} bytes out")
     print(f"  requests:  {len(log)} ({', '.join(f'{n} {s}' for s, n in counts.items())})")
     print(
         f"  wall:      {wall:.3f} s;  CPU {measured['cpu']:.3f} s (start-up excluded);  peak "
