@@ -15,6 +15,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 
+from reconciler.edges.http import HttpChannel
+from reconciler.edges.retrying import RetryPolicy
+
 OK = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
 
 
@@ -120,3 +123,15 @@ def wire_server(
             with suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
         thread.join(timeout=5)
+
+
+def wire_channel(url: str, *, retries: int, timeout: float, pool: int) -> HttpChannel:
+    """The client's channel to a wire server: token ``t0k3n``, quick retries."""
+    return HttpChannel(
+        url,
+        "Token t0k3n",
+        max_connections=pool,
+        timeout=timeout,
+        policy=RetryPolicy(retries, 0.01, 0.02),
+        user_agent="reconciler/test",
+    )

@@ -12,23 +12,15 @@ import time
 import zlib
 
 import pytest
-from helpers_wire import wire_server
+from helpers_wire import wire_channel, wire_server
 
 from reconciler.core.errors import AmbiguousWriteError, BadRequestError, TransportError
 from reconciler.edges import http_pool
 from reconciler.edges.http import HttpChannel
-from reconciler.edges.retrying import RetryPolicy
 
 
 def _channel(url: str, *, retries: int = 5, timeout: float = 5.0, pool: int = 4) -> HttpChannel:
-    return HttpChannel(
-        url,
-        "Token t0k3n",
-        max_connections=pool,
-        timeout=timeout,
-        policy=RetryPolicy(retries, 0.01, 0.02),
-        user_agent="reconciler/test",
-    )
+    return wire_channel(url, retries=retries, timeout=timeout, pool=pool)
 
 
 def _answer(body: bytes, *headers: str) -> bytes:

@@ -16,7 +16,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import pytest
-from helpers_wire import wire_server
+from helpers_wire import wire_channel, wire_server
 
 from reconciler.core.errors import (
     AmbiguousWriteError,
@@ -26,18 +26,10 @@ from reconciler.core.errors import (
 )
 from reconciler.edges import http as http_module
 from reconciler.edges.http import HttpChannel
-from reconciler.edges.retrying import RetryPolicy
 
 
 def _channel(url: str, *, retries: int = 0, timeout: float = 5.0, pool: int = 1) -> HttpChannel:
-    return HttpChannel(
-        url,
-        "Token t0k3n",
-        max_connections=pool,
-        timeout=timeout,
-        policy=RetryPolicy(retries, 0.01, 0.02),
-        user_agent="reconciler/test",
-    )
+    return wire_channel(url, retries=retries, timeout=timeout, pool=pool)
 
 
 @contextmanager
