@@ -3,7 +3,8 @@
 It records every request byte for byte (over TLS if asked) and answers each with the same
 canned answer, keeping the connection open; or writing junk on it a moment later
 (``junk_after``); or closing it after each answer without saying so (``close_after``): the
-way a server or a load balancer drops an idle kept-alive connection."""
+way a server or a load balancer drops an idle kept-alive connection. ``wire_channel`` is the
+client's channel to it."""
 
 from __future__ import annotations
 
