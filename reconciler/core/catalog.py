@@ -31,6 +31,7 @@ class Catalog:
     environments: Mapping[str, tuple[JSON, ...]] = field(default_factory=dict)  # org id →
     # GET /organization/{id}/services (ServiceLightResponse), read for prune only: org id →
     services: Mapping[str, tuple[JSON, ...]] = field(default_factory=dict)
+    services_refused: tuple[str, ...] = ()  # org ids whose light listing the token may not read
     applications: Mapping[str, tuple[JSON, ...]] = field(default_factory=dict)  # env id →
     # every kind's listings read so far (core.sources): (kind, env id) →
     listings: Mapping[tuple[str, str], tuple[JSON, ...]] = field(default_factory=dict)

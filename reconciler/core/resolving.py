@@ -191,8 +191,21 @@ def resolve_clones(scopes: Scopes, catalog: Catalog) -> DesiredState:
             s.cloneset.name: s.prune_environments for s in resolved if s.cloneset.policy.prune
         },
         selectors=tuple(t.match for s in resolved for t in s.targets if t.match is not None),
-        notes=tuple(note for s in resolved for note in s.notes),
+        notes=(*(note for s in resolved for note in s.notes), *_unlisted(resolved, catalog)),
         source_ids=tuple(sorted(source_ids)),
+    )
+
+
+def _unlisted(resolved: Sequence[_Scope], catalog: Catalog) -> tuple[str, ...]:
+    """A note for each pruning manifest whose organization's light listing of services the
+    token may not read (403): its clones of a kind it no longer clones are not looked for."""
+    refused = set(catalog.services_refused)
+    return tuple(
+        f"{s.cloneset.name}: the token may not list the organization's services "
+        f"(GET /organization/{s.source.organization_id}/services: 403), so clones of a kind "
+        "this manifest no longer clones are not looked for, nor pruned"
+        for s in resolved
+        if s.cloneset.policy.prune and s.source.organization_id in refused
     )
 
 

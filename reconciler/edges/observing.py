@@ -34,6 +34,7 @@ from typing import Any, TypeVar
 
 from reconciler.core.catalog import Catalog
 from reconciler.core.derivations import Derivations
+from reconciler.core.errors import ForbiddenError
 from reconciler.core.fingerprints import fingerprint
 from reconciler.core.kinds import APPLICATION, KINDS, LISTED, Normaliser, kind_named
 from reconciler.core.model import JSON, ObservedApplication, ObservedState
@@ -89,25 +90,34 @@ def read_containers(
 ) -> Catalog:
     """Stage 2: the projects and the environments of each of ``org_ids``, and the light
     listing of the services of each of ``services_of`` (the organizations of the manifests
-    that prune: ``core.sources.owned_listings``), all in parallel."""
+    that prune: ``core.sources.owned_listings``), all in parallel. A light listing the token
+    may not read (403) is left out and named in ``services_refused``: pruning goes on without
+    it, as before it was read, and the plan says so (``resolving``)."""
     readers = {
         "projects": reader.list_projects,
         "environments": reader.list_organization_environments,
         "services": reader.list_organization_services,
     }
 
-    def read_org(key: tuple[str, str]) -> list[Any]:
+    def read_org(key: tuple[str, str]) -> list[Any] | None:
         kind, org_id = key
-        return readers[kind](org_id)
+        if kind != "services":
+            return readers[kind](org_id)
+        try:
+            return readers[kind](org_id)
+        except ForbiddenError:
+            return None  # a token not allowed this listing: pruning by kind goes without
 
     keys = [(kind, org) for org in org_ids for kind in ("projects", "environments")]
     keys += [("services", org) for org in services_of]
     lists = fetch_all(keys, read_org, parallelism=parallelism)
+    light = {org: lists[("services", org)] for org in services_of}
     return Catalog(
         organizations=tuple(organizations),
-        projects={org: tuple(lists[("projects", org)]) for org in org_ids},
-        environments={org: tuple(lists[("environments", org)]) for org in org_ids},
-        services={org: tuple(lists[("services", org)]) for org in services_of},
+        projects={org: tuple(lists[("projects", org)] or ()) for org in org_ids},
+        environments={org: tuple(lists[("environments", org)] or ()) for org in org_ids},
+        services={org: tuple(found) for org, found in light.items() if found is not None},
+        services_refused=tuple(org for org, found in light.items() if found is None),
     )
 
 

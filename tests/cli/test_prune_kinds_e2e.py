@@ -119,3 +119,26 @@ def test_without_prune_the_light_listing_is_never_read(
     assert plan.code == 0, plan  # nothing to change: the container clones are not pruned
     assert not [p for p in paths(sandbox) if p.endswith("/services")]
     assert not [p for p in paths(sandbox) if p.endswith("/container")]
+
+
+def test_a_token_refused_the_light_listing_plans_as_before_and_says_so(
+    cli: Callable[..., Any], sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    assert cli("apply", write(tmp_path, ("api", "frontend")), "--auto-approve").code == 0
+    refused = {"method": "GET", "path": "/organization/*/services", "action": "respond"}
+    sandbox.set_faults(rules=[{**refused, "status": 403}])
+    manifest = write(tmp_path, ("api",))
+    plan = cli("plan", manifest, "--json")
+    assert plan.code == 0, plan  # not a failed plan: pruning by kind goes without the listing
+    document = json.loads(plan.out)
+    assert [c for c in document["changes"] if c["action"] == "delete"] == []
+    (note,) = [n for n in document["notes"] if "services" in n]
+    assert note.startswith("previews: the token may not list the organization's services")
+    assert f"/organization/{org_of(sandbox)}/services: 403" in note
+    shown = cli("plan", manifest)
+    assert shown.code == 0 and "not looked for, nor pruned" in shown.out, shown
+
+    sandbox.set_faults(rules=[{**refused, "status": 500}])  # any other failure still fails
+    failed = cli("plan", manifest)
+    assert failed.code == 1 and "Traceback" not in failed.err, failed
+    assert "/services" in failed.err
