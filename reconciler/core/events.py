@@ -12,7 +12,9 @@ policies) become ``expiring``.
 ``Deduplicator`` sends each event once per clone and state while the loop runs: it keeps
 the last state sent for each address (the round's, for ``round_failed``) and lets through
 only what changed, so a long loop does not repeat ``drift`` every round for the same drift;
-once the clone is back in sync, the same drift found again is news again.
+once the clone is back in sync, the same drift found again is news again. ``expiring`` has a
+slot of its own per clone (a clone may be drifted and expiring at once), news again once a
+round that ran did not find the clone expiring.
 
 Neighbours: ``edges.notifying`` (delivers events), ``edges.metrics`` and
 ``rendering.status_page`` (read ``clone_rows``), ``commands.reconcile`` and
@@ -275,16 +277,33 @@ class Deduplicator:
         ``settled``: addresses now back in sync (and ``ROUND`` after a round that ran), whose
         next event is news again.
         """
+        settled = tuple(settled)
         for address in settled:
             self._last.pop(address, None)
+        events = tuple(events)
+        if ROUND in settled:  # a round ran: a clone it did not find expiring is news again
+            soon = {_slot(e) for e in events if e.event is EventKind.EXPIRING}
+            for key in [k for k in self._last if k.endswith(_EXPIRING) and k not in soon]:
+                del self._last[key]
         news = []
         for event in events:
-            key = event.address or ROUND
+            key = _slot(event)
             state = _state_key(event)
             if self._last.get(key) != state:
                 self._last[key] = state
                 news.append(event)
         return tuple(news)
+
+
+_EXPIRING = "\x00expiring"
+
+
+def _slot(event: Event) -> str:
+    """Where the last state sent of ``event``'s kind is kept: its address (``ROUND`` for a
+    round's), and a slot of its own for ``expiring``, which a clone may be beside any other
+    state (drifted and expiring: each is told once, not the two in turn every round)."""
+    address = event.address or ROUND
+    return address + _EXPIRING if event.event is EventKind.EXPIRING else address
 
 
 def _state_key(event: Event) -> str:

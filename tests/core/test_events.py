@@ -4,6 +4,8 @@ how long to wait before the next round."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from helpers_planning import plan_change
 
 from reconciler.core.budget import (
@@ -129,6 +131,24 @@ def test_an_event_is_sent_once_per_clone_and_state_while_the_loop_runs() -> None
     assert round_of(ApplyResult(()), calm) == []
     again = Plan.of([change("d-reported", Action.NOOP, DRIFT)])
     assert round_of(ApplyResult(()), again) == [("drift", "m.d-reported[shop/preview-1]")]
+
+
+def test_a_clone_both_drifted_and_expiring_is_told_each_once_while_the_loop_runs() -> None:
+    dedup = Deduplicator()
+    ending = replace(change("d-reported", Action.NOOP, DRIFT), expires_at="2026-08-20T14:00:00Z")
+    plan = Plan.of([ending])
+
+    def round_of(expiring: bool) -> list[str]:
+        soon = plan.changes if expiring else ()
+        events = events_of_round(plan, ApplyResult(()), reported_drift(plan), AT, soon)
+        quiet = settled(clone_rows(plan, None), events)
+        return sorted(e.event.value for e in dedup.fresh(events, quiet))
+
+    assert round_of(expiring=True) == ["drift", "expiring"]
+    assert round_of(expiring=True) == []  # the same drift, the same end: nothing new
+    assert round_of(expiring=True) == []
+    assert round_of(expiring=False) == []  # out of the window (its activity moved the end)
+    assert round_of(expiring=True) == ["expiring"]  # back in it: news again, the drift not
 
 
 def test_a_failed_round_is_news_once_until_a_round_runs_again() -> None:
