@@ -79,6 +79,7 @@ _log = logging.getLogger(__name__)
 CONNECT_TIMEOUT = 10.0
 MAX_BODY_BYTES = 64 << 20  # far above any real listing; a larger body is refused, not buffered
 EXCERPT_LENGTH = 200
+DESCRIPTION_LENGTH = 160  # a transport failure's account: redacted first, then cut
 
 _STATUS_ERRORS: dict[int, tuple[type[ApiError], str]] = {
     400: (BadRequestError, "the API refused the request as invalid"),
@@ -322,7 +323,10 @@ class HttpChannel:
                 max_body=MAX_BODY_BYTES,
             )
         except WireFailure as failed:
-            failure, description = failed.failure, redact(failed.description, self._authorization)
+            failure = failed.failure
+            description = _shorten(
+                redact(failed.description, self._authorization), DESCRIPTION_LENGTH
+            )
             if failed.answered and not call.idempotent:  # a write the server may have made
                 failure = Failure.MAYBE_SENT
         else:

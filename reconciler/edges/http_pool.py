@@ -448,7 +448,7 @@ def _connect(conn: http.client.HTTPConnection) -> None:
             raise WireFailure(
                 Failure.FATAL, "the server's TLS certificate could not be verified"
             ) from None
-        text = text if len(text) <= 120 else text[:119].rstrip() + "…"
+        # whole: ``http`` redacts the token from it before it cuts it to length
         raise WireFailure(Failure.NOT_SENT, f"could not connect ({text or 'refused'})") from None
 
 
