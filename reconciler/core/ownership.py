@@ -208,9 +208,8 @@ def is_copy(owner: Owner | None, application: Application, source: Application |
 
 def owner_of(application: Application, source: Application | None = None) -> Owner | None:
     """The owner of ``application``: its marker, unless that marker is a copy."""
-    if is_copied_marker(application, source):
-        return None
-    return marker_of(application)
+    owner = marker_of(application)
+    return None if is_copy(owner, application, source) else owner
 
 
 def owned_by(

@@ -90,8 +90,8 @@ def _change_document(change: Change) -> dict[str, JSON]:
         "footprint": change.footprint.as_dict(),
         "reason": change.reason,
     }
-    if change.why:
-        document["reason_code"] = change.why[0].reason.value
+    if (code := change.reason_code) is not None:
+        document["reason_code"] = code.value
     document["steps"] = [step.value for step in change.steps]
     document["desired"] = plain(change.desired)
     document["desired_is_complete"] = change.desired_is_complete
@@ -121,8 +121,8 @@ def _shared_change_document(change: Change) -> dict[str, Any]:
         "footprint": change.footprint,
         "reason": change.reason,
     }
-    if change.why:
-        document["reason_code"] = change.why[0].reason
+    if (code := change.reason_code) is not None:
+        document["reason_code"] = code
     document["steps"] = change.steps
     document["desired"] = change.desired
     document["desired_is_complete"] = change.desired_is_complete
