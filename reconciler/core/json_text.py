@@ -33,10 +33,21 @@ def indented_shared(shared: Any, copied: Callable[[], Any]) -> str:
     where a document has lists), without the copy: orjson writes a tuple as a list, so the
     text is the copy's; when orjson refuses it, ``indented`` of the ``copied`` value, as
     before (the copy's own round trip settles what the standard encoder spells otherwise)."""
+    encoded = indented_shared_encoded(shared, copied)
+    return encoded.decode("utf-8") if isinstance(encoded, bytes) else encoded
+
+
+def indented_shared_encoded(
+    shared: Any, copied: Callable[[], Any], *, newline: bool = False
+) -> bytes | str:
+    """``indented_shared`` as orjson's UTF-8 bytes, never decoded (a document of 28 MB goes
+    out as it is), or, when orjson refuses it, the text of ``indented`` (which may hold what
+    UTF-8 cannot encode: a lone surrogate); ``newline``: ending with one."""
+    option = orjson.OPT_INDENT_2 | (orjson.OPT_APPEND_NEWLINE if newline else 0)
     try:
-        return orjson.dumps(shared, option=orjson.OPT_INDENT_2).decode("utf-8")
-    except TypeError:
-        return indented(copied())
+        return orjson.dumps(shared, option=option)
+    except TypeError:  # orjson.JSONEncodeError is a TypeError
+        return indented(copied()) + ("\n" if newline else "")
 
 
 def plain(value: Any) -> Any:

@@ -15,10 +15,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-import orjson
-
 from reconciler.core.errors import Diagnostic
-from reconciler.core.json_text import indented
+from reconciler.core.json_text import indented_shared_encoded
 from reconciler.core.outcomes import Outcome
 from reconciler.core.plan_documents import to_document
 from reconciler.core.plans import FORMAT_VERSION, Plan
@@ -28,14 +26,9 @@ from reconciler.rendering.streams import write_utf8
 def _encoded(plan: Plan) -> bytes | str:
     """The plan document as indented JSON ending with a newline: orjson's UTF-8 of the
     document that shares the plan's values (``to_document(shared=True)``), or, when orjson
-    refuses it, the text ``json_text.indented`` writes of its plain copy (as
-    ``json_text.indented_shared``)."""
-    try:
-        return orjson.dumps(
-            to_document(plan, shared=True), option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE
-        )
-    except TypeError:  # orjson.JSONEncodeError is a TypeError
-        return indented(to_document(plan)) + "\n"
+    refuses it, the text ``json_text.indented`` writes of its plain copy."""
+    shared = to_document(plan, shared=True)
+    return indented_shared_encoded(shared, lambda: to_document(plan), newline=True)
 
 
 def dumps(plan: Plan) -> str:
