@@ -162,7 +162,7 @@ class Scope:
     owned: tuple[tuple[str, str], ...] = ()  # (kind, env id) to prune in: owned_listings
 
 
-SERVICE_TYPES = {"APPLICATION": "application", "CONTAINER": "container", "JOB": "job"}
+SERVICE_TYPES = {kind.api_type: name for name, kind in KINDS.items()}
 """A light listing's ``service_type`` of each kind a clone may be (a database, a helm chart,
 a terraform service is never one)."""
 

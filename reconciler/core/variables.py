@@ -14,8 +14,8 @@ manifest's (``merge_layers``). Each value is one of:
 - ``null``: the key must not exist at the clone's own scope.
 
 ``parse`` turns one raw value into a ``Declared`` (or says why it cannot), for ``validating``
-offline and for ``resolving`` per clone. ``SCOPES`` maps a service kind to the variable scope
-of its services (``APPLICATION``, ``CONTAINER``, ``JOB``): the one place that says it.
+offline and for ``resolving`` per clone. ``scope_of`` gives the variable scope of a kind's
+services: its API type (``kinds.ServiceKind.api_type``: ``APPLICATION``, ``CONTAINER``, ``JOB``).
 
 Neighbours: ``variable_plans`` compares declared with observed variables; ``model`` carries
 the raw declarations; ``edges.variable_values`` validates them at their line.
@@ -32,16 +32,13 @@ from typing import Any
 PLACEHOLDERS = ("app", "name", "environment", "project")
 """The placeholders a plain variable value may use (contract section 11)."""
 
-SCOPES: Mapping[str, str] = {"application": "APPLICATION", "container": "CONTAINER", "job": "JOB"}
-"""The variable scope of a service of each kind (``APIVariableScopeEnum``)."""
-
 KEY_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 
 def scope_of(kind: str) -> str:
     """The variable scope of a clone of ``kind`` (``application`` → ``APPLICATION``)."""
-    return SCOPES.get(kind, kind.upper())
+    return kind.upper()  # as ``ServiceKind.api_type`` (``kinds`` imports this module's model)
 
 
 class Sort(StrEnum):

@@ -41,7 +41,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
-from reconciler.core.kinds import ServiceKind
+from reconciler.core.kinds import KINDS, ServiceKind
 
 __all__ = ["MissingRecording", "Reader", "RecordedReader"]
 
@@ -144,11 +144,10 @@ class RecordedReader:
 
 
 _LIGHT_KINDS = (
-    ("APPLICATION", "applications"),
-    ("CONTAINER", "containers"),
-    ("JOB", "jobs"),
+    *((kind.api_type, kind.listing) for kind in KINDS.values()),
     ("DATABASE", "databases"),
 )
+"""The ``service_type`` of each recorded listing the organization's light listing holds."""
 
 
 def _light(service: Mapping[str, Any], service_type: str, environment: Mapping[str, Any]) -> Any:

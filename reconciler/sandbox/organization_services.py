@@ -21,14 +21,14 @@ from reconciler.sandbox.answers import copy_json
 from reconciler.sandbox.applications import JSONObject
 from reconciler.sandbox.records import get_or_404
 from reconciler.sandbox.service_index import index_of
-from reconciler.sandbox.variables import tables
+from reconciler.sandbox.variables import SERVICE_TABLES, tables
 
 if TYPE_CHECKING:
     from reconciler.sandbox.store import Store
 
 Operation = Callable[["Store", str, Any], tuple[int, Any]]
 
-SERVICE_TYPES = {"applications": "APPLICATION", "containers": "CONTAINER", "jobs": "JOB"}
+SERVICE_TYPES = {table: service_type for service_type, table in SERVICE_TABLES.items()}
 FILTERS = ("project_id", "environment_id", "cluster_id")
 
 

@@ -111,6 +111,12 @@ class ServiceKind:
         change what it makes (``derivations`` keys its cache on these alone)."""
         return (*self.compared_fields, *self.reads_also)
 
+    @property
+    def api_type(self) -> str:
+        """The API's name of the kind (``ServiceTypeEnum``, a variable's scope):
+        ``APPLICATION``, ``CONTAINER``, ``JOB``."""
+        return self.name.upper()
+
     def list_path(self, environment_id: str) -> str:
         """GET: every service of this kind in an environment."""
         return f"/environment/{environment_id}/{self.segment}"
