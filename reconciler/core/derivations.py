@@ -30,13 +30,14 @@ Neighbours: ``edges.observing`` keeps one per read of the listings; ``fingerprin
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
 
 from reconciler.core.fingerprints import config_hash, config_text, fingerprint_with
 from reconciler.core.kinds import APPLICATION, ServiceKind
+from reconciler.core.kinds.kind import ReadsForKey
 from reconciler.core.model import JSON
 from reconciler.core.ownership import strip_marker
 
@@ -46,22 +47,16 @@ Derived = tuple[Any, str | None]
 _Key = bytes  # a digest of the kind, the description without marker and the fields read
 
 
-_Reads = tuple[tuple[str, ...], tuple[tuple[str, Callable[[JSON], JSON]], ...]]
-"""What a kind's ``normalise`` reads but the description: the fields read whole, and each
-field read in part with its cut (``ServiceKind.field_reads``)."""
-
-
 class Derivations:
     """``derive`` over many services, each distinct body normalised once (thread-safe: a
     race only computes one body twice)."""
 
     def __init__(self) -> None:
         self._known: dict[_Key, tuple[dict[str, JSON], Any]] = {}
-        self._reads: dict[int, tuple[ServiceKind, _Reads, bool]] = {}
 
     def derive(self, service: Mapping[str, Any], kind: ServiceKind = APPLICATION) -> Derived:
         """``service``'s normalised configuration and fingerprint (``observing.derive``)."""
-        key = _key(service, kind, *self._reads_of(kind))
+        key = _key(service, kind, kind.reads_for_key)
         found = self._known.get(key) if key is not None else None
         if found is None:
             normalised = kind.normalise(service)
@@ -70,28 +65,16 @@ class Derivations:
                 found = self._known.setdefault(key, found)
         return found[0], fingerprint_with(service, found[1])
 
-    def _reads_of(self, kind: ServiceKind) -> tuple[_Reads, bool]:
-        """What ``kind`` reads (worked out once per kind), and whether the description."""
-        known = self._reads.get(id(kind))
-        if known is None or known[0] is not kind:
-            fields, cuts = kind.normalise_reads, kind.field_reads
-            whole = tuple(field for field in fields if field not in cuts and field != "description")
-            cut = tuple((field, cuts[field]) for field in fields if field in cuts)
-            known = self._reads[id(kind)] = (kind, (whole, cut), "description" in fields)
-        return known[1], known[2]
-
     def __len__(self) -> int:
         """How many distinct bodies were normalised."""
         return len(self._known)
 
 
-def _key(
-    service: Mapping[str, Any], kind: ServiceKind, reads: _Reads, description: bool
-) -> _Key | None:
+def _key(service: Mapping[str, Any], kind: ServiceKind, reads: ReadsForKey) -> _Key | None:
     """What ``kind.normalise(service)`` depends on (``reads``, and the description where
     ``description``), as a hashable value; ``None`` when the body cannot be written (then it
     is derived without the cache)."""
-    whole, cut = reads
+    whole, cut, description = reads
     read = {field: service[field] for field in whole if field in service}
     for field, part in cut:
         if field in service:

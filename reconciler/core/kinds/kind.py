@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Protocol
 
 from reconciler.core.edits import REQUEST_SHAPES, edit_request
@@ -73,6 +74,11 @@ def edit_body_of(
     return build
 
 
+ReadsForKey = tuple[tuple[str, ...], tuple[tuple[str, Callable[[JSON], JSON]], ...], bool]
+"""What a kind's ``normalise`` reads: the fields read whole, each field read in part with its
+cut (``ServiceKind.field_reads``), and whether the description (``ServiceKind.reads_for_key``)."""
+
+
 @dataclass(frozen=True)
 class ServiceKind:
     """One kind of Qovery service, and everything the layers ask of it.
@@ -110,6 +116,16 @@ class ServiceKind:
         """Every field of a listed service that its ``normalise`` reads: no other field can
         change what it makes (``derivations`` keys its cache on these alone)."""
         return (*self.compared_fields, *self.reads_also)
+
+    @cached_property
+    def reads_for_key(self) -> ReadsForKey:
+        """``normalise_reads`` as ``derivations`` keys on them, worked out once per kind: the
+        fields read whole (the description apart), each field read in part with its cut, and
+        whether the description is read."""
+        fields, cuts = self.normalise_reads, self.field_reads
+        whole = tuple(name for name in fields if name not in cuts and name != "description")
+        cut = tuple((name, cuts[name]) for name in fields if name in cuts)
+        return whole, cut, "description" in fields
 
     @property
     def api_type(self) -> str:
