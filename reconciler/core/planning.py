@@ -60,7 +60,7 @@ from reconciler.core.desired import overrides_key
 from reconciler.core.edits import keeps_description
 from reconciler.core.expiry import active_for_write, decide, expiry_notes, iso
 from reconciler.core.fingerprints import fingerprint
-from reconciler.core.footprints import of_edit, of_write
+from reconciler.core.footprints import of_edit
 from reconciler.core.kinds import kind_named
 from reconciler.core.model import (
     DesiredClone,
@@ -239,23 +239,27 @@ class Planner:
         """The change made from its ``fields``, expiry applied (``expiry.decide``, which
         changes nothing of a clone that does not expire) and weighed (its footprint)."""
         if clone.policy.expire_after is not None:
-            decided_change = decide(made(fields), clone.policy, _config(target), digest, self.now)
-            return self._weighed(decided_change, source, target)
+            change = decide(made(fields), clone.policy, _config(target), digest, self.now)
+            steps, desired, complete = change.steps, change.desired, change.desired_is_complete
+            if Step.EDIT not in steps:
+                return change
+            return _with(change, footprint=self._weight(desired, complete, source, target))
         if Step.EDIT in fields.get("steps", ()):
-            current = self.observed.normalised(target if target is not None else source)
-            complete = fields["desired_is_complete"]
-            exists = target is not None
-            fields["footprint"] = of_edit(fields["desired"], current, complete, exists=exists)
+            desired, complete = fields["desired"], fields["desired_is_complete"]
+            fields["footprint"] = self._weight(desired, complete, source, target)
         return made(fields)
 
-    def _weighed(
-        self, change: Change, source: ObservedApplication, target: ObservedApplication | None
-    ) -> Change:
-        """The change with its footprint: what its write adds to what the clone runs."""
-        if Step.EDIT not in change.steps:
-            return change
+    def _weight(
+        self,
+        desired: Application,
+        complete: bool,
+        source: ObservedApplication,
+        target: ObservedApplication | None,
+    ) -> Footprint:
+        """What a write of ``desired`` adds to what the clone runs (its footprint): laid over
+        the target, or, for a clone yet to be made, the source it copies."""
         current = self.observed.normalised(target if target is not None else source)
-        return _with(change, footprint=of_write(change, current, exists=target is not None))
+        return of_edit(desired, current, complete, exists=target is not None)
 
     def _current(self, clone: DesiredClone, target: ObservedApplication | None) -> Application:
         """What a partial write lays its values over: the target, or the source it clones."""
