@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from reconciler.core.plans import Change, Footprint, Step
+from reconciler.core.plans import Footprint
 
 RESOURCE_FIELDS = ("cpu", "memory", "min_running_instances")
 
@@ -64,18 +64,10 @@ def applied(
     }
 
 
-def of_write(change: Change, current: Mapping[str, Any], *, exists: bool) -> Footprint:
-    """What ``change``'s write adds: laid over ``current`` (the target, or for a clone yet
-    to be made, the source it copies); nothing when it does not edit."""
-    if Step.EDIT not in change.steps:
-        return Footprint()
-    return of_edit(change.desired, current, change.desired_is_complete, exists=exists)
-
-
 def of_edit(
     desired: Mapping[str, Any], current: Mapping[str, Any], complete: bool, *, exists: bool
 ) -> Footprint:
     """What an edit writing ``desired`` (``complete`` or not) over ``current`` adds: the
-    weight of a change that edits (``of_write``), from its fields."""
+    weight of a change that edits, from its fields."""
     after = applied(desired, current, complete=complete)
     return change_of(current if exists else None, after)
