@@ -224,6 +224,50 @@ def terraform_refresh(admin: Admin, ids: list[tuple[str, str]]) -> tuple[float, 
     return seconds, len(statuses)
 
 
+def wire_replay(admin: Admin, log: list[dict[str, Any]], parallelism: int) -> float:
+    """Seconds for a client that only moves bytes to make the requests of a plan's ``log``,
+    in its stages (the organizations; the rest of the resolution; the listings and
+    statuses; the variables), each stage at ``parallelism`` over kept-alive connections
+    (``http.client``), every body read and none parsed: the wall a plan could reach if it
+    spent nothing on what it reads, on this machine, against this sandbox."""
+    import http.client
+    import threading
+    from urllib.parse import urlsplit
+
+    where = urlsplit(admin.url)
+    host = where.hostname or "127.0.0.1"
+    headers = {"Authorization": f"Token {admin.token}"}
+    local = threading.local()
+    stages: list[list[str]] = [[], [], [], []]
+    for request in sorted(log, key=lambda r: r["started"]):
+        path = str(request["path"])
+        bare = path.split("?")[0]
+        if bare == "/organization":
+            stages[0].append(path)
+        elif bare.startswith("/variable"):
+            stages[3].append(path)
+        elif bare.endswith(("/application", "/container", "/job", "/statuses", "/status")):
+            stages[2].append(path)
+        else:
+            stages[1].append(path)
+
+    def read(path: str) -> int:
+        conn = getattr(local, "conn", None)
+        if conn is None:
+            conn = local.conn = http.client.HTTPConnection(host, where.port)
+        conn.request("GET", path, headers=headers)
+        response = conn.getresponse()
+        response.read()
+        return response.status
+
+    began = time.perf_counter()
+    with ThreadPoolExecutor(parallelism) as pool:
+        for stage in stages:
+            statuses = list(pool.map(read, stage))
+            assert set(statuses) <= {200}, set(statuses)
+    return time.perf_counter() - began
+
+
 def sequential_loop(admin: Admin, ids: list[tuple[str, str]], sample: int) -> float:
     """Seconds per application of a one-at-a-time loop, timed on ``sample`` applications."""
     with httpx.Client(

@@ -24,7 +24,10 @@ some, they would be a stage of their own, ``+ ⌈state reads ÷ p⌉``. Apply's 
 every request of the run, ``(3 + ⌈requests ÷ p⌉) × latency``, so its statuses stage (the
 safety rule before any write, for services being deleted) is in it. Baselines in the same run: a
 Terraform-style refresh (one GET per clone, parallelism 10) and a sequential loop, each timed
-on a sample and extrapolated; and the sandbox's median served time per answer.
+on a sample and extrapolated; the sandbox's median served time per answer; and, for a plan,
+the same requests made by a client that only moves bytes (``fleet.wire_replay``: its stages
+in turn, parallelism ``p``, no body parsed), the measured floor of the plan's wall on this
+machine, whose ratio to the refresh is the most the plan's can be.
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import machine
-from fleet import Admin, managed_ids, sequential_loop, terraform_refresh
+from fleet import Admin, managed_ids, sequential_loop, terraform_refresh, wire_replay
 from scaled import manifest, serve
 
 MODES = {  # targets, drifted percent, variable sources, every update, formats
@@ -213,6 +216,15 @@ def main() -> int:
         f"extrapolated): {refresh:.1f} s → plan {refresh / min(walls):.1f}× faster"
     )
     print(f"sequential loop (100 timed, extrapolated): {loop:.1f} s → {loop / min(walls):.0f}×")
+    if "apply" not in formats:  # what the refresh ratio could be: a plan that costs nothing
+        wire = wire_replay(admin, log, args.parallelism)
+        ceiling = refresh / wire
+        print(
+            f"wire only (the plan's {len(log)} requests in its stages, parallelism "
+            f"{args.parallelism}, bodies read, none parsed): {wire:.3f} s → the refresh ratio "
+            f"can be at most {ceiling:.1f}× here; the plan reaches "
+            f"{refresh / min(walls) / ceiling:.0%} of it"
+        )
     print(f"load at the end: {machine().split('load average ')[1]}")
     sandbox_pipe.send("stop")
     server.join(timeout=10)
