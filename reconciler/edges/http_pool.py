@@ -16,7 +16,8 @@ all under one deadline (waiting for a connection, opening it, sending, the heade
 chunk of a trickled body: each read of the socket waits only what is left of it); interim (1xx)
 answers are skipped for the final one; a body larger than ``max_body`` is refused, not
 buffered. It asks for ``gzip`` (a listing compresses tenfold on the wire; zlib inflates it in
-C) and inflates gzip and deflate answers. Answer headers come back as a plain ``dict`` with
+C) and inflates gzip and deflate answers (a compressed stream that does not end was cut short:
+``MAYBE_SENT``, as a body shorter than announced). Answer headers come back as a plain ``dict`` with
 lower-case names (repeated ones joined by ", ").
 
 Every failure is a ``WireFailure``: a ``retrying.Failure`` saying whether the server may have
@@ -453,7 +454,9 @@ def _connect(conn: http.client.HTTPConnection) -> None:
 
 
 def _inflate(content: bytes, encoding: str, max_body: int) -> bytes:
-    """A gzip or deflate body inflated (zlib-wrapped or raw deflate), at most ``max_body``."""
+    """A gzip or deflate body inflated (zlib-wrapped or raw deflate), at most ``max_body``;
+    a stream that does not end is a body cut short (its length announced as what came), as
+    a body shorter than its announced length is."""
     attempts = (
         (zlib.MAX_WBITS, -zlib.MAX_WBITS) if encoding == "deflate" else (zlib.MAX_WBITS | 16,)
     )
@@ -466,7 +469,9 @@ def _inflate(content: bytes, encoding: str, max_body: int) -> bytes:
             continue
         if len(inflated) > max_body:
             raise _too_large(max_body)
-        return inflated + inflater.flush()
+        if not inflater.eof:
+            raise WireFailure(Failure.MAYBE_SENT, "the response body was cut short")
+        return inflated
     raise WireFailure(Failure.MAYBE_SENT, "the response body could not be decoded")
 
 

@@ -1,8 +1,9 @@
 """The pool of ``edges/http_pool`` on the wire: kept-alive connections the server closed (or
 wrote junk on) while they were idle are never used for a request, so that a POST is not
 reported as a write of unknown outcome and reads cause no retries; waiting for a free
-connection is bounded; gzip and deflate answers are inflated; a body cut short is a dropped
-connection, never a short answer; answer headers are read whatever their case (the rate
+connection is bounded; gzip and deflate answers are inflated; a body cut short (before its
+announced length, or a compressed stream that does not end) is a dropped connection, never a
+short answer; answer headers are read whatever their case (the rate
 limit, the Date) and an error body in the charset its content type names."""
 
 from __future__ import annotations
@@ -130,6 +131,30 @@ def test_an_undecodable_answer_is_a_transport_error() -> None:
         finally:
             channel.close()
     assert channel.request_count == 2  # a read: retried
+
+
+@pytest.mark.parametrize(
+    ("encoding", "packed"),
+    [
+        ("gzip", gzip.compress(b'{"results": [' + b'{"id": "a"}, ' * 200 + b"{}]}")[:-30]),
+        ("deflate", zlib.compress(b'{"results": [' + b'{"id": "a"}, ' * 200 + b"{}]}")[:-10]),
+    ],
+    ids=["gzip", "deflate"],
+)
+def test_a_compressed_body_cut_short_is_not_an_answer(encoding: str, packed: bytes) -> None:
+    """Its length as announced, but its stream not ended: what came is a part of the answer,
+    as a body shorter than announced is; a POST so answered is a write of unknown outcome
+    (read back), a read is retried."""
+    with wire_server(_answer(packed, f"Content-Encoding: {encoding}")) as server:
+        channel = _channel(server.url, retries=1)
+        try:
+            with pytest.raises(AmbiguousWriteError):
+                channel.send("POST", "/application/a1/clone", {"name": "x"})
+            with pytest.raises(TransportError, match="cut short"):
+                channel.send("GET", "/organization")
+        finally:
+            channel.close()
+    assert len(server.requests) == 3  # the POST once, the GET and its one retry
 
 
 def test_a_body_shorter_than_announced_is_a_dropped_connection() -> None:
