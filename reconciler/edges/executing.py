@@ -296,7 +296,11 @@ class _Runner:
                 return found
             if isinstance(error, ConflictError):  # "operation in progress": give it a moment
                 self._give_back_the_slot()  # no slot idle while it waits
-                self.stop.wait(CONFLICT_PAUSE)
+                if self.stop.wait(CONFLICT_PAUSE):  # stopped: no call after the one in flight
+                    raise _Failed(
+                        "the clone met an operation in progress (409) and the run was stopped "
+                        "before it was sent again; nothing was created"
+                    )
         raise _Failed(
             f"the clone did not happen after {MAX_CLONE_ATTEMPTS} attempts; last error: {error}"
         )

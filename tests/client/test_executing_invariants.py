@@ -128,3 +128,26 @@ def test_every_change_runs_once_and_every_slot_comes_back(
                 assert (fake.clones[name], fake.edits[f"id-{name}"]) == (1, 1), outcome
             if outcome.result is Result.SKIPPED:
                 assert name not in fake.conflicted, outcome  # stopped before any call
+
+
+def test_a_clone_paused_by_a_409_is_not_sent_again_once_the_run_is_stopped() -> None:
+    """The stop comes while the clone waits to be sent again: the run ends after the call in
+    flight (contract section 5), so the clone is not sent again, and nothing was made."""
+    stop = threading.Event()
+    calls: list[str] = []
+
+    class _Busy:
+        def clone_service(self, kind: Any, source_id: str, name: str, env_id: str) -> Any:
+            calls.append("clone")
+            stop.set()  # SIGTERM arrives while the 409 is on its way back
+            raise ConflictError("operation in progress", status=409)
+
+        def list_services(self, kind: Any, env_id: str) -> list[dict[str, Any]]:
+            calls.append("list")
+            return []
+
+    plan = Plan.of([_create(0)], api_url=None)
+    (outcome,) = executing.execute(plan, _Busy(), parallelism=2, stop=stop).outcomes  # type: ignore[arg-type]
+    assert calls == ["clone", "list"]  # the read back of the 409, then nothing more
+    assert outcome.result is Result.FAILED
+    assert "stopped before it was sent again; nothing was created" in outcome.message
