@@ -38,11 +38,10 @@ an outcome never leaves a slot idle while a change is ready. Changes that touch 
 application (same target environment and name) run one after the other in one task. A
 failing change becomes an ``Outcome`` (``failed``, with the ``ApiError`` message), never an
 exception that stops the others. ``stop`` set: no new change starts, the calls in flight
-finish, the rest are ``skipped``.
+finish, the rest are ``skipped``; a clone waiting out a 409 is not sent again (``failed``).
 
-Neighbours: ``plans`` (the input), ``client`` (the calls), ``writing`` (the pure rules of a
-write: edit bodies, answers, groups, verdicts), ``ownership``; ``commands.apply`` and
-``commands.reconcile`` call ``execute``; ``rendering.progress`` shows the ``Progress`` events.
+Neighbours: ``plans`` (the input), ``client`` (the calls), ``writing`` (a write's pure rules),
+``ownership``; ``commands.apply`` and ``reconcile`` call it; ``rendering.progress`` shows it.
 """
 
 from __future__ import annotations
@@ -97,6 +96,7 @@ __all__ = [
 
 MAX_CLONE_ATTEMPTS = 3
 CONFLICT_PAUSE = 0.2  # seconds before a clone that met a 409 is sent again
+STOPPED_IN_A_PAUSE = "the clone met a 409 and the run was stopped; nothing was created"
 
 
 class Progress(Protocol):
@@ -297,10 +297,7 @@ class _Runner:
             if isinstance(error, ConflictError):  # "operation in progress": give it a moment
                 self._give_back_the_slot()  # no slot idle while it waits
                 if self.stop.wait(CONFLICT_PAUSE):  # stopped: no call after the one in flight
-                    raise _Failed(
-                        "the clone met an operation in progress (409) and the run was stopped "
-                        "before it was sent again; nothing was created"
-                    )
+                    raise _Failed(STOPPED_IN_A_PAUSE)
         raise _Failed(
             f"the clone did not happen after {MAX_CLONE_ATTEMPTS} attempts; last error: {error}"
         )

@@ -150,4 +150,4 @@ def test_a_clone_paused_by_a_409_is_not_sent_again_once_the_run_is_stopped() -> 
     (outcome,) = executing.execute(plan, _Busy(), parallelism=2, stop=stop).outcomes  # type: ignore[arg-type]
     assert calls == ["clone", "list"]  # the read back of the 409, then nothing more
     assert outcome.result is Result.FAILED
-    assert "stopped before it was sent again; nothing was created" in outcome.message
+    assert outcome.message == executing.STOPPED_IN_A_PAUSE
