@@ -7,8 +7,9 @@ overrides laid over it; ``false``: the overrides alone), normalised by the clone
 records at every write (``Owner.applied``), so that a changed declaration can be told from
 drift made behind the reconciler's back. ``fields_declared`` lists what a new clone gets.
 
-Neighbours: ``planning`` (the caller, which caches one ``DesiredConfig`` per declaration),
-``kinds`` (normalising), ``diffs`` (override paths, ignored paths), ``ownership``.
+Neighbours: ``declarations`` (the caller: one ``DesiredConfig`` per declaration in a run,
+with what planning asks of it), ``kinds`` (normalising), ``diffs`` (override paths,
+ignored paths), ``ownership``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from reconciler.core.diffs import fields_of, is_at_or_under, paths_set_by, without_ignored
@@ -35,8 +36,6 @@ class DesiredConfig:
     complete: bool
     override_paths: tuple[str, ...]
     description: str  # without marker
-    # ``declared_digest`` per ignore list, filled in by ``Planner.digest`` (a cache, not data)
-    digests: dict[tuple[str, ...], str] = field(default_factory=dict, compare=False, repr=False)
 
 
 def compute_desired(

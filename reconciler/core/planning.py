@@ -23,12 +23,13 @@ before any clone is made.
 
 Desired configuration: ``follow_source: true`` → the source's configuration with the clone's
 overrides deep-merged over it, normalised; ``false`` → the normalised overrides alone.
-Neighbours: ``declaring`` (the desired configuration), ``ownership``, ``diffs``,
+Neighbours: ``declarations`` (a declaration's desired configuration and what its clones
+share: version, prechecks, digest), ``ownership``, ``diffs``,
 ``fingerprints``, ``footprints``, ``prechecks``, ``reasons``, ``clone_safety`` (warnings),
 ``variable_plans`` (a clone's variables), ``expiry``; builds ``plans.Plan``. Each change is
 gathered as a dict of its fields (``change_fields`` decides an owned clone's into it) and
-made once (``change_copies.made``); what every clone of one declaration shares (its desired
-configuration, version, prechecks, source endpoint) is computed once for all of them.
+made once (``change_copies.made``); what every clone of one declaration shares (its
+``Declaration``, its source endpoint) is computed once for all of them.
 """
 
 from __future__ import annotations
@@ -49,19 +50,16 @@ from reconciler.core.change_fields import (
     variables_step,
 )
 from reconciler.core.clone_safety import plan_warnings
+from reconciler.core.declarations import Declaration
 from reconciler.core.declaring import (
     DesiredConfig,
-    compute_desired,
-    declared_digest,
     fields_declared,
 )
-from reconciler.core.deploying import NEVER_DEPLOYED, deploys_existing, deploys_new, version_of
+from reconciler.core.deploying import NEVER_DEPLOYED, deploys_existing, deploys_new
 from reconciler.core.desired import overrides_key
-from reconciler.core.edits import keeps_description
 from reconciler.core.expiry import active_for_write, decide, expiry_notes, iso
 from reconciler.core.fingerprints import fingerprint
 from reconciler.core.footprints import of_edit
-from reconciler.core.kinds import kind_named
 from reconciler.core.model import (
     DesiredClone,
     DesiredState,
@@ -94,7 +92,6 @@ from reconciler.core.plans import (
     Step,
     updates_of,
 )
-from reconciler.core.prechecks import PRECHECKED_FIELDS, refused_values
 from reconciler.core.pruning import BEING_DELETED, prunes
 from reconciler.core.reasons import Because, Reason
 from reconciler.core.variable_plans import VariablePlan
@@ -118,48 +115,32 @@ class Planner:
         self.now = now if now is not None else datetime.now(UTC)
         self.seen, self.digests = observed.variables, secret_digests or {}  # variables
         self.observed = ObservedIndex(observed)
-        # never evicted: ``per_body`` keys on these objects' identity, held alive here
-        self._desired_configs: dict[tuple[str, bool, str, str], DesiredConfig] = {}
-        self._versions: dict[tuple[str, bool, str, str], str | None] = {}  # the same keys
+        # never evicted: ``per_body`` keys on their configurations' identity, held alive here
+        self._declarations: dict[tuple[str, bool, str, str], Declaration] = {}
         self._fingerprints: dict[str, str | None] = {}
         self._declared = {(c.target_env.id, name_key(c.name)) for c in desired.clones}
         self._renamed: set[str] = set()  # application ids a desired clone took over by rename
         # every source of the run, whether its manifest declares clones or not: never written
         self._sources = {c.source_app_id for c in desired.clones} | set(desired.source_ids)
-        # per desired configuration (the keys of ``_desired_configs``): the fields prechecks
-        # read that it lacks, and prechecks' answer when no clone's own value is read
-        self._prechecked: dict[tuple[str, bool, str, str], tuple[tuple[str, ...], str]] = {}
-        self._keeps: dict[tuple[int, tuple[str, ...]], bool] = {}  # (id(desired), ignore)
         self._source_endpoints: dict[tuple[str, ...], Endpoint] = {}
         self._per_body = PerBody()  # drift and write per (declaration, listed body, ignore)
 
     # ── desired configuration ──────────────────────────────────────────────────────────
 
-    def desired_config(
-        self, key: tuple[str, bool, str, str], clone: DesiredClone, source: ObservedApplication
-    ) -> DesiredConfig:
-        """The clone's desired configuration, computed once per (source, policy, overrides)
-        (``key``: ``_config_key``, on values, so equal declarations share one computation);
-        with it, once, what a deploy of it runs (``deploying.version_of``) and prechecks."""
-        found = self._desired_configs.get(key)
+    def declaration(self, clone: DesiredClone, source: ObservedApplication) -> Declaration:
+        """The clone's declaration, made once per (source, policy, kind, overrides)
+        (``_config_key``, on values, so that equal declarations share one)."""
+        key = _config_key(clone, source)
+        found = self._declarations.get(key)
         if found is None:
-            found = self._desired_configs[key] = compute_desired(
-                source.config,
-                clone.overrides,
-                follow_source=clone.policy.follow_source,
-                kind=kind_named(clone.kind),
-            )
-            self._versions[key] = version_of(clone.kind, source.config, found.config)
-            lacking = tuple(name for name in PRECHECKED_FIELDS if name not in found.config)
-            self._prechecked[key] = (lacking, refused_values(found.config, source.config, {}))
+            found = self._declarations[key] = Declaration(clone, source.config)
         return found
 
-    def digest(self, clone: DesiredClone, desired: DesiredConfig) -> str:
-        """``declared_digest`` of a clone's desired configuration, once per (config, ignore)."""
-        found = desired.digests.get(clone.ignore)
-        if found is None:
-            found = desired.digests[clone.ignore] = declared_digest(desired, clone.ignore)
-        return variable_plans.marker_digest(found, clone.variables, clone.ignore)
+    @staticmethod
+    def digest(clone: DesiredClone, declaration: Declaration) -> str:
+        """What the clone's marker records of its declaration (and its variables)."""
+        declared = declaration.digest(clone.ignore)
+        return variable_plans.marker_digest(declared, clone.variables, clone.ignore)
 
     def fingerprint(self, app: ObservedApplication | None) -> str | None:
         if app is None:
@@ -200,16 +181,16 @@ class Planner:
         if target is not None and target.kind != clone.kind:
             reason = Because.of(Reason.ANOTHER_KIND, kind=_a(target.kind))
             return made(decided(base, Action.CONFLICT, reason))
-        key = _config_key(clone, source)
-        desired = self.desired_config(key, clone, source)
-        refused = self._refused(key, desired, source, self._current(clone, target))
+        declaration = self.declaration(clone, source)
+        refused = declaration.refused(self._current(clone, target))
         if refused:
             where = f" ({clone.position})" if clone.position else ""
             refusal = Because.of(Reason.API_WOULD_REFUSE, refused=refused, where=where)
             return made(decided(base, Action.CONFLICT, refusal))
-        base["deploy_commit"] = self._versions[key]
-        digest = self.digest(clone, desired)
-        base.update(self._write(clone, source, target, desired, digest))
+        base["deploy_commit"] = declaration.version
+        digest = self.digest(clone, declaration)
+        desired = declaration.config
+        base.update(self._write(clone, source, target, declaration, digest))
         if clone.variables:
             problem = variable_plans.unresolved(clone, target, self.seen, self.digests)
             if problem:
@@ -268,35 +249,22 @@ class Planner:
         source = self.observed.by_id.get(clone.source_app_id)
         return self.observed.normalised(source) if source is not None else {}
 
-    def _refused(
-        self,
-        key: tuple[str, bool, str, str],
-        desired: DesiredConfig,
-        source: ObservedApplication,
-        current: Application,
-    ) -> str:
-        """``prechecks.refused_values``: once per desired configuration, unless ``current``
-        holds a field it checks that the desired configuration lacks (then per clone)."""
-        lacking, answer = self._prechecked[key]
-        if not current.keys().isdisjoint(lacking):
-            return refused_values(desired.config, source.config, current)
-        return answer
-
     def _write(
         self,
         clone: DesiredClone,
         source: ObservedApplication,
         target: ObservedApplication | None,
-        desired: DesiredConfig,
+        declaration: Declaration,
         digest: str,
     ) -> Fields:
         """The Change fields of the write: configuration, description, ignored paths;
         ``digest``: the clone's (``digest``), which its marker records."""
+        desired = declaration.config
         written, description = desired.config, desired.description
         if target is not None and clone.ignore:  # a write leaves what is ignored as it is
             body = self.observed.normalised(target)
             written = self._per_body.written(desired, body, clone.ignore)
-        if self._keeps_description(desired, clone.ignore):
+        if declaration.keeps_description(clone.ignore):
             # kept as it is found: the target's, or the source's that a clone copies
             description = strip_marker(description_of((target or source).config))
         found = _config(target)
@@ -309,16 +277,6 @@ class Planner:
             "description": with_marker(description, owner, keep=keep),
             "ignore": clone.ignore,
         }
-
-    def _keeps_description(self, desired: DesiredConfig, ignore: tuple[str, ...]) -> bool:
-        """``edits.keeps_description``, once per (desired configuration, ignore)."""
-        key = (id(desired), ignore)
-        found = self._keeps.get(key)
-        if found is None:
-            found = self._keeps[key] = keeps_description(
-                desired.config, complete=desired.complete, ignore=ignore
-            )
-        return found
 
     def _renamed_clone(self, clone: DesiredClone) -> ObservedApplication | None:
         """This manifest's clone of the same source under another name no longer declared.
