@@ -240,8 +240,8 @@ def wire_replay(admin: Admin, log: list[dict[str, Any]], parallelism: int) -> fl
     local = threading.local()
     stages: list[list[str]] = [[], [], [], []]
     for request in sorted(log, key=lambda r: r["started"]):
-        path = str(request["path"])
-        bare = path.split("?")[0]
+        bare = str(request["path"])
+        path = f"{bare}?{request['query']}" if request.get("query") else bare
         if bare == "/organization":
             stages[0].append(path)
         elif bare.startswith("/variable"):

@@ -49,13 +49,14 @@ class Monitor:
         self._in_flight = 0
         self._peak = 0
 
-    def begin(self, method: str, path: str, started: float) -> dict[str, Any]:
+    def begin(self, method: str, path: str, started: float, query: str = "") -> dict[str, Any]:
         """Log a request as it arrives, so that it is in the log before its answer is sent:
         a client that got its answer always finds its request there (its status is set
         as the answer is sent, by ``answering``, and its duration by ``end``)."""
         entry: dict[str, Any] = {
             "method": method,
             "path": path,
+            "query": query,
             "status": None,
             "started": started,
             "duration_ms": None,
@@ -199,7 +200,8 @@ class Handler(BaseHTTPRequestHandler):
             serve()
             return
         monitor, clock = self.server.monitor, time.perf_counter()
-        entry = self._log_entry = monitor.begin(self.command, path, time.time())
+        query = urlsplit(self.path).query
+        entry = self._log_entry = monitor.begin(self.command, path, time.time(), query)
         status = None
         try:
             status = serve()
