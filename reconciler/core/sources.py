@@ -174,7 +174,8 @@ def owned_listings(
     listing ``services`` (``ServiceLightResponse``) shows, in one of ``environments`` (its
     prune scope), a service of a kind a clone may be whose own marker (not a copy of
     another's: ``ownership.owner_of``) names ``manifest``, in the order they are shown. An
-    entry without its (required) ``service_type`` adds nothing: its kind is unknown."""
+    owned entry without its (required) ``service_type`` may be of any such kind: every kind
+    is listed in its environment, so that no clone of ours is left running for want of it."""
     within = set(environments)
     if not within:
         return ()
@@ -182,13 +183,17 @@ def owned_listings(
     for service in services:
         if not isinstance(service, Mapping):
             continue
-        kind = SERVICE_TYPES.get(str(service.get("service_type")))
+        api_type = service.get("service_type")
+        known = SERVICE_TYPES.get(api_type) if isinstance(api_type, str) else None
+        kinds: tuple[str, ...] = (known,) if known is not None else ()
+        if api_type is None:  # the required field left out: any kind a clone may be
+            kinds = tuple(SERVICE_TYPES.values())
         env_id = service.get("environment_id")
-        if kind is None or not isinstance(env_id, str) or env_id not in within:
+        if not kinds or not isinstance(env_id, str) or env_id not in within:
             continue
         owner = owner_of(service)
         if owner is not None and owner.manifest == manifest:
-            pairs[(kind, env_id)] = None
+            pairs.update(((kind, env_id), None) for kind in kinds)
     return tuple(pairs)
 
 

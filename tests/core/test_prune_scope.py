@@ -68,11 +68,25 @@ def test_what_the_light_listing_does_not_make_listed() -> None:
         light("h1", "e2", "HELM"),
         light("c4", "e2", manifest=None),  # no marker
         {"id": "c5", "service_type": "CONTAINER"},  # no environment
-        {k: v for k, v in light("c6", "e2").items() if k != "service_type"},  # no known kind
+        light("c6", "e2", ["CONTAINER"]),  # a type that is not a name: no known kind
+        light("c7", "e2", "container"),  # nor is one in lower case
         "junk",
     ]
     assert owned_listings("previews", ("e2",), services) == ()
     assert owned_listings("previews", (), [light("c1", "e2")]) == ()  # no prune scope
+
+
+def test_an_owned_service_whose_type_is_left_out_lists_every_clonable_kind_there() -> None:
+    """``service_type`` is required, but an answer without it must not leave a clone of ours
+    running: every kind a clone may be is listed in its environment (and only there)."""
+    untyped = {k: v for k, v in light("x1", "e2").items() if k != "service_type"}
+    stranger = {k: v for k, v in light("x2", "e3", manifest=None).items() if k != "service_type"}
+    services = [light("j1", "e2", "JOB"), untyped, stranger]
+    assert owned_listings("previews", ("e2", "e3"), services) == (
+        ("job", "e2"),
+        ("application", "e2"),
+        ("container", "e2"),
+    )
 
 
 def test_the_owned_listings_are_read_in_the_first_stage_and_once() -> None:
