@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from reconciler.core.kinds import KINDS, ServiceKind
+from reconciler.core.light_services import light_service
 
 __all__ = ["MissingRecording", "Reader", "RecordedReader"]
 
@@ -106,7 +107,7 @@ class RecordedReader:
         call = ("services", organization_id)
         environments = self._answer("environments", organization_id, call=call)
         return [
-            _light(service, kind, environment)
+            light_service(service, kind, environment)
             for environment in environments
             for kind, listing in _LIGHT_KINDS
             for service in self._catalog.get(listing, {}).get(environment["id"], ())
@@ -148,16 +149,3 @@ _LIGHT_KINDS = (
     ("DATABASE", "databases"),
 )
 """The ``service_type`` of each recorded listing the organization's light listing holds."""
-
-
-def _light(service: Mapping[str, Any], service_type: str, environment: Mapping[str, Any]) -> Any:
-    """A recorded service as the ``ServiceLightResponse`` of the organization's listing."""
-    return {
-        "id": service["id"],
-        "name": service.get("name", ""),
-        "description": service.get("description") or "",
-        "service_type": service_type,
-        "project_id": environment.get("project", {}).get("id", ""),
-        "environment_id": environment["id"],
-        "environment_name": environment.get("name", ""),
-    }

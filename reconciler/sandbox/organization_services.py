@@ -8,8 +8,9 @@ unknown organization. Environments in the state's order, and in each, its applic
 containers, jobs (``service_index``: the work follows the environments listed, not every
 table's services), then its databases.
 
-Neighbours: ``service_index`` (each environment's services), ``store`` (the transaction),
-``routes`` (``organization_service_routes``).
+Neighbours: ``service_index`` (each environment's services), ``core.light_services`` (each
+item, built as a recorded catalog builds it), ``store`` (the transaction), ``routes``
+(``organization_service_routes``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from reconciler.core.light_services import light_service
 from reconciler.sandbox.answers import copy_json
 from reconciler.sandbox.applications import JSONObject
 from reconciler.sandbox.records import get_or_404
@@ -51,11 +53,11 @@ def list_organization_services(store: Store, organization_id: str, query: Any) -
         index = index_of(state)
         items: list[JSONObject] = []
         for env in environments:
-            project = projects.get(env["project"]["id"], {})
+            project_name = projects.get(env["project"]["id"], {}).get("name", "")
             for table, service in index.all_in(env["id"]):
-                items.append(_light(service, SERVICE_TYPES[table], env, project))
+                items.append(light_service(service, SERVICE_TYPES[table], env, project_name))
             for database in by_env.get(env["id"], ()):
-                items.append(_light(database, "DATABASE", env, project))
+                items.append(light_service(database, "DATABASE", env, project_name))
         return copy_json(items)
 
 
@@ -67,27 +69,6 @@ def _kept(environment: JSONObject, wanted: dict[str, str]) -> bool:
         "cluster_id": environment.get("cluster_id"),
     }
     return all(values[key] == value for key, value in wanted.items())
-
-
-def _light(
-    service: JSONObject, service_type: str, environment: JSONObject, project: JSONObject
-) -> JSONObject:
-    """A service as a ``ServiceLightResponse``."""
-    item = {
-        "id": service["id"],
-        "name": service["name"],
-        "description": service.get("description") or "",
-        "icon_uri": f"app://qovery-console/{service_type.lower()}",
-        "service_type": service_type,
-        "project_id": environment["project"]["id"],
-        "project_name": project.get("name", ""),
-        "environment_id": environment["id"],
-        "environment_name": environment["name"],
-        "cluster_id": environment.get("cluster_id", ""),
-    }
-    if service_type == "JOB" and service.get("job_type") in ("CRON", "LIFECYCLE"):
-        item["job_type"] = service["job_type"]
-    return item
 
 
 def organization_service_routes() -> list[tuple[str, str, Operation]]:
