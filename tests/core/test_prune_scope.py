@@ -27,7 +27,7 @@ PRUNE = Policy(prune=True)
 def light(
     ident: str,
     env: str,
-    service_type: str = "CONTAINER",
+    service_type: Any = "CONTAINER",
     manifest: str | None = "previews",
     **rest: Any,
 ) -> dict[str, Any]:
