@@ -67,6 +67,7 @@ _NOT_IN_A_HOST = re.compile(r"[\x00-\x20\x7f]")  # what http.client refuses in a
 _DROPPED = "the connection was dropped before a complete response"
 _TIMED_OUT = "timed out waiting for the response"
 _NOT_YET_SENT = "timed out before the request could be sent"
+_UNDECODABLE = "the response body could not be decoded"
 
 
 class WireFailure(Exception):
@@ -454,25 +455,40 @@ def _connect(conn: http.client.HTTPConnection) -> None:
 
 
 def _inflate(content: bytes, encoding: str, max_body: int) -> bytes:
-    """A gzip or deflate body inflated (zlib-wrapped or raw deflate), at most ``max_body``;
-    a stream that does not end is a body cut short (its length announced as what came), as
-    a body shorter than its announced length is."""
+    """A gzip or deflate body inflated (zlib-wrapped or raw deflate; gzip in as many members
+    as it has), at most ``max_body``. An empty body stays empty (a 204 sent with the header);
+    a stream that does not end was cut short (its length announced as what came), as a body
+    shorter than its announced length is; bytes after a deflate stream cannot be decoded."""
+    if not content:
+        return content
     attempts = (
         (zlib.MAX_WBITS, -zlib.MAX_WBITS) if encoding == "deflate" else (zlib.MAX_WBITS | 16,)
     )
     wbits: int
     for wbits in attempts:
-        inflater = zlib.decompressobj(wbits)
         try:
-            inflated = inflater.decompress(content, max_body + 1)
+            return _inflated(content, wbits, max_body, members=encoding != "deflate")
         except zlib.error:
             continue
-        if len(inflated) > max_body:
+    raise WireFailure(Failure.MAYBE_SENT, _UNDECODABLE)
+
+
+def _inflated(content: bytes, wbits: int, max_body: int, *, members: bool) -> bytes:
+    parts: list[bytes] = []
+    size, rest = 0, content
+    while rest:
+        inflater = zlib.decompressobj(wbits)
+        part = inflater.decompress(rest, max_body + 1 - size)
+        size += len(part)
+        if size > max_body:
             raise _too_large(max_body)
         if not inflater.eof:
             raise WireFailure(Failure.MAYBE_SENT, "the response body was cut short")
-        return inflated
-    raise WireFailure(Failure.MAYBE_SENT, "the response body could not be decoded")
+        parts.append(part)
+        rest = inflater.unused_data
+        if rest and not members:
+            raise WireFailure(Failure.MAYBE_SENT, _UNDECODABLE)
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 def _too_large(max_body: int) -> WireFailure:

@@ -122,6 +122,50 @@ def test_compressed_answers_are_inflated(encoding: str, packed: bytes) -> None:
     assert reply.content == b'{"results": []}'
 
 
+def test_a_gzip_answer_of_several_members_is_inflated_whole() -> None:
+    packed = gzip.compress(b'{"results": [') + gzip.compress(b'{"id": "a"}]}')
+    with wire_server(_answer(packed, "Content-Encoding: gzip")) as server:
+        channel = _channel(server.url)
+        try:
+            reply = channel.send("GET", "/organization")
+        finally:
+            channel.close()
+    assert reply.content == b'{"results": [{"id": "a"}]}'
+
+
+@pytest.mark.parametrize("status", ["204 No Content", "200 OK"])
+def test_an_empty_answer_sent_as_gzip_is_empty(status: str) -> None:
+    """A server may name an encoding on an answer without a body (a DELETE's 204): there is
+    nothing to inflate, and the answer is what it is."""
+    answer = f"HTTP/1.1 {status}\r\nContent-Encoding: gzip\r\nContent-Length: 0\r\n\r\n"
+    with wire_server(answer.encode("ascii")) as server:
+        channel = _channel(server.url, retries=1)
+        try:
+            reply = channel.send("DELETE", "/application/a1")
+        finally:
+            channel.close()
+    assert (reply.status, reply.content) == (int(status[:3]), b"")
+    assert len(server.requests) == 1
+
+
+@pytest.mark.parametrize(
+    ("encoding", "packed"),
+    [
+        ("gzip", gzip.compress(b'{"results": []}') + b"junk after it"),
+        ("deflate", zlib.compress(b'{"results": []}') + b"junk after it"),
+    ],
+    ids=["gzip", "deflate"],
+)
+def test_bytes_after_a_compressed_body_make_it_undecodable(encoding: str, packed: bytes) -> None:
+    with wire_server(_answer(packed, f"Content-Encoding: {encoding}")) as server:
+        channel = _channel(server.url, retries=1)
+        try:
+            with pytest.raises(TransportError, match="could not be decoded"):
+                channel.send("GET", "/organization")
+        finally:
+            channel.close()
+
+
 def test_an_undecodable_answer_is_a_transport_error() -> None:
     with wire_server(_answer(b"not gzip at all", "Content-Encoding: gzip")) as server:
         channel = _channel(server.url, retries=1)
