@@ -1,7 +1,7 @@
 """Executing: carry out a Plan's changes against Qovery, one recorded Outcome per change.
 
-Like Terraform's apply and Argo CD's sync, this module consumes the plan value and never
-plans again. Each change runs its planned ``steps`` (``plans.Step``):
+Like Terraform's apply and Argo CD's sync, this module consumes the plan and never plans
+again. Each change runs its planned ``steps`` (``plans.Step``):
 
 - ``create``: clone the source into the target environment, GET the clone, ONE full edit
   (``writing.written_body``: desired configuration + ownership marker), its variables, then,
@@ -9,36 +9,29 @@ plans again. Each change runs its planned ``steps`` (``plans.Step``):
 - ``update``: GET the target, check that it is still this manifest's (or, when the plan
   adopts or finishes it, that it is still exactly what was planned: same fingerprint),
   then the full edit, the variables and/or the deploy;
-- ``delete``: GET the target, check that it is still owned by this manifest, DELETE
-  (404 = already gone = done);
-- ``noop`` makes no call and has no outcome; ``conflict`` makes no call: its outcome is
-  ``conflict``.
+- ``delete``: GET the target, check that it is still this manifest's, DELETE (404 = done);
+- ``noop``: no call, no outcome; ``conflict``: no call, its outcome ``conflict``.
 
 A clone whose answer is lost (``AmbiguousWriteError``), that meets a 409, or whose answer
 is not an application of the target environment with the desired name (contract section
-18: answers are checked before they are believed) is never sent again blindly (contract
-section 7): the target environment is listed again, and an application there with the
-desired name is taken as ours only when it carries this manifest's marker for this source,
-or is an untouched clone of the source (``ownership``, the source read again). Anything else
-there is a conflict; nothing there means the clone did not happen, and it is sent again
-(``MAX_CLONE_ATTEMPTS``). When the edit after a clone fails, the marker is written alone (a
-minimal edit) before the failure is reported, so that the clone stays ours.
+18) is never sent again blindly (contract section 7): the target environment is listed
+again, and an application there with the desired name is ours only when it carries this
+manifest's marker for this source, or is an untouched clone of the source (``ownership``,
+the source read again). Anything else there is a conflict; nothing there means the clone
+did not happen, and it is sent again (``MAX_CLONE_ATTEMPTS``). When the edit after a clone
+fails, the marker is written alone (a minimal edit), so that the clone stays ours.
 
-The edit body is built from the GET made just before it: ignored paths (``Change.ignore``)
-and a kept description (``edits.keeps_description``) come from that fresh read, and the
-marker written names the application it is written on (``Owner.clone_id``).
-
-Deploys wait until every change has run: each change whose writes succeeded and that plans
-a deploy is finished by ``deploying.deploy_all`` (one environment-wide request per
-environment, then its statuses), its outcome ``…, deployed`` or ``failed``.
+The edit body is built from the GET just before it (ignored paths, a kept description:
+``edits.keeps_description``); its marker names the application it is written on
+(``Owner.clone_id``). Deploys wait until every change has run (``deploying.deploy_all``:
+one request per environment, then its statuses): ``…, deployed`` or ``failed``.
 
 Changes run on a thread pool with spare workers (``slots``): at most ``parallelism`` calls
-are in flight, a change's calls run in the one slot it starts in, and a worker reporting
-an outcome never leaves a slot idle while a change is ready. Changes that touch the same
-application (same target environment and name) run one after the other in one task. A
-failing change becomes an ``Outcome`` (``failed``, with the ``ApiError`` message), never an
+in flight, a change's calls in the one slot it starts in, no slot idle while a change is
+ready; changes that touch the same application run one after the other in one task. A
+failing change is an ``Outcome`` (``failed``, with the ``ApiError`` message), never an
 exception that stops the others. ``stop`` set: no new change starts, the calls in flight
-finish, the rest are ``skipped``; a clone waiting out a 409 is not sent again (``failed``).
+finish, the rest are ``skipped``, and so is a clone not sent again after an unclear answer.
 
 Neighbours: ``plans`` (the input), ``client`` (the calls), ``writing`` (a write's pure rules),
 ``ownership``; ``commands.apply`` and ``reconcile`` call it; ``rendering.progress`` shows it.
@@ -96,7 +89,7 @@ __all__ = [
 
 MAX_CLONE_ATTEMPTS = 3
 CONFLICT_PAUSE = 0.2  # seconds before a clone that met a 409 is sent again
-STOPPED_IN_A_PAUSE = "the clone met a 409 and the run was stopped; nothing was created"
+STOPPED_BEFORE_A_RETRY = "not sent again after an unclear answer (no clone found): run stopped"
 
 
 class Progress(Protocol):
@@ -126,6 +119,10 @@ class _Refused(Exception):
 
 class _Failed(Exception):
     """A change that cannot be carried out, for a reason that is not an ApiError."""
+
+
+class _Stopped(Exception):
+    """The run was stopped before the change's next call: it is ``skipped``, nothing more sent."""
 
 
 # ── the execution ───────────────────────────────────────────────────────────────────────
@@ -214,6 +211,8 @@ class _Runner:
             result = Result.OK
         except _Refused as refused:
             result, message = Result.CONFLICT, str(refused)
+        except _Stopped as stopped:
+            result, message = Result.SKIPPED, str(stopped)
         except (ApiError, _Failed) as error:
             result, message = Result.FAILED, str(error)
         except Exception as bug:  # a bug must not stop the other changes
@@ -276,7 +275,9 @@ class _Runner:
         if not source_id or not env_id:
             raise _Failed("the plan names no source application or target environment")
         error: Exception | None = None
-        for _ in range(MAX_CLONE_ATTEMPTS):
+        for attempt in range(MAX_CLONE_ATTEMPTS):
+            if attempt and self.stop.is_set():  # no call after the one in flight (contract 5)
+                raise _Stopped(STOPPED_BEFORE_A_RETRY)
             self.progress.step(change, Phase.CLONE)
             try:
                 answer = self.client.clone_service(
@@ -296,8 +297,7 @@ class _Runner:
                 return found
             if isinstance(error, ConflictError):  # "operation in progress": give it a moment
                 self._give_back_the_slot()  # no slot idle while it waits
-                if self.stop.wait(CONFLICT_PAUSE):  # stopped: no call after the one in flight
-                    raise _Failed(STOPPED_IN_A_PAUSE)
+                self.stop.wait(CONFLICT_PAUSE)  # which a stop ends
         raise _Failed(
             f"the clone did not happen after {MAX_CLONE_ATTEMPTS} attempts; last error: {error}"
         )

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from reconciler.core.errors import ConflictError
+from reconciler.core.errors import AmbiguousWriteError, ConflictError
 from reconciler.core.outcomes import Result
 from reconciler.core.plans import Action, Change, Endpoint, Plan, Step
 from reconciler.edges import executing
@@ -126,28 +126,41 @@ def test_every_change_runs_once_and_every_slot_comes_back(
             name = outcome.address.removeprefix("m.")
             if outcome.result is Result.OK:
                 assert (fake.clones[name], fake.edits[f"id-{name}"]) == (1, 1), outcome
-            if outcome.result is Result.SKIPPED:
-                assert name not in fake.conflicted, outcome  # stopped before any call
+            if outcome.result is Result.SKIPPED:  # stopped before it started, or before a
+                # clone with an unclear answer was sent again: nothing written either way
+                assert (fake.clones[name], fake.edits[f"id-{name}"]) == (0, 0), outcome
 
 
-def test_a_clone_paused_by_a_409_is_not_sent_again_once_the_run_is_stopped() -> None:
-    """The stop comes while the clone waits to be sent again: the run ends after the call in
-    flight (contract section 5), so the clone is not sent again, and nothing was made."""
+@pytest.mark.parametrize(
+    "unclear",
+    [
+        ConflictError("operation in progress", status=409),
+        AmbiguousWriteError("the connection was dropped", method="POST", path="/clone"),
+    ],
+    ids=["409", "lost-answer"],
+)
+def test_a_clone_with_an_unclear_answer_is_not_sent_again_once_the_run_is_stopped(
+    unclear: Exception,
+) -> None:
+    """The stop comes while the clone is on the wire and its answer is unclear (a 409, whose
+    pause the stop ends, or a lost answer): the run ends after the call in flight (contract
+    section 5), so the clone is read back, not sent again, and the change is skipped."""
     stop = threading.Event()
     calls: list[str] = []
 
-    class _Busy:
+    class _Unclear:
         def clone_service(self, kind: Any, source_id: str, name: str, env_id: str) -> Any:
             calls.append("clone")
-            stop.set()  # SIGTERM arrives while the 409 is on its way back
-            raise ConflictError("operation in progress", status=409)
+            stop.set()  # SIGTERM arrives while the clone is in flight
+            raise unclear
 
         def list_services(self, kind: Any, env_id: str) -> list[dict[str, Any]]:
             calls.append("list")
             return []
 
     plan = Plan.of([_create(0)], api_url=None)
-    (outcome,) = executing.execute(plan, _Busy(), parallelism=2, stop=stop).outcomes  # type: ignore[arg-type]
-    assert calls == ["clone", "list"]  # the read back of the 409, then nothing more
-    assert outcome.result is Result.FAILED
-    assert outcome.message == executing.STOPPED_IN_A_PAUSE
+    began = time.monotonic()
+    (outcome,) = executing.execute(plan, _Unclear(), parallelism=2, stop=stop).outcomes  # type: ignore[arg-type]
+    assert calls == ["clone", "list"]  # the read back of the unclear answer, then nothing
+    assert (outcome.result, outcome.message) == (Result.SKIPPED, executing.STOPPED_BEFORE_A_RETRY)
+    assert time.monotonic() - began < executing.CONFLICT_PAUSE  # the stop ended the pause
