@@ -16,7 +16,7 @@ all under one deadline (waiting for a connection, opening it, sending, the heade
 chunk of a trickled body: each read of the socket waits only what is left of it); interim (1xx)
 answers are skipped for the final one; a body larger than ``max_body`` is refused, not
 buffered. It asks for ``gzip`` (a listing compresses tenfold on the wire; zlib inflates it in
-C) and inflates gzip and deflate answers (a compressed stream that does not end was cut short:
+C) and inflates gzip and deflate answers (``inflating``; one cut short or undecodable is
 ``MAYBE_SENT``, as a body shorter than announced). Answer headers come back as a plain ``dict`` with
 lower-case names (repeated ones joined by ", ").
 
@@ -47,13 +47,13 @@ import select
 import socket
 import threading
 import time
-import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import unquote, urlsplit
 
+from reconciler.edges.inflating import BadBody, TooLarge, inflate
 from reconciler.edges.retrying import Failure
 
 if TYPE_CHECKING:
@@ -67,7 +67,6 @@ _NOT_IN_A_HOST = re.compile(r"[\x00-\x20\x7f]")  # what http.client refuses in a
 _DROPPED = "the connection was dropped before a complete response"
 _TIMED_OUT = "timed out waiting for the response"
 _NOT_YET_SENT = "timed out before the request could be sent"
-_UNDECODABLE = "the response body could not be decoded"
 
 
 class WireFailure(Exception):
@@ -374,7 +373,7 @@ class _Exchange:
         content = self._read_body(response, max_body)
         encoding = headers.get("content-encoding", "").strip().lower()
         if encoding in ("gzip", "x-gzip", "deflate"):
-            content = _inflate(content, encoding, max_body)
+            content = _inflated(content, encoding, max_body)
         reusable = not response.will_close and response.status != 101  # 101: no longer HTTP
         return Answer(response.status, headers, content), reusable
 
@@ -454,41 +453,15 @@ def _connect(conn: http.client.HTTPConnection) -> None:
         raise WireFailure(Failure.NOT_SENT, f"could not connect ({text or 'refused'})") from None
 
 
-def _inflate(content: bytes, encoding: str, max_body: int) -> bytes:
-    """A gzip or deflate body inflated (zlib-wrapped or raw deflate; gzip in as many members
-    as it has), at most ``max_body``. An empty body stays empty (a 204 sent with the header);
-    a stream that does not end was cut short (its length announced as what came), as a body
-    shorter than its announced length is; bytes after a deflate stream cannot be decoded."""
-    if not content:
-        return content
-    attempts = (
-        (zlib.MAX_WBITS, -zlib.MAX_WBITS) if encoding == "deflate" else (zlib.MAX_WBITS | 16,)
-    )
-    wbits: int
-    for wbits in attempts:
-        try:
-            return _inflated(content, wbits, max_body, members=encoding != "deflate")
-        except zlib.error:
-            continue
-    raise WireFailure(Failure.MAYBE_SENT, _UNDECODABLE)
-
-
-def _inflated(content: bytes, wbits: int, max_body: int, *, members: bool) -> bytes:
-    parts: list[bytes] = []
-    size, rest = 0, content
-    while rest:
-        inflater = zlib.decompressobj(wbits)
-        part = inflater.decompress(rest, max_body + 1 - size)
-        size += len(part)
-        if size > max_body:
-            raise _too_large(max_body)
-        if not inflater.eof:
-            raise WireFailure(Failure.MAYBE_SENT, "the response body was cut short")
-        parts.append(part)
-        rest = inflater.unused_data
-        if rest and not members:
-            raise WireFailure(Failure.MAYBE_SENT, _UNDECODABLE)
-    return parts[0] if len(parts) == 1 else b"".join(parts)
+def _inflated(content: bytes, encoding: str, max_body: int) -> bytes:
+    """``inflating.inflate``, its failures as the wire's: too large is FATAL, a body cut short
+    or undecodable MAYBE_SENT (as a body shorter than its announced length is)."""
+    try:
+        return inflate(content, encoding, max_body)
+    except TooLarge:
+        raise _too_large(max_body) from None
+    except BadBody as bad:
+        raise WireFailure(Failure.MAYBE_SENT, str(bad)) from None
 
 
 def _too_large(max_body: int) -> WireFailure:
