@@ -71,7 +71,7 @@ class ApplyResult:
 
     @property
     def skipped(self) -> int:
-        """Changes not started because the run was asked to stop."""
+        """Changes left undone because the run was asked to stop (nothing of theirs written)."""
         return self._count(Result.SKIPPED)
 
     @property
