@@ -12,7 +12,7 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 
@@ -61,6 +61,7 @@ def _read_request(conn: socket.socket, buffered: bytes) -> tuple[bytes, bytes] |
 
 
 def _serve(server: WireServer, conn: socket.socket, tls: ssl.SSLContext | None) -> None:
+    server.connections += 1
     try:
         if tls is not None:
             conn = tls.wrap_socket(conn, server_side=True)
@@ -98,8 +99,17 @@ def wire_server(
 ) -> Iterator[WireServer]:
     """A running ``WireServer`` (over TLS with ``tls``); stopped (its connections cut) on
     leaving."""
+    server = WireServer(0, answer, close_after, junk_after)
+    with accepting(lambda conn: _serve(server, conn, tls)) as server.port:
+        yield server
+
+
+@contextmanager
+def accepting(handle: Callable[[socket.socket], None]) -> Iterator[int]:
+    """A listener on 127.0.0.1 whose every connection ``handle`` serves in a thread of its
+    own; its port. On leaving, the listener and every connection are shut (their threads
+    see the end of their streams)."""
     listener = socket.create_server(("127.0.0.1", 0))
-    server = WireServer(listener.getsockname()[1], answer, close_after, junk_after)
     open_connections: list[socket.socket] = []
 
     def accept() -> None:
@@ -108,14 +118,13 @@ def wire_server(
                 conn, _ = listener.accept()
             except OSError:
                 return
-            server.connections += 1
             open_connections.append(conn)
-            threading.Thread(target=_serve, args=(server, conn, tls), daemon=True).start()
+            threading.Thread(target=handle, args=(conn,), daemon=True).start()
 
     thread = threading.Thread(target=accept, daemon=True)
     thread.start()
     try:
-        yield server
+        yield listener.getsockname()[1]
     finally:
         with suppress(OSError):
             listener.shutdown(socket.SHUT_RDWR)  # wakes the accepting thread (Linux)

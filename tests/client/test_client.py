@@ -35,12 +35,6 @@ from reconciler.edges.http import error_excerpt
 MISSING_ID = "00000000-0000-4000-8000-000000000000"
 
 
-@pytest.fixture
-def client(sandbox: Any) -> Any:
-    with fast_client(sandbox) as c:
-        yield c
-
-
 def requests_to(
     sandbox: Any, method: str, fragment: str, *, at_least: int = 1, wait: float = 3.0
 ) -> list[dict[str, Any]]:

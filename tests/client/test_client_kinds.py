@@ -3,20 +3,12 @@ application kind's calls are the application calls, path for path."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from helpers_client import Demo, fast_client
+from helpers_client import Demo
 
 from reconciler.core.errors import ConflictError, NotFoundError
 from reconciler.core.kinds import APPLICATION
 from reconciler.edges.client import QoveryClient
-
-
-@pytest.fixture
-def client(sandbox: Any) -> Any:
-    with fast_client(sandbox) as c:
-        yield c
 
 
 def test_listing_through_the_application_kind_is_list_applications(client: QoveryClient) -> None:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from helpers_wire import OK, wire_server
+from helpers_wire import OK, accepting, wire_server
 
 from reconciler.core.errors import ConfigError, TransportError
 from reconciler.edges.http import HttpChannel
@@ -118,26 +118,9 @@ def _tunnel(proxy: ConnectProxy, client: socket.socket) -> None:
 
 @pytest.fixture
 def connect_proxy() -> Iterator[ConnectProxy]:
-    listener = socket.create_server(("127.0.0.1", 0))
-    proxy = ConnectProxy(listener.getsockname()[1])
-
-    def accept() -> None:
-        while True:
-            try:
-                client, _ = listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=_tunnel, args=(proxy, client), daemon=True).start()
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
+    proxy = ConnectProxy(0)
+    with accepting(lambda client: _tunnel(proxy, client)) as proxy.port:
         yield proxy
-    finally:
-        with contextlib.suppress(OSError):
-            listener.shutdown(socket.SHUT_RDWR)
-        listener.close()
-        thread.join(timeout=5)
 
 
 def _channel(url: str, *, retries: int = 3) -> HttpChannel:
@@ -159,6 +142,15 @@ def _get(url: str, *, retries: int = 3) -> tuple[HttpChannel, int]:
         channel.close()
 
 
+@pytest.fixture
+def trusted(
+    certificate: tuple[Path, ssl.SSLContext], monkeypatch: pytest.MonkeyPatch
+) -> ssl.SSLContext:
+    """The test certificate trusted through ``SSL_CERT_FILE``: a server's TLS context."""
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
+    return certificate[1]
+
+
 def test_an_unknown_certificate_is_fatal_and_never_retried(
     certificate: tuple[Path, ssl.SSLContext],
 ) -> None:
@@ -174,10 +166,9 @@ def test_an_unknown_certificate_is_fatal_and_never_retried(
 
 
 def test_ssl_cert_file_is_trusted_and_the_request_travels_inside_tls(
-    certificate: tuple[Path, ssl.SSLContext], monkeypatch: pytest.MonkeyPatch
+    trusted: ssl.SSLContext,
 ) -> None:
-    monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
-    with wire_server(tls=certificate[1]) as server:
+    with wire_server(tls=trusted) as server:
         channel, status = _get(f"https://127.0.0.1:{server.port}")
     assert status == 200
     assert channel.request_count == 1
@@ -185,12 +176,11 @@ def test_ssl_cert_file_is_trusted_and_the_request_travels_inside_tls(
 
 
 def test_junk_inside_tls_after_an_answer_retires_the_connection(
-    certificate: tuple[Path, ssl.SSLContext], monkeypatch: pytest.MonkeyPatch
+    trusted: ssl.SSLContext,
 ) -> None:
     """Junk in the answer's own TLS record waits decrypted in the TLS layer, not on the
     socket: the idle connection must still be seen as unusable (a POST on it: ambiguous)."""
-    monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
-    with wire_server(OK + b"HTTP/1.1 500 Junk\r\n" * 700, tls=certificate[1]) as server:
+    with wire_server(OK + b"HTTP/1.1 500 Junk\r\n" * 700, tls=trusted) as server:
         channel = _channel(f"https://127.0.0.1:{server.port}", retries=0)
         try:
             channel.send("GET", "/organization")
@@ -201,13 +191,10 @@ def test_junk_inside_tls_after_an_answer_retires_the_connection(
 
 
 def test_https_goes_through_the_proxys_tunnel(
-    certificate: tuple[Path, ssl.SSLContext],
-    connect_proxy: ConnectProxy,
-    monkeypatch: pytest.MonkeyPatch,
+    trusted: ssl.SSLContext, connect_proxy: ConnectProxy, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
     monkeypatch.setenv("HTTPS_PROXY", f"http://user:p%40ss@127.0.0.1:{connect_proxy.port}")
-    with wire_server(tls=certificate[1]) as server:
+    with wire_server(tls=trusted) as server:
         _, status = _get(f"https://127.0.0.1:{server.port}")
     assert status == 200
     assert len(server.requests) == 1
@@ -219,14 +206,11 @@ def test_https_goes_through_the_proxys_tunnel(
 
 
 def test_no_proxy_bypasses_the_proxy(
-    certificate: tuple[Path, ssl.SSLContext],
-    connect_proxy: ConnectProxy,
-    monkeypatch: pytest.MonkeyPatch,
+    trusted: ssl.SSLContext, connect_proxy: ConnectProxy, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
     monkeypatch.setenv("ALL_PROXY", f"http://127.0.0.1:{connect_proxy.port}")
     monkeypatch.setenv("NO_PROXY", "example.com,127.0.0.1")
-    with wire_server(tls=certificate[1]) as server:
+    with wire_server(tls=trusted) as server:
         _, status = _get(f"https://127.0.0.1:{server.port}")
     assert status == 200
     assert connect_proxy.heads == []

@@ -8,16 +8,10 @@ import json
 from typing import Any
 
 import pytest
-from helpers_client import Demo, fast_client
+from helpers_client import Demo
 
 from reconciler.core.errors import BadResponseError, NotFoundError
 from reconciler.edges.client import QoveryClient
-
-
-@pytest.fixture
-def client(sandbox: Any) -> Any:
-    with fast_client(sandbox) as c:
-        yield c
 
 
 def test_the_light_listing_holds_every_service_of_the_organization(client: QoveryClient) -> None:
