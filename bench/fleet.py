@@ -75,6 +75,20 @@ def source_name(n: int) -> str:
 MIXED_CONTAINERS = range(14, 17)  # with --mixed, these sources are containers
 MIXED_JOBS = range(17, 20)  # and these jobs
 SEGMENTS = ("/application", "/container", "/job")
+STAGES = ("organizations", "resolution", "listings", "statuses", "variables")
+"""The stages of a plan's requests, in the order they follow one another."""
+
+
+def stage_of(path: str) -> str:
+    """The stage (``STAGES``) of a request of a plan, by its path (no query): each kind's
+    listings and their statuses are read together; the environments' statuses after them."""
+    if path == "/organization":
+        return "organizations"
+    if path.endswith(SEGMENTS) or path.endswith(tuple(f"{s}/status" for s in SEGMENTS)):
+        return "listings"
+    if path.endswith("/statuses"):
+        return "statuses"
+    return "variables" if path.startswith("/variable") else "resolution"
 
 
 def seed(mixed: bool = False) -> dict[str, Any]:
@@ -226,8 +240,7 @@ def terraform_refresh(admin: Admin, ids: list[tuple[str, str]]) -> tuple[float, 
 
 def wire_replay(admin: Admin, log: list[dict[str, Any]], parallelism: int) -> float:
     """Seconds for a client that only moves bytes to make the requests of a plan's ``log``,
-    in its stages (the organizations; the rest of the resolution; the listings and
-    statuses; the variables), each stage at ``parallelism`` over kept-alive connections
+    in its stages (``stage_of``), each stage at ``parallelism`` over kept-alive connections
     (``http.client``), every body read and none parsed: the wall a plan could reach if it
     spent nothing on what it reads, on this machine, against this sandbox."""
     import http.client
@@ -238,18 +251,11 @@ def wire_replay(admin: Admin, log: list[dict[str, Any]], parallelism: int) -> fl
     host = where.hostname or "127.0.0.1"
     headers = {"Authorization": f"Token {admin.token}"}
     local = threading.local()
-    stages: list[list[str]] = [[], [], [], []]
+    stages: dict[str, list[str]] = {stage: [] for stage in STAGES}
     for request in sorted(log, key=lambda r: r["started"]):
         bare = str(request["path"])
         path = f"{bare}?{request['query']}" if request.get("query") else bare
-        if bare == "/organization":
-            stages[0].append(path)
-        elif bare.startswith("/variable"):
-            stages[3].append(path)
-        elif bare.endswith(("/application", "/container", "/job", "/statuses", "/status")):
-            stages[2].append(path)
-        else:
-            stages[1].append(path)
+        stages[stage_of(bare)].append(path)
 
     def read(path: str) -> int:
         conn = getattr(local, "conn", None)
@@ -262,8 +268,8 @@ def wire_replay(admin: Admin, log: list[dict[str, Any]], parallelism: int) -> fl
 
     began = time.perf_counter()
     with ThreadPoolExecutor(parallelism) as pool:
-        for stage in stages:
-            statuses = list(pool.map(read, stage))
+        for paths in stages.values():
+            statuses = list(pool.map(read, paths))
             assert set(statuses) <= {200}, set(statuses)
     return time.perf_counter() - began
 

@@ -38,6 +38,7 @@ import multiprocessing
 import statistics
 import sys
 import tempfile
+from collections import Counter
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -45,7 +46,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import machine
-from fleet import Admin, managed_ids, sequential_loop, terraform_refresh, wire_replay
+from fleet import Admin, managed_ids, sequential_loop, stage_of, terraform_refresh, wire_replay
 from scaled import manifest, serve
 
 MODES = {  # targets, drifted percent, variable sources, every update, formats
@@ -97,17 +98,10 @@ def run_plan(admin: Admin, context: Any, argv: list[str]) -> tuple[dict[str, Any
 
 
 def stages(log: list[dict[str, Any]]) -> dict[str, int]:
-    """The plan's requests by stage."""
-    paths = [str(r["path"]).split("?")[0] for r in log]
-    listings = sum(1 for p in paths if p.endswith(("/application", "/container", "/job")))
-    statuses = sum(1 for p in paths if p.endswith("/statuses"))
-    variables = sum(1 for p in paths if p.startswith("/variable"))
-    return {
-        "listings": listings,
-        "statuses": statuses,
-        "variables": variables,
-        "resolution": len(paths) - listings - statuses - variables,
-    }
+    """The plan's requests by stage (``fleet.stage_of``; the organizations are resolution)."""
+    counts = Counter(stage_of(str(r["path"])) for r in log)
+    counts["resolution"] += counts.pop("organizations", 0)
+    return {stage: counts[stage] for stage in ("listings", "statuses", "variables", "resolution")}
 
 
 def report(label: str, measured: dict[str, Any], log: list[Any], p: int, latency: float) -> float:

@@ -19,7 +19,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from reconciler.core.light_services import light_service
-from reconciler.sandbox.answers import copy_json
 from reconciler.sandbox.applications import JSONObject
 from reconciler.sandbox.records import get_or_404
 from reconciler.sandbox.service_index import index_of
@@ -58,7 +57,7 @@ def list_organization_services(store: Store, organization_id: str, query: Any) -
                 items.append(light_service(service, SERVICE_TYPES[table], env, project_name))
             for database in by_env.get(env["id"], ()):
                 items.append(light_service(database, "DATABASE", env, project_name))
-        return copy_json(items)
+        return items  # made here, of strings: nothing of the store's to protect
 
 
 def _kept(environment: JSONObject, wanted: dict[str, str]) -> bool:

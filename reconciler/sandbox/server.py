@@ -182,7 +182,8 @@ class Handler(BaseHTTPRequestHandler):
     # -- the request
     def _handle(self) -> None:
         self._budget_headers = {}
-        path = urlsplit(self.path).path
+        self._target = target = urlsplit(self.path)  # split once: its path, its query
+        path = target.path
         if len(path) > 1:
             path = path.rstrip("/")
         raw = self._read_body()
@@ -200,7 +201,7 @@ class Handler(BaseHTTPRequestHandler):
             serve()
             return
         monitor, clock = self.server.monitor, time.perf_counter()
-        query = urlsplit(self.path).query
+        query = self._target.query
         entry = self._log_entry = monitor.begin(self.command, path, time.time(), query)
         status = None
         try:
@@ -266,7 +267,7 @@ class Handler(BaseHTTPRequestHandler):
             if found is None:
                 raise ApiProblem(404, f"no such path: {path}")
             operation, ident = found
-            body = _query(self.path) if self.command == "GET" else _parse(raw)
+            body = _query(self._target.query) if self.command == "GET" else _parse(raw)
             return operation(self.server.store, ident, body)
         except ApiProblem as problem:
             return problem.status, problem.body()
@@ -395,9 +396,9 @@ class Handler(BaseHTTPRequestHandler):
             self.connection.shutdown(socket.SHUT_RDWR)
 
 
-def _query(target: str) -> dict[str, str]:
+def _query(query: str) -> dict[str, str]:
     """A GET's query parameters (the last of each name), its only input."""
-    return dict(parse_qsl(urlsplit(target).query))
+    return dict(parse_qsl(query))
 
 
 def _parse(raw: bytes) -> Any:
