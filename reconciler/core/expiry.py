@@ -26,6 +26,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from reconciler.core.change_copies import with_fields
 from reconciler.core.model import CloneSet, Policy
 from reconciler.core.ownership import (
     Owner,
@@ -161,7 +162,7 @@ def decide(
         return change
     lifetime = timedelta(seconds=policy.expire_after)
     if target is None or change.action is Action.CREATE:
-        return replace(change, expires_at=iso(now + lifetime))
+        return with_fields(change, expires_at=iso(now + lifetime))
     owner = marker_of(target)
     if not change.owned or owner is None or has_keep_line(description_of(target)):
         return change  # adopted or finished: its write starts its activity, shown next time
@@ -169,22 +170,31 @@ def decide(
     if owner.expired and changed:  # woken: written again, its activity starts again
         steps = change.steps if Step.EDIT in change.steps else (Step.EDIT, *change.steps)
         why = (Because.of(Reason.DECLARATION_CHANGED), *change.why[1:])
-        woken = replace(change, action=Action.UPDATE, steps=steps, why=why, reason=text_of(why))
-        return replace(woken, expires_at=iso(now + lifetime))
+        return with_fields(
+            change,
+            action=Action.UPDATE,
+            steps=steps,
+            why=why,
+            reason=text_of(why),
+            expires_at=iso(now + lifetime),
+        )
     if owner.expired:
         why = (Because.of(Reason.EXPIRED_STAYS, expired=owner.expired),)
         return _quiet(change, Action.NOOP, why, expires_at=owner.expired)
     if changed and Step.EDIT in change.steps:  # the write starts its activity again
-        return replace(change, expires_at=iso(now + lifetime))
+        return with_fields(change, expires_at=iso(now + lifetime))
     due = due_after(activity_of(owner, target) or now, policy.expire_after)
     if due is None:
         return change
     if due > now:
-        return replace(change, expires_at=iso(due))
+        return with_fields(change, expires_at=iso(due))
     marked = replace(owner, clone_id=str(target.get("id", "")), expired=iso(now))
     why = (Because.of(Reason.EXPIRED, after=_shown(policy.expire_after)),)
-    return replace(
-        _quiet(change, Action.EXPIRE, why, expires_at=iso(due)),
+    return _quiet(
+        change,
+        Action.EXPIRE,
+        why,
+        expires_at=iso(due),
         steps=(Step.STOP,),
         description=with_marker(description_of(target), marked),
     )
@@ -200,14 +210,23 @@ def timeless(description: str | None) -> str | None:
     return with_marker(description, plain, keep=has_keep_line(description))
 
 
-def _quiet(change: Change, action: Action, why: tuple[Because, ...], *, expires_at: str) -> Change:
-    """A change that writes no configuration (drift stays reported, never corrected)."""
-    return replace(
+def _quiet(
+    change: Change,
+    action: Action,
+    why: tuple[Because, ...],
+    *,
+    expires_at: str,
+    steps: tuple[Step, ...] = (),
+    description: str | None = None,
+) -> Change:
+    """A change that writes no configuration (drift stays reported, never corrected); an
+    expired clone's is its stop (``steps``) and its marker (``description``)."""
+    return with_fields(
         change,
         action=action,
-        steps=(),
+        steps=steps,
         desired={},
-        description=None,
+        description=description,
         why=why,
         reason=text_of(why),
         expires_at=expires_at,

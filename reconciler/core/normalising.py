@@ -126,6 +126,7 @@ INTEGER_FIELDS = frozenset(
 )
 BOOLEAN_FIELDS = frozenset({"auto_preview", "auto_deploy", "publicly_accessible", "is_default"})
 SERVER_DERIVED_KEYS = frozenset({"id", "created_at", "updated_at", "service_id"})
+TRIGGER_AUTHENTICATION_FIELDS = ("name", "config_yaml")  # what a scaler's authentication compares
 _INTEGER_TEXT = re.compile(r"^\s*[-+]?\d+\s*$")
 
 
@@ -184,13 +185,16 @@ def boolean_from_text(value: JSON) -> JSON:
 
 def coerce_scalars(value: Mapping[str, JSON]) -> dict[str, JSON]:
     """Numbers and booleans that arrived as strings, by field name, one level deep."""
-    result = dict(value)
-    for key, item in value.items():
-        if key in INTEGER_FIELDS:
-            result[key] = number_from_text(item)
-        elif key in BOOLEAN_FIELDS:
-            result[key] = boolean_from_text(item)
-    return result
+    return {key: _coerced(key, item) for key, item in value.items()}
+
+
+def _coerced(key: str, item: JSON) -> JSON:
+    """``item`` as field ``key`` holds it: a number or a boolean that arrived as a string."""
+    if key in INTEGER_FIELDS:
+        return number_from_text(item)
+    if key in BOOLEAN_FIELDS:
+        return boolean_from_text(item)
+    return item
 
 
 def fill_defaults(value: Mapping[str, JSON], defaults: Mapping[str, JSON]) -> dict[str, JSON]:
@@ -208,11 +212,7 @@ def clean_object(value: JSON, known: frozenset[str] | None = None) -> dict[str, 
     for key, item in value.items():
         if item is None or key in SERVER_DERIVED_KEYS or (known is not None and key not in known):
             continue
-        if key in INTEGER_FIELDS:
-            item = number_from_text(item)
-        elif key in BOOLEAN_FIELDS:
-            item = boolean_from_text(item)
-        result[key] = item
+        result[key] = _coerced(key, item)
     return result
 
 
@@ -303,10 +303,13 @@ def normalise_scaler(value: JSON) -> dict[str, JSON]:
     scaler.setdefault("enabled", True)
     auth = scaler.get("trigger_authentication")
     if is_mapping(auth):
-        scaler["trigger_authentication"] = drop_nulls(
-            {"name": auth.get("name"), "config_yaml": auth.get("config_yaml")}
-        )
+        scaler["trigger_authentication"] = drop_nulls(_trigger_authentication(auth))
     return scaler
+
+
+def _trigger_authentication(auth: Mapping[str, JSON]) -> dict[str, JSON]:
+    """A scaler's trigger authentication as compared: by its name and its text."""
+    return {name: auth.get(name) for name in TRIGGER_AUTHENTICATION_FIELDS}
 
 
 def normalise_autoscaling(value: JSON) -> JSON:
@@ -376,7 +379,7 @@ def _autoscaling_read(value: JSON) -> JSON:
     a scaler's trigger authentication by its name and text."""
     if type(value) is not dict:
         return value
-    policy = {key: item for key, item in value.items() if key not in SERVER_DERIVED_KEYS}
+    policy = drop_server_derived(value)
     scalers = policy.get("scalers")
     if type(scalers) is list:
         policy["scalers"] = [_scaler_read(scaler) for scaler in scalers]
@@ -386,13 +389,10 @@ def _autoscaling_read(value: JSON) -> JSON:
 def _scaler_read(value: JSON) -> JSON:
     if type(value) is not dict:
         return value
-    scaler = {key: item for key, item in value.items() if key not in SERVER_DERIVED_KEYS}
+    scaler = drop_server_derived(value)
     auth = scaler.get("trigger_authentication")
     if type(auth) is dict:
-        scaler["trigger_authentication"] = {
-            "name": auth.get("name"),
-            "config_yaml": auth.get("config_yaml"),
-        }
+        scaler["trigger_authentication"] = _trigger_authentication(auth)
     return scaler
 
 

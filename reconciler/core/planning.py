@@ -96,9 +96,6 @@ from reconciler.core.pruning import BEING_DELETED, prunes
 from reconciler.core.reasons import Because, Reason
 from reconciler.core.variable_plans import VariablePlan
 
-_NO_FOOTPRINT = Footprint()
-_NO_VARIABLES = VariablePlan()  # a clone that declares none (``variable_plans.for_clone``)
-
 
 class Planner:
     """Plans one (desired, observed) pair; caches per source what every clone shares."""
@@ -191,20 +188,20 @@ class Planner:
         digest = self.digest(clone, declaration)
         desired = declaration.config
         base.update(self._write(clone, source, target, declaration, digest))
-        if clone.variables:
-            problem = variable_plans.unresolved(clone, target, self.seen, self.digests)
-            if problem:
-                unresolved = Because.of(Reason.VARIABLE_UNRESOLVED, problem=problem)
-                return made(decided(base, Action.CONFLICT, unresolved))
+        variables = variable_plans.of_clone(clone, target, self.seen, self.digests)
+        if variables.problems:
+            problem = "; ".join(variables.problems)
+            unresolved = Because.of(Reason.VARIABLE_UNRESOLVED, problem=problem)
+            return made(decided(base, Action.CONFLICT, unresolved))
         if target is None:
-            variables = (Step.VARIABLES,) if clone.variables else ()
-            steps = (Step.CLONE, Step.EDIT, *variables, *deploy_step(deploys_new(clone.policy)))
+            writes = (Step.VARIABLES,) if clone.variables else ()
+            steps = (Step.CLONE, Step.EDIT, *writes, *deploy_step(deploys_new(clone.policy)))
             why = said(Because.of(Reason.DOES_NOT_EXIST))
             declared = {"declared_variables": clone.variables}
             base.update(action=Action.CREATE, steps=steps, updates=fields_declared(desired))
             base.update(**why, **declared)
             return self._finished(base, clone, source, None, "")
-        self._existing(clone, source, target, desired, base, digest)
+        self._existing(clone, source, target, desired, base, digest, variables)
         if renamed_from:
             as_rename(base, clone, renamed_from)
         return self._finished(base, clone, source, target, digest)
@@ -306,16 +303,12 @@ class Planner:
         desired: DesiredConfig,
         fields: Fields,
         digest: str,
+        found: VariablePlan,
     ) -> None:
         """Decides, into ``fields``, what becomes of an existing application (``digest``:
-        the clone's, to tell a changed declaration)."""
+        the clone's, to tell a changed declaration; ``found``: its variables compared)."""
         owner = marker_of(target.config)
         copied = is_copy(owner, target.config, source.config)  # cloned with it, or copied
-        found = (
-            variable_plans.for_clone(clone, self.seen.get(target.id), self.digests)
-            if clone.variables
-            else _NO_VARIABLES
-        )
         items = self.drift_of(clone, target, desired)
         fields["variables"] = found.writes
         if owner is not None and owner.manifest == clone.manifest and not copied:
@@ -379,7 +372,6 @@ class Planner:
                 clone.kind,
             ),
             "owned": False,
-            "footprint": _NO_FOOTPRINT,  # immutable: one for every change that edits nothing
             "fingerprints": {
                 "source": self.fingerprint(source),
                 "target": self.fingerprint(target),

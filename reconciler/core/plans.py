@@ -150,7 +150,7 @@ class Change:
     owned: bool
     drift: tuple[DriftItem, ...] = ()  # what moved behind the reconciler's back, only
     updates: tuple[FieldUpdate, ...] = ()  # what apply sets, before → after (a create: all)
-    footprint: Footprint = field(default_factory=Footprint)
+    footprint: Footprint = Footprint()  # frozen: one shared by every change that edits nothing
     reason: str = ""  # for people: ``reasons.text_of(why)``, or as a saved plan read it
     steps: tuple[Step, ...] = ()
     desired: Config = field(default_factory=dict)

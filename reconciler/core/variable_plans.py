@@ -65,6 +65,9 @@ class VariablePlan:
     problems: tuple[str, ...] = ()
 
 
+NO_VARIABLES = VariablePlan()  # a clone that declares none
+
+
 class _Seen:
     """The variables visible at a clone's scope, sorted by where they live."""
 
@@ -256,27 +259,28 @@ def for_clone(
 ) -> VariablePlan:
     """``compare`` for one desired clone; ``visible``: ``None`` when they were not read."""
     if not clone.variables:
-        return VariablePlan()
+        return NO_VARIABLES
     if visible is None:
         return VariablePlan(problems=("the clone's variables were not read",))
     scope = scope_of(clone.kind)
     return compare(clone.variables, visible, scope=scope, digests=digests, ignore=clone.ignore)
 
 
-def unresolved(
+def of_clone(
     clone: DesiredClone,
     target: ObservedApplication | None,
     seen: Mapping[str, Sequence[Variable]],
     digests: Mapping[str, str],
-) -> str:
-    """Why the clone's variables cannot be planned (an alias with no target…), or ``""``;
-    for a clone still to be made, from what its environment holds (read when it declares an
-    alias)."""
+) -> VariablePlan:
+    """What becomes of a clone's variables, compared once: for an existing clone, ``for_clone``
+    of what it holds; for a clone still to be made (whose writes are decided once it exists),
+    only the problems its aliases meet in what its environment holds (read when it declares
+    one). Non-empty ``problems``: why they cannot be planned (an alias with no target…)."""
     if target is not None:
-        problems = for_clone(clone, seen.get(target.id), digests).problems
-    else:
-        problems = new_clone_problems(clone, seen.get(clone.target_env.id))
-    return "; ".join(problems)
+        return for_clone(clone, seen.get(target.id), digests)
+    if not clone.variables:
+        return NO_VARIABLES
+    return VariablePlan(problems=new_clone_problems(clone, seen.get(clone.target_env.id)))
 
 
 def new_clone_problems(clone: DesiredClone, visible: Sequence[Variable] | None) -> tuple[str, ...]:

@@ -38,7 +38,7 @@ _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 def scope_of(kind: str) -> str:
     """The variable scope of a clone of ``kind`` (``application`` → ``APPLICATION``)."""
-    return kind.upper()  # as ``ServiceKind.api_type`` (``kinds`` imports this module's model)
+    return kind.upper()  # the API's type of the kind: ``ServiceKind.api_type`` is this
 
 
 class Sort(StrEnum):

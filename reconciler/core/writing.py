@@ -104,20 +104,13 @@ def written_body(change: Change, current: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def carried(change: Change, current: Mapping[str, Any]) -> dict[str, Any]:
-    """``change.desired`` with its ignored paths carried from ``current`` (``carry_ignored``
-    over the whole normalised ``current``), walking only the fields the paths lie in: the
-    others keep their desired values, in their places."""
-    kind, ignore = kind_of(change), change.ignore
-    heads = _heads(kind.compared_fields, ignore)
-    desired = change.desired
-    part = {key: value for key, value in desired.items() if key in heads}
-    actual: Mapping[str, Any] = ignored_fields(kind, current, ignore)
+    """``change.desired`` with its ignored paths carried from ``current`` (``carry_ignored``,
+    which walks only the fields the paths lie in), of ``current`` normalising only those
+    fields (``ignored_fields``)."""
+    actual: Mapping[str, Any] = ignored_fields(kind_of(change), current, change.ignore)
     if not change.desired_is_complete:  # a partial write touches only what it declares
-        actual = project_onto(actual, part)
-    found = carry_ignored(part, actual, ignore)
-    result = {key: value for key, value in desired.items() if key not in part or key in found}
-    result.update(found)  # a field only ``current`` has comes last, as carry_ignored puts it
-    return result
+        actual = project_onto(actual, change.desired)
+    return carry_ignored(change.desired, actual, change.ignore)
 
 
 def ignored_fields(

@@ -22,6 +22,7 @@ from typing import Protocol
 
 from reconciler.core.edits import REQUEST_SHAPES, edit_request
 from reconciler.core.model import JSON, Config
+from reconciler.core.variables import scope_of
 
 
 class Normaliser(Protocol):
@@ -130,8 +131,8 @@ class ServiceKind:
     @property
     def api_type(self) -> str:
         """The API's name of the kind (``ServiceTypeEnum``, a variable's scope):
-        ``APPLICATION``, ``CONTAINER``, ``JOB``."""
-        return self.name.upper()
+        ``APPLICATION``, ``CONTAINER``, ``JOB``: the variables' ``scope_of`` its name."""
+        return scope_of(self.name)
 
     def list_path(self, environment_id: str) -> str:
         """GET: every service of this kind in an environment."""
