@@ -38,7 +38,6 @@ import re
 import sys
 import threading
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -62,7 +61,7 @@ from reconciler.core.version import VERSION as __version__
 from reconciler.edges.answers import parse_json
 from reconciler.edges.budget import RequestLedger
 from reconciler.edges.connection import redact
-from reconciler.edges.http_pool import ConnectionPool, Header, Target, WireFailure
+from reconciler.edges.http_pool import Answer, ConnectionPool, Header, Target, WireFailure
 from reconciler.edges.retrying import (
     Failure,
     RetryPolicy,
@@ -120,25 +119,6 @@ class Reply:
     @property
     def text(self) -> str:
         return self.content.decode("utf-8", errors="replace")
-
-
-@dataclass(frozen=True)
-class _Answer:
-    """An answer as ``_send`` judges it: its status, headers and the body read whole."""
-
-    status_code: int
-    headers: Mapping[str, str]  # lower-case names
-    content: bytes
-
-    @property
-    def is_success(self) -> bool:
-        return 200 <= self.status_code < 300
-
-    @property
-    def text(self) -> str:
-        """The body decoded by the charset its content type names (UTF-8 when it names none,
-        or one unknown), undecodable bytes replaced."""
-        return self.content.decode(_charset(self.headers.get("content-type")), errors="replace")
 
 
 def _sendable(value: str) -> bool:
@@ -233,7 +213,7 @@ class HttpChannel:
         answer = self._send(_Call(method, path, body, retry_conflict))
         self._note_date(answer.headers.get("date"))
         content_type = answer.headers.get("content-type", "no content type")
-        return Reply(answer.status_code, answer.content, content_type)
+        return Reply(answer.status, answer.content, content_type)
 
     @property
     def server_time(self) -> datetime | None:
@@ -254,19 +234,19 @@ class HttpChannel:
         """A short, redacted account of a reply's body, for a message."""
         return error_excerpt(reply.text, self._authorization)
 
-    def _send(self, call: _Call) -> _Answer:
+    def _send(self, call: _Call) -> Answer:
         method, path = call.method, call.path
         maybe_acted = False  # an earlier attempt may have reached the server
         retries = 0
         while True:
             outcome = self._attempt(call)
-            if isinstance(outcome, _Answer):
-                if outcome.is_success or (
-                    method == "DELETE" and outcome.status_code == 404 and maybe_acted
+            if isinstance(outcome, Answer):
+                if 200 <= outcome.status < 300 or (
+                    method == "DELETE" and outcome.status == 404 and maybe_acted
                 ):
                     return outcome
                 retry_after, reason = self._judge_response(call, outcome, retries)
-                maybe_acted = maybe_acted or outcome.status_code >= 500
+                maybe_acted = maybe_acted or outcome.status >= 500
             else:
                 retry_after, reason = self._judge_failure(call, *outcome, retries)
                 maybe_acted = maybe_acted or outcome[0] is Failure.MAYBE_SENT
@@ -276,10 +256,10 @@ class HttpChannel:
             time.sleep(delay)
 
     def _judge_response(
-        self, call: _Call, response: _Answer, retries: int
+        self, call: _Call, response: Answer, retries: int
     ) -> tuple[float | None, str]:
         """Raise for an error status that may not be retried; else the wait it asks for."""
-        status = response.status_code
+        status = response.status
         if is_ambiguous(idempotent=call.idempotent, status=status):
             self._raise_for_status(call, response, retries, ambiguous=True)
         retry = should_retry_status(
@@ -300,7 +280,7 @@ class HttpChannel:
             self._raise_transport(call, description, retries)
         return None, description
 
-    def _attempt(self, call: _Call) -> _Answer | tuple[Failure, str]:
+    def _attempt(self, call: _Call) -> Answer | tuple[Failure, str]:
         """One HTTP exchange: the answer, or what kind of transport failure it met.
 
         The whole exchange (waiting for a connection, sending, every chunk of the answer)
@@ -334,7 +314,7 @@ class HttpChannel:
             if _log.isEnabledFor(logging.DEBUG):
                 elapsed = time.monotonic() - started
                 _log.debug("%s %s -> %s in %.3fs", method, path, answer.status, elapsed)
-            return _Answer(answer.status, answer.headers, answer.content)
+            return answer
         self.ledger.record(method, None)
         elapsed = time.monotonic() - started
         _log.debug("%s %s -> %s after %.3fs", method, path, description, elapsed)
@@ -351,10 +331,10 @@ class HttpChannel:
         return (*self._headers, ("Content-Type", "application/json"), length), content
 
     def _raise_for_status(
-        self, call: _Call, response: _Answer, retries: int, *, ambiguous: bool = False
+        self, call: _Call, response: Answer, retries: int, *, ambiguous: bool = False
     ) -> NoReturn:
         method, path = call.method, call.path
-        status = response.status_code
+        status = response.status
         excerpt = self._excerpt(response)
         if ambiguous:
             raise AmbiguousWriteError(
@@ -394,8 +374,13 @@ class HttpChannel:
             where += f" (still after {retries} retries)"
         raise TransportError(where, method=method, path=path)
 
-    def _excerpt(self, response: _Answer) -> str:
-        return error_excerpt(response.text, self._authorization)
+    def _excerpt(self, response: Answer) -> str:
+        """The body, decoded by the charset its content type names (UTF-8 when it names none,
+        or one unknown), as an error shows it: the token out, cut short."""
+        charset = _charset(response.headers.get("content-type"))
+        return error_excerpt(
+            response.content.decode(charset, errors="replace"), self._authorization
+        )
 
 
 def post_json(url: str, body: JSONObject, *, timeout: float) -> int:
